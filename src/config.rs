@@ -1,0 +1,685 @@
+//! What a TLS context is built from, built once and shared by every socket.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openssl::pkey::{PKey, Private};
+use openssl::ssl::{SslContext, SslContextBuilder, SslMethod, SslMode, SslVersion};
+use openssl::x509::X509;
+
+use crate::error::Error;
+use crate::verify::{CertReqs, Role, VerifyMode};
+
+/// A TLS protocol version, for [`SslConfigBuilder::set_min_version`] and
+/// [`SslConfigBuilder::set_max_version`].
+///
+/// `Ssl2` and `Ssl3` exist so that a configuration ported from elsewhere that
+/// names them gets a clear error instead of a silent downgrade: OpenSSL no
+/// longer speaks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TlsVersion {
+    /// SSL 2.0: unsupported, always an error.
+    Ssl2,
+    /// SSL 3.0: unsupported, always an error.
+    Ssl3,
+    /// TLS 1.0.
+    Tls1,
+    /// TLS 1.1.
+    Tls1_1,
+    /// TLS 1.2.
+    Tls1_2,
+    /// TLS 1.3.
+    Tls1_3,
+}
+
+impl TlsVersion {
+    /// The name OpenSSL uses, e.g. `TLSv1.3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::Ssl2 => "SSLv2",
+            TlsVersion::Ssl3 => "SSLv3",
+            TlsVersion::Tls1 => "TLSv1",
+            TlsVersion::Tls1_1 => "TLSv1.1",
+            TlsVersion::Tls1_2 => "TLSv1.2",
+            TlsVersion::Tls1_3 => "TLSv1.3",
+        }
+    }
+
+    fn to_openssl(self) -> Result<SslVersion, Error> {
+        match self {
+            TlsVersion::Ssl2 | TlsVersion::Ssl3 => Err(Error::InvalidConfig(format!(
+                "{} is not supported: it is broken and OpenSSL no longer implements it; \
+                 use TLSv1.2 or TLSv1.3",
+                self.name()
+            ))),
+            TlsVersion::Tls1 => Ok(SslVersion::TLS1),
+            TlsVersion::Tls1_1 => Ok(SslVersion::TLS1_1),
+            TlsVersion::Tls1_2 => Ok(SslVersion::TLS1_2),
+            TlsVersion::Tls1_3 => Ok(SslVersion::TLS1_3),
+        }
+    }
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TlsVersion {
+    type Err = Error;
+
+    /// Accepts OpenSSL's names (`TLSv1.2`) and the short forms `1.2`, `tls1_2`.
+    fn from_str(s: &str) -> Result<TlsVersion, Error> {
+        let norm = s.trim().to_ascii_lowercase().replace(['_', '-'], ".");
+        Ok(match norm.as_str() {
+            "sslv2" | "ssl2" | "ssl.2" => TlsVersion::Ssl2,
+            "sslv3" | "ssl3" | "ssl.3" => TlsVersion::Ssl3,
+            "tlsv1" | "tls1" | "tlsv1.0" | "tls1.0" | "1.0" => TlsVersion::Tls1,
+            "tlsv1.1" | "tls1.1" | "1.1" => TlsVersion::Tls1_1,
+            "tlsv1.2" | "tls1.2" | "1.2" => TlsVersion::Tls1_2,
+            "tlsv1.3" | "tls1.3" | "1.3" => TlsVersion::Tls1_3,
+            _ => {
+                return Err(Error::InvalidConfig(format!(
+                    "unknown protocol version {s:?}: use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3"
+                )))
+            }
+        })
+    }
+}
+
+/// Time limits. `None` means wait forever.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Opening the TCP connection (client).
+    pub connect: Option<Duration>,
+    /// The whole TLS handshake, applied to each read and write it makes.
+    pub handshake: Option<Duration>,
+    /// Each read after the handshake.
+    pub read: Option<Duration>,
+    /// Each write after the handshake.
+    pub write: Option<Duration>,
+}
+
+#[derive(Clone)]
+enum Source {
+    File(PathBuf),
+    Pem(Vec<u8>),
+}
+
+impl Source {
+    fn origin(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Pem(_) => "PEM bytes".to_string(),
+        }
+    }
+
+    fn bytes(&self, what: &'static str) -> Result<Vec<u8>, Error> {
+        match self {
+            Source::File(p) => std::fs::read(p).map_err(|source| Error::File {
+                what,
+                path: p.clone(),
+                source,
+            }),
+            Source::Pem(b) => Ok(b.clone()),
+        }
+    }
+
+    /// Certificates in PEM (one or many) or a single DER certificate.
+    fn certificates(&self, what: &'static str) -> Result<Vec<X509>, Error> {
+        let bytes = self.bytes(what)?;
+        let load_err = |reason: String| Error::Load {
+            what,
+            origin: self.origin(),
+            reason,
+        };
+        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            let certs = X509::stack_from_pem(&bytes).map_err(|e| load_err(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(load_err("no PEM CERTIFICATE block found".into()));
+            }
+            Ok(certs)
+        } else {
+            X509::from_der(&bytes).map(|c| vec![c]).map_err(|_| {
+                load_err("neither PEM (no -----BEGIN line) nor a DER certificate".into())
+            })
+        }
+    }
+
+    fn private_key(&self) -> Result<PKey<Private>, Error> {
+        let what = "private key";
+        let bytes = self.bytes(what)?;
+        let parsed = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            PKey::private_key_from_pem(&bytes).map_err(|e| e.to_string())
+        } else {
+            PKey::private_key_from_der(&bytes)
+                .map_err(|_| "neither PEM (no -----BEGIN line) nor a DER private key".to_string())
+        };
+        parsed.map_err(|reason| Error::Load {
+            what,
+            origin: self.origin(),
+            reason: if reason.is_empty() {
+                "no private key found (is it encrypted, or is this a certificate?)".into()
+            } else {
+                reason
+            },
+        })
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File(p) => write!(f, "File({})", p.display()),
+            Source::Pem(b) => write!(f, "Pem({} bytes)", b.len()),
+        }
+    }
+}
+
+/// Builds an [`SslConfig`]. Start from [`SslConfig::client`] or
+/// [`SslConfig::server`]; every setter takes `&mut self` and returns
+/// `&mut Self`, and nothing is loaded until [`build`](Self::build).
+#[derive(Debug, Clone)]
+pub struct SslConfigBuilder {
+    role: Role,
+    verify_mode: VerifyMode,
+    check_hostname: bool,
+    server_name: Option<String>,
+    ca: Vec<Source>,
+    ca_dirs: Vec<PathBuf>,
+    system_ca: Option<bool>,
+    certificate: Option<Source>,
+    chain: Option<Source>,
+    key: Option<Source>,
+    min_version: Option<TlsVersion>,
+    max_version: Option<TlsVersion>,
+    cipher_list: Option<String>,
+    ciphersuites: Option<String>,
+    timeouts: Timeouts,
+    send_ca_names: bool,
+    post_handshake_auth: Option<bool>,
+}
+
+impl SslConfigBuilder {
+    fn new(role: Role) -> SslConfigBuilder {
+        SslConfigBuilder {
+            role,
+            verify_mode: match role {
+                Role::Client => VerifyMode::PEER,
+                Role::Server => VerifyMode::NONE,
+            },
+            check_hostname: true,
+            server_name: None,
+            ca: Vec::new(),
+            ca_dirs: Vec::new(),
+            system_ca: None,
+            certificate: None,
+            chain: None,
+            key: None,
+            min_version: None,
+            max_version: None,
+            cipher_list: None,
+            ciphersuites: None,
+            timeouts: Timeouts {
+                handshake: match role {
+                    Role::Client => None,
+                    Role::Server => Some(Duration::from_secs(30)),
+                },
+                ..Timeouts::default()
+            },
+            send_ca_names: true,
+            post_handshake_auth: None,
+        }
+    }
+
+    /// Sets the verify mode: an integer (`3`, `SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`)
+    /// or a [`VerifyMode`]. OpenSSL receives exactly this integer.
+    ///
+    /// Defaults to `PEER` on a client and `NONE` on a server.
+    ///
+    /// # Warning
+    ///
+    /// `NONE` on a client accepts any server, whatever its certificate;
+    /// [`SslSocket::verify_result`](crate::SslSocket::verify_result) still
+    /// tells what verification found.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidVerifyMode`] for bits other than the five `SSL_VERIFY_*` flags.
+    pub fn set_verify_mode<M>(&mut self, mode: M) -> Result<&mut Self, Error>
+    where
+        M: TryInto<VerifyMode>,
+        Error: From<M::Error>,
+    {
+        self.verify_mode = mode.try_into()?;
+        Ok(self)
+    }
+
+    /// The verify mode that will be set, as [`set_verify_mode`](Self::set_verify_mode) took it.
+    pub fn get_verify_mode(&self) -> VerifyMode {
+        self.verify_mode
+    }
+
+    /// Sets the verify mode from Python's `CERT_NONE` / `CERT_OPTIONAL` /
+    /// `CERT_REQUIRED`, mapped for this builder's role (see [`CertReqs`]).
+    /// `CERT_NONE` on a client also turns the host-name check off, as Python
+    /// requires.
+    pub fn set_cert_reqs(&mut self, reqs: CertReqs) -> &mut Self {
+        self.verify_mode = reqs.verify_mode(self.role);
+        if reqs == CertReqs::None && self.role == Role::Client {
+            self.check_hostname = false;
+        }
+        self
+    }
+
+    /// Whether a client checks that the server's certificate is for the name
+    /// it connected to (DNS name, or IP address for an IP target).
+    /// Defaults to `true`. With the check on and the mode `NONE`, a mismatch
+    /// is still reported by `verify_result()` (`X509_V_ERR_HOSTNAME_MISMATCH`).
+    ///
+    /// # Warning
+    ///
+    /// Turning it off accepts any certificate the CA signed, for any host.
+    pub fn set_check_hostname(&mut self, check: bool) -> &mut Self {
+        self.check_hostname = check;
+        self
+    }
+
+    /// The name a client sends as SNI and checks the certificate against,
+    /// instead of the host it connects to (Python's `server_hostname`).
+    /// An IP address is checked against the certificate's IP SANs and not sent as SNI.
+    pub fn set_server_name(&mut self, name: Option<&str>) -> &mut Self {
+        self.server_name = name.map(str::to_owned);
+        self
+    }
+
+    /// Trusts the CA certificates in a PEM (or single DER) file. May be called
+    /// more than once. On a server the CA names are also sent in the
+    /// CertificateRequest (see [`set_send_ca_names`](Self::set_send_ca_names)).
+    pub fn set_ca_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.ca.push(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// Trusts the CA certificates in a hashed directory (`openssl rehash`).
+    pub fn set_ca_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.ca_dirs.push(path.as_ref().to_owned());
+        self
+    }
+
+    /// Trusts the CA certificates in PEM bytes.
+    pub fn add_ca_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.ca.push(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// Whether to trust the system's CA store. Defaults to `true` on a
+    /// client that was given no CA of its own, `false` otherwise.
+    pub fn set_use_system_ca(&mut self, use_it: bool) -> &mut Self {
+        self.system_ca = Some(use_it);
+        self
+    }
+
+    /// This side's certificate from a PEM file: the leaf, then any
+    /// intermediates, which are sent along with it.
+    pub fn set_certificate_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.certificate = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// This side's certificate (and intermediates) from PEM bytes.
+    pub fn set_certificate_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.certificate = Some(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// Intermediate certificates to send after the leaf, from a separate PEM file.
+    pub fn set_chain_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.chain = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The private key for the certificate, from a PEM or DER file.
+    pub fn set_private_key_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.key = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The private key for the certificate, from PEM bytes.
+    pub fn set_private_key_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.key = Some(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// The lowest protocol version allowed. Defaults to OpenSSL's (TLS 1.2 at
+    /// the default security level of OpenSSL 3).
+    pub fn set_min_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
+        self.min_version = version;
+        self
+    }
+
+    /// The highest protocol version allowed. Defaults to the newest OpenSSL has.
+    pub fn set_max_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
+        self.max_version = version;
+        self
+    }
+
+    /// Allows exactly one protocol version.
+    pub fn set_version(&mut self, version: TlsVersion) -> &mut Self {
+        self.min_version = Some(version);
+        self.max_version = Some(version);
+        self
+    }
+
+    /// The TLS 1.2-and-older cipher list, in OpenSSL's syntax
+    /// (`SSL_CTX_set_cipher_list`), e.g. `ECDHE+AESGCM`.
+    pub fn set_cipher_list(&mut self, ciphers: &str) -> &mut Self {
+        self.cipher_list = Some(ciphers.to_owned());
+        self
+    }
+
+    /// The TLS 1.3 ciphersuites (`SSL_CTX_set_ciphersuites`), e.g.
+    /// `TLS_AES_256_GCM_SHA384`.
+    pub fn set_ciphersuites(&mut self, suites: &str) -> &mut Self {
+        self.ciphersuites = Some(suites.to_owned());
+        self
+    }
+
+    /// Time limit for opening the TCP connection. Defaults to none.
+    pub fn set_connect_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.timeouts.connect = t;
+        self
+    }
+
+    /// Time limit for each read and write of the handshake. Defaults to none
+    /// on a client and 30 seconds on a server, so that a peer that connects
+    /// and says nothing cannot hold a server forever.
+    pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.timeouts.handshake = t;
+        self
+    }
+
+    /// Time limit for each read after the handshake. Defaults to none.
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.timeouts.read = t;
+        self
+    }
+
+    /// Time limit for each write after the handshake. Defaults to none.
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.timeouts.write = t;
+        self
+    }
+
+    /// Whether a server names its trusted CAs in the CertificateRequest (as
+    /// `openssl s_server -CAfile` does), so a client can pick a matching
+    /// certificate. Defaults to `true`.
+    pub fn set_send_ca_names(&mut self, send: bool) -> &mut Self {
+        self.send_ca_names = send;
+        self
+    }
+
+    /// Whether a client offers TLS 1.3 post-handshake authentication
+    /// (`SSL_set_post_handshake_auth`), letting the server ask for its
+    /// certificate after the handshake. Defaults to on when the client has a
+    /// certificate configured.
+    pub fn set_post_handshake_auth(&mut self, offer: bool) -> &mut Self {
+        self.post_handshake_auth = Some(offer);
+        self
+    }
+
+    /// Loads everything and builds the shared OpenSSL context.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::File`] for a file that cannot be read, [`Error::Load`] for one
+    /// that does not hold what it should, [`Error::KeyMismatch`] for a key
+    /// that is not the certificate's, [`Error::InvalidConfig`] for settings
+    /// that cannot work together.
+    pub fn build(&self) -> Result<SslConfig, Error> {
+        let method = match self.role {
+            Role::Client => SslMethod::tls_client(),
+            Role::Server => SslMethod::tls_server(),
+        };
+        let config_err = |what: &'static str| {
+            move |e: openssl::error::ErrorStack| Error::InvalidConfig(format!("{what}: {e}"))
+        };
+        let mut b = SslContextBuilder::new(method).map_err(config_err("creating the context"))?;
+        b.set_mode(SslMode::RELEASE_BUFFERS);
+        crate::socket::install_verify_callback(&mut b, self.verify_mode);
+
+        if let Some(v) = self.min_version {
+            b.set_min_proto_version(Some(v.to_openssl()?))
+                .map_err(config_err("minimum version"))?;
+        }
+        if let Some(v) = self.max_version {
+            b.set_max_proto_version(Some(v.to_openssl()?))
+                .map_err(config_err("maximum version"))?;
+        }
+        if let (Some(min), Some(max)) = (self.min_version, self.max_version) {
+            if min > max {
+                return Err(Error::InvalidConfig(format!(
+                    "minimum version {min} is above maximum version {max}"
+                )));
+            }
+        }
+        if let Some(c) = &self.cipher_list {
+            b.set_cipher_list(c)
+                .map_err(|e| Error::InvalidConfig(format!("cipher list {c:?}: {e}")))?;
+        }
+        if let Some(c) = &self.ciphersuites {
+            b.set_ciphersuites(c)
+                .map_err(|e| Error::InvalidConfig(format!("TLS 1.3 ciphersuites {c:?}: {e}")))?;
+        }
+
+        self.load_trust(&mut b)?;
+        self.load_identity(&mut b)?;
+        if self.role == Role::Server {
+            b.set_session_id_context(b"sslsocket")
+                .map_err(config_err("session id context"))?;
+        }
+
+        let post_handshake_auth = self
+            .post_handshake_auth
+            .unwrap_or(self.certificate.is_some());
+        Ok(SslConfig {
+            inner: Arc::new(Inner {
+                ctx: b.build(),
+                role: self.role,
+                check_hostname: self.check_hostname,
+                server_name: self.server_name.clone(),
+                timeouts: self.timeouts,
+                post_handshake_auth,
+            }),
+        })
+    }
+
+    fn load_trust(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
+        for source in &self.ca {
+            for cert in source.certificates("CA certificate")? {
+                if self.role == Role::Server && self.send_ca_names {
+                    b.add_client_ca(&cert).map_err(|e| Error::Load {
+                        what: "CA name",
+                        origin: source.origin(),
+                        reason: e.to_string(),
+                    })?;
+                }
+                if let Err(e) = b.cert_store_mut().add_cert(cert) {
+                    // The same CA given twice is harmless.
+                    let dup = e.errors().iter().any(|x| x.reason_code() == 101);
+                    if !dup {
+                        return Err(Error::Load {
+                            what: "CA certificate",
+                            origin: source.origin(),
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        for dir in &self.ca_dirs {
+            if !dir.is_dir() {
+                return Err(Error::File {
+                    what: "CA directory",
+                    path: dir.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+                });
+            }
+            b.load_verify_locations(None, Some(dir))
+                .map_err(|e| Error::Load {
+                    what: "CA directory",
+                    origin: dir.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+        }
+        let no_own_ca = self.ca.is_empty() && self.ca_dirs.is_empty();
+        let system = self
+            .system_ca
+            .unwrap_or(self.role == Role::Client && no_own_ca);
+        if system {
+            b.set_default_verify_paths()
+                .map_err(|e| Error::InvalidConfig(format!("loading the system CA store: {e}")))?;
+        }
+        Ok(())
+    }
+
+    fn load_identity(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
+        let (cert_src, key_src) =
+            match (&self.certificate, &self.key) {
+                (None, None) if self.role == Role::Server => {
+                    return Err(Error::InvalidConfig(
+                        "a server needs a certificate and a private key: call \
+                     set_certificate_file and set_private_key_file"
+                            .into(),
+                    ))
+                }
+                (None, None) => return Ok(()),
+                (Some(_), None) => return Err(Error::InvalidConfig(
+                    "a certificate was given without its private key: call set_private_key_file"
+                        .into(),
+                )),
+                (None, Some(_)) => return Err(Error::InvalidConfig(
+                    "a private key was given without its certificate: call set_certificate_file"
+                        .into(),
+                )),
+                (Some(c), Some(k)) => (c, k),
+            };
+        let mut certs = cert_src.certificates("certificate")?.into_iter();
+        let leaf = certs
+            .next()
+            .expect("certificates() never returns an empty list");
+        let key = key_src.private_key()?;
+        let load_err = |what, e: openssl::error::ErrorStack| Error::Load {
+            what,
+            origin: cert_src.origin(),
+            reason: e.to_string(),
+        };
+        b.set_certificate(&leaf)
+            .map_err(|e| load_err("certificate", e))?;
+        let extra = match &self.chain {
+            Some(c) => c.certificates("certificate chain")?,
+            None => Vec::new(),
+        };
+        for cert in certs.chain(extra) {
+            b.add_extra_chain_cert(cert)
+                .map_err(|e| load_err("certificate chain", e))?;
+        }
+        let mismatch = || Error::KeyMismatch {
+            certificate: cert_src.origin(),
+            key: key_src.origin(),
+        };
+        // Compare first: SSL_CTX_use_PrivateKey with a mismatching key
+        // silently drops the certificate instead of failing.
+        let pubkey = leaf.public_key().map_err(|e| load_err("certificate", e))?;
+        if !pubkey.public_eq(&key) {
+            return Err(mismatch());
+        }
+        b.set_private_key(&key).map_err(|_| mismatch())?;
+        b.check_private_key().map_err(|_| mismatch())?;
+        Ok(())
+    }
+}
+
+/// A built TLS configuration: one OpenSSL context, shared by every socket
+/// made from it. Cloning is cheap.
+///
+/// ```
+/// use sslsocket::{SslConfig, VerifyMode};
+/// let mut b = SslConfig::client();
+/// b.set_ca_file("certs/ca.pem").set_verify_mode(VerifyMode::PEER)?;
+/// let config = b.build()?;
+/// assert_eq!(config.get_verify_mode(), 1);
+/// # Ok::<(), sslsocket::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct SslConfig {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) ctx: SslContext,
+    pub(crate) role: Role,
+    pub(crate) check_hostname: bool,
+    pub(crate) server_name: Option<String>,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) post_handshake_auth: bool,
+}
+
+impl SslConfig {
+    /// A builder for a client: verifies the server's chain and host name
+    /// (`PEER`) against the system CA store unless given CAs of its own.
+    pub fn client() -> SslConfigBuilder {
+        SslConfigBuilder::new(Role::Client)
+    }
+
+    /// A builder for a server: asks for no client certificate (`NONE`)
+    /// until told otherwise; needs a certificate and key.
+    pub fn server() -> SslConfigBuilder {
+        SslConfigBuilder::new(Role::Server)
+    }
+
+    /// A builder for `role`.
+    pub fn builder(role: Role) -> SslConfigBuilder {
+        SslConfigBuilder::new(role)
+    }
+
+    /// Which end this configuration is for.
+    pub fn role(&self) -> Role {
+        self.inner.role
+    }
+
+    /// The verify mode, read back from OpenSSL (`SSL_CTX_get_verify_mode`).
+    pub fn get_verify_mode(&self) -> VerifyMode {
+        VerifyMode::from_openssl(self.inner.ctx.verify_mode().bits())
+    }
+
+    /// The time limits sockets made from this configuration use.
+    pub fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
+    /// The OpenSSL context, for settings this crate does not wrap.
+    pub fn context(&self) -> &SslContext {
+        &self.inner.ctx
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+impl fmt::Debug for SslConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SslConfig")
+            .field("role", &self.inner.role)
+            .field("verify_mode", &self.get_verify_mode())
+            .field("check_hostname", &self.inner.check_hostname)
+            .field("server_name", &self.inner.server_name)
+            .field("timeouts", &self.inner.timeouts)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,451 @@
+//! One error type, with a variant per cause a caller can act on.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use libc::c_int;
+use openssl::error::ErrorStack;
+use openssl::ssl::{self, ErrorCode, SslRef};
+
+use crate::verify::{VerifyFailure, VerifyResult};
+
+/// What the crate was doing when an error happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Opening the TCP connection.
+    Connect,
+    /// The TLS handshake.
+    Handshake,
+    /// Reading application data.
+    Read,
+    /// Writing application data.
+    Write,
+    /// Sending or waiting for close_notify.
+    Shutdown,
+    /// Asking the client for a certificate after the handshake.
+    PostHandshakeAuth,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::Connect => "connect",
+            Operation::Handshake => "the handshake",
+            Operation::Read => "read",
+            Operation::Write => "write",
+            Operation::Shutdown => "shutdown",
+            Operation::PostHandshakeAuth => "post-handshake authentication",
+        })
+    }
+}
+
+/// A TLS alert description (RFC 8446 §6), as received from the peer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Alert(u8);
+
+impl Alert {
+    /// `handshake_failure` (40).
+    pub const HANDSHAKE_FAILURE: Alert = Alert(40);
+    /// `bad_certificate` (42).
+    pub const BAD_CERTIFICATE: Alert = Alert(42);
+    /// `certificate_expired` (45).
+    pub const CERTIFICATE_EXPIRED: Alert = Alert(45);
+    /// `unknown_ca` (48).
+    pub const UNKNOWN_CA: Alert = Alert(48);
+    /// `protocol_version` (70).
+    pub const PROTOCOL_VERSION: Alert = Alert(70);
+    /// `certificate_required` (116).
+    pub const CERTIFICATE_REQUIRED: Alert = Alert(116);
+
+    /// Wraps an alert description code.
+    pub const fn from_code(code: u8) -> Alert {
+        Alert(code)
+    }
+
+    /// The alert description code, e.g. 116.
+    pub const fn code(self) -> u8 {
+        self.0
+    }
+
+    /// The RFC name, e.g. `certificate_required`.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "close_notify",
+            10 => "unexpected_message",
+            20 => "bad_record_mac",
+            21 => "decryption_failed",
+            22 => "record_overflow",
+            30 => "decompression_failure",
+            40 => "handshake_failure",
+            41 => "no_certificate",
+            42 => "bad_certificate",
+            43 => "unsupported_certificate",
+            44 => "certificate_revoked",
+            45 => "certificate_expired",
+            46 => "certificate_unknown",
+            47 => "illegal_parameter",
+            48 => "unknown_ca",
+            49 => "access_denied",
+            50 => "decode_error",
+            51 => "decrypt_error",
+            60 => "export_restriction",
+            70 => "protocol_version",
+            71 => "insufficient_security",
+            80 => "internal_error",
+            86 => "inappropriate_fallback",
+            90 => "user_canceled",
+            100 => "no_renegotiation",
+            109 => "missing_extension",
+            110 => "unsupported_extension",
+            111 => "certificate_unobtainable",
+            112 => "unrecognized_name",
+            113 => "bad_certificate_status_response",
+            114 => "bad_certificate_hash_value",
+            115 => "unknown_psk_identity",
+            116 => "certificate_required",
+            120 => "no_application_protocol",
+            _ => "unknown_alert",
+        }
+    }
+
+    /// What the alert usually means for the side that received it.
+    fn hint(self) -> &'static str {
+        match self.0 {
+            116 => "the peer requires a client certificate: configure one (certificate and key)",
+            48 => "the peer does not trust the issuer of this side's certificate",
+            42 | 43 | 46 => "the peer rejected this side's certificate",
+            45 => "the peer says this side's certificate has expired",
+            44 => "the peer says this side's certificate was revoked",
+            70 => "no protocol version in common: check the minimum and maximum versions on both ends",
+            40 => "the peer could not agree on the handshake (no shared cipher, or a required certificate missing)",
+            112 => "the peer does not serve the server name that was sent (SNI)",
+            120 => "no application protocol (ALPN) in common",
+            100 => "the peer refuses renegotiation",
+            _ => "the peer aborted the connection",
+        }
+    }
+}
+
+impl fmt::Debug for Alert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
+
+impl fmt::Display for Alert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
+
+/// Everything that can go wrong, one variant per cause a caller can act on.
+///
+/// The `Display` text alone says what went wrong and, where it can, what to
+/// change. Verification failures keep the evidence: the `X509_V_*` result,
+/// the depth and the subject of the certificate that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A verify mode with bits other than the five `SSL_VERIFY_*` flags.
+    #[error(
+        "invalid verify mode {mode} ({mode:#x}): bits {invalid_bits:#x} are not SSL_VERIFY_* flags \
+         (allowed: NONE 0, PEER 1, FAIL_IF_NO_PEER_CERT 2, CLIENT_ONCE 4, POST_HANDSHAKE 8)"
+    )]
+    InvalidVerifyMode {
+        /// The integer that was given.
+        mode: c_int,
+        /// The bits of `mode` that are not allowed.
+        invalid_bits: c_int,
+    },
+
+    /// A setting that cannot work (an unsupported protocol version, a
+    /// server without a certificate, a cipher string OpenSSL rejects, …).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// A file named in the configuration could not be read.
+    #[error("cannot read {what} file {}: {source}", path.display())]
+    File {
+        /// What the file was meant to hold, e.g. `certificate`.
+        what: &'static str,
+        /// The path as given.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A certificate, key or CA file or PEM buffer that OpenSSL could not parse.
+    #[error("cannot load {what} from {origin}: {reason}")]
+    Load {
+        /// What was being loaded, e.g. `private key`.
+        what: &'static str,
+        /// The file name, or `PEM bytes`.
+        origin: String,
+        /// Why, in OpenSSL's words where it gave any.
+        reason: String,
+    },
+
+    /// The private key does not belong to the certificate.
+    #[error(
+        "the private key ({key}) does not match the certificate ({certificate}): \
+         load the key that was generated with this certificate"
+    )]
+    KeyMismatch {
+        /// Where the certificate came from.
+        certificate: String,
+        /// Where the key came from.
+        key: String,
+    },
+
+    /// The TCP connection could not be opened.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The address as given.
+        addr: String,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// An operation did not finish within its configured time.
+    #[error("{operation} timed out{}", after.map(|d| format!(" after {d:?}")).unwrap_or_default())]
+    Timeout {
+        /// Which operation timed out.
+        operation: Operation,
+        /// The configured limit, when known.
+        after: Option<Duration>,
+    },
+
+    /// This side's verification of the peer's certificate failed and the
+    /// verify mode made the handshake abort.
+    #[error("certificate verification failed: {failure}")]
+    VerifyFailed {
+        /// The result, and the depth and subject of the certificate that failed.
+        failure: VerifyFailure,
+    },
+
+    /// The peer sent a fatal alert.
+    #[error("the peer sent a fatal TLS alert {alert} during {during}: {}", alert.hint())]
+    AlertReceived {
+        /// The alert.
+        alert: Alert,
+        /// What this side was doing.
+        during: Operation,
+    },
+
+    /// A server whose mode has `PEER | FAIL_IF_NO_PEER_CERT` got no client certificate.
+    #[error(
+        "the client sent no certificate, but this server's verify mode requires one \
+         (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT)"
+    )]
+    PeerCertificateRequired,
+
+    /// The peer sent something that is not TLS (plaintext HTTP, for instance).
+    #[error(
+        "the peer does not speak TLS ({reason}): is it a plaintext service, or is the port wrong?"
+    )]
+    NotTls {
+        /// OpenSSL's reason, e.g. `http request`.
+        reason: String,
+    },
+
+    /// No protocol version both ends allow.
+    #[error("no TLS protocol version in common with the peer ({reason}): check the minimum and maximum versions")]
+    ProtocolVersion {
+        /// OpenSSL's reason.
+        reason: String,
+    },
+
+    /// The peer closed the connection before the handshake finished.
+    #[error("the peer closed the connection during the handshake")]
+    HandshakeEof,
+
+    /// The peer closed the TCP connection without a TLS close_notify: what
+    /// was read may be truncated. A clean close reads as `Ok(0)`.
+    #[error("the peer closed the TCP connection without sending close_notify: the data may be truncated")]
+    UnexpectedEof,
+
+    /// The operation needs the other role (e.g. a server call on a client socket).
+    #[error("{0}")]
+    WrongRole(&'static str),
+
+    /// Post-handshake authentication cannot be done, and why.
+    #[error("cannot request a client certificate after the handshake: {0}")]
+    PostHandshake(String),
+
+    /// Any other TLS-level failure, with OpenSSL's error stack.
+    #[error("TLS error during {during}: {source}")]
+    Tls {
+        /// What this side was doing.
+        during: Operation,
+        /// OpenSSL's errors.
+        #[source]
+        source: ErrorStack,
+    },
+
+    /// An I/O error on the underlying socket.
+    #[error("I/O error during {during}: {source}")]
+    Io {
+        /// What this side was doing.
+        during: Operation,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// The verification result carried by this error, if it has one.
+    pub fn verify_result(&self) -> Option<VerifyResult> {
+        match self {
+            Error::VerifyFailed { failure } => Some(failure.result),
+            _ => None,
+        }
+    }
+
+    /// The alert the peer sent, if that is what this error is.
+    pub fn alert(&self) -> Option<Alert> {
+        match self {
+            Error::AlertReceived { alert, .. } => Some(*alert),
+            _ => None,
+        }
+    }
+
+    /// True for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Error {
+        match never {}
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match &e {
+            Error::Io { source, .. } | Error::Connect { source, .. } => source.kind(),
+            Error::Timeout { .. } => io::ErrorKind::TimedOut,
+            Error::UnexpectedEof | Error::HandshakeEof => io::ErrorKind::UnexpectedEof,
+            Error::InvalidVerifyMode { .. } | Error::InvalidConfig(_) => {
+                io::ErrorKind::InvalidInput
+            }
+            Error::File { source, .. } => source.kind(),
+            Error::AlertReceived { .. } | Error::VerifyFailed { .. } => {
+                io::ErrorKind::ConnectionAborted
+            }
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+// OpenSSL reason codes (sslerr.h), stable across 1.1.1 and 3.x.
+const SSL_AD_REASON_OFFSET: c_int = 1000;
+const SSL_R_CERTIFICATE_VERIFY_FAILED: c_int = 134;
+const SSL_R_HTTPS_PROXY_REQUEST: c_int = 155;
+const SSL_R_HTTP_REQUEST: c_int = 156;
+const SSL_R_NO_PROTOCOLS_AVAILABLE: c_int = 191;
+const SSL_R_PACKET_LENGTH_TOO_LONG: c_int = 198;
+const SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE: c_int = 199;
+const SSL_R_UNKNOWN_PROTOCOL: c_int = 252;
+const SSL_R_UNSUPPORTED_PROTOCOL: c_int = 258;
+const SSL_R_WRONG_SSL_VERSION: c_int = 266;
+const SSL_R_WRONG_VERSION_NUMBER: c_int = 267;
+const SSL_R_UNEXPECTED_EOF_WHILE_READING: c_int = 294;
+const ERR_LIB_SSL: c_int = 20;
+
+/// Turns an `openssl::ssl::Error` into the variant that names its cause.
+///
+/// `ssl` is the connection it happened on (for the verify result) and
+/// `failure` what the verify callback recorded, if anything.
+pub(crate) fn classify(
+    err: ssl::Error,
+    during: Operation,
+    timeout: Option<Duration>,
+    ssl: &SslRef,
+    failure: Option<VerifyFailure>,
+) -> Error {
+    if let Some(io) = err.io_error() {
+        return match io.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
+                operation: during,
+                after: timeout,
+            },
+            io::ErrorKind::UnexpectedEof if during == Operation::Handshake => Error::HandshakeEof,
+            _ => match err.into_io_error() {
+                Ok(source) => Error::Io { during, source },
+                Err(e) => Error::Io {
+                    during,
+                    source: io::Error::other(e),
+                },
+            },
+        };
+    }
+    let eof = if during == Operation::Handshake {
+        Error::HandshakeEof
+    } else {
+        Error::UnexpectedEof
+    };
+    match err.code() {
+        ErrorCode::ZERO_RETURN if during == Operation::Handshake => return Error::HandshakeEof,
+        ErrorCode::SYSCALL if err.ssl_error().is_none() => return eof,
+        ErrorCode::WANT_READ | ErrorCode::WANT_WRITE => {
+            return Error::Timeout {
+                operation: during,
+                after: timeout,
+            }
+        }
+        _ => {}
+    }
+    let Some(stack) = err.ssl_error().cloned() else {
+        return Error::Io {
+            during,
+            source: io::Error::other(err.to_string()),
+        };
+    };
+    for e in stack.errors() {
+        if e.library_code() != ERR_LIB_SSL {
+            continue;
+        }
+        let reason = e.reason_code();
+        let text = || e.reason().unwrap_or("unknown").to_string();
+        match reason {
+            r if (SSL_AD_REASON_OFFSET..SSL_AD_REASON_OFFSET + 256).contains(&r) => {
+                return Error::AlertReceived {
+                    alert: Alert((r - SSL_AD_REASON_OFFSET) as u8),
+                    during,
+                }
+            }
+            SSL_R_CERTIFICATE_VERIFY_FAILED => {
+                let failure = failure.unwrap_or_else(|| VerifyFailure {
+                    result: VerifyResult::from_code(ssl.verify_result().as_raw()),
+                    depth: 0,
+                    subject: crate::socket::subject_of(ssl.peer_certificate().as_deref()),
+                });
+                return Error::VerifyFailed { failure };
+            }
+            SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE => return Error::PeerCertificateRequired,
+            SSL_R_HTTP_REQUEST
+            | SSL_R_HTTPS_PROXY_REQUEST
+            | SSL_R_WRONG_VERSION_NUMBER
+            | SSL_R_UNKNOWN_PROTOCOL
+            | SSL_R_PACKET_LENGTH_TOO_LONG => return Error::NotTls { reason: text() },
+            SSL_R_UNSUPPORTED_PROTOCOL | SSL_R_NO_PROTOCOLS_AVAILABLE | SSL_R_WRONG_SSL_VERSION => {
+                return Error::ProtocolVersion { reason: text() }
+            }
+            SSL_R_UNEXPECTED_EOF_WHILE_READING => return eof,
+            _ => {}
+        }
+    }
+    Error::Tls {
+        during,
+        source: stack,
+    }
+}

@@ -1,0 +1,70 @@
+//! OpenSSL-backed TLS sockets whose certificate verification is exactly
+//! OpenSSL's, spelled the way C, Qore and Python programs already spell it.
+//!
+//! The verify mode is the `int` of `SSL_CTX_set_verify` — `SSL_VERIFY_NONE`
+//! 0, `PEER` 1, `FAIL_IF_NO_PEER_CERT` 2, `CLIENT_ONCE` 4, `POST_HANDSHAKE` 8 —
+//! handed to OpenSSL unchanged and read back unchanged. In `NONE` mode the
+//! verification result can still be inspected.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use sslsocket::{SslConfig, SslListener, SslSocket, VerifyMode, SSL_VERIFY_PEER,
+//!                 SSL_VERIFY_FAIL_IF_NO_PEER_CERT};
+//!
+//! // A server that requires a client certificate (mode 3).
+//! let mut server = SslConfig::server();
+//! server
+//!     .set_certificate_file("certs/server-chain.pem")
+//!     .set_private_key_file("certs/server.key")
+//!     .set_ca_file("certs/ca.pem")
+//!     .set_verify_mode(SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT)?;
+//! let listener = SslListener::bind("127.0.0.1:0", &server.build()?)?;
+//! let addr = listener.local_addr()?;
+//! let server = std::thread::spawn(move || -> std::io::Result<String> {
+//!     let (mut tls, _) = listener.accept()?;
+//!     let mut line = [0u8; 5];
+//!     tls.read_exact(&mut line)?;
+//!     tls.write_all(b"world")?;
+//!     tls.shutdown()?;
+//!     Ok(tls.peer_subject().unwrap_or_default())
+//! });
+//!
+//! // A client that verifies the server (the default, PEER) and has a certificate.
+//! let mut client = SslConfig::client();
+//! client
+//!     .set_ca_file("certs/ca.pem")
+//!     .set_certificate_file("certs/client.pem")
+//!     .set_private_key_file("certs/client.key");
+//! let mut tls = SslSocket::connect(&client.build()?, &addr.to_string())?;
+//! assert_eq!(tls.get_verify_mode(), VerifyMode::PEER);
+//! assert_eq!(tls.verify_result().name(), "X509_V_OK");
+//! tls.write_all(b"hello")?;
+//! let mut reply = String::new();
+//! tls.read_to_string(&mut reply)?;
+//! assert_eq!(reply, "world");
+//! assert_eq!(server.join().unwrap()?, "CN=sslsocket test client");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+mod config;
+mod error;
+#[allow(unsafe_code)]
+mod ffi;
+mod listener;
+mod socket;
+mod verify;
+
+pub use config::{SslConfig, SslConfigBuilder, Timeouts, TlsVersion};
+pub use error::{Alert, Error, Operation};
+pub use listener::SslListener;
+pub use socket::{name_to_string, SslSocket};
+pub use verify::{
+    CertReqs, PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult,
+    SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT, SSL_VERIFY_NONE, SSL_VERIFY_PEER,
+    SSL_VERIFY_POST_HANDSHAKE,
+};
+
+/// The `openssl` crate this one is built on, for types such as `X509`.
+pub use openssl;

@@ -1,0 +1,616 @@
+//! `SslSocket`: a TLS connection over a `TcpStream`, in either role.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use openssl::ex_data::Index;
+use openssl::ssl::{
+    ErrorCode, ShutdownResult, ShutdownState, Ssl, SslContextBuilder, SslRef, SslStream,
+};
+use openssl::x509::{X509NameRef, X509Ref, X509StoreContext, X509StoreContextRef, X509};
+
+use crate::config::{SslConfig, Timeouts, TlsVersion};
+use crate::error::{classify, Error, Operation};
+use crate::verify::{PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult};
+
+/// Where the verify callback records the first failure of a connection.
+type FailureSlot = Mutex<Option<VerifyFailure>>;
+
+fn failure_index() -> Index<Ssl, FailureSlot> {
+    static INDEX: OnceLock<Index<Ssl, FailureSlot>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
+}
+
+/// Installs the context's verify callback: it records where verification
+/// failed and returns OpenSSL's own verdict unchanged, so the behaviour is
+/// exactly that of the mode alone.
+pub(crate) fn install_verify_callback(b: &mut SslContextBuilder, mode: VerifyMode) {
+    b.set_verify_callback(mode.to_openssl(), verify_callback);
+}
+
+fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
+    if !preverify_ok {
+        let failure = VerifyFailure {
+            result: VerifyResult::from_code(ctx.error().as_raw()),
+            depth: ctx.error_depth(),
+            subject: subject_of(ctx.current_cert()),
+        };
+        let slot = X509StoreContext::ssl_idx()
+            .ok()
+            .and_then(|idx| ctx.ex_data(idx))
+            .and_then(|ssl| ssl.ex_data(failure_index()));
+        if let Some(slot) = slot {
+            if let Ok(mut first) = slot.lock() {
+                first.get_or_insert(failure);
+            }
+        }
+    }
+    preverify_ok
+}
+
+/// A certificate's subject in one line, `O=Example, CN=localhost`.
+pub(crate) fn subject_of(cert: Option<&X509Ref>) -> String {
+    cert.map(|c| name_to_string(c.subject_name()))
+        .unwrap_or_else(|| "(no certificate)".into())
+}
+
+/// An X.509 name as `C=.., O=.., CN=..`, in the order of its entries.
+pub fn name_to_string(name: &X509NameRef) -> String {
+    name.entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            let value = e
+                .data()
+                .to_string()
+                .unwrap_or_else(|_| String::from_utf8_lossy(e.data().as_slice()).into_owned());
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A TLS connection over TCP, in either role, with OpenSSL's verification
+/// semantics and the inspection calls C, Qore and Python code expect.
+///
+/// Make one with [`SslSocket::connect`] (client), an
+/// [`SslListener`](crate::SslListener) (server), or by upgrading a connected
+/// `TcpStream` with [`upgrade_client`](Self::upgrade_client) /
+/// [`upgrade_server`](Self::upgrade_server). It implements [`Read`] and
+/// [`Write`]; [`recv`](Self::recv) and [`send`](Self::send) do the same with
+/// this crate's [`Error`].
+pub struct SslSocket {
+    stream: SslStream<TcpStream>,
+    role: Role,
+    timeouts: Timeouts,
+}
+
+impl SslSocket {
+    /// Connects to `addr` (`"host:port"`, `"127.0.0.1:443"`, `"[::1]:443"`)
+    /// and performs the handshake as a client.
+    ///
+    /// The host part is sent as SNI and checked against the server's
+    /// certificate (an IP address against its IP SANs), unless the
+    /// configuration sets another name or turns the check off.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`] or [`Error::Timeout`] for the TCP connection; for the
+    /// handshake, [`Error::VerifyFailed`] (with the verify result, depth and
+    /// subject), [`Error::AlertReceived`], [`Error::Timeout`] and the others.
+    pub fn connect(config: &SslConfig, addr: &str) -> Result<SslSocket, Error> {
+        let tcp = tcp_connect(addr, config.timeouts().connect)?;
+        SslSocket::upgrade_client(config, tcp, Some(host_of(addr)))
+    }
+
+    /// Performs a client handshake over an already-connected `TcpStream`
+    /// (Qore's `Socket::upgradeClientToSSL`). `server_name` is sent as SNI
+    /// and checked, unless the configuration names another.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect), less the TCP part.
+    pub fn upgrade_client(
+        config: &SslConfig,
+        tcp: TcpStream,
+        server_name: Option<&str>,
+    ) -> Result<SslSocket, Error> {
+        handshake(config, tcp, Role::Client, server_name)
+    }
+
+    /// Performs a server handshake over an accepted `TcpStream` (Qore's
+    /// `Socket::upgradeServerToSSL`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VerifyFailed`] when a client certificate fails verification,
+    /// [`Error::PeerCertificateRequired`], [`Error::NotTls`],
+    /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
+    pub fn upgrade_server(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
+        handshake(config, tcp, Role::Server, None)
+    }
+
+    /// Same as [`upgrade_server`](Self::upgrade_server).
+    pub fn accept(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
+        handshake(config, tcp, Role::Server, None)
+    }
+
+    /// Reads application data: `Ok(0)` once the peer has sent close_notify.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedEof`] when the peer closed TCP without
+    /// close_notify, [`Error::AlertReceived`] when it aborted (in TLS 1.3 a
+    /// server's rejection of this client's certificate arrives here, not in
+    /// `connect`), [`Error::Timeout`] past the read timeout.
+    pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            match self.stream.ssl_read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.code() == ErrorCode::ZERO_RETURN => return Ok(0),
+                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
+                Err(e) => return Err(self.error(e, Operation::Read)),
+            }
+        }
+    }
+
+    /// Writes application data, returning how much was written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] past the write timeout, [`Error::AlertReceived`],
+    /// [`Error::Io`].
+    pub fn send(&mut self, buf: &[u8]) -> Result<usize, Error> {
+        loop {
+            match self.stream.ssl_write(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.code() == ErrorCode::WANT_WRITE && e.io_error().is_none() => {}
+                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
+                Err(e) => return Err(self.error(e, Operation::Write)),
+            }
+        }
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn send_all(&mut self, mut buf: &[u8]) -> Result<(), Error> {
+        while !buf.is_empty() {
+            let n = self.send(buf)?;
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Sends close_notify (`SSL_shutdown`). Reading afterwards still returns
+    /// what the peer sends until its own close_notify.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the peer has already gone.
+    pub fn shutdown(&mut self) -> Result<(), Error> {
+        match self.stream.shutdown() {
+            Ok(ShutdownResult::Sent) | Ok(ShutdownResult::Received) => Ok(()),
+            Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(()),
+            Err(e) => Err(self.error(e, Operation::Shutdown)),
+        }
+    }
+
+    /// Sends close_notify if not yet sent, then closes the TCP connection.
+    ///
+    /// # Errors
+    ///
+    /// As [`shutdown`](Self::shutdown); the TCP connection is closed either way.
+    pub fn close(mut self) -> Result<(), Error> {
+        let r = if self.stream.get_shutdown().contains(ShutdownState::SENT) {
+            Ok(())
+        } else {
+            self.shutdown()
+        };
+        let _ = self.stream.get_ref().shutdown(Shutdown::Both);
+        r
+    }
+
+    /// Whether the peer's close_notify has been received: a read that
+    /// returned `Ok(0)` was a clean close.
+    pub fn received_close_notify(&mut self) -> bool {
+        self.stream.get_shutdown().contains(ShutdownState::RECEIVED)
+    }
+
+    /// Sets the verify mode of this connection (`SSL_set_verify`), for a later
+    /// renegotiation or post-handshake request. The verify callback set on
+    /// the configuration is kept, as OpenSSL keeps it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidVerifyMode`] for bits other than the five flags.
+    pub fn set_verify_mode<M>(&mut self, mode: M) -> Result<(), Error>
+    where
+        M: TryInto<VerifyMode>,
+        Error: From<M::Error>,
+    {
+        let mode: VerifyMode = mode.try_into()?;
+        self.ssl_mut().set_verify(mode.to_openssl());
+        Ok(())
+    }
+
+    /// This connection's verify mode, read from OpenSSL (`SSL_get_verify_mode`).
+    pub fn get_verify_mode(&self) -> VerifyMode {
+        VerifyMode::from_openssl(self.ssl().verify_mode().bits())
+    }
+
+    /// The verification result (`SSL_get_verify_result`), on both sides and
+    /// in every mode: with `NONE` it says what verification found while the
+    /// connection stays up. `X509_V_OK` also when the peer sent no
+    /// certificate: see [`peer_verification`](Self::peer_verification).
+    pub fn verify_result(&self) -> VerifyResult {
+        VerifyResult::from_code(self.ssl().verify_result().as_raw())
+    }
+
+    /// The verify result's symbolic name, e.g. `X509_V_OK` or
+    /// `X509_V_ERR_CERT_HAS_EXPIRED`. Qore: `Socket::verifyPeerCertificate()`.
+    pub fn verify_result_name(&self) -> &'static str {
+        self.verify_result().name()
+    }
+
+    /// "No certificate", "verified" and "failed with code N", told apart.
+    pub fn peer_verification(&self) -> PeerVerification {
+        if self.ssl().peer_certificate().is_none() {
+            PeerVerification::NoCertificate
+        } else {
+            let r = self.verify_result();
+            if r.is_ok() {
+                PeerVerification::Verified
+            } else {
+                PeerVerification::Failed(r)
+            }
+        }
+    }
+
+    /// Where verification first failed (result, depth, subject), if it did.
+    pub fn verify_failure(&self) -> Option<VerifyFailure> {
+        take_failure(self.ssl(), false)
+    }
+
+    /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
+    pub fn peer_certificate(&self) -> Option<X509> {
+        self.ssl().peer_certificate()
+    }
+
+    /// The peer's certificate subject in one line, e.g. `CN=localhost`.
+    pub fn peer_subject(&self) -> Option<String> {
+        self.ssl()
+            .peer_certificate()
+            .map(|c| name_to_string(c.subject_name()))
+    }
+
+    /// The chain the peer sent (`SSL_get_peer_cert_chain`). As in OpenSSL, a
+    /// client's list starts with the server's certificate, while a server's
+    /// list leaves the client's own certificate out.
+    pub fn peer_cert_chain(&self) -> Vec<X509> {
+        self.ssl()
+            .peer_cert_chain()
+            .map(|s| s.iter().map(|c| c.to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The verified chain from the peer's certificate to the trust anchor
+    /// (`SSL_get0_verified_chain`); empty if verification did not succeed.
+    pub fn verified_chain(&self) -> Vec<X509> {
+        self.ssl()
+            .verified_chain()
+            .map(|s| s.iter().map(|c| c.to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The negotiated protocol version as OpenSSL names it (`SSL_get_version`),
+    /// e.g. `TLSv1.3`. This is not the cipher's version string.
+    pub fn version(&self) -> &'static str {
+        self.ssl().version_str()
+    }
+
+    /// The negotiated protocol version.
+    pub fn tls_version(&self) -> Option<TlsVersion> {
+        self.version().parse().ok()
+    }
+
+    /// The cipher's OpenSSL name, e.g. `TLS_AES_256_GCM_SHA384`.
+    /// Qore: `Socket::getSSLCipherName()`; C: `SSL_CIPHER_get_name`.
+    pub fn cipher_name(&self) -> Option<&'static str> {
+        self.ssl().current_cipher().map(|c| c.name())
+    }
+
+    /// The cipher's own version string (`SSL_CIPHER_get_version`), e.g.
+    /// `TLSv1.2` or `TLSv1/SSLv3`: the protocol that introduced the cipher,
+    /// not the negotiated one (see [`version`](Self::version)).
+    /// Qore: `Socket::getSSLCipherVersion()`.
+    pub fn cipher_version(&self) -> Option<&'static str> {
+        self.ssl().current_cipher().map(|c| c.version())
+    }
+
+    /// The cipher's secret (symmetric key) bits, e.g. 256
+    /// (`SSL_CIPHER_get_bits`).
+    pub fn cipher_bits(&self) -> Option<i32> {
+        self.ssl().current_cipher().map(|c| c.bits().secret)
+    }
+
+    /// Bytes decrypted and ready to read without touching the socket (`SSL_pending`).
+    pub fn pending(&self) -> usize {
+        self.ssl().pending()
+    }
+
+    /// True once the TLS handshake is complete, which it always is for an
+    /// `SslSocket`. Qore: `Socket::isSecure()`.
+    pub fn is_secure(&self) -> bool {
+        self.ssl().is_init_finished()
+    }
+
+    /// Whether this end is the client or the server.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The TCP stream underneath.
+    pub fn get_ref(&self) -> &TcpStream {
+        self.stream.get_ref()
+    }
+
+    /// The TCP stream underneath, mutably. Reading or writing it directly
+    /// corrupts the TLS stream.
+    pub fn get_mut(&mut self) -> &mut TcpStream {
+        self.stream.get_mut()
+    }
+
+    /// The OpenSSL connection, for anything this crate does not wrap.
+    pub fn ssl(&self) -> &SslRef {
+        self.stream.ssl()
+    }
+
+    pub(crate) fn ssl_mut(&mut self) -> &mut SslRef {
+        crate::ffi::ssl_mut(&mut self.stream)
+    }
+
+    pub(crate) fn stream_mut(&mut self) -> &mut SslStream<TcpStream> {
+        &mut self.stream
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().peer_addr()
+    }
+
+    /// Sets the time limit for each read; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error (a zero duration is refused).
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.get_ref().set_read_timeout(t)?;
+        self.timeouts.read = t;
+        Ok(())
+    }
+
+    /// Sets the time limit for each write; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error (a zero duration is refused).
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.get_ref().set_write_timeout(t)?;
+        self.timeouts.write = t;
+        Ok(())
+    }
+
+    /// Turns Nagle's algorithm off (`TCP_NODELAY`) or on.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.get_ref().set_nodelay(nodelay)
+    }
+
+    pub(crate) fn error(&self, e: openssl::ssl::Error, during: Operation) -> Error {
+        let timeout = match during {
+            Operation::Write => self.timeouts.write,
+            _ => self.timeouts.read,
+        };
+        classify(
+            e,
+            during,
+            timeout,
+            self.ssl(),
+            take_failure(self.ssl(), false),
+        )
+    }
+
+    pub(crate) fn clear_verify_failure(&self) {
+        take_failure(self.ssl(), true);
+    }
+}
+
+fn take_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
+    let slot = ssl.ex_data(failure_index())?;
+    let mut guard = slot.lock().ok()?;
+    if clear {
+        guard.take()
+    } else {
+        guard.clone()
+    }
+}
+
+impl Read for SslSocket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf).map_err(io::Error::from)
+    }
+}
+
+impl Write for SslSocket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf).map_err(io::Error::from)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.get_mut().flush()
+    }
+}
+
+impl fmt::Debug for SslSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SslSocket")
+            .field("role", &self.role)
+            .field("peer_addr", &self.peer_addr().ok())
+            .field("version", &self.version())
+            .field("cipher", &self.cipher_name())
+            .field("verify_mode", &self.get_verify_mode())
+            .field("verify_result", &self.verify_result())
+            .finish()
+    }
+}
+
+/// The host part of `host:port`, `[v6]:port` or a bare host.
+fn host_of(addr: &str) -> &str {
+    if let Some(rest) = addr.strip_prefix('[') {
+        if let Some(end) = rest.find(']') {
+            return &rest[..end];
+        }
+    }
+    match addr.rsplit_once(':') {
+        Some((host, _)) if !host.contains(':') => host,
+        _ => addr,
+    }
+}
+
+fn tcp_connect(addr: &str, timeout: Option<Duration>) -> Result<TcpStream, Error> {
+    let connect_err = |source| Error::Connect {
+        addr: addr.to_owned(),
+        source,
+    };
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_err(connect_err)?.collect();
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the name resolved to no address");
+    for a in addrs {
+        let r = match timeout {
+            Some(t) => TcpStream::connect_timeout(&a, t),
+            None => TcpStream::connect(a),
+        };
+        match r {
+            Ok(s) => return Ok(s),
+            Err(e) => last = e,
+        }
+    }
+    if matches!(
+        last.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    ) {
+        return Err(Error::Timeout {
+            operation: Operation::Connect,
+            after: timeout,
+        });
+    }
+    Err(connect_err(last))
+}
+
+fn handshake(
+    config: &SslConfig,
+    tcp: TcpStream,
+    role: Role,
+    server_name: Option<&str>,
+) -> Result<SslSocket, Error> {
+    let inner = config.inner();
+    if inner.role != role {
+        return Err(Error::WrongRole(match role {
+            Role::Client => "a client handshake needs a configuration made by SslConfig::client()",
+            Role::Server => "a server handshake needs a configuration made by SslConfig::server()",
+        }));
+    }
+    let setup = |e| Error::Tls {
+        during: Operation::Handshake,
+        source: e,
+    };
+    let mut ssl = Ssl::new(&inner.ctx).map_err(setup)?;
+    ssl.set_ex_data(failure_index(), Mutex::new(None));
+    if role == Role::Client {
+        let name = inner.server_name.as_deref().or(server_name);
+        if let Some(name) = name.map(|n| n.trim_end_matches('.')) {
+            match name.parse::<IpAddr>() {
+                Ok(ip) if inner.check_hostname => ssl.param_mut().set_ip(ip).map_err(setup)?,
+                Ok(_) => {}
+                Err(_) => {
+                    ssl.set_hostname(name).map_err(setup)?;
+                    if inner.check_hostname {
+                        ssl.param_mut().set_host(name).map_err(setup)?;
+                    }
+                }
+            }
+        }
+        if inner.post_handshake_auth {
+            crate::ffi::set_post_handshake_auth(&mut ssl, true);
+        }
+    }
+    let timeouts = inner.timeouts;
+    let io_err = |source| Error::Io {
+        during: Operation::Handshake,
+        source,
+    };
+    tcp.set_read_timeout(timeouts.handshake).map_err(io_err)?;
+    tcp.set_write_timeout(timeouts.handshake).map_err(io_err)?;
+    let mut stream = SslStream::new(ssl, tcp).map_err(setup)?;
+    let r = match role {
+        Role::Client => stream.connect(),
+        Role::Server => stream.accept(),
+    };
+    if let Err(e) = r {
+        let failure = take_failure(stream.ssl(), false);
+        return Err(classify(
+            e,
+            Operation::Handshake,
+            timeouts.handshake,
+            stream.ssl(),
+            failure,
+        ));
+    }
+    stream
+        .get_ref()
+        .set_read_timeout(timeouts.read)
+        .map_err(io_err)?;
+    stream
+        .get_ref()
+        .set_write_timeout(timeouts.write)
+        .map_err(io_err)?;
+    Ok(SslSocket {
+        stream,
+        role,
+        timeouts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn host_parts() {
+        assert_eq!(host_of("localhost:443"), "localhost");
+        assert_eq!(host_of("127.0.0.1:8443"), "127.0.0.1");
+        assert_eq!(host_of("[::1]:443"), "::1");
+        assert_eq!(host_of("example.com"), "example.com");
+        assert_eq!(host_of("::1"), "::1");
+    }
+}
