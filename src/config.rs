@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openssl::pkey::{PKey, Private};
-use openssl::ssl::{SslContext, SslContextBuilder, SslMethod, SslMode, SslVersion};
+use openssl::ssl::{SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVersion};
 use openssl::x509::X509;
 
 use crate::error::Error;
@@ -481,6 +481,9 @@ impl SslConfigBuilder {
         if self.role == Role::Server {
             b.set_session_id_context(b"sslsocket")
                 .map_err(config_err("session id context"))?;
+            // A renegotiation that resumed the session would skip the
+            // CertificateRequest that `request_client_certificate` needs.
+            b.set_options(SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
         }
 
         let post_handshake_auth = self

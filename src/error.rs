@@ -273,9 +273,9 @@ pub enum Error {
     #[error("{0}")]
     WrongRole(&'static str),
 
-    /// Post-handshake authentication cannot be done, and why.
+    /// A client certificate cannot be requested after the handshake, and why.
     #[error("cannot request a client certificate after the handshake: {0}")]
-    PostHandshake(String),
+    PostHandshake(#[from] crate::post_handshake::PostHandshakeError),
 
     /// Any other TLS-level failure, with OpenSSL's error stack.
     #[error("TLS error during {during}: {source}")]

@@ -53,12 +53,14 @@ mod error;
 #[allow(unsafe_code)]
 mod ffi;
 mod listener;
+mod post_handshake;
 mod socket;
 mod verify;
 
 pub use config::{SslConfig, SslConfigBuilder, Timeouts, TlsVersion};
 pub use error::{Alert, Error, Operation};
 pub use listener::SslListener;
+pub use post_handshake::PostHandshakeError;
 pub use socket::{name_to_string, SslSocket};
 pub use verify::{
     CertReqs, PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult,

@@ -85,6 +85,12 @@ pub struct SslSocket {
     stream: SslStream<TcpStream>,
     role: Role,
     timeouts: Timeouts,
+    /// Application data read while waiting for a post-handshake answer,
+    /// handed out by the next reads before anything else.
+    pub(crate) buffered: Vec<u8>,
+    pub(crate) buffered_pos: usize,
+    /// CertificateRequests this server has sent on the connection.
+    pub(crate) cert_requests: u32,
 }
 
 impl SslSocket {
@@ -146,6 +152,16 @@ impl SslSocket {
     /// server's rejection of this client's certificate arrives here, not in
     /// `connect`), [`Error::Timeout`] past the read timeout.
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        if self.buffered_pos < self.buffered.len() {
+            let n = buf.len().min(self.buffered.len() - self.buffered_pos);
+            buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
+            self.buffered_pos += n;
+            if self.buffered_pos == self.buffered.len() {
+                self.buffered = Vec::new();
+                self.buffered_pos = 0;
+            }
+            return Ok(n);
+        }
         loop {
             match self.stream.ssl_read(buf) {
                 Ok(n) => return Ok(n),
@@ -340,7 +356,7 @@ impl SslSocket {
 
     /// Bytes decrypted and ready to read without touching the socket (`SSL_pending`).
     pub fn pending(&self) -> usize {
-        self.ssl().pending()
+        self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
     }
 
     /// True once the TLS handshake is complete, which it always is for an
@@ -594,11 +610,26 @@ fn handshake(
         .get_ref()
         .set_write_timeout(timeouts.write)
         .map_err(io_err)?;
+    let cert_requests = u32::from(role == Role::Server && certificate_requested(stream.ssl()));
     Ok(SslSocket {
         stream,
         role,
         timeouts,
+        buffered: Vec::new(),
+        buffered_pos: 0,
+        cert_requests,
     })
+}
+
+/// Whether a server's handshake included a CertificateRequest, by OpenSSL's
+/// rule (`send_certificate_request`): the mode has `PEER`, the handshake was
+/// not a resumption, and in TLS 1.3 `POST_HANDSHAKE` defers the request.
+fn certificate_requested(ssl: &SslRef) -> bool {
+    let mode = VerifyMode::from_openssl(ssl.verify_mode().bits());
+    let tls13 = ssl.version_str() == "TLSv1.3";
+    mode.contains(VerifyMode::PEER)
+        && !ssl.session_reused()
+        && !(tls13 && mode.contains(VerifyMode::POST_HANDSHAKE))
 }
 
 #[cfg(test)]

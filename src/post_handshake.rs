@@ -1,0 +1,247 @@
+//! Asking a client for its certificate after the handshake: TLS 1.3
+//! post-handshake authentication, TLS 1.2 renegotiation.
+
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use libc::c_int;
+use openssl::ssl::ErrorCode;
+use openssl::x509::X509;
+
+use crate::error::{Error, Operation};
+use crate::ffi;
+use crate::socket::SslSocket;
+use crate::verify::{Role, VerifyMode};
+
+/// Why a certificate cannot be requested after the handshake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PostHandshakeError {
+    /// Only a server asks for a client certificate.
+    #[error("this is a client socket; only a server can request a client certificate")]
+    NotServer,
+    /// Post-handshake authentication exists only in TLS 1.3.
+    #[error(
+        "the connection uses {version}, and post-handshake authentication needs TLSv1.3 \
+         (request_client_certificate renegotiates on TLSv1.2)"
+    )]
+    NotTls13 {
+        /// The negotiated version.
+        version: &'static str,
+    },
+    /// The client did not send the post_handshake_auth extension.
+    #[error(
+        "the client did not offer post-handshake authentication (it must enable it before \
+         its handshake: SSL_set_post_handshake_auth, `openssl s_client -enable_pha`)"
+    )]
+    NotOffered,
+    /// A request was already sent and not yet answered.
+    #[error("a certificate request is already pending on this connection")]
+    RequestPending,
+    /// The verify mode has no `PEER` bit, so OpenSSL would not ask.
+    #[error(
+        "the verify mode is {mode:?}; it must include SSL_VERIFY_PEER to request a certificate"
+    )]
+    ModeWithoutPeer {
+        /// The connection's verify mode.
+        mode: VerifyMode,
+    },
+    /// `CLIENT_ONCE` is set and a certificate was already requested.
+    #[error(
+        "SSL_VERIFY_CLIENT_ONCE is set and a certificate was already requested on this \
+         connection; no second request is sent"
+    )]
+    AlreadyRequested,
+    /// The TLS 1.2 client does not support secure renegotiation (RFC 5746).
+    #[error(
+        "the client does not support secure renegotiation (RFC 5746), so it cannot be asked again"
+    )]
+    InsecureRenegotiation,
+    /// OpenSSL refused for another reason.
+    #[error("OpenSSL refused: {0}")]
+    Refused(String),
+}
+
+const SSL_R_EXTENSION_NOT_RECEIVED: c_int = 279;
+const SSL_R_INVALID_CONFIG: c_int = 283;
+const SSL_R_NOT_SERVER: c_int = 284;
+const SSL_R_REQUEST_PENDING: c_int = 285;
+const SSL_R_REQUEST_SENT: c_int = 286;
+const SSL_R_WRONG_SSL_VERSION: c_int = 266;
+const SSL_R_STILL_IN_INIT: c_int = 121;
+
+impl SslSocket {
+    /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,
+    /// Python's `SSLSocket.verify_client_post_handshake`). The request goes
+    /// out with the next I/O on this socket and the client's certificate is
+    /// processed by a later read; [`request_client_certificate`](Self::request_client_certificate)
+    /// does the whole exchange in one call.
+    ///
+    /// The verify mode must include `PEER`; with `PEER | POST_HANDSHAKE` no
+    /// certificate was requested during the handshake.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PostHandshake`] with [`PostHandshakeError::NotServer`],
+    /// `NotTls13`, `NotOffered` (the client did not enable post-handshake
+    /// auth), `RequestPending`, `ModeWithoutPeer`, or `AlreadyRequested`
+    /// (OpenSSL refuses a second request under `CLIENT_ONCE`).
+    pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
+        self.check_can_request(false)?;
+        let version = self.version();
+        if version != "TLSv1.3" {
+            return Err(PostHandshakeError::NotTls13 { version }.into());
+        }
+        let mode = self.get_verify_mode();
+        if let Err(stack) = ffi::verify_client_post_handshake(self.ssl_mut()) {
+            let reason = stack.errors().first().map_or(0, |e| e.reason_code());
+            return Err(match reason {
+                SSL_R_EXTENSION_NOT_RECEIVED => PostHandshakeError::NotOffered,
+                SSL_R_REQUEST_PENDING | SSL_R_REQUEST_SENT | SSL_R_STILL_IN_INIT => {
+                    PostHandshakeError::RequestPending
+                }
+                SSL_R_NOT_SERVER => PostHandshakeError::NotServer,
+                SSL_R_WRONG_SSL_VERSION => PostHandshakeError::NotTls13 { version },
+                SSL_R_INVALID_CONFIG if mode.contains(VerifyMode::CLIENT_ONCE) => {
+                    PostHandshakeError::AlreadyRequested
+                }
+                _ => PostHandshakeError::Refused(stack.to_string()),
+            }
+            .into());
+        }
+        self.cert_requests += 1;
+        self.clear_verify_failure();
+        Ok(())
+    }
+
+    /// Asks the client for its certificate now and waits for the answer:
+    /// TLS 1.3 post-handshake authentication, or a secure server-initiated
+    /// renegotiation on TLS 1.2. Returns the client's certificate, or
+    /// `Ok(None)` when it sent none and the mode allows that.
+    ///
+    /// The call honours the verify mode: with `FAIL_IF_NO_PEER_CERT` a
+    /// client that sends no certificate is an error and OpenSSL closes the
+    /// connection with the proper alert; a certificate that does not verify
+    /// is [`Error::VerifyFailed`]; with `CLIENT_ONCE` and a certificate
+    /// already requested, nothing is sent and the call says so. It returns
+    /// as soon as the client's Certificate, CertificateVerify and Finished
+    /// have been processed. Application data the client sends meanwhile is
+    /// kept, in order, for the next reads.
+    ///
+    /// Afterwards [`peer_certificate`](Self::peer_certificate),
+    /// [`peer_cert_chain`](Self::peer_cert_chain) and
+    /// [`verify_result`](Self::verify_result) describe the certificate just received.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PostHandshake`] when the request cannot be made (see
+    /// [`verify_client_post_handshake`](Self::verify_client_post_handshake),
+    /// plus `InsecureRenegotiation`), [`Error::Timeout`] when the client does
+    /// not answer in time, [`Error::PeerCertificateRequired`],
+    /// [`Error::VerifyFailed`] and the other handshake errors.
+    pub fn request_client_certificate(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<Option<X509>, Error> {
+        self.check_can_request(true)?;
+        match self.version() {
+            "TLSv1.3" => self.verify_client_post_handshake()?,
+            "TLSv1.2" | "TLSv1.1" | "TLSv1" => {
+                if !ffi::secure_renegotiation_support(self.ssl()) {
+                    return Err(PostHandshakeError::InsecureRenegotiation.into());
+                }
+                ffi::renegotiate(self.ssl_mut())
+                    .map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
+                self.cert_requests += 1;
+                self.clear_verify_failure();
+            }
+            version => return Err(PostHandshakeError::NotTls13 { version }.into()),
+        }
+        ffi::watch_handshake(self.ssl_mut());
+        let r = self.exchange(timeout);
+        ffi::unwatch_handshake(self.ssl_mut());
+        r?;
+        Ok(self.peer_certificate())
+    }
+
+    fn check_can_request(&self, honour_client_once: bool) -> Result<(), PostHandshakeError> {
+        if self.role() != Role::Server {
+            return Err(PostHandshakeError::NotServer);
+        }
+        let mode = self.get_verify_mode();
+        if !mode.contains(VerifyMode::PEER) {
+            return Err(PostHandshakeError::ModeWithoutPeer { mode });
+        }
+        if honour_client_once && mode.contains(VerifyMode::CLIENT_ONCE) && self.cert_requests > 0 {
+            return Err(PostHandshakeError::AlreadyRequested);
+        }
+        Ok(())
+    }
+
+    /// Sends the queued request and reads until the client's Finished has
+    /// been processed, keeping any application data for later reads.
+    fn exchange(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let fd = self.get_ref().as_raw_fd();
+        let timed_out = || Error::Timeout {
+            operation: Operation::PostHandshakeAuth,
+            after: timeout,
+        };
+        let io_err = |source| Error::Io {
+            during: Operation::PostHandshakeAuth,
+            source,
+        };
+        self.get_ref().set_nonblocking(true).map_err(io_err)?;
+        let result = (|| {
+            let mut want_write = true;
+            loop {
+                // Drive the handshake (sends CertificateRequest / HelloRequest,
+                // and the server's last flight on TLS 1.2), then read.
+                let step = if !self.ssl().is_init_finished() || want_write {
+                    want_write = false;
+                    self.stream_mut().do_handshake().map(|_| 0)
+                } else {
+                    let mut chunk = [0u8; 16 * 1024];
+                    let r = self.stream_mut().ssl_read(&mut chunk);
+                    if let Ok(n) = r {
+                        self.buffered.extend_from_slice(&chunk[..n]);
+                    }
+                    r
+                };
+                let finished_seen = ffi::handshake_seen(self.ssl());
+                match step {
+                    Ok(_) => {}
+                    Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
+                        return Err(Error::UnexpectedEof)
+                    }
+                    Err(e)
+                        if e.code() == ErrorCode::WANT_READ
+                            || e.code() == ErrorCode::WANT_WRITE =>
+                    {
+                        if finished_seen && self.ssl().is_init_finished() {
+                            return Ok(());
+                        }
+                        let remaining = match deadline {
+                            Some(d) => match d.checked_duration_since(Instant::now()) {
+                                Some(r) => Some(r),
+                                None => return Err(timed_out()),
+                            },
+                            None => None,
+                        };
+                        let write = e.code() == ErrorCode::WANT_WRITE;
+                        if !ffi::wait_fd(fd, write, remaining).map_err(io_err)? {
+                            return Err(timed_out());
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(self.error(e, Operation::PostHandshakeAuth)),
+                }
+                if finished_seen && self.ssl().is_init_finished() {
+                    return Ok(());
+                }
+            }
+        })();
+        let restore = self.get_ref().set_nonblocking(false).map_err(io_err);
+        result.and(restore)
+    }
+}
