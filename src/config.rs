@@ -7,10 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openssl::pkey::{PKey, Private};
-use openssl::ssl::{SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVersion};
+use openssl::ssl::{
+    SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
+};
 use openssl::x509::X509;
 
 use crate::error::Error;
+use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
 
 /// A TLS protocol version, for [`SslConfigBuilder::set_min_version`] and
@@ -202,6 +205,7 @@ pub struct SslConfigBuilder {
     timeouts: Timeouts,
     send_ca_names: bool,
     post_handshake_auth: Option<bool>,
+    session_cache: bool,
 }
 
 impl SslConfigBuilder {
@@ -233,6 +237,7 @@ impl SslConfigBuilder {
             },
             send_ca_names: true,
             post_handshake_auth: None,
+            session_cache: true,
         }
     }
 
@@ -432,6 +437,16 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Whether sessions are cached for resumption. Defaults to `true`: a
+    /// client resumes the session of its last connection to the same peer
+    /// id (`host:port` by default), and a server keeps a session cache and
+    /// issues session tickets. `false` is python-nss's `SSL_NO_CACHE`: every
+    /// handshake is a full one.
+    pub fn set_session_cache(&mut self, on: bool) -> &mut Self {
+        self.session_cache = on;
+        self
+    }
+
     /// Loads everything and builds the shared OpenSSL context.
     ///
     /// # Errors
@@ -486,6 +501,18 @@ impl SslConfigBuilder {
             b.set_options(SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
         }
 
+        let sessions = Arc::new(SessionCache::default());
+        match (self.role, self.session_cache) {
+            (Role::Client, true) => SessionCache::install(&mut b, sessions.clone()),
+            (Role::Client, false) => {
+                b.set_session_cache_mode(SslSessionCacheMode::OFF);
+            }
+            (Role::Server, true) => {}
+            (Role::Server, false) => {
+                b.set_session_cache_mode(SslSessionCacheMode::OFF);
+                b.set_options(SslOptions::NO_TICKET);
+            }
+        }
         let post_handshake_auth = self
             .post_handshake_auth
             .unwrap_or(self.certificate.is_some());
@@ -497,6 +524,7 @@ impl SslConfigBuilder {
                 server_name: self.server_name.clone(),
                 timeouts: self.timeouts,
                 post_handshake_auth,
+                sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
             }),
         })
     }
@@ -630,6 +658,7 @@ pub(crate) struct Inner {
     pub(crate) server_name: Option<String>,
     pub(crate) timeouts: Timeouts,
     pub(crate) post_handshake_auth: bool,
+    pub(crate) sessions: Option<Arc<SessionCache>>,
 }
 
 impl SslConfig {
@@ -663,6 +692,19 @@ impl SslConfig {
     /// The time limits sockets made from this configuration use.
     pub fn timeouts(&self) -> Timeouts {
         self.inner.timeouts
+    }
+
+    /// Forgets the sessions a client saved, so the next connections make
+    /// full handshakes.
+    pub fn clear_sessions(&self) {
+        if let Some(s) = &self.inner.sessions {
+            s.clear();
+        }
+    }
+
+    /// How many peers a client has a saved session for.
+    pub fn saved_sessions(&self) -> usize {
+        self.inner.sessions.as_ref().map_or(0, |s| s.len())
     }
 
     /// The OpenSSL context, for settings this crate does not wrap.

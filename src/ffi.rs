@@ -197,3 +197,17 @@ pub(crate) fn wait_fd(
         }
     }
 }
+
+/// Offers `session` for resumption on a client connection (`SSL_set_session`).
+///
+/// Sessions come only from the cache of the same configuration, so they were
+/// made with the same `SSL_CTX` as `ssl`.
+pub(crate) fn set_session(
+    ssl: &mut SslRef,
+    session: &openssl::ssl::SslSessionRef,
+) -> Result<(), openssl::error::ErrorStack> {
+    // SAFETY: `set_session` is unsafe because the session must come from a
+    // connection using the same context; `SessionCache` is owned by one
+    // configuration and only holds sessions of that configuration's context.
+    unsafe { ssl.set_session(session) }
+}

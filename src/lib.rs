@@ -54,6 +54,7 @@ mod error;
 mod ffi;
 mod listener;
 mod post_handshake;
+mod session;
 mod socket;
 mod verify;
 

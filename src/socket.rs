@@ -107,8 +107,29 @@ impl SslSocket {
     /// handshake, [`Error::VerifyFailed`] (with the verify result, depth and
     /// subject), [`Error::AlertReceived`], [`Error::Timeout`] and the others.
     pub fn connect(config: &SslConfig, addr: &str) -> Result<SslSocket, Error> {
+        SslSocket::connect_with_peer_id(config, addr, addr)
+    }
+
+    /// As [`connect`](Self::connect), saving and resuming the session under
+    /// `peer_id` instead of `addr` (python-nss's `set_sock_peer_id`):
+    /// connections with the same id share a session.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
+    pub fn connect_with_peer_id(
+        config: &SslConfig,
+        addr: &str,
+        peer_id: &str,
+    ) -> Result<SslSocket, Error> {
         let tcp = tcp_connect(addr, config.timeouts().connect)?;
-        SslSocket::upgrade_client(config, tcp, Some(host_of(addr)))
+        handshake(
+            config,
+            tcp,
+            Role::Client,
+            Some(host_of(addr)),
+            Some(peer_id),
+        )
     }
 
     /// Performs a client handshake over an already-connected `TcpStream`
@@ -123,7 +144,7 @@ impl SslSocket {
         tcp: TcpStream,
         server_name: Option<&str>,
     ) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Client, server_name)
+        handshake(config, tcp, Role::Client, server_name, None)
     }
 
     /// Performs a server handshake over an accepted `TcpStream` (Qore's
@@ -135,12 +156,12 @@ impl SslSocket {
     /// [`Error::PeerCertificateRequired`], [`Error::NotTls`],
     /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
     pub fn upgrade_server(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Server, None)
+        handshake(config, tcp, Role::Server, None, None)
     }
 
     /// Same as [`upgrade_server`](Self::upgrade_server).
     pub fn accept(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Server, None)
+        handshake(config, tcp, Role::Server, None, None)
     }
 
     /// Reads application data: `Ok(0)` once the peer has sent close_notify.
@@ -365,6 +386,13 @@ impl SslSocket {
         self.ssl().is_init_finished()
     }
 
+    /// Whether the handshake resumed an earlier session
+    /// (`SSL_session_reused`). A resumed session keeps the peer certificate
+    /// and verify result of the session it resumed; nothing is verified again.
+    pub fn session_reused(&self) -> bool {
+        self.ssl().session_reused()
+    }
+
     /// Whether this end is the client or the server.
     pub fn role(&self) -> Role {
         self.role
@@ -472,6 +500,19 @@ fn take_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
     }
 }
 
+impl Drop for SslSocket {
+    /// A connection dropped without close_notify would make OpenSSL mark its
+    /// session unresumable (`SSL_free` on a connection not shut down); a
+    /// connection that failed fatally was already removed by OpenSSL, so
+    /// marking the rest as shut down only keeps good sessions resumable.
+    fn drop(&mut self) {
+        if self.ssl().is_init_finished() {
+            let state = self.stream.get_shutdown();
+            self.stream.set_shutdown(state | ShutdownState::SENT);
+        }
+    }
+}
+
 impl Read for SslSocket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf).map_err(io::Error::from)
@@ -548,6 +589,7 @@ fn handshake(
     tcp: TcpStream,
     role: Role,
     server_name: Option<&str>,
+    peer_id: Option<&str>,
 ) -> Result<SslSocket, Error> {
     let inner = config.inner();
     if inner.role != role {
@@ -563,8 +605,12 @@ fn handshake(
     let mut ssl = Ssl::new(&inner.ctx).map_err(setup)?;
     ssl.set_ex_data(failure_index(), Mutex::new(None));
     if role == Role::Client {
-        let name = inner.server_name.as_deref().or(server_name);
-        if let Some(name) = name.map(|n| n.trim_end_matches('.')) {
+        let name = inner
+            .server_name
+            .as_deref()
+            .or(server_name)
+            .map(|n| n.trim_end_matches('.'));
+        if let Some(name) = name {
             match name.parse::<IpAddr>() {
                 Ok(ip) if inner.check_hostname => ssl.param_mut().set_ip(ip).map_err(setup)?,
                 Ok(_) => {}
@@ -578,6 +624,14 @@ fn handshake(
         }
         if inner.post_handshake_auth {
             crate::ffi::set_post_handshake_auth(&mut ssl, true);
+        }
+        if let Some(cache) = &inner.sessions {
+            let id = match (peer_id, tcp.peer_addr()) {
+                (Some(id), _) => id.to_owned(),
+                (None, Ok(a)) => format!("{}:{}", name.unwrap_or(&a.ip().to_string()), a.port()),
+                (None, Err(_)) => name.unwrap_or_default().to_owned(),
+            };
+            cache.prepare(&mut ssl, id);
         }
     }
     let timeouts = inner.timeouts;

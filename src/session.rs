@@ -1,0 +1,77 @@
+//! Client-side session resumption keyed by a peer id (python-nss's
+//! `set_sock_peer_id`; by default `host:port`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use openssl::ex_data::Index;
+use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMode};
+
+/// Most sessions kept per configuration; past that the oldest peer's goes.
+const CAPACITY: usize = 1024;
+
+/// The sessions of one client configuration, by peer id.
+#[derive(Default)]
+pub(crate) struct SessionCache {
+    map: Mutex<HashMap<String, (u64, SslSession)>>,
+}
+
+/// The peer id of a client connection, kept with the `SSL`.
+fn peer_id_index() -> Index<Ssl, String> {
+    static INDEX: OnceLock<Index<Ssl, String>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
+}
+
+impl SessionCache {
+    /// Makes the context hand every new client session (TLS 1.3 tickets
+    /// included, whenever they arrive) to `cache`.
+    pub(crate) fn install(b: &mut SslContextBuilder, cache: Arc<SessionCache>) {
+        b.set_session_cache_mode(SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL);
+        b.set_new_session_callback(move |ssl, session| {
+            if let Some(id) = ssl.ex_data(peer_id_index()) {
+                cache.insert(id.clone(), session);
+            }
+        });
+    }
+
+    fn insert(&self, id: String, session: SslSession) {
+        let Ok(mut map) = self.map.lock() else { return };
+        let stamp = map.values().map(|(s, _)| *s).max().map_or(0, |s| s + 1);
+        if map.len() >= CAPACITY && !map.contains_key(&id) {
+            if let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, (s, _))| *s)
+                .map(|(k, _)| k.clone())
+            {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(id, (stamp, session));
+    }
+
+    /// Tags `ssl` with its peer id and offers the session saved for it.
+    pub(crate) fn prepare(&self, ssl: &mut SslRef, id: String) {
+        let saved = self
+            .map
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&id).map(|(_, s)| s.clone()));
+        if let Some(session) = saved {
+            // A session that cannot be set only means a full handshake.
+            let _ = crate::ffi::set_session(ssl, &session);
+        }
+        ssl.set_ex_data(peer_id_index(), id);
+    }
+
+    /// Forgets every saved session.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.map.lock() {
+            m.clear();
+        }
+    }
+
+    /// How many peers have a saved session.
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
+    }
+}
