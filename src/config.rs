@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openssl::pkey::{PKey, Private};
+use openssl::ssl::SslRef;
 use openssl::ssl::{
     SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
 };
 use openssl::x509::X509;
 
+use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
 use crate::error::Error;
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
@@ -187,6 +189,7 @@ impl fmt::Debug for Source {
 /// [`SslConfig::server`]; every setter takes `&mut self` and returns
 /// `&mut Self`, and nothing is loaded until [`build`](Self::build).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct SslConfigBuilder {
     role: Role,
     verify_mode: VerifyMode,
@@ -206,6 +209,7 @@ pub struct SslConfigBuilder {
     send_ca_names: bool,
     post_handshake_auth: Option<bool>,
     session_cache: bool,
+    hooks: Hooks,
 }
 
 impl SslConfigBuilder {
@@ -238,6 +242,7 @@ impl SslConfigBuilder {
             send_ca_names: true,
             post_handshake_auth: None,
             session_cache: true,
+            hooks: Hooks::default(),
         }
     }
 
@@ -447,6 +452,105 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Calls `check` for each certificate of the peer's chain with OpenSSL's
+    /// verdict, the depth, the error and the certificate (OpenSSL's verify
+    /// callback, python-nss's `set_auth_certificate_callback`). Its answer
+    /// replaces OpenSSL's: `true` accepts the certificate, `false` rejects it
+    /// (reported as `X509_V_ERR_APPLICATION_VERIFICATION` when OpenSSL had
+    /// accepted it). Whether a rejection aborts the handshake is still up to
+    /// the verify mode. Changing the mode of a live socket keeps it.
+    ///
+    /// # Warning
+    ///
+    /// Returning `true` for a certificate OpenSSL rejected weakens
+    /// verification; prefer [`set_bad_certificate_callback`](Self::set_bad_certificate_callback).
+    pub fn set_verify_callback<F>(&mut self, check: F) -> &mut Self
+    where
+        F: Fn(&CertCheck<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.hooks.verify = Some(Arc::new(check));
+        self
+    }
+
+    /// Calls `accept` for a certificate that failed verification, with the
+    /// certificate and the error (python-nss's `set_bad_cert_callback`);
+    /// `true` accepts it anyway. The connection's `verify_result()` still
+    /// reports the original error.
+    ///
+    /// # Warning
+    ///
+    /// Every `true` accepts a peer that OpenSSL could not verify.
+    pub fn set_bad_certificate_callback<F>(&mut self, accept: F) -> &mut Self
+    where
+        F: Fn(&CertCheck<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.hooks.bad_cert = Some(Arc::new(accept));
+        self
+    }
+
+    /// When a server asks this client for a certificate (in the handshake or
+    /// after it), calls `choose` with the CA names the server sent; it returns
+    /// the [`Identity`] to send, or `None` to send no certificate
+    /// (python-nss's `set_client_auth_data_callback`). Turns post-handshake
+    /// authentication on unless [`set_post_handshake_auth`](Self::set_post_handshake_auth)
+    /// says otherwise.
+    pub fn set_client_certificate_callback<F>(&mut self, choose: F) -> &mut Self
+    where
+        F: Fn(&ClientAuthRequest) -> Option<Identity> + Send + Sync + 'static,
+    {
+        self.hooks.client_cert = Some(Arc::new(choose));
+        self
+    }
+
+    /// Calls `observe` for each [`HandshakeEvent`]: handshakes started and
+    /// completed (python-nss's `set_handshake_callback`), renegotiations,
+    /// certificate requests received, post-handshake requests completed.
+    /// It also gets the connection, to inspect.
+    pub fn set_handshake_callback<F>(&mut self, observe: F) -> &mut Self
+    where
+        F: Fn(&HandshakeEvent, &SslRef) + Send + Sync + 'static,
+    {
+        self.hooks.events = Some(Arc::new(observe));
+        self
+    }
+
+    /// On a server, calls `pick` with the host name a client requests (SNI)
+    /// to choose the certificate and key for it: several virtual hosts on one
+    /// listener. Clients that send no name get the configured certificate.
+    pub fn set_server_name_callback<F>(&mut self, pick: F) -> &mut Self
+    where
+        F: Fn(&str) -> SniDecision + Send + Sync + 'static,
+    {
+        self.hooks.sni = Some(Arc::new(pick));
+        self
+    }
+
+    /// The application protocols (ALPN), most preferred first. A client
+    /// offers them; a server picks the first of its own that the client
+    /// offers, and answers without ALPN when none matches.
+    pub fn set_alpn_protocols(&mut self, protocols: &[&str]) -> Result<&mut Self, Error> {
+        for p in protocols {
+            if p.is_empty() || p.len() > 255 {
+                return Err(Error::InvalidConfig(format!(
+                    "ALPN protocol {p:?} must be 1 to 255 bytes long"
+                )));
+            }
+        }
+        self.hooks.alpn_protocols = protocols.iter().map(|p| p.to_string()).collect();
+        Ok(self)
+    }
+
+    /// On a server, lets `select` choose among the protocols a client offers
+    /// (`None`: answer without ALPN). Takes precedence over
+    /// [`set_alpn_protocols`](Self::set_alpn_protocols).
+    pub fn set_alpn_select_callback<F>(&mut self, select: F) -> &mut Self
+    where
+        F: Fn(&[&str]) -> Option<String> + Send + Sync + 'static,
+    {
+        self.hooks.alpn = Some(Arc::new(select));
+        self
+    }
+
     /// Loads everything and builds the shared OpenSSL context.
     ///
     /// # Errors
@@ -513,9 +617,13 @@ impl SslConfigBuilder {
                 b.set_options(SslOptions::NO_TICKET);
             }
         }
+        self.hooks
+            .clone()
+            .install(&mut b, self.role)
+            .map_err(config_err("ALPN protocols"))?;
         let post_handshake_auth = self
             .post_handshake_auth
-            .unwrap_or(self.certificate.is_some());
+            .unwrap_or(self.certificate.is_some() || self.hooks.client_cert.is_some());
         Ok(SslConfig {
             inner: Arc::new(Inner {
                 ctx: b.build(),
@@ -599,39 +707,125 @@ impl SslConfigBuilder {
                 )),
                 (Some(c), Some(k)) => (c, k),
             };
+        let mut id = Identity::load(cert_src, key_src)?;
+        if let Some(c) = &self.chain {
+            id.chain.extend(c.certificates("certificate chain")?);
+        }
+        id.install_on_context(b)
+    }
+}
+
+/// A certificate, its intermediates and its private key, loaded and checked
+/// to belong together: what a server presents for a virtual host
+/// ([`SniDecision::Use`](crate::SniDecision::Use)) or a client hands over when asked
+/// ([`SslConfigBuilder::set_client_certificate_callback`]).
+#[derive(Clone)]
+pub struct Identity {
+    pub(crate) leaf: X509,
+    pub(crate) chain: Vec<X509>,
+    pub(crate) key: PKey<Private>,
+    origin: (String, String),
+}
+
+impl Identity {
+    /// Loads a certificate file (leaf, then intermediates) and its key file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::File`], [`Error::Load`], or [`Error::KeyMismatch`].
+    pub fn from_files(
+        certificate: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<Identity, Error> {
+        Identity::load(
+            &Source::File(certificate.as_ref().to_owned()),
+            &Source::File(key.as_ref().to_owned()),
+        )
+    }
+
+    /// Loads a certificate (and intermediates) and its key from PEM bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Load`] or [`Error::KeyMismatch`].
+    pub fn from_pem(certificate: &[u8], key: &[u8]) -> Result<Identity, Error> {
+        Identity::load(
+            &Source::Pem(certificate.to_vec()),
+            &Source::Pem(key.to_vec()),
+        )
+    }
+
+    fn load(cert_src: &Source, key_src: &Source) -> Result<Identity, Error> {
         let mut certs = cert_src.certificates("certificate")?.into_iter();
         let leaf = certs
             .next()
             .expect("certificates() never returns an empty list");
         let key = key_src.private_key()?;
+        let origin = (cert_src.origin(), key_src.origin());
+        let pubkey = leaf.public_key().map_err(|e| Error::Load {
+            what: "certificate",
+            origin: origin.0.clone(),
+            reason: e.to_string(),
+        })?;
+        if !pubkey.public_eq(&key) {
+            return Err(Error::KeyMismatch {
+                certificate: origin.0,
+                key: origin.1,
+            });
+        }
+        Ok(Identity {
+            leaf,
+            chain: certs.collect(),
+            key,
+            origin,
+        })
+    }
+
+    /// The leaf certificate.
+    pub fn certificate(&self) -> &X509 {
+        &self.leaf
+    }
+
+    fn install_on_context(self, b: &mut SslContextBuilder) -> Result<(), Error> {
         let load_err = |what, e: openssl::error::ErrorStack| Error::Load {
             what,
-            origin: cert_src.origin(),
+            origin: self.origin.0.clone(),
             reason: e.to_string(),
         };
-        b.set_certificate(&leaf)
+        b.set_certificate(&self.leaf)
             .map_err(|e| load_err("certificate", e))?;
-        let extra = match &self.chain {
-            Some(c) => c.certificates("certificate chain")?,
-            None => Vec::new(),
-        };
-        for cert in certs.chain(extra) {
-            b.add_extra_chain_cert(cert)
+        for cert in &self.chain {
+            crate::ffi::ctx_add_chain_cert(b, cert)
                 .map_err(|e| load_err("certificate chain", e))?;
         }
         let mismatch = || Error::KeyMismatch {
-            certificate: cert_src.origin(),
-            key: key_src.origin(),
+            certificate: self.origin.0.clone(),
+            key: self.origin.1.clone(),
         };
-        // Compare first: SSL_CTX_use_PrivateKey with a mismatching key
-        // silently drops the certificate instead of failing.
-        let pubkey = leaf.public_key().map_err(|e| load_err("certificate", e))?;
-        if !pubkey.public_eq(&key) {
-            return Err(mismatch());
-        }
-        b.set_private_key(&key).map_err(|_| mismatch())?;
+        b.set_private_key(&self.key).map_err(|_| mismatch())?;
         b.check_private_key().map_err(|_| mismatch())?;
         Ok(())
+    }
+
+    /// Presents this identity on one connection (`SSL_use_certificate`,
+    /// `SSL_use_PrivateKey`, `SSL_set1_chain`), replacing the context's.
+    pub(crate) fn install_on(
+        &self,
+        ssl: &mut openssl::ssl::SslRef,
+    ) -> Result<(), openssl::error::ErrorStack> {
+        ssl.set_certificate(&self.leaf)?;
+        ssl.set_private_key(&self.key)?;
+        crate::ffi::ssl_set_chain(ssl, &self.chain)
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("subject", &crate::socket::subject_of(Some(&self.leaf)))
+            .field("chain", &self.chain.len())
+            .field("certificate", &self.origin.0)
+            .finish()
     }
 }
 

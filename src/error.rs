@@ -277,6 +277,16 @@ pub enum Error {
     #[error("cannot request a client certificate after the handshake: {0}")]
     PostHandshake(#[from] crate::post_handshake::PostHandshakeError),
 
+    /// An application callback panicked; the handshake (or read) it ran in
+    /// was failed instead of letting the panic unwind into OpenSSL.
+    #[error("the {callback} callback panicked: {message}")]
+    CallbackPanicked {
+        /// Which callback.
+        callback: &'static str,
+        /// The panic message.
+        message: String,
+    },
+
     /// Any other TLS-level failure, with OpenSSL's error stack.
     #[error("TLS error during {during}: {source}")]
     Tls {

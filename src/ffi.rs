@@ -211,3 +211,118 @@ pub(crate) fn set_session(
     // configuration and only holds sessions of that configuration's context.
     unsafe { ssl.set_session(session) }
 }
+
+const SSL_CTRL_CHAIN: c_int = 88;
+const SSL_CTRL_CHAIN_CERT: c_int = 89;
+
+/// Adds an intermediate to the context's certificate chain
+/// (`SSL_CTX_add1_chain_cert`): sent after the leaf it belongs to.
+pub(crate) fn ctx_add_chain_cert(
+    b: &mut openssl::ssl::SslContextBuilder,
+    cert: &openssl::x509::X509Ref,
+) -> Result<(), openssl::error::ErrorStack> {
+    // SAFETY: `b` owns a live `SSL_CTX*` borrowed mutably; with larg = 1
+    // OpenSSL takes its own reference to `cert` (the "add1" form), so the
+    // caller keeps ownership of it.
+    let r = unsafe {
+        openssl_sys::SSL_CTX_ctrl(b.as_ptr(), SSL_CTRL_CHAIN_CERT, 1, cert.as_ptr().cast())
+    };
+    cvt(c_int::from(r > 0))
+}
+
+/// Replaces the certificate chain of one connection (`SSL_set1_chain`);
+/// an empty list sends the leaf alone.
+pub(crate) fn ssl_set_chain(
+    ssl: &mut SslRef,
+    chain: &[openssl::x509::X509],
+) -> Result<(), openssl::error::ErrorStack> {
+    let mut stack = openssl::stack::Stack::new()?;
+    for c in chain {
+        stack.push(c.clone())?;
+    }
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably; with larg = 1 OpenSSL
+    // copies the stack and takes references to its certificates, so `stack`
+    // may be dropped afterwards.
+    let r =
+        unsafe { openssl_sys::SSL_ctrl(ssl.as_ptr(), SSL_CTRL_CHAIN, 1, stack.as_ptr().cast()) };
+    cvt(c_int::from(r > 0))
+}
+
+unsafe extern "C" {
+    fn SSL_CTX_set_info_callback(
+        ctx: *mut openssl_sys::SSL_CTX,
+        cb: Option<unsafe extern "C" fn(*const openssl_sys::SSL, c_int, c_int)>,
+    );
+    fn SSL_CTX_set_cert_cb(
+        ctx: *mut openssl_sys::SSL_CTX,
+        cb: Option<unsafe extern "C" fn(*mut openssl_sys::SSL, *mut libc::c_void) -> c_int>,
+        arg: *mut libc::c_void,
+    );
+    fn SSL_get_client_CA_list(ssl: *const openssl_sys::SSL)
+        -> *mut openssl_sys::stack_st_X509_NAME;
+    fn SSL_certs_clear(ssl: *mut openssl_sys::SSL);
+}
+
+unsafe extern "C" fn info_trampoline(ssl: *const openssl_sys::SSL, where_: c_int, _ret: c_int) {
+    if ssl.is_null() {
+        return;
+    }
+    // SAFETY: OpenSSL calls back with the live `SSL*` whose state changed;
+    // we only borrow it for the duration of the call. `on_info` catches
+    // panics from application code.
+    let ssl = unsafe { SslRef::from_ptr(ssl.cast_mut()) };
+    crate::callbacks::on_info(ssl, where_);
+}
+
+unsafe extern "C" fn cert_trampoline(ssl: *mut openssl_sys::SSL, _arg: *mut libc::c_void) -> c_int {
+    if ssl.is_null() {
+        return 0;
+    }
+    // SAFETY: OpenSSL calls back with the live `SSL*` that is preparing its
+    // certificate, and nothing else touches it during the callback.
+    // `on_certificate_request` catches panics from application code.
+    let ssl = unsafe { SslRef::from_ptr_mut(ssl) };
+    c_int::from(crate::callbacks::on_certificate_request(ssl))
+}
+
+/// Reports handshake starts and completions to the context's hooks
+/// (`SSL_CTX_set_info_callback`).
+pub(crate) fn set_info_callback(b: &mut openssl::ssl::SslContextBuilder) {
+    // SAFETY: `b` owns a live `SSL_CTX*`; the trampoline is a plain function
+    // valid for the whole program.
+    unsafe { SSL_CTX_set_info_callback(b.as_ptr(), Some(info_trampoline)) }
+}
+
+/// Lets the context's hooks pick the certificate a client sends when asked
+/// (`SSL_CTX_set_cert_cb`).
+pub(crate) fn set_cert_callback(b: &mut openssl::ssl::SslContextBuilder) {
+    // SAFETY: `b` owns a live `SSL_CTX*`; the trampoline is a plain function
+    // valid for the whole program and takes no argument.
+    unsafe { SSL_CTX_set_cert_cb(b.as_ptr(), Some(cert_trampoline), std::ptr::null_mut()) }
+}
+
+/// The CA names the server sent (client side) or will send (server side),
+/// each formatted by `format` (`SSL_get_client_CA_list`).
+pub(crate) fn client_ca_names(
+    ssl: &SslRef,
+    format: impl Fn(&openssl::x509::X509NameRef) -> String,
+) -> Vec<String> {
+    // SAFETY: `ssl` is a live `SSL*`; the returned stack (possibly null) is
+    // owned by the `SSL` and stays valid while `ssl` is borrowed.
+    let ptr = unsafe { SSL_get_client_CA_list(ssl.as_ptr()) };
+    if ptr.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: `ptr` is a non-null `STACK_OF(X509_NAME)` owned by the `SSL`,
+    // borrowed for no longer than `ssl`.
+    let stack = unsafe { openssl::stack::StackRef::<openssl::x509::X509Name>::from_ptr(ptr) };
+    stack.iter().map(format).collect()
+}
+
+/// Removes the certificate and key of one connection (`SSL_certs_clear`),
+/// so a client answers a request with an empty Certificate.
+pub(crate) fn clear_certificates(ssl: &mut SslRef) {
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably; this only drops the
+    // connection's own certificate references.
+    unsafe { SSL_certs_clear(ssl.as_ptr()) }
+}

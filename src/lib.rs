@@ -48,6 +48,7 @@
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+mod callbacks;
 mod config;
 mod error;
 #[allow(unsafe_code)]
@@ -58,11 +59,12 @@ mod session;
 mod socket;
 mod verify;
 
-pub use config::{SslConfig, SslConfigBuilder, Timeouts, TlsVersion};
+pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
+pub use config::{Identity, SslConfig, SslConfigBuilder, Timeouts, TlsVersion};
 pub use error::{Alert, Error, Operation};
 pub use listener::SslListener;
 pub use post_handshake::PostHandshakeError;
-pub use socket::{name_to_string, SslSocket};
+pub use socket::{name_to_string, SecurityStatus, SslSocket};
 pub use verify::{
     CertReqs, PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult,
     SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT, SSL_VERIFY_NONE, SSL_VERIFY_PEER,

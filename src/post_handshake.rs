@@ -161,7 +161,14 @@ impl SslSocket {
         let r = self.exchange(timeout);
         ffi::unwatch_handshake(self.ssl_mut());
         r?;
-        Ok(self.peer_certificate())
+        let certificate = self.peer_certificate();
+        crate::callbacks::emit(
+            self.ssl(),
+            crate::HandshakeEvent::PostHandshakeAuth {
+                certificate: certificate.is_some(),
+            },
+        );
+        Ok(certificate)
     }
 
     fn check_can_request(&self, honour_client_once: bool) -> Result<(), PostHandshakeError> {

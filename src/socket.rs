@@ -3,52 +3,23 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use openssl::ex_data::Index;
 use openssl::ssl::{
     ErrorCode, ShutdownResult, ShutdownState, Ssl, SslContextBuilder, SslRef, SslStream,
 };
-use openssl::x509::{X509NameRef, X509Ref, X509StoreContext, X509StoreContextRef, X509};
+use openssl::x509::{X509NameRef, X509Ref, X509};
 
+use crate::callbacks;
 use crate::config::{SslConfig, Timeouts, TlsVersion};
 use crate::error::{classify, Error, Operation};
 use crate::verify::{PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult};
 
-/// Where the verify callback records the first failure of a connection.
-type FailureSlot = Mutex<Option<VerifyFailure>>;
-
-fn failure_index() -> Index<Ssl, FailureSlot> {
-    static INDEX: OnceLock<Index<Ssl, FailureSlot>> = OnceLock::new();
-    *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
-}
-
-/// Installs the context's verify callback: it records where verification
-/// failed and returns OpenSSL's own verdict unchanged, so the behaviour is
-/// exactly that of the mode alone.
+/// Installs the context's verify callback (see [`crate::callbacks`]): it
+/// records where verification failed and, without application hooks,
+/// returns OpenSSL's own verdict unchanged.
 pub(crate) fn install_verify_callback(b: &mut SslContextBuilder, mode: VerifyMode) {
-    b.set_verify_callback(mode.to_openssl(), verify_callback);
-}
-
-fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
-    if !preverify_ok {
-        let failure = VerifyFailure {
-            result: VerifyResult::from_code(ctx.error().as_raw()),
-            depth: ctx.error_depth(),
-            subject: subject_of(ctx.current_cert()),
-        };
-        let slot = X509StoreContext::ssl_idx()
-            .ok()
-            .and_then(|idx| ctx.ex_data(idx))
-            .and_then(|ssl| ssl.ex_data(failure_index()));
-        if let Some(slot) = slot {
-            if let Ok(mut first) = slot.lock() {
-                first.get_or_insert(failure);
-            }
-        }
-    }
-    preverify_ok
+    b.set_verify_callback(mode.to_openssl(), callbacks::verify_callback);
 }
 
 /// A certificate's subject in one line, `O=Example, CN=localhost`.
@@ -157,6 +128,68 @@ impl SslSocket {
     /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
     pub fn upgrade_server(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
         handshake(config, tcp, Role::Server, None, None)
+    }
+
+    /// Performs the handshake in the role given over a connected stream
+    /// (python-nss's `import_tcp_socket` + `reset_handshake(as_server)`).
+    /// `server_name` is used by a client only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] when `role` is not the configuration's, and the
+    /// handshake errors.
+    pub fn upgrade(
+        config: &SslConfig,
+        role: Role,
+        tcp: TcpStream,
+        server_name: Option<&str>,
+    ) -> Result<SslSocket, Error> {
+        handshake(config, tcp, role, server_name, None)
+    }
+
+    /// As [`upgrade`](Self::upgrade), over a connected TCP socket's file
+    /// descriptor obtained elsewhere (a C library, systemd, a parent process).
+    ///
+    /// # Errors
+    ///
+    /// As [`upgrade`](Self::upgrade).
+    pub fn from_fd(
+        config: &SslConfig,
+        role: Role,
+        fd: std::os::fd::OwnedFd,
+        server_name: Option<&str>,
+    ) -> Result<SslSocket, Error> {
+        SslSocket::upgrade(config, role, TcpStream::from(fd), server_name)
+    }
+
+    /// Ends TLS cleanly and hands back the plain TCP connection (Python's
+    /// `SSLSocket.unwrap`): sends close_notify, reads until the peer's
+    /// close_notify (application data still in flight is discarded), and
+    /// returns the `TcpStream`, which carries whatever the peer sends next in
+    /// the clear.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedEof`] if the peer closes TCP without close_notify,
+    /// [`Error::Timeout`] past the read timeout, and the I/O errors.
+    pub fn unwrap(mut self) -> Result<TcpStream, Error> {
+        let tcp = self.get_ref().try_clone().map_err(|source| Error::Io {
+            during: Operation::Shutdown,
+            source,
+        })?;
+        if !self.stream.get_shutdown().contains(ShutdownState::SENT) {
+            self.shutdown()?;
+        }
+        let mut sink = [0u8; 4096];
+        while !self.stream.get_shutdown().contains(ShutdownState::RECEIVED) {
+            self.buffered.clear();
+            self.buffered_pos = 0;
+            if self.recv(&mut sink)? == 0 {
+                break;
+            }
+        }
+        drop(self);
+        Ok(tcp)
     }
 
     /// Same as [`upgrade_server`](Self::upgrade_server).
@@ -386,6 +419,35 @@ impl SslSocket {
         self.ssl().is_init_finished()
     }
 
+    /// The host name the client asked for (SNI): on a server, what the
+    /// client requested; on a client, what it sent.
+    pub fn servername(&self) -> Option<&str> {
+        self.ssl().servername(openssl::ssl::NameType::HOST_NAME)
+    }
+
+    /// The application protocol agreed by ALPN, e.g. `h2`.
+    pub fn alpn_protocol(&self) -> Option<String> {
+        self.ssl()
+            .selected_alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    /// A summary of the connection's security, like python-nss's
+    /// `get_security_status`.
+    pub fn security_status(&self) -> SecurityStatus {
+        let cipher = self.ssl().current_cipher();
+        let peer = self.ssl().peer_certificate();
+        SecurityStatus {
+            on: self.is_secure(),
+            version: self.version(),
+            cipher: cipher.map(|c| c.name()),
+            key_size: cipher.map_or(0, |c| c.bits().algorithm),
+            secret_key_size: cipher.map_or(0, |c| c.bits().secret),
+            issuer: peer.as_ref().map(|c| name_to_string(c.issuer_name())),
+            subject: peer.as_ref().map(|c| name_to_string(c.subject_name())),
+        }
+    }
+
     /// Whether the handshake resumed an earlier session
     /// (`SSL_session_reused`). A resumed session keeps the peer certificate
     /// and verify result of the session it resumed; nothing is verified again.
@@ -472,6 +534,9 @@ impl SslSocket {
     }
 
     pub(crate) fn error(&self, e: openssl::ssl::Error, during: Operation) -> Error {
+        if let Some(panicked) = take_panic(self.ssl()) {
+            return panicked;
+        }
         let timeout = match during {
             Operation::Write => self.timeouts.write,
             _ => self.timeouts.read,
@@ -491,13 +556,21 @@ impl SslSocket {
 }
 
 fn take_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
-    let slot = ssl.ex_data(failure_index())?;
-    let mut guard = slot.lock().ok()?;
-    if clear {
-        guard.take()
-    } else {
-        guard.clone()
-    }
+    callbacks::with_record(ssl, |r| {
+        if clear {
+            r.failure.take()
+        } else {
+            r.failure.clone()
+        }
+    })
+    .flatten()
+}
+
+/// A hook that panicked on this connection, as an error.
+pub(crate) fn take_panic(ssl: &SslRef) -> Option<Error> {
+    callbacks::with_record(ssl, |r| r.panic.take())
+        .flatten()
+        .map(|(callback, message)| Error::CallbackPanicked { callback, message })
 }
 
 impl Drop for SslSocket {
@@ -540,6 +613,25 @@ impl fmt::Debug for SslSocket {
             .field("verify_result", &self.verify_result())
             .finish()
     }
+}
+
+/// A summary of a connection's security (python-nss's `get_security_status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityStatus {
+    /// Whether TLS is established.
+    pub on: bool,
+    /// The negotiated protocol version, e.g. `TLSv1.3`.
+    pub version: &'static str,
+    /// The cipher's OpenSSL name.
+    pub cipher: Option<&'static str>,
+    /// The cipher algorithm's key size in bits.
+    pub key_size: i32,
+    /// The secret (effective) key size in bits.
+    pub secret_key_size: i32,
+    /// The peer certificate's issuer, one line.
+    pub issuer: Option<String>,
+    /// The peer certificate's subject, one line.
+    pub subject: Option<String>,
 }
 
 /// The host part of `host:port`, `[v6]:port` or a bare host.
@@ -603,7 +695,7 @@ fn handshake(
         source: e,
     };
     let mut ssl = Ssl::new(&inner.ctx).map_err(setup)?;
-    ssl.set_ex_data(failure_index(), Mutex::new(None));
+    callbacks::attach_record(&mut ssl);
     if role == Role::Client {
         let name = inner
             .server_name
@@ -646,6 +738,9 @@ fn handshake(
         Role::Client => stream.connect(),
         Role::Server => stream.accept(),
     };
+    if let Some(panicked) = take_panic(stream.ssl()) {
+        return Err(panicked);
+    }
     if let Err(e) = r {
         let failure = take_failure(stream.ssl(), false);
         return Err(classify(

@@ -1,0 +1,455 @@
+//! Hooks into the handshake: certificate checks and overrides, choosing a
+//! client certificate, server name indication, ALPN, and handshake events
+//! (python-nss's `SSLSocket` callbacks, in Rust's terms).
+//!
+//! Every hook runs inside OpenSSL's callbacks; a panic in one is caught,
+//! fails that handshake with [`Error::CallbackPanicked`](crate::Error::CallbackPanicked)
+//! and never unwinds into C.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use openssl::ex_data::Index;
+use openssl::ssl::{AlpnError, NameType, SniError, Ssl, SslAlert, SslContext, SslRef};
+use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyResult};
+
+use crate::config::Identity;
+use crate::socket::{name_to_string, subject_of};
+use crate::verify::{VerifyFailure, VerifyResult};
+
+/// One certificate of the peer's chain, as OpenSSL's verify callback sees it.
+pub struct CertCheck<'a> {
+    preverify_ok: bool,
+    depth: u32,
+    error: VerifyResult,
+    certificate: Option<&'a X509Ref>,
+}
+
+impl CertCheck<'_> {
+    /// OpenSSL's own verdict on this certificate (`preverify_ok`).
+    pub fn preverify_ok(&self) -> bool {
+        self.preverify_ok
+    }
+
+    /// Depth in the chain: 0 is the peer's own certificate.
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// The verification error at this certificate (`X509_V_OK` when it passed).
+    pub fn error(&self) -> VerifyResult {
+        self.error
+    }
+
+    /// The certificate.
+    pub fn certificate(&self) -> Option<&X509Ref> {
+        self.certificate
+    }
+
+    /// The certificate's subject in one line.
+    pub fn subject(&self) -> String {
+        subject_of(self.certificate)
+    }
+}
+
+impl fmt::Debug for CertCheck<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertCheck")
+            .field("preverify_ok", &self.preverify_ok)
+            .field("depth", &self.depth)
+            .field("error", &self.error)
+            .field("subject", &self.subject())
+            .finish()
+    }
+}
+
+/// What a client is told when a server asks for its certificate.
+#[derive(Debug, Clone)]
+pub struct ClientAuthRequest {
+    ca_names: Vec<String>,
+    post_handshake: bool,
+}
+
+impl ClientAuthRequest {
+    /// The CA names the server sent in its CertificateRequest, one line
+    /// each (`CN=Example Root CA`); empty when it sent none.
+    pub fn ca_names(&self) -> &[String] {
+        &self.ca_names
+    }
+
+    /// Whether the request came after the handshake (TLS 1.3 post-handshake auth).
+    pub fn post_handshake(&self) -> bool {
+        self.post_handshake
+    }
+}
+
+/// What the server-name callback decides for a requested name.
+#[derive(Debug, Clone)]
+pub enum SniDecision {
+    /// Present the configuration's own certificate.
+    Default,
+    /// Present this identity instead (a virtual host).
+    Use(Identity),
+    /// Refuse the connection with an `unrecognized_name` alert.
+    Reject,
+}
+
+/// Something that happened on a connection, for
+/// [`SslConfigBuilder::set_handshake_callback`](crate::SslConfigBuilder::set_handshake_callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeEvent {
+    /// A handshake began; `renegotiation` when one had completed before.
+    Started {
+        /// Whether this is a renegotiation.
+        renegotiation: bool,
+    },
+    /// A handshake completed (python-nss's handshake callback).
+    Completed {
+        /// Whether this was a renegotiation.
+        renegotiation: bool,
+        /// Whether a session was resumed.
+        resumed: bool,
+    },
+    /// A client received a CertificateRequest.
+    CertificateRequested {
+        /// Whether it came after the handshake (TLS 1.3 post-handshake auth).
+        post_handshake: bool,
+    },
+    /// A server finished asking for a client certificate after the handshake.
+    PostHandshakeAuth {
+        /// Whether the client sent a certificate.
+        certificate: bool,
+    },
+}
+
+pub(crate) type VerifyHook = dyn Fn(&CertCheck<'_>) -> bool + Send + Sync;
+pub(crate) type ClientCertHook = dyn Fn(&ClientAuthRequest) -> Option<Identity> + Send + Sync;
+pub(crate) type EventHook = dyn Fn(&HandshakeEvent, &SslRef) + Send + Sync;
+pub(crate) type SniHook = dyn Fn(&str) -> SniDecision + Send + Sync;
+pub(crate) type AlpnHook = dyn Fn(&[&str]) -> Option<String> + Send + Sync;
+
+/// The hooks of one configuration, kept in its context's ex_data.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    pub(crate) verify: Option<Arc<VerifyHook>>,
+    pub(crate) bad_cert: Option<Arc<VerifyHook>>,
+    pub(crate) client_cert: Option<Arc<ClientCertHook>>,
+    pub(crate) events: Option<Arc<EventHook>>,
+    pub(crate) sni: Option<Arc<SniHook>>,
+    pub(crate) alpn: Option<Arc<AlpnHook>>,
+    pub(crate) alpn_protocols: Vec<String>,
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("verify", &self.verify.is_some())
+            .field("bad_cert", &self.bad_cert.is_some())
+            .field("client_cert", &self.client_cert.is_some())
+            .field("events", &self.events.is_some())
+            .field("sni", &self.sni.is_some())
+            .field("alpn", &self.alpn.is_some())
+            .field("alpn_protocols", &self.alpn_protocols)
+            .finish()
+    }
+}
+
+fn hooks_index() -> Index<SslContext, Arc<Hooks>> {
+    static INDEX: OnceLock<Index<SslContext, Arc<Hooks>>> = OnceLock::new();
+    *INDEX.get_or_init(|| SslContext::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
+}
+
+impl Hooks {
+    /// Installs these hooks and the C callbacks they need on a context.
+    pub(crate) fn install(
+        self,
+        b: &mut openssl::ssl::SslContextBuilder,
+        role: crate::Role,
+    ) -> Result<(), openssl::error::ErrorStack> {
+        if self.events.is_some() {
+            crate::ffi::set_info_callback(b);
+        }
+        if role == crate::Role::Client && (self.client_cert.is_some() || self.events.is_some()) {
+            crate::ffi::set_cert_callback(b);
+        }
+        if self.sni.is_some() {
+            b.set_servername_callback(on_servername);
+        }
+        if !self.alpn_protocols.is_empty() && role == crate::Role::Client {
+            b.set_alpn_protos(&alpn_wire(&self.alpn_protocols))?;
+        }
+        if role == crate::Role::Server && (self.alpn.is_some() || !self.alpn_protocols.is_empty()) {
+            b.set_alpn_select_callback(on_alpn_select);
+        }
+        b.set_ex_data(hooks_index(), Arc::new(self));
+        Ok(())
+    }
+}
+
+fn hooks(ssl: &SslRef) -> Option<&Arc<Hooks>> {
+    ssl.ssl_context().ex_data(hooks_index())
+}
+
+/// What a connection has recorded from inside OpenSSL's callbacks.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    /// Where verification first failed.
+    pub(crate) failure: Option<VerifyFailure>,
+    /// A hook that panicked: which, and its message.
+    pub(crate) panic: Option<(&'static str, String)>,
+    /// Handshakes completed (for telling renegotiations apart).
+    pub(crate) completed: u32,
+}
+
+fn record_index() -> Index<Ssl, Mutex<Record>> {
+    static INDEX: OnceLock<Index<Ssl, Mutex<Record>>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
+}
+
+/// Gives a new connection its record.
+pub(crate) fn attach_record(ssl: &mut SslRef) {
+    ssl.set_ex_data(record_index(), Mutex::new(Record::default()));
+}
+
+/// Reads or updates a connection's record.
+pub(crate) fn with_record<T>(ssl: &SslRef, f: impl FnOnce(&mut Record) -> T) -> Option<T> {
+    let slot = ssl.ex_data(record_index())?;
+    let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+    Some(f(&mut guard))
+}
+
+fn panic_message(p: Box<dyn Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(non-string panic payload)".into())
+}
+
+/// Runs a hook, turning a panic into a recorded failure.
+fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(p) => {
+            let msg = panic_message(p);
+            with_record(ssl, |r| {
+                r.panic.get_or_insert((which, msg));
+            });
+            None
+        }
+    }
+}
+
+/// The context's verify callback: records where verification failed,
+/// consults the application's hooks, and otherwise returns OpenSSL's own
+/// verdict unchanged, so the mode alone decides.
+pub(crate) fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
+    let Some(ssl_idx) = X509StoreContext::ssl_idx().ok() else {
+        return preverify_ok;
+    };
+    let Some(ssl) = ctx.ex_data(ssl_idx) else {
+        return preverify_ok;
+    };
+    let hooks = hooks(ssl).cloned();
+    let no_hooks = hooks
+        .as_ref()
+        .is_none_or(|h| h.verify.is_none() && h.bad_cert.is_none());
+    if preverify_ok && no_hooks {
+        return true;
+    }
+    let hooks = hooks.unwrap_or_default();
+    let hooks: &Hooks = &hooks;
+    let error = VerifyResult::from_code(ctx.error().as_raw());
+    let depth = ctx.error_depth();
+    let cert = ctx.current_cert().map(|c| c.to_owned());
+    let check = CertCheck {
+        preverify_ok,
+        depth,
+        error,
+        certificate: cert.as_deref(),
+    };
+
+    let mut ok = preverify_ok;
+    let mut set_app_error = false;
+    if let Some(hook) = &hooks.verify {
+        match guarded(ssl, "verify", || hook(&check)) {
+            Some(verdict) => {
+                set_app_error = preverify_ok && !verdict;
+                ok = verdict;
+            }
+            None => {
+                ok = false;
+                set_app_error = true;
+            }
+        }
+    }
+    if !ok {
+        let failed_with = if set_app_error {
+            VerifyResult::from_code(X509VerifyResult::APPLICATION_VERIFICATION.as_raw())
+        } else {
+            error
+        };
+        with_record(ssl, |r| {
+            r.failure.get_or_insert(VerifyFailure {
+                result: failed_with,
+                depth,
+                subject: check.subject(),
+            });
+        });
+        if let Some(hook) = &hooks.bad_cert {
+            let panicked_before = with_record(ssl, |r| r.panic.is_some()).unwrap_or(false);
+            if !panicked_before {
+                ok = guarded(ssl, "bad certificate", || hook(&check)).unwrap_or(false);
+            }
+        }
+    }
+    if set_app_error {
+        ctx.set_error(X509VerifyResult::APPLICATION_VERIFICATION);
+    }
+    ok
+}
+
+/// Emits an event to the application's handshake hook.
+pub(crate) fn emit(ssl: &SslRef, event: HandshakeEvent) {
+    if let Some(hook) = hooks(ssl).and_then(|h| h.events.clone()) {
+        guarded(ssl, "handshake", || hook(&event, ssl));
+    }
+}
+
+const SSL_CB_HANDSHAKE_START: libc::c_int = 0x10;
+const SSL_CB_HANDSHAKE_DONE: libc::c_int = 0x20;
+
+/// Called by the info callback (`SSL_CTX_set_info_callback`).
+pub(crate) fn on_info(ssl: &SslRef, where_: libc::c_int) {
+    if where_ & SSL_CB_HANDSHAKE_START != 0 {
+        let renegotiation = with_record(ssl, |r| r.completed > 0).unwrap_or(false);
+        emit(ssl, HandshakeEvent::Started { renegotiation });
+    }
+    if where_ & SSL_CB_HANDSHAKE_DONE != 0 {
+        let done = with_record(ssl, |r| {
+            r.completed += 1;
+            r.completed
+        })
+        .unwrap_or(1);
+        emit(
+            ssl,
+            HandshakeEvent::Completed {
+                renegotiation: done > 1,
+                resumed: ssl.session_reused(),
+            },
+        );
+    }
+}
+
+/// Called when a client receives a CertificateRequest (`SSL_CTX_set_cert_cb`).
+/// Returns false to abort the handshake.
+pub(crate) fn on_certificate_request(ssl: &mut SslRef) -> bool {
+    let post_handshake =
+        ssl.is_init_finished() || with_record(ssl, |r| r.completed > 0).unwrap_or(false);
+    emit(ssl, HandshakeEvent::CertificateRequested { post_handshake });
+    let Some(hook) = hooks(ssl).and_then(|h| h.client_cert.clone()) else {
+        return true;
+    };
+    let request = ClientAuthRequest {
+        ca_names: crate::ffi::client_ca_names(ssl, name_to_string),
+        post_handshake,
+    };
+    match guarded(ssl, "client certificate", || hook(&request)) {
+        Some(Some(identity)) => identity.install_on(ssl).is_ok(),
+        Some(None) => {
+            crate::ffi::clear_certificates(ssl);
+            true
+        }
+        None => false,
+    }
+}
+
+fn on_servername(ssl: &mut SslRef, alert: &mut SslAlert) -> Result<(), SniError> {
+    let Some(name) = ssl.servername(NameType::HOST_NAME).map(str::to_owned) else {
+        return Ok(());
+    };
+    let Some(hook) = hooks(ssl).and_then(|h| h.sni.clone()) else {
+        return Ok(());
+    };
+    match guarded(ssl, "server name", || hook(&name)) {
+        Some(SniDecision::Default) => Ok(()),
+        Some(SniDecision::Use(identity)) => identity.install_on(ssl).map_err(|_| {
+            *alert = SslAlert::INTERNAL_ERROR;
+            SniError::ALERT_FATAL
+        }),
+        Some(SniDecision::Reject) => {
+            *alert = SslAlert::UNRECOGNIZED_NAME;
+            Err(SniError::ALERT_FATAL)
+        }
+        None => {
+            *alert = SslAlert::INTERNAL_ERROR;
+            Err(SniError::ALERT_FATAL)
+        }
+    }
+}
+
+fn on_alpn_select<'a>(ssl: &mut SslRef, client: &'a [u8]) -> Result<&'a [u8], AlpnError> {
+    let offered = parse_alpn(client);
+    let Some(hooks) = hooks(ssl).cloned() else {
+        return Err(AlpnError::NOACK);
+    };
+    let chosen: Option<String> = if let Some(hook) = &hooks.alpn {
+        let names: Vec<String> = offered
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        match guarded(ssl, "ALPN", || hook(&refs)) {
+            Some(c) => c,
+            None => return Err(AlpnError::ALERT_FATAL),
+        }
+    } else {
+        // Server preference: the first of our protocols the client offers.
+        hooks
+            .alpn_protocols
+            .iter()
+            .find(|p| offered.iter().any(|o| *o == p.as_bytes()))
+            .cloned()
+    };
+    chosen
+        .and_then(|c| offered.into_iter().find(|o| *o == c.as_bytes()))
+        .ok_or(AlpnError::NOACK)
+}
+
+/// ALPN's wire format: each name prefixed by its length.
+fn alpn_wire(protocols: &[String]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for p in protocols {
+        wire.push(p.len() as u8);
+        wire.extend_from_slice(p.as_bytes());
+    }
+    wire
+}
+
+fn parse_alpn(mut wire: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = wire.split_first() {
+        let len = usize::from(len);
+        if rest.len() < len {
+            break;
+        }
+        out.push(&rest[..len]);
+        wire = &rest[len..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpn_wire_round_trip() {
+        let w = alpn_wire(&["h2".into(), "http/1.1".into()]);
+        assert_eq!(w, b"\x02h2\x08http/1.1");
+        assert_eq!(parse_alpn(&w), vec![&b"h2"[..], &b"http/1.1"[..]]);
+        assert_eq!(parse_alpn(b"\x05ab"), Vec::<&[u8]>::new());
+    }
+}
