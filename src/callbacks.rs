@@ -169,7 +169,9 @@ impl Hooks {
         b: &mut openssl::ssl::SslContextBuilder,
         role: crate::Role,
     ) -> Result<(), openssl::error::ErrorStack> {
-        if self.events.is_some() {
+        // The info callback counts completed handshakes, which also tells a
+        // client whether a CertificateRequest came after the handshake.
+        if self.events.is_some() || self.client_cert.is_some() {
             crate::ffi::set_info_callback(b);
         }
         if role == crate::Role::Client && (self.client_cert.is_some() || self.events.is_some()) {
