@@ -47,7 +47,7 @@ fn main() {
         panic!("sslsocket: cannot parse DEP_OPENSSL_VERSION_NUMBER={raw:?} as hex")
     });
 
-    if version < 0x1_01_01_00_0 {
+    if version < 0x1010_1000 {
         let major = version >> 28;
         let minor = (version >> 20) & 0xff;
         let fix = (version >> 12) & 0xff;
@@ -60,7 +60,7 @@ fn main() {
         );
     }
     println!("cargo::rustc-cfg=ossl111");
-    if version >= 0x3_00_00_00_0 {
+    if version >= 0x3000_0000 {
         println!("cargo::rustc-cfg=ossl300");
     }
 }

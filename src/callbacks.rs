@@ -412,7 +412,7 @@ fn on_alpn_select<'a>(ssl: &mut SslRef, client: &'a [u8]) -> Result<&'a [u8], Al
         hooks
             .alpn_protocols
             .iter()
-            .find(|p| offered.iter().any(|o| *o == p.as_bytes()))
+            .find(|p| offered.contains(&p.as_bytes()))
             .cloned()
     };
     chosen

@@ -369,8 +369,14 @@ impl SslSocket {
     }
 
     /// The verified chain from the peer's certificate to the trust anchor
-    /// (`SSL_get0_verified_chain`); empty if verification did not succeed.
+    /// (`SSL_get0_verified_chain`); empty unless `verify_result()` is
+    /// `X509_V_OK`. (OpenSSL also keeps the partial chain it built for a
+    /// failed verification; a caller in `NONE` mode must not take that for
+    /// a verified one.)
     pub fn verified_chain(&self) -> Vec<X509> {
+        if !self.verify_result().is_ok() {
+            return Vec::new();
+        }
         self.ssl()
             .verified_chain()
             .map(|s| s.iter().map(|c| c.to_owned()).collect())

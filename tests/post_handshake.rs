@@ -1,7 +1,7 @@
 //! Client certificates after the handshake: TLS 1.3 post-handshake auth and
 //! TLS 1.2 renegotiation, over real loopback handshakes.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::thread;

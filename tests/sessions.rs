@@ -17,6 +17,9 @@ fn cert(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// What the server saw of one connection: (session_reused, peer subject, verify code).
+type Seen = (bool, Option<String>, i32);
+
 /// A server for `n` connections, each answering one byte with one byte;
 /// returns per connection (session_reused, peer subject, verify code).
 fn serve(
@@ -25,7 +28,7 @@ fn serve(
     mode: i32,
     version: TlsVersion,
     cache: bool,
-) -> (String, thread::JoinHandle<Vec<(bool, Option<String>, i32)>>) {
+) -> (String, thread::JoinHandle<Vec<Seen>>) {
     let mut b = SslConfig::server();
     b.set_certificate_file(cert(&format!("{server_cert}.pem")))
         .set_private_key_file(cert(&format!(

@@ -1,0 +1,279 @@
+//! Running the `openssl s_server` / `s_client` programs as foreign peers.
+//!
+//! Every wait is bounded, and every child is killed and reaped when its
+//! handle is dropped, so a failing (panicking) test leaves nothing running.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long any single process may take to start, finish, or print its port.
+pub(crate) const PROCESS_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The `openssl` program: `$SSLSOCKET_OPENSSL`, else `/usr/bin/openssl` when
+/// it exists, else whatever `openssl` is on `PATH`.
+pub(crate) fn openssl_program() -> String {
+    if let Ok(p) = std::env::var("SSLSOCKET_OPENSSL") {
+        return p;
+    }
+    if Path::new("/usr/bin/openssl").exists() {
+        "/usr/bin/openssl".into()
+    } else {
+        "openssl".into()
+    }
+}
+
+/// Absolute path of a file under `certs/`, e.g. `cert("server.pem")`.
+pub(crate) fn cert(name: &str) -> String {
+    format!("{}/certs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The arguments that keep the system trust store out of either program.
+pub(crate) const NO_SYSTEM_CA: [&str; 3] = ["-no-CAfile", "-no-CApath", "-no-CAstore"];
+
+/// What a finished program printed and how it ended.
+#[derive(Debug)]
+pub(crate) struct Output {
+    /// The exit status; `None` when it had to be killed.
+    pub(crate) status: Option<ExitStatus>,
+    /// Whether it was still running at the deadline (and was killed).
+    pub(crate) timed_out: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Output {
+    /// True when stdout or stderr contains `needle`.
+    pub(crate) fn mentions(&self, needle: &str) -> bool {
+        self.stdout.contains(needle) || self.stderr.contains(needle)
+    }
+
+    /// Exit code 0, on time.
+    pub(crate) fn success(&self) -> bool {
+        !self.timed_out && self.status.is_some_and(|s| s.success())
+    }
+
+    /// Both streams, for assertion messages.
+    pub(crate) fn dump(&self) -> String {
+        format!(
+            "status {:?}{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status,
+            if self.timed_out {
+                " (timed out, killed)"
+            } else {
+                ""
+            },
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    /// The number in s_client's `Verify return code: N (text)` line.
+    pub(crate) fn verify_return_code(&self) -> Option<i32> {
+        let all = format!("{}\n{}", self.stdout, self.stderr);
+        all.lines().find_map(|l| {
+            let rest = l.trim().strip_prefix("Verify return code: ")?;
+            rest.split_whitespace().next()?.parse().ok()
+        })
+    }
+}
+
+/// Collects one pipe of a child into a string, on its own thread.
+struct Captured {
+    text: Arc<Mutex<String>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Captured {
+    /// Reads `pipe` line by line; each line is also sent to `lines`, if given.
+    fn new(pipe: impl Read + Send + 'static, lines: Option<mpsc::Sender<String>>) -> Captured {
+        let text = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&text);
+        let reader = thread::spawn(move || {
+            let mut pipe = BufReader::new(pipe);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match pipe.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&buf).into_owned();
+                        sink.lock().unwrap().push_str(&line);
+                        if let Some(tx) = &lines {
+                            let _ = tx.send(line);
+                        }
+                    }
+                }
+            }
+        });
+        Captured {
+            text,
+            reader: Some(reader),
+        }
+    }
+
+    /// Everything read so far, after the pipe's end when `join` (the child is gone).
+    fn take(&mut self, join: bool) -> String {
+        if join {
+            if let Some(r) = self.reader.take() {
+                let _ = r.join();
+            }
+        }
+        self.text.lock().unwrap().clone()
+    }
+}
+
+/// A running `openssl` program with captured stdout and stderr.
+struct Proc {
+    what: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Captured,
+    stderr: Captured,
+}
+
+impl Proc {
+    fn spawn(args: &[&str], stdout_lines: Option<mpsc::Sender<String>>) -> Proc {
+        let program = openssl_program();
+        let what = format!("{program} {}", args.join(" "));
+        let mut child = Command::new(&program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+        let stdout = Captured::new(child.stdout.take().unwrap(), stdout_lines);
+        let stderr = Captured::new(child.stderr.take().unwrap(), None);
+        Proc {
+            what,
+            stdin: child.stdin.take(),
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    fn write_stdin(&mut self, data: &[u8]) {
+        if let Some(stdin) = &mut self.stdin {
+            // The program may already have exited (a failed handshake): a
+            // broken pipe is part of the scenario, not an error here.
+            let _ = stdin.write_all(data).and_then(|()| stdin.flush());
+        }
+    }
+
+    /// Waits until `deadline` for the program to exit, killing it then.
+    fn finish(&mut self, timeout: Duration) -> Output {
+        let deadline = Instant::now() + timeout;
+        let mut timed_out = false;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                Ok(None) | Err(_) => {
+                    timed_out = true;
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break None;
+                }
+            }
+        };
+        self.stdin = None;
+        Output {
+            status,
+            timed_out,
+            stdout: self.stdout.take(true),
+            stderr: self.stderr.take(true),
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stdin = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `openssl s_server -accept 127.0.0.1:0 …`, with the port it printed.
+pub(crate) struct SServer {
+    proc: Proc,
+    port: u16,
+}
+
+impl SServer {
+    /// Starts `openssl s_server -accept 127.0.0.1:0 -no-CAfile -no-CApath
+    /// -no-CAstore ARGS` and reads its stdout up to the `ACCEPT
+    /// 127.0.0.1:PORT` line. Its stdin stays open (and silent) until it ends.
+    pub(crate) fn start(args: &[&str]) -> SServer {
+        let mut all = vec!["s_server", "-accept", "127.0.0.1:0"];
+        all.extend(NO_SYSTEM_CA);
+        all.extend_from_slice(args);
+        let (tx, rx) = mpsc::channel();
+        let mut proc = Proc::spawn(&all, Some(tx));
+        let deadline = Instant::now() + PROCESS_TIMEOUT;
+        let port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = line.trim().strip_prefix("ACCEPT ") {
+                        let port = addr
+                            .rsplit_once(':')
+                            .and_then(|(_, p)| p.parse::<u16>().ok())
+                            .unwrap_or_else(|| panic!("unparsable ACCEPT line {line:?}"));
+                        break port;
+                    }
+                }
+                Err(_) => {
+                    let out = proc.finish(Duration::from_millis(100));
+                    panic!(
+                        "{} printed no ACCEPT line within {PROCESS_TIMEOUT:?}:\n{}",
+                        proc.what,
+                        out.dump()
+                    );
+                }
+            }
+        };
+        SServer { proc, port }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub(crate) fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Waits for the server to exit (use `-naccept 1`) and returns its output.
+    pub(crate) fn finish(mut self) -> Output {
+        self.proc.finish(PROCESS_TIMEOUT)
+    }
+}
+
+/// `openssl s_client -connect 127.0.0.1:PORT -servername localhost …`.
+pub(crate) struct SClient {
+    proc: Proc,
+}
+
+impl SClient {
+    /// Starts s_client against `127.0.0.1:port` with the system store off,
+    /// writes `input` to its stdin and keeps stdin open, so that it goes on
+    /// reading from the server until the server closes or aborts.
+    pub(crate) fn start(port: u16, args: &[&str], input: &[u8]) -> SClient {
+        let connect = format!("127.0.0.1:{port}");
+        let mut all = vec!["s_client", "-connect", &connect, "-servername", "localhost"];
+        all.extend(NO_SYSTEM_CA);
+        all.extend_from_slice(args);
+        let mut proc = Proc::spawn(&all, None);
+        proc.write_stdin(input);
+        SClient { proc }
+    }
+
+    /// Waits (bounded) for s_client to exit and returns what it printed.
+    pub(crate) fn finish(mut self) -> Output {
+        self.proc.finish(PROCESS_TIMEOUT)
+    }
+}
