@@ -73,3 +73,8 @@ pub use verify::{
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -263,6 +263,13 @@ impl SslSocket {
     ///
     /// [`Error::Io`] when the peer has already gone.
     pub fn shutdown(&mut self) -> Result<(), Error> {
+        // OpenSSL refuses SSL_shutdown in the middle of a handshake (a peer's
+        // renegotiation that a read started): finish it first.
+        if !self.ssl().is_init_finished() {
+            if let Err(e) = self.stream.do_handshake() {
+                return Err(self.error(e, Operation::Shutdown));
+            }
+        }
         match self.stream.shutdown() {
             Ok(ShutdownResult::Sent) | Ok(ShutdownResult::Received) => Ok(()),
             Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(()),
@@ -401,8 +408,9 @@ impl SslSocket {
     }
 
     /// The cipher's own version string (`SSL_CIPHER_get_version`), e.g.
-    /// `TLSv1.2` or `TLSv1/SSLv3`: the protocol that introduced the cipher,
-    /// not the negotiated one (see [`version`](Self::version)).
+    /// `TLSv1.2`, or `TLSv1.0` for `ECDHE-ECDSA-AES128-SHA` even on a TLS 1.2
+    /// connection (OpenSSL 1.x said `TLSv1/SSLv3`): the protocol that
+    /// introduced the cipher, not the negotiated one (see [`version`](Self::version)).
     /// Qore: `Socket::getSSLCipherVersion()`.
     pub fn cipher_version(&self) -> Option<&'static str> {
         self.ssl().current_cipher().map(|c| c.version())

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses a different part of this module
 //! Running the `openssl s_server` / `s_client` programs as foreign peers.
 //!
 //! Every wait is bounded, and every child is killed and reaped when its
@@ -247,6 +248,16 @@ impl SServer {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// Types `line` on the server's standard input (its interactive
+    /// commands: `c` asks for a certificate after a TLS 1.3 handshake, `R`
+    /// renegotiates asking for one on TLS 1.2; other text is sent to the client).
+    pub(crate) fn type_line(&mut self, line: &str) {
+        self.proc.write_stdin(format!("{line}\n").as_bytes());
+        // s_server takes one read(2) of its stdin as one command: give it
+        // time to consume this line before the next one arrives.
+        thread::sleep(Duration::from_millis(250));
+    }
+
     /// Waits for the server to exit (use `-naccept 1`) and returns its output.
     pub(crate) fn finish(mut self) -> Output {
         self.proc.finish(PROCESS_TIMEOUT)
@@ -263,8 +274,13 @@ impl SClient {
     /// writes `input` to its stdin and keeps stdin open, so that it goes on
     /// reading from the server until the server closes or aborts.
     pub(crate) fn start(port: u16, args: &[&str], input: &[u8]) -> SClient {
+        SClient::start_named(port, "localhost", args, input)
+    }
+
+    /// As [`SClient::start`], sending `servername` as SNI.
+    pub(crate) fn start_named(port: u16, servername: &str, args: &[&str], input: &[u8]) -> SClient {
         let connect = format!("127.0.0.1:{port}");
-        let mut all = vec!["s_client", "-connect", &connect, "-servername", "localhost"];
+        let mut all = vec!["s_client", "-connect", &connect, "-servername", servername];
         all.extend(NO_SYSTEM_CA);
         all.extend_from_slice(args);
         let mut proc = Proc::spawn(&all, None);

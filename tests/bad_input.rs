@@ -1,0 +1,439 @@
+//! Bad files, bad configurations and bad peers: each gets its own error
+//! variant, nothing panics, and a listener survives every bad connection.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use common::*;
+use sslsocket::{Alert, Error, Operation, SslConfig, SslListener, SslSocket, TlsVersion};
+
+/// A file under the system temp directory, removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(contents: &[u8]) -> TempFile {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "sslsocket-bad-input-{}-{}.pem",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, contents).unwrap();
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn missing() -> PathBuf {
+    cert("no-such-file.pem")
+}
+
+// ---------------------------------------------------------------------------
+// Files and configurations
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_missing_certificate_file_is_a_file_error() {
+    let err = server_builder("no-such-file.pem", "server.key")
+        .build()
+        .unwrap_err();
+    match &err {
+        Error::File { what, path, source } => {
+            assert_eq!(*what, "certificate", "{err:?}");
+            assert_eq!(*path, missing(), "{err:?}");
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound, "{err:?}");
+        }
+        _ => panic!("{err:?}"),
+    }
+    assert!(err.to_string().contains("no-such-file.pem"), "{err}");
+}
+
+#[test]
+fn a_missing_key_file_is_a_file_error() {
+    let err = server_builder("server-chain.pem", "no-such-file.pem")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::File { what: "private key", path, .. } if *path == missing()),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_missing_ca_file_is_a_file_error() {
+    let mut b = SslConfig::client();
+    b.set_ca_file(missing());
+    let err = b.build().unwrap_err();
+    assert!(
+        matches!(&err, Error::File { what: "CA certificate", path, .. } if *path == missing()),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_garbage_certificate_file_is_a_load_error() {
+    for junk in [
+        &b"this is not a certificate\n\x00\x01\x02\xff"[..],
+        b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    ] {
+        let file = TempFile::new(junk);
+        let mut b = SslConfig::server();
+        b.set_certificate_file(&file.0)
+            .set_private_key_file(cert("server.key"));
+        let err = b.build().unwrap_err();
+        match &err {
+            Error::Load { what, origin, .. } => {
+                assert_eq!(*what, "certificate", "{err:?}");
+                assert_eq!(*origin, file.0.display().to_string(), "{err:?}");
+            }
+            _ => panic!("{junk:?}: {err:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_garbage_key_is_a_load_error() {
+    let mut b = SslConfig::server();
+    b.set_certificate_file(cert("server-chain.pem"))
+        .set_private_key_pem(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    let err = b.build().unwrap_err();
+    assert!(
+        matches!(&err, Error::Load { what: "private key", origin, .. } if origin == "PEM bytes"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_key_that_does_not_match_is_a_key_mismatch() {
+    let err = server_builder("server.pem", "client.key")
+        .build()
+        .unwrap_err();
+    match &err {
+        Error::KeyMismatch { certificate, key } => {
+            assert_eq!(*certificate, cert("server.pem").display().to_string());
+            assert_eq!(*key, cert("client.key").display().to_string());
+        }
+        _ => panic!("{err:?}"),
+    }
+}
+
+#[test]
+fn a_server_without_certificate_is_an_invalid_config() {
+    let mut b = SslConfig::server();
+    b.set_ca_file(cert("ca.pem"));
+    let err = b.build().unwrap_err();
+    assert!(matches!(err, Error::InvalidConfig(_)), "{err:?}");
+}
+
+#[test]
+fn sslv3_is_an_invalid_config() {
+    for v in [TlsVersion::Ssl3, TlsVersion::Ssl2] {
+        let mut b = client_builder();
+        b.set_min_version(Some(v));
+        let err = b.build().unwrap_err();
+        match &err {
+            Error::InvalidConfig(msg) => assert!(msg.contains(v.name()), "{err:?}"),
+            _ => panic!("{v}: {err:?}"),
+        }
+    }
+}
+
+#[test]
+fn configurations_are_for_one_role() {
+    let client = build(&client_builder());
+    let err = SslListener::bind("127.0.0.1:0", &client).unwrap_err();
+    assert!(matches!(err, Error::WrongRole(_)), "{err:?}");
+
+    // And a server configuration cannot connect.
+    let server = build(&default_server());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let err = SslSocket::connect(&server, &addr).unwrap_err();
+    assert!(matches!(err, Error::WrongRole(_)), "{err:?}");
+}
+
+#[test]
+fn connecting_to_a_closed_port_is_a_connect_error() {
+    let addr = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let err = SslSocket::connect(&build(&client_builder()), &addr).unwrap_err();
+    match &err {
+        Error::Connect { addr: a, source } => {
+            assert_eq!(*a, addr);
+            assert_eq!(
+                source.kind(),
+                std::io::ErrorKind::ConnectionRefused,
+                "{err:?}"
+            );
+        }
+        _ => panic!("{err:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bad peers, one at a time
+// ---------------------------------------------------------------------------
+
+/// The start of a TLS record carrying a ClientHello, cut short.
+const PARTIAL_CLIENT_HELLO: &[u8] = &[0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00, 0x00, 0xc4, 0x03];
+
+/// Bytes that are not TLS: a fixed pseudo-random sequence (first byte not a
+/// TLS content type).
+fn garbage() -> Vec<u8> {
+    let mut x: u32 = 0x2545_f491;
+    let mut v: Vec<u8> = (0..512)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect();
+    v[0] = 0x9c;
+    v
+}
+
+/// A raw TCP peer: sends `bytes` (then closes its sending side when
+/// `close`), then waits until the server hangs up.
+fn raw_peer(addr: &str, bytes: &[u8], close: bool) {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    tcp.write_all(bytes).unwrap();
+    if close {
+        tcp.shutdown(Shutdown::Write).unwrap();
+    }
+    // Until the server closes (EOF, or a reset after an alert).
+    let mut sink = Vec::new();
+    let _ = tcp.read_to_end(&mut sink);
+}
+
+#[test]
+fn plaintext_http_is_not_tls() {
+    let srv = exchange_server(&build(&default_server()));
+    raw_peer(
+        &srv.ip(),
+        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        false,
+    );
+    let err = expect_server_err(srv.join());
+    match &err {
+        Error::NotTls { reason } => assert_eq!(reason, "http request", "{err:?}"),
+        _ => panic!("{err:?}"),
+    }
+}
+
+#[test]
+fn a_client_closing_mid_handshake_is_handshake_eof() {
+    for bytes in [&[][..], PARTIAL_CLIENT_HELLO] {
+        let srv = exchange_server(&build(&default_server()));
+        raw_peer(&srv.ip(), bytes, true);
+        let err = expect_server_err(srv.join());
+        assert!(matches!(err, Error::HandshakeEof), "{bytes:?}: {err:?}");
+    }
+}
+
+#[test]
+fn a_silent_client_times_the_handshake_out() {
+    let limit = Duration::from_millis(300);
+    let mut sb = default_server();
+    sb.set_handshake_timeout(Some(limit));
+    let srv = exchange_server(&build(&sb));
+    raw_peer(&srv.ip(), b"", false);
+    let err = expect_server_err(srv.join());
+    match err {
+        Error::Timeout {
+            operation: Operation::Handshake,
+            after,
+        } => assert_eq!(after, Some(limit)),
+        _ => panic!("{err:?}"),
+    }
+}
+
+#[test]
+fn a_read_past_the_read_timeout_times_out() {
+    let limit = Duration::from_millis(300);
+    // The server says nothing until the client has timed out and says so.
+    let srv = Server::start(&build(&default_server()), |sock| {
+        let got = recv_exact(sock, 1)?;
+        sock.send_all(b"late")?;
+        sock.shutdown()?;
+        Ok::<_, Error>(got)
+    });
+    let mut cb = client_builder();
+    cb.set_read_timeout(Some(limit));
+    let mut sock = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap();
+    let mut buf = [0u8; 8];
+    let err = sock.recv(&mut buf).unwrap_err();
+    match err {
+        Error::Timeout {
+            operation: Operation::Read,
+            after,
+        } => assert_eq!(after, Some(limit), "{err:?}"),
+        _ => panic!("{err:?}"),
+    }
+    assert!(err.is_timeout());
+    // The connection survives a read timeout.
+    sock.send_all(b"!").unwrap();
+    assert_eq!(recv_exact(&mut sock, 4).unwrap(), b"late");
+    let (_, got) = srv.join().unwrap();
+    assert_eq!(got.unwrap(), b"!");
+}
+
+#[test]
+fn garbage_bytes_are_refused_without_panic() {
+    let srv = exchange_server(&build(&default_server()));
+    raw_peer(&srv.ip(), &garbage(), false);
+    let err = expect_server_err(srv.join());
+    // 0x9c is no TLS content type; with the high bit set OpenSSL also tries
+    // the SSLv2 record format, then gives up on the version.
+    match &err {
+        Error::NotTls { reason } => assert_eq!(reason, "wrong version number", "{err:?}"),
+        _ => panic!("{err:?}"),
+    }
+}
+
+#[test]
+fn no_common_protocol_version() {
+    let mut sb = default_server();
+    sb.set_version(TlsVersion::Tls1_3);
+    let srv = exchange_server(&build(&sb));
+    let mut cb = client_builder();
+    cb.set_version(TlsVersion::Tls1_2);
+    let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlertReceived {
+                alert: Alert::PROTOCOL_VERSION,
+                during: Operation::Handshake
+            }
+        ),
+        "client: {err:?}"
+    );
+    let err = expect_server_err(srv.join());
+    match &err {
+        Error::ProtocolVersion { reason } => assert_eq!(reason, "unsupported protocol", "{err:?}"),
+        _ => panic!("server: {err:?}"),
+    }
+
+    // The other way round: a TLS 1.2-only server and a TLS 1.3-only client.
+    let mut sb = default_server();
+    sb.set_version(TlsVersion::Tls1_2);
+    let srv = exchange_server(&build(&sb));
+    let mut cb = client_builder();
+    cb.set_version(TlsVersion::Tls1_3);
+    let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlertReceived {
+                alert: Alert::PROTOCOL_VERSION,
+                during: Operation::Handshake
+            }
+        ),
+        "client: {err:?}"
+    );
+    let err = expect_server_err(srv.join());
+    match &err {
+        Error::ProtocolVersion { reason } => assert_eq!(reason, "unsupported protocol", "{err:?}"),
+        _ => panic!("server: {err:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One listener, many bad peers, then a good one
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_listener_survives_every_bad_peer() {
+    let mut sb = default_server();
+    sb.set_handshake_timeout(Some(Duration::from_secs(1)));
+    let listener = SslListener::bind("127.0.0.1:0", &build(&sb)).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+
+    type BadPeer = (&'static str, fn(&str));
+    let bad: [BadPeer; 6] = [
+        ("plaintext HTTP", |a| {
+            raw_peer(a, b"GET / HTTP/1.1\r\n\r\n", false)
+        }),
+        ("garbage", |a| raw_peer(a, &garbage(), false)),
+        ("partial ClientHello", |a| {
+            raw_peer(a, PARTIAL_CLIENT_HELLO, true)
+        }),
+        ("connect and close", |a| raw_peer(a, b"", true)),
+        ("silent", |a| raw_peer(a, b"", false)),
+        ("untrusting client", |a| {
+            let mut cb = SslConfig::client();
+            cb.add_ca_pem(&cert_bytes("untrusted-ca.pem"));
+            with_timeouts(&mut cb);
+            let r = SslSocket::connect(&build(&cb), &format!("localhost:{}", port_of(a)));
+            assert!(matches!(r, Err(Error::VerifyFailed { .. })), "{r:?}");
+        }),
+    ];
+    let n = bad.len();
+    let server = thread::spawn(move || {
+        let mut errors = Vec::new();
+        for _ in 0..n {
+            errors.push(listener.accept().map(|_| ()));
+        }
+        let good = listener
+            .accept()
+            .and_then(|(mut sock, _)| serve_exchange(&mut sock));
+        (errors, good)
+    });
+    for (_, peer) in &bad {
+        peer(&addr);
+    }
+    let mut sock = SslSocket::connect(&build(&client_builder()), &addr).unwrap();
+    client_exchange(&mut sock).unwrap();
+    let (errors, good) = server.join().unwrap();
+    assert_eq!(good.unwrap(), b"ping");
+
+    let checks: [fn(&Error) -> bool; 6] = [
+        |e| matches!(e, Error::NotTls { reason } if reason == "http request"),
+        |e| matches!(e, Error::NotTls { reason } if reason == "wrong version number"),
+        |e| matches!(e, Error::HandshakeEof),
+        |e| matches!(e, Error::HandshakeEof),
+        |e| {
+            matches!(
+                e,
+                Error::Timeout {
+                    operation: Operation::Handshake,
+                    ..
+                }
+            )
+        },
+        |e| {
+            matches!(
+                e,
+                Error::AlertReceived {
+                    alert: Alert::UNKNOWN_CA,
+                    ..
+                }
+            )
+        },
+    ];
+    for (((name, _), result), check) in bad.iter().zip(&errors).zip(checks) {
+        match result {
+            Err(e) if check(e) => {}
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+fn port_of(addr: &str) -> &str {
+    addr.rsplit_once(':').map(|(_, p)| p).unwrap()
+}

@@ -1,0 +1,369 @@
+//! Post-handshake certificates, sessions, SNI and the client-certificate
+//! callback, with the `openssl s_server` / `s_client` programs as the peer.
+
+mod openssl_cli;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use openssl_cli::{cert, SClient, SServer};
+use sslsocket::{
+    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfig, SslListener,
+    SslSocket, TlsVersion,
+};
+
+const T: Option<Duration> = Some(Duration::from_secs(10));
+
+fn our_client(with_cert: bool) -> sslsocket::SslConfigBuilder {
+    let mut b = SslConfig::client();
+    b.set_ca_file(cert("ca.pem")).set_read_timeout(T);
+    if with_cert {
+        b.set_certificate_file(cert("client.pem"))
+            .set_private_key_file(cert("client.key"));
+    }
+    b
+}
+
+fn our_server(mode: i32, version: TlsVersion) -> SslListener {
+    let mut b = SslConfig::server();
+    b.set_certificate_file(cert("server-chain.pem"))
+        .set_private_key_file(cert("server.key"))
+        .set_ca_file(cert("ca.pem"))
+        .set_version(version)
+        .set_read_timeout(T)
+        .set_verify_mode(mode)
+        .unwrap();
+    SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap()
+}
+
+fn s_server(version: &str, extra: &[&str]) -> SServer {
+    let mut args = vec![
+        "-naccept",
+        "1",
+        version,
+        "-cert",
+        &*Box::leak(cert("server.pem").into_boxed_str()),
+        "-cert_chain",
+        &*Box::leak(cert("intermediate.pem").into_boxed_str()),
+        "-key",
+        &*Box::leak(cert("server.key").into_boxed_str()),
+        "-CAfile",
+        &*Box::leak(cert("ca.pem").into_boxed_str()),
+    ];
+    args.extend_from_slice(extra);
+    SServer::start(&args)
+}
+
+/// Reads one line (up to `\n`).
+fn read_line(s: &mut SslSocket) -> Result<String, Error> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        if s.recv(&mut b)? == 0 || b[0] == b'\n' {
+            return Ok(String::from_utf8_lossy(&line).into_owned());
+        }
+        line.push(b[0]);
+    }
+}
+
+/// Our client answers `s_server`'s certificate request: `c` (TLS 1.3
+/// post-handshake auth, the client must have enabled it) and `R` (TLS 1.2
+/// renegotiation asking for a certificate).
+///
+/// OpenSSL surprise: `R` lets the client resume its session in the
+/// renegotiation, and a resumed handshake sends no CertificateRequest, so
+/// s_server needs `-no_ticket -no_cache` to really get a certificate (our
+/// server sets `SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION` instead).
+#[test]
+fn our_client_answers_s_server_requests() {
+    let cases: [(&str, &str, &[&str]); 2] = [
+        ("-tls1_3", "c", &[]),
+        ("-tls1_2", "R", &["-no_ticket", "-no_cache"]),
+    ];
+    for (version, command, extra) in cases {
+        let post_handshake = true;
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let log = events.clone();
+        let mut c = our_client(true);
+        c.set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+        let mut server = s_server(version, extra);
+        let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
+        assert!(s.peer_certificate().is_some());
+        server.type_line(command);
+        server.type_line("hello");
+        assert_eq!(read_line(&mut s).unwrap(), "hello", "{version}");
+        s.close().unwrap();
+        let out = server.finish();
+        assert!(
+            out.mentions("depth=0 CN = sslsocket test client"),
+            "{version}: s_server saw no client certificate\n{}",
+            out.dump()
+        );
+        let got = events.lock().unwrap().clone();
+        assert!(
+            got.contains(&HandshakeEvent::CertificateRequested { post_handshake }),
+            "{version}: {got:?}"
+        );
+    }
+}
+
+/// `c` without post-handshake auth enabled by the client: s_server's request
+/// fails ("Failed to initiate request") and the connection goes on.
+#[test]
+fn s_server_cannot_ask_a_client_that_did_not_offer() {
+    let mut c = our_client(true);
+    c.set_post_handshake_auth(false);
+    let mut server = s_server("-tls1_3", &[]);
+    let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
+    server.type_line("c");
+    server.type_line("still here");
+    assert_eq!(read_line(&mut s).unwrap(), "still here");
+    s.close().unwrap();
+    let out = server.finish();
+    assert!(out.mentions("extension not received"), "{}", out.dump());
+    assert!(
+        !out.mentions("depth=0 CN = sslsocket test client"),
+        "{}",
+        out.dump()
+    );
+}
+
+fn serve_request(
+    l: SslListener,
+    set_mode_after: Option<i32>,
+) -> thread::JoinHandle<Result<Option<String>, Error>> {
+    thread::spawn(move || {
+        let (mut s, _) = l.accept()?;
+        if let Some(mode) = set_mode_after {
+            s.set_verify_mode(mode)?;
+        }
+        let got = s.request_client_certificate(T);
+        let _ = s.write_all(b"answered\n");
+        let _ = s.shutdown();
+        // Let s_client see the reply and the close before we drop TCP.
+        let mut b = [0u8; 64];
+        while matches!(s.recv(&mut b), Ok(n) if n > 0) {}
+        got.map(|c| c.map(|c| sslsocket::name_to_string(c.subject_name())))
+    })
+}
+
+/// `openssl s_client -enable_pha` against our server asking after the
+/// handshake (TLS 1.3), and against our TLS 1.2 renegotiation.
+#[test]
+fn s_client_answers_our_request() {
+    let cases = [
+        (TlsVersion::Tls1_3, "-tls1_3", 9, None, vec!["-enable_pha"]),
+        (TlsVersion::Tls1_2, "-tls1_2", 0, Some(1), vec![]),
+    ];
+    for (version, flag, mode, later, extra) in cases {
+        let l = our_server(mode, version);
+        let port = l.local_addr().unwrap().port();
+        let h = serve_request(l, later);
+        let (c, k, ca) = (cert("client.pem"), cert("client.key"), cert("ca.pem"));
+        let mut args = vec![flag, "-cert", &c, "-key", &k, "-CAfile", &ca];
+        args.extend(extra.iter().copied());
+        let client = SClient::start(port, &args, b"");
+        let got = h.join().unwrap();
+        let out = client.finish();
+        assert_eq!(
+            got.unwrap().as_deref(),
+            Some("CN=sslsocket test client"),
+            "{version}\n{}",
+            out.dump()
+        );
+        assert!(out.mentions("answered"), "{version}\n{}", out.dump());
+    }
+}
+
+#[test]
+fn s_client_without_enable_pha_is_refused_clearly() {
+    let l = our_server(9, TlsVersion::Tls1_3);
+    let port = l.local_addr().unwrap().port();
+    let h = serve_request(l, None);
+    let (c, k) = (cert("client.pem"), cert("client.key"));
+    let client = SClient::start(port, &["-tls1_3", "-cert", &c, "-key", &k], b"");
+    let got = h.join().unwrap();
+    let out = client.finish();
+    assert!(
+        matches!(
+            got,
+            Err(Error::PostHandshake(PostHandshakeError::NotOffered))
+        ),
+        "{got:?}"
+    );
+    assert!(out.mentions("answered"), "{}", out.dump());
+}
+
+/// Resumption with `s_client -sess_out` / `-sess_in` against our server.
+#[test]
+fn s_client_resumes_with_our_server() {
+    for (version, flag) in [
+        (TlsVersion::Tls1_3, "-tls1_3"),
+        (TlsVersion::Tls1_2, "-tls1_2"),
+    ] {
+        let l = our_server(0, version);
+        let port = l.local_addr().unwrap().port();
+        let h = thread::spawn(move || {
+            (0..2)
+                .map(|_| {
+                    let (mut s, _) = l.accept().unwrap();
+                    let mut b = [0u8; 3];
+                    s.read_exact(&mut b).unwrap();
+                    s.write_all(b"pong\n").unwrap();
+                    let _ = s.shutdown();
+                    let mut rest = [0u8; 16];
+                    while matches!(s.recv(&mut rest), Ok(n) if n > 0) {}
+                    s.session_reused()
+                })
+                .collect::<Vec<_>>()
+        });
+        let sess = std::env::temp_dir().join(format!(
+            "sslsocket-sess-{}-{}.pem",
+            std::process::id(),
+            flag
+        ));
+        let sess = sess.to_str().unwrap().to_string();
+        let ca = cert("ca.pem");
+        let first =
+            SClient::start(port, &[flag, "-CAfile", &ca, "-sess_out", &sess], b"hi\n").finish();
+        let second =
+            SClient::start(port, &[flag, "-CAfile", &ca, "-sess_in", &sess], b"hi\n").finish();
+        let _ = std::fs::remove_file(&sess);
+        assert_eq!(h.join().unwrap(), vec![false, true], "{version}");
+        assert!(first.mentions("New, TLSv1"), "{}", first.dump());
+        assert!(second.mentions("Reused, TLSv1"), "{}", second.dump());
+    }
+}
+
+/// Our client resumes with `openssl s_server`.
+#[test]
+fn our_client_resumes_with_s_server() {
+    for flag in ["-tls1_3", "-tls1_2"] {
+        let server = s_server(flag, &["-naccept", "2", "-rev"]);
+        let config = our_client(false).build().unwrap();
+        let mut reused = Vec::new();
+        for _ in 0..2 {
+            let mut s = SslSocket::connect(&config, &server.addr()).unwrap();
+            s.write_all(b"abc\n").unwrap();
+            assert_eq!(read_line(&mut s).unwrap(), "cba");
+            reused.push(s.session_reused());
+            s.close().unwrap();
+        }
+        assert_eq!(reused, [false, true], "{flag}");
+        let out = server.finish();
+        assert!(
+            out.mentions("Reused session-id")
+                || out.mentions("1 session cache hits")
+                || out.mentions("callback cache hits"),
+            "{}",
+            out.dump()
+        );
+    }
+}
+
+/// SNI: `openssl s_client -servername` gets the certificate our callback picks.
+#[test]
+fn s_client_servername_selects_the_virtual_host() {
+    let other = Identity::from_files(cert("wrong-host-chain.pem"), cert("wrong-host.key")).unwrap();
+    let mut b = SslConfig::server();
+    b.set_certificate_file(cert("server-chain.pem"))
+        .set_private_key_file(cert("server.key"))
+        .set_server_name_callback(move |name| {
+            if name == "other.example" {
+                SniDecision::Use(other.clone())
+            } else {
+                SniDecision::Default
+            }
+        });
+    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        (0..2)
+            .map(|_| {
+                let (mut s, _) = l.accept().unwrap();
+                let name = s.servername().map(str::to_owned);
+                let _ = s.write_all(b"hi\n");
+                let _ = s.shutdown();
+                let mut rest = [0u8; 16];
+                while matches!(s.recv(&mut rest), Ok(n) if n > 0) {}
+                name
+            })
+            .collect::<Vec<_>>()
+    });
+    let ca = cert("ca.pem");
+    for (name, subject) in [
+        ("other.example", "CN = other.example"),
+        ("localhost", "CN = localhost"),
+    ] {
+        let out = SClient::start_named(
+            port,
+            name,
+            &[
+                "-brief",
+                "-CAfile",
+                &ca,
+                "-verify_hostname",
+                name,
+                "-verify_return_error",
+            ],
+            b"",
+        )
+        .finish();
+        assert!(
+            out.mentions(&format!("Peer certificate: {subject}")),
+            "{}",
+            out.dump()
+        );
+        assert!(out.mentions("Verification: OK"), "{}", out.dump());
+    }
+    assert_eq!(
+        h.join().unwrap(),
+        vec![
+            Some("other.example".to_string()),
+            Some("localhost".to_string())
+        ]
+    );
+}
+
+/// The client-certificate callback against `s_server -Verify 1 -CAfile`,
+/// which sends the CA names.
+#[test]
+fn client_certificate_callback_against_s_server() {
+    for flag in ["-tls1_3", "-tls1_2"] {
+        let names = Arc::new(Mutex::new(Vec::new()));
+        let log = names.clone();
+        let mut c = our_client(false);
+        c.set_client_certificate_callback(move |req| {
+            log.lock().unwrap().extend(req.ca_names().iter().cloned());
+            Identity::from_files(cert("client.pem"), cert("client.key")).ok()
+        });
+        let server = s_server(
+            flag,
+            &[
+                "-Verify",
+                "1",
+                "-verify_return_error",
+                "-rev",
+                "-client_sigalgs",
+                "ECDSA+SHA256:RSA-PSS+SHA256",
+            ],
+        );
+        let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
+        s.write_all(b"abc\n").unwrap();
+        assert_eq!(read_line(&mut s).unwrap(), "cba", "{flag}");
+        s.close().unwrap();
+        let out = server.finish();
+        assert!(
+            out.mentions("depth=0 CN = sslsocket test client"),
+            "{}",
+            out.dump()
+        );
+        assert_eq!(
+            *names.lock().unwrap(),
+            vec!["CN=sslsocket Test Root CA".to_string()],
+            "{flag}"
+        );
+    }
+}
