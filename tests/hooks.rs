@@ -3,39 +3,20 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+mod common;
+
+use common::{cert, client_builder, server_builder};
 use sslsocket::{
-    Error, HandshakeEvent, Identity, Role, SniDecision, SslConfig, SslConfigBuilder, SslListener,
-    SslSocket, TlsVersion, VerifyMode,
+    Error, HandshakeEvent, Identity, Role, SniDecision, SslConfig, SslListener, SslSocket,
+    TlsVersion, VerifyMode,
 };
 
-const T: Option<Duration> = Some(Duration::from_secs(5));
-
-fn cert(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("certs")
-        .join(name)
-}
-
-fn server_builder(chain: &str, key: &str) -> SslConfigBuilder {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert(chain))
-        .set_private_key_file(cert(key))
-        .set_ca_file(cert("ca.pem"))
-        .set_read_timeout(T);
-    b
-}
-
-fn client_builder() -> SslConfigBuilder {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem")).set_read_timeout(T);
-    b
-}
+const T: Option<Duration> = Some(common::TIMEOUT);
 
 /// Serves one connection: echoes what it reads until EOF; returns the
 /// handshake result and the server-side socket's observations.

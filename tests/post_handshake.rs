@@ -3,21 +3,17 @@
 
 use std::io::Read;
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
+mod common;
+
+use common::cert;
 use sslsocket::{
     Error, PostHandshakeError, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
 };
 
 const T: Option<Duration> = Some(Duration::from_secs(5));
-
-fn cert(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("certs")
-        .join(name)
-}
 
 fn server(mode: i32, version: TlsVersion) -> SslListener {
     let mut b = SslConfig::server();

@@ -3,19 +3,15 @@
 //! peer certificate and verify result of the session it resumed.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
+mod common;
+
+use common::cert;
 use sslsocket::{SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode};
 
 const T: Option<Duration> = Some(Duration::from_secs(5));
-
-fn cert(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("certs")
-        .join(name)
-}
 
 /// What the server saw of one connection: (session_reused, peer subject, verify code).
 type Seen = (bool, Option<String>, i32);
