@@ -15,6 +15,10 @@ use crate::verify::{VerifyFailure, VerifyResult};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
+    /// Binding a listening socket.
+    Bind,
+    /// Accepting a TCP connection.
+    Accept,
     /// Opening the TCP connection.
     Connect,
     /// The TLS handshake.
@@ -32,6 +36,8 @@ pub enum Operation {
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Operation::Bind => "bind",
+            Operation::Accept => "accept",
             Operation::Connect => "connect",
             Operation::Handshake => "the handshake",
             Operation::Read => "read",

@@ -34,7 +34,7 @@ impl SslListener {
             ));
         }
         let tcp = TcpListener::bind(addr).map_err(|source| Error::Io {
-            during: Operation::Connect,
+            during: Operation::Bind,
             source,
         })?;
         Ok(SslListener::from_tcp(tcp, config))
@@ -66,7 +66,7 @@ impl SslListener {
     /// [`Error::Io`] from `accept(2)`.
     pub fn accept_tcp(&self) -> Result<(TcpStream, SocketAddr), Error> {
         self.tcp.accept().map_err(|source| Error::Io {
-            during: Operation::Connect,
+            during: Operation::Accept,
             source,
         })
     }

@@ -1,0 +1,216 @@
+//! Helpers shared by `s_client` and `s_server`: one JSON object per line on
+//! stdout, the handshake event, splitting received bytes into lines, and
+//! argument errors. Included with `#[path = "common/mod.rs"] mod common;`;
+//! cargo does not build it as an example of its own (it has no `main.rs`).
+
+use std::fmt::Display;
+use std::io::Write;
+
+use sslsocket::{Error, PeerVerification, SslSocket, VerifyFailure, VerifyMode, VerifyResult};
+
+/// A JSON string literal, quotes included.
+pub(crate) fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON string, or `null`.
+pub(crate) fn json_opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "null".to_string(), json_str)
+}
+
+/// One event: a JSON object built field by field, printed as one line.
+pub(crate) struct Event(String);
+
+impl Event {
+    pub(crate) fn new(event: &str) -> Event {
+        Event(format!("{{\"event\":{}", json_str(event)))
+    }
+
+    /// A field whose value is already JSON (a number, `true`, `null`, an object).
+    pub(crate) fn raw(mut self, key: &str, value: impl Display) -> Event {
+        self.0.push_str(&format!(",{}:{value}", json_str(key)));
+        self
+    }
+
+    /// A string field.
+    pub(crate) fn str(self, key: &str, value: &str) -> Event {
+        self.raw(key, json_str(value))
+    }
+
+    /// Prints the object as one line and flushes, so a pipe sees it at once.
+    pub(crate) fn emit(mut self) {
+        self.0.push('}');
+        let mut out = std::io::stdout().lock();
+        // Nothing sensible to do if stdout is gone.
+        let _ = writeln!(out, "{}", self.0);
+        let _ = out.flush();
+    }
+}
+
+pub(crate) fn verify_result_json(r: VerifyResult) -> String {
+    format!(
+        "{{\"code\":{},\"name\":{},\"reason\":{}}}",
+        r.code(),
+        json_str(r.name()),
+        json_str(r.reason())
+    )
+}
+
+fn verify_failure_json(f: Option<&VerifyFailure>) -> String {
+    match f {
+        Some(f) => format!(
+            "{{\"depth\":{},\"subject\":{}}}",
+            f.depth,
+            json_str(&f.subject)
+        ),
+        None => "null".to_string(),
+    }
+}
+
+/// Fills in the `handshake` event `event` for a connection that came up.
+///
+/// `peer_verification` says apart "no certificate" and "verified", which
+/// `verify_result` alone cannot (both are `X509_V_OK`).
+pub(crate) fn handshake_ok(event: Event, tls: &SslSocket) -> Event {
+    let verification = match tls.peer_verification() {
+        PeerVerification::NoCertificate => "no_certificate",
+        PeerVerification::Verified => "verified",
+        PeerVerification::Failed(_) => "failed",
+    };
+    event
+        .raw("ok", true)
+        .raw("verify_mode", tls.get_verify_mode().bits())
+        .raw("version", json_str(tls.version()))
+        .raw("cipher", json_opt(tls.cipher_name()))
+        .raw("peer_subject", json_opt(tls.peer_subject().as_deref()))
+        .str("peer_verification", verification)
+        .raw("verify_result", verify_result_json(tls.verify_result()))
+        .raw(
+            "verify_failure",
+            verify_failure_json(tls.verify_failure().as_ref()),
+        )
+        .raw("error", "null")
+}
+
+/// Fills in the `handshake` event `event` for a handshake that failed: the
+/// error, and the verify result when this side's verification is what failed.
+pub(crate) fn handshake_failed(event: Event, mode: VerifyMode, e: &Error) -> Event {
+    let failure = match e {
+        Error::VerifyFailed { failure } => Some(failure),
+        _ => None,
+    };
+    event
+        .raw("ok", false)
+        .raw("verify_mode", mode.bits())
+        .raw("version", "null")
+        .raw("cipher", "null")
+        .raw("peer_subject", "null")
+        .raw(
+            "verify_result",
+            e.verify_result()
+                .map_or_else(|| "null".to_string(), verify_result_json),
+        )
+        .raw("verify_failure", verify_failure_json(failure))
+        .str("error", &e.to_string())
+}
+
+/// Bytes received, handed back one complete line at a time.
+#[derive(Default)]
+pub(crate) struct Lines(Vec<u8>);
+
+impl Lines {
+    pub(crate) fn push(&mut self, data: &[u8]) {
+        self.0.extend_from_slice(data);
+    }
+
+    /// The next complete line, with its `\n`.
+    pub(crate) fn next_line(&mut self) -> Option<Vec<u8>> {
+        let end = self.0.iter().position(|&b| b == b'\n')?;
+        Some(self.0.drain(..=end).collect())
+    }
+
+    /// Whatever is left, complete line or not.
+    pub(crate) fn take_rest(&mut self) -> Option<Vec<u8>> {
+        (!self.0.is_empty()).then(|| std::mem::take(&mut self.0))
+    }
+}
+
+/// Fills in the `received` event `event` for one line (or the last,
+/// unterminated piece).
+pub(crate) fn received(event: Event, data: &[u8]) -> Event {
+    event.str("data", &String::from_utf8_lossy(data))
+}
+
+/// Bad arguments: the problem and the usage text on stderr, exit status 2.
+pub(crate) fn usage_error(usage: &str, problem: &str) -> ! {
+    eprintln!("error: {problem}\n\n{usage}");
+    std::process::exit(2)
+}
+
+/// A setting the library refused (missing file, invalid verify mode, …):
+/// its message on stderr, exit status 1.
+pub(crate) fn fatal(program: &str, e: &Error) -> ! {
+    eprintln!("{program}: {e}");
+    std::process::exit(1)
+}
+
+/// Command-line arguments, taken one flag at a time.
+pub(crate) struct Args {
+    args: std::vec::IntoIter<String>,
+    usage: &'static str,
+}
+
+impl Args {
+    pub(crate) fn new(usage: &'static str) -> Args {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.iter().any(|a| a == "--help" || a == "-h") {
+            println!("{usage}");
+            std::process::exit(0);
+        }
+        Args {
+            args: args.into_iter(),
+            usage,
+        }
+    }
+
+    /// The next flag, if any. `--flag=value` is split into the flag and its value.
+    pub(crate) fn next_flag(&mut self) -> Option<String> {
+        let arg = self.args.next()?;
+        match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                let rest: Vec<String> = std::iter::once(value.to_string())
+                    .chain(self.args.by_ref())
+                    .collect();
+                self.args = rest.into_iter();
+                Some(flag.to_string())
+            }
+            _ => Some(arg),
+        }
+    }
+
+    /// The value that must follow `flag`.
+    pub(crate) fn value(&mut self, flag: &str) -> String {
+        match self.args.next() {
+            Some(v) if !v.starts_with("--") => v,
+            _ => self.error(&format!("{flag} needs a value")),
+        }
+    }
+
+    pub(crate) fn error(&self, problem: &str) -> ! {
+        usage_error(self.usage, problem)
+    }
+}

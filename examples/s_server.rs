@@ -1,0 +1,264 @@
+//! A small look-alike of `openssl s_server`, for trying `sslsocket` against
+//! any TLS client: an echo server that prints what happens as JSON.
+//!
+//! It prints `{"event":"listening","addr":…}` once bound (use port 0 for a
+//! free one), then for every connection, on a thread of its own, a
+//! `handshake` event (failures included: the server keeps serving), a
+//! `received` event for each line, which it echoes back, and `closed` or
+//! `error` at the end. Each connection's events carry `conn` (a number) and
+//! `peer` (its address). `--once` exits after the first connection.
+//!
+//! `--verify-mode` takes OpenSSL's integer, or names such as
+//! `PEER|FAIL_IF_NO_PEER_CERT`. On a server: `0` asks for no client
+//! certificate (the default), `1` asks and rejects one that does not verify
+//! but accepts a client without one, `3` requires one, `5` asks once per
+//! connection, `9` asks only after the handshake in TLS 1.3 (and, in TLS 1.2,
+//! is the same as `1`). `--ca-file` names the CAs client certificates must
+//! chain to; their names are sent in the CertificateRequest.
+//!
+//! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
+//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once]
+//! [--request-cert-after-handshake]
+//!
+//! For example, a server that requires a client certificate:
+//!
+//! ```text
+//! cargo run --example s_server -- --accept 127.0.0.1:0 --cert certs/server-chain.pem \
+//!     --key certs/server.key --ca-file certs/ca.pem --verify-mode 3
+//! ```
+//!
+//! `unwrap()` and `expect()` are used for brevity; they are not sensible
+//! outside example code.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::net::{SocketAddr, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use common::{Args, Event, Lines};
+use sslsocket::{Error, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode};
+
+const USAGE: &str = "\
+usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode N]
+                [--tls1_2|--tls1_3] [--once] [--request-cert-after-handshake]
+
+  --accept ADDR:PORT    address to listen on (port 0: a free port, printed first)
+  --cert F --key F      server certificate (F may hold the chain: leaf first) and its key
+  --ca-file F           trust client certificates that chain to the CAs in F
+  --verify-mode N       OpenSSL's SSL_VERIFY_* integer or names (default 0, NONE):
+                        0 no request, 1 PEER, 3 PEER|FAIL_IF_NO_PEER_CERT (required),
+                        5 PEER|CLIENT_ONCE, 9 PEER|POST_HANDSHAKE
+  --tls1_2, --tls1_3    allow only this protocol version
+  --once                exit after the first connection
+  --request-cert-after-handshake
+                        ask each client for its certificate right after the
+                        handshake (TLS 1.3 post-handshake auth, TLS 1.2
+                        renegotiation); a mode without PEER gets PEER added";
+
+struct Options {
+    accept: String,
+    cert: String,
+    key: String,
+    ca_file: Option<String>,
+    verify_mode: Option<String>,
+    version: Option<TlsVersion>,
+    once: bool,
+    request_cert: bool,
+}
+
+fn parse_args() -> Options {
+    let mut args = Args::new(USAGE);
+    let (mut accept, mut cert, mut key) = (None, None, None);
+    let (mut ca_file, mut verify_mode, mut version, mut once) = (None, None, None, false);
+    let mut request_cert = false;
+    while let Some(flag) = args.next_flag() {
+        match flag.as_str() {
+            "--accept" => accept = Some(args.value(&flag)),
+            "--cert" => cert = Some(args.value(&flag)),
+            "--key" => key = Some(args.value(&flag)),
+            "--ca-file" => ca_file = Some(args.value(&flag)),
+            "--verify-mode" => verify_mode = Some(args.value(&flag)),
+            "--tls1_2" | "--tls1_3" => {
+                if version.is_some() {
+                    args.error("give at most one of --tls1_2 and --tls1_3");
+                }
+                version = Some(if flag == "--tls1_2" {
+                    TlsVersion::Tls1_2
+                } else {
+                    TlsVersion::Tls1_3
+                });
+            }
+            "--once" => once = true,
+            "--request-cert-after-handshake" => request_cert = true,
+            other => args.error(&format!("unknown argument {other:?}")),
+        }
+    }
+    let (Some(accept), Some(cert), Some(key)) = (accept, cert, key) else {
+        args.error("--accept, --cert and --key are required");
+    };
+    if !accept.contains(':') {
+        args.error(&format!("--accept needs ADDR:PORT, got {accept:?}"));
+    }
+    Options {
+        accept,
+        cert,
+        key,
+        ca_file,
+        verify_mode,
+        version,
+        once,
+        request_cert,
+    }
+}
+
+fn config(o: &Options) -> Result<SslConfig, Error> {
+    let mut b = SslConfig::server();
+    b.set_certificate_file(&o.cert).set_private_key_file(&o.key);
+    if let Some(mode) = &o.verify_mode {
+        b.set_verify_mode(mode.parse::<VerifyMode>()?)?;
+    }
+    if let Some(f) = &o.ca_file {
+        b.set_ca_file(f);
+    }
+    if let Some(v) = o.version {
+        b.set_version(v);
+    }
+    b.build()
+}
+
+fn main() {
+    let options = parse_args();
+    let config = config(&options).unwrap_or_else(|e| common::fatal("s_server", &e));
+    let listener = SslListener::bind(options.accept.as_str(), &config)
+        .unwrap_or_else(|e| common::fatal("s_server", &e));
+    Event::new("listening")
+        .str("addr", &listener.local_addr().unwrap().to_string())
+        .emit();
+
+    for conn in 1u64.. {
+        let (tcp, peer) = match listener.accept_tcp() {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, say: wait a little before trying again.
+                Event::new("error").str("error", &e.to_string()).emit();
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        if options.once {
+            let ok = serve(&config, tcp, conn, peer, options.request_cert);
+            std::process::exit(if ok { 0 } else { 1 });
+        }
+        // One thread per connection: a slow client does not hold up the others.
+        let config = config.clone();
+        let request_cert = options.request_cert;
+        thread::spawn(move || serve(&config, tcp, conn, peer, request_cert));
+    }
+}
+
+/// Handshake, then echo lines until the client closes. True if all went well.
+fn serve(
+    config: &SslConfig,
+    tcp: TcpStream,
+    conn: u64,
+    peer: SocketAddr,
+    request_cert: bool,
+) -> bool {
+    // Every event of a connection names it, as threads interleave their lines.
+    let event = |name: &str| {
+        Event::new(name)
+            .raw("conn", conn)
+            .str("peer", &peer.to_string())
+    };
+    let mut tls = match SslSocket::accept(config, tcp) {
+        Ok(tls) => tls,
+        Err(e) => {
+            common::handshake_failed(event("handshake"), config.get_verify_mode(), &e).emit();
+            return false;
+        }
+    };
+    common::handshake_ok(event("handshake"), &tls).emit();
+    if request_cert && !request_certificate(&mut tls, event("post_handshake_auth")) {
+        return false;
+    }
+
+    let mut lines = Lines::default();
+    let mut buf = [0u8; 16 * 1024];
+    let end = 'read: loop {
+        match tls.recv(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                lines.push(&buf[..n]);
+                while let Some(line) = lines.next_line() {
+                    common::received(event("received"), &line).emit();
+                    if let Err(e) = tls.send_all(&line) {
+                        break 'read Err(e);
+                    }
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    if let Some(rest) = lines.take_rest() {
+        common::received(event("received"), &rest).emit();
+    }
+    match end {
+        Ok(()) => {
+            // The client's close_notify came: answer it.
+            let _ = tls.shutdown();
+            event("closed").emit();
+            true
+        }
+        Err(e) => {
+            event("error").str("error", &e.to_string()).emit();
+            false
+        }
+    }
+}
+
+/// Asks the client for its certificate now and reports what came back.
+/// False when the connection is gone.
+fn request_certificate(tls: &mut SslSocket, event: Event) -> bool {
+    let mode = tls.get_verify_mode();
+    if !mode.contains(VerifyMode::PEER) {
+        tls.set_verify_mode(mode | VerifyMode::PEER)
+            .expect("PEER is a valid bit");
+    }
+    match tls.request_client_certificate(Some(Duration::from_secs(10))) {
+        Ok(cert) => {
+            event
+                .raw("ok", true)
+                .raw(
+                    "peer_subject",
+                    common::json_opt(
+                        cert.map(|c| sslsocket::name_to_string(c.subject_name()))
+                            .as_deref(),
+                    ),
+                )
+                .raw(
+                    "verify_result",
+                    common::verify_result_json(tls.verify_result()),
+                )
+                .raw("error", "null")
+                .emit();
+            true
+        }
+        Err(e) => {
+            event
+                .raw("ok", false)
+                .raw("peer_subject", "null")
+                .raw(
+                    "verify_result",
+                    e.verify_result()
+                        .map_or_else(|| "null".to_string(), common::verify_result_json),
+                )
+                .str("error", &e.to_string())
+                .emit();
+            // A refused request leaves the connection usable; a failed
+            // exchange has closed it.
+            matches!(e, Error::PostHandshake(_))
+        }
+    }
+}
