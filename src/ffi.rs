@@ -326,3 +326,38 @@ pub(crate) fn clear_certificates(ssl: &mut SslRef) {
     // connection's own certificate references.
     unsafe { SSL_certs_clear(ssl.as_ptr()) }
 }
+
+unsafe extern "C" {
+    fn SSL_free_buffers(ssl: *mut openssl_sys::SSL) -> c_int;
+    fn BIO_number_read(bio: *mut openssl_sys::BIO) -> u64;
+}
+
+/// Bytes the connection has read from its socket so far (`BIO_number_read`).
+pub(crate) fn bytes_read(ssl: &SslRef) -> u64 {
+    // SAFETY: `ssl` is a live `SSL*`; its read BIO (set by `SslStream`)
+    // lives as long as it does, and both calls only read counters.
+    unsafe {
+        let bio = openssl_sys::SSL_get_rbio(ssl.as_ptr());
+        if bio.is_null() {
+            0
+        } else {
+            BIO_number_read(bio)
+        }
+    }
+}
+
+/// Gives the connection's record buffers back (`SSL_free_buffers`) when
+/// nothing is left to read; OpenSSL allocates them again on the next read
+/// or write. Only on OpenSSL 3.0.14 and later, where SSL_free_buffers no
+/// longer frees a buffer that unread records point into (CVE-2024-4741),
+/// and only with nothing decrypted and unread.
+pub(crate) fn release_idle_buffers(ssl: &mut SslRef) {
+    static SAFE: OnceLock<bool> = OnceLock::new();
+    let safe = *SAFE.get_or_init(|| openssl::version::number() >= 0x3000_00e0);
+    if safe && ssl.pending() == 0 {
+        // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
+        // OpenSSL refuses (returns 0) while records are pending, and
+        // otherwise frees only its own record buffers.
+        let _ = unsafe { SSL_free_buffers(ssl.as_ptr()) };
+    }
+}

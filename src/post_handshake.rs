@@ -199,6 +199,14 @@ impl SslSocket {
             source,
         };
         self.get_ref().set_nonblocking(true).map_err(io_err)?;
+        // OpenSSL writes the request and, after the answer, new session
+        // tickets as separate small records; with Nagle on, the second waits
+        // for the client's delayed ACK (40 ms per request). Send at once for
+        // the duration of the exchange.
+        let nagle = !self.get_ref().nodelay().unwrap_or(true);
+        if nagle {
+            let _ = self.get_ref().set_nodelay(true);
+        }
         let result = (|| {
             let mut want_write = true;
             loop {
@@ -248,6 +256,9 @@ impl SslSocket {
                 }
             }
         })();
+        if nagle {
+            let _ = self.get_ref().set_nodelay(false);
+        }
         let restore = self.get_ref().set_nonblocking(false).map_err(io_err);
         result.and(restore)
     }

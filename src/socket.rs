@@ -100,6 +100,7 @@ impl SslSocket {
             Role::Client,
             Some(host_of(addr)),
             Some(peer_id),
+            true,
         )
     }
 
@@ -115,7 +116,7 @@ impl SslSocket {
         tcp: TcpStream,
         server_name: Option<&str>,
     ) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Client, server_name, None)
+        handshake(config, tcp, Role::Client, server_name, None, false)
     }
 
     /// Performs a server handshake over an accepted `TcpStream` (Qore's
@@ -127,7 +128,7 @@ impl SslSocket {
     /// [`Error::PeerCertificateRequired`], [`Error::NotTls`],
     /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
     pub fn upgrade_server(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Server, None, None)
+        handshake(config, tcp, Role::Server, None, None, false)
     }
 
     /// Performs the handshake in the role given over a connected stream
@@ -144,7 +145,7 @@ impl SslSocket {
         tcp: TcpStream,
         server_name: Option<&str>,
     ) -> Result<SslSocket, Error> {
-        handshake(config, tcp, role, server_name, None)
+        handshake(config, tcp, role, server_name, None, false)
     }
 
     /// As [`upgrade`](Self::upgrade), over a connected TCP socket's file
@@ -194,7 +195,7 @@ impl SslSocket {
 
     /// Same as [`upgrade_server`](Self::upgrade_server).
     pub fn accept(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Server, None, None)
+        handshake(config, tcp, Role::Server, None, None, false)
     }
 
     /// Reads application data: `Ok(0)` once the peer has sent close_notify.
@@ -216,9 +217,19 @@ impl SslSocket {
             }
             return Ok(n);
         }
+        let before = crate::ffi::bytes_read(self.ssl());
         loop {
             match self.stream.ssl_read(buf) {
-                Ok(n) => return Ok(n),
+                Ok(n) => {
+                    // A read that also processed post-handshake messages
+                    // (TLS 1.3 session tickets) leaves a 16 KiB write buffer
+                    // that SSL_MODE_RELEASE_BUFFERS never frees: give it back.
+                    let consumed = crate::ffi::bytes_read(self.ssl()).wrapping_sub(before);
+                    if consumed > n as u64 + 128 {
+                        crate::ffi::release_idle_buffers(self.ssl_mut());
+                    }
+                    return Ok(n);
+                }
                 Err(e) if e.code() == ErrorCode::ZERO_RETURN => return Ok(0),
                 Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
                 Err(e) => return Err(self.error(e, Operation::Read)),
@@ -696,6 +707,7 @@ fn handshake(
     role: Role,
     server_name: Option<&str>,
     peer_id: Option<&str>,
+    fresh: bool,
 ) -> Result<SslSocket, Error> {
     let inner = config.inner();
     if inner.role != role {
@@ -732,10 +744,13 @@ fn handshake(
             crate::ffi::set_post_handshake_auth(&mut ssl, true);
         }
         if let Some(cache) = &inner.sessions {
-            let id = match (peer_id, tcp.peer_addr()) {
-                (Some(id), _) => id.to_owned(),
-                (None, Ok(a)) => format!("{}:{}", name.unwrap_or(&a.ip().to_string()), a.port()),
-                (None, Err(_)) => name.unwrap_or_default().to_owned(),
+            // getpeername(2) only when there is no peer id to use.
+            let id = match peer_id {
+                Some(id) => id.to_owned(),
+                None => match tcp.peer_addr() {
+                    Ok(a) => format!("{}:{}", name.unwrap_or(&a.ip().to_string()), a.port()),
+                    Err(_) => name.unwrap_or_default().to_owned(),
+                },
             };
             cache.prepare(&mut ssl, id);
         }
@@ -745,8 +760,13 @@ fn handshake(
         during: Operation::Handshake,
         source,
     };
-    tcp.set_read_timeout(timeouts.handshake).map_err(io_err)?;
-    tcp.set_write_timeout(timeouts.handshake).map_err(io_err)?;
+    // A socket this crate just opened has no timeouts: skip the setsockopt
+    // calls that would only set "none" again.
+    let skip_handshake = fresh && timeouts.handshake.is_none();
+    if !skip_handshake {
+        tcp.set_read_timeout(timeouts.handshake).map_err(io_err)?;
+        tcp.set_write_timeout(timeouts.handshake).map_err(io_err)?;
+    }
     let mut stream = SslStream::new(ssl, tcp).map_err(setup)?;
     let r = match role {
         Role::Client => stream.connect(),
@@ -765,14 +785,18 @@ fn handshake(
             failure,
         ));
     }
-    stream
-        .get_ref()
-        .set_read_timeout(timeouts.read)
-        .map_err(io_err)?;
-    stream
-        .get_ref()
-        .set_write_timeout(timeouts.write)
-        .map_err(io_err)?;
+    if !(skip_handshake && timeouts.read.is_none()) {
+        stream
+            .get_ref()
+            .set_read_timeout(timeouts.read)
+            .map_err(io_err)?;
+    }
+    if !(skip_handshake && timeouts.write.is_none()) {
+        stream
+            .get_ref()
+            .set_write_timeout(timeouts.write)
+            .map_err(io_err)?;
+    }
     let cert_requests = u32::from(role == Role::Server && certificate_requested(stream.ssl()));
     Ok(SslSocket {
         stream,
