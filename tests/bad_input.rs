@@ -307,49 +307,34 @@ fn garbage_bytes_are_refused_without_panic() {
 
 #[test]
 fn no_common_protocol_version() {
-    let mut sb = default_server();
-    sb.set_version(TlsVersion::Tls1_3);
-    let srv = exchange_server(&build(&sb));
-    let mut cb = client_builder();
-    cb.set_version(TlsVersion::Tls1_2);
-    let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::AlertReceived {
-                alert: Alert::PROTOCOL_VERSION,
-                during: Operation::Handshake
+    // A TLS 1.3-only server and a TLS 1.2-only client, then the other way round.
+    for (server, client) in [
+        (TlsVersion::Tls1_3, TlsVersion::Tls1_2),
+        (TlsVersion::Tls1_2, TlsVersion::Tls1_3),
+    ] {
+        let mut sb = default_server();
+        sb.set_version(server);
+        let srv = exchange_server(&build(&sb));
+        let mut cb = client_builder();
+        cb.set_version(client);
+        let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::AlertReceived {
+                    alert: Alert::PROTOCOL_VERSION,
+                    during: Operation::Handshake
+                }
+            ),
+            "server {server}, client {client}: {err:?}"
+        );
+        let err = expect_server_err(srv.join());
+        match &err {
+            Error::ProtocolVersion { reason } => {
+                assert_eq!(reason, "unsupported protocol", "{err:?}")
             }
-        ),
-        "client: {err:?}"
-    );
-    let err = expect_server_err(srv.join());
-    match &err {
-        Error::ProtocolVersion { reason } => assert_eq!(reason, "unsupported protocol", "{err:?}"),
-        _ => panic!("server: {err:?}"),
-    }
-
-    // The other way round: a TLS 1.2-only server and a TLS 1.3-only client.
-    let mut sb = default_server();
-    sb.set_version(TlsVersion::Tls1_2);
-    let srv = exchange_server(&build(&sb));
-    let mut cb = client_builder();
-    cb.set_version(TlsVersion::Tls1_3);
-    let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::AlertReceived {
-                alert: Alert::PROTOCOL_VERSION,
-                during: Operation::Handshake
-            }
-        ),
-        "client: {err:?}"
-    );
-    let err = expect_server_err(srv.join());
-    match &err {
-        Error::ProtocolVersion { reason } => assert_eq!(reason, "unsupported protocol", "{err:?}"),
-        _ => panic!("server: {err:?}"),
+            _ => panic!("server {server}, client {client}: {err:?}"),
+        }
     }
 }
 
