@@ -1,6 +1,7 @@
 //! Post-handshake certificates, sessions, SNI and the client-certificate
 //! callback, with the `openssl s_server` / `s_client` programs as the peer.
 
+mod common;
 mod openssl_cli;
 
 use std::io::{Read, Write};
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use common::listener as our_server;
 use openssl_cli::{cert, SClient, SServer};
 use sslsocket::{
     Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfig, SslListener,
@@ -26,31 +28,25 @@ fn our_client(with_cert: bool) -> sslsocket::SslConfigBuilder {
     b
 }
 
-fn our_server(mode: i32, version: TlsVersion) -> SslListener {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert("server-chain.pem"))
-        .set_private_key_file(cert("server.key"))
-        .set_ca_file(cert("ca.pem"))
-        .set_version(version)
-        .set_read_timeout(T)
-        .set_verify_mode(mode)
-        .unwrap();
-    SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap()
-}
-
 fn s_server(version: &str, extra: &[&str]) -> SServer {
+    let (chain, inter, key, ca) = (
+        cert("server.pem"),
+        cert("intermediate.pem"),
+        cert("server.key"),
+        cert("ca.pem"),
+    );
     let mut args = vec![
         "-naccept",
         "1",
         version,
         "-cert",
-        &*Box::leak(cert("server.pem").into_boxed_str()),
+        &chain,
         "-cert_chain",
-        &*Box::leak(cert("intermediate.pem").into_boxed_str()),
+        &inter,
         "-key",
-        &*Box::leak(cert("server.key").into_boxed_str()),
+        &key,
         "-CAfile",
-        &*Box::leak(cert("ca.pem").into_boxed_str()),
+        &ca,
     ];
     args.extend_from_slice(extra);
     SServer::start(&args)

@@ -7,24 +7,10 @@ use std::time::Duration;
 
 mod common;
 
-use common::cert;
-use sslsocket::{
-    Error, PostHandshakeError, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
-};
+use common::{cert, listener as server};
+use sslsocket::{Error, PostHandshakeError, SslConfig, SslSocket, TlsVersion, VerifyMode};
 
 const T: Option<Duration> = Some(Duration::from_secs(5));
-
-fn server(mode: i32, version: TlsVersion) -> SslListener {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert("server-chain.pem"))
-        .set_private_key_file(cert("server.key"))
-        .set_ca_file(cert("ca.pem"))
-        .set_version(version)
-        .set_read_timeout(T)
-        .set_verify_mode(mode)
-        .unwrap();
-    SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap()
-}
 
 /// A client with `client_cert` ("client", "untrusted-client", or None).
 fn client(client_cert: Option<&str>, pha: Option<bool>) -> SslConfig {

@@ -257,3 +257,13 @@ pub(crate) fn expect_server_err<T: std::fmt::Debug>(outcome: Outcome<T>) -> Erro
         Err(e) => e,
     }
 }
+
+/// A listener on `127.0.0.1:0` for the usual server with `mode`, allowing
+/// only `version`.
+pub(crate) fn listener(mode: i32, version: sslsocket::TlsVersion) -> SslListener {
+    let mut b = default_server();
+    b.set_version(version)
+        .set_verify_mode(mode)
+        .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
+    SslListener::bind("127.0.0.1:0", &build(&b)).unwrap_or_else(|e| panic!("bind: {e:?}"))
+}
