@@ -157,8 +157,19 @@ impl fmt::Debug for Hooks {
     }
 }
 
-fn hooks_index() -> Index<SslContext, Arc<Hooks>> {
-    static INDEX: OnceLock<Index<SslContext, Arc<Hooks>>> = OnceLock::new();
+/// The hooks as kept in a context's ex_data. OpenSSL frees ex_data from C
+/// (`SSL_CTX_free`), where a panic from a captured value's `Drop` would
+/// abort the process: dropping the slot contains it.
+struct HooksSlot(Option<Arc<Hooks>>);
+
+impl Drop for HooksSlot {
+    fn drop(&mut self) {
+        drop_contained(self.0.take());
+    }
+}
+
+fn hooks_index() -> Index<SslContext, HooksSlot> {
+    static INDEX: OnceLock<Index<SslContext, HooksSlot>> = OnceLock::new();
     *INDEX.get_or_init(|| SslContext::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
 }
 
@@ -186,13 +197,13 @@ impl Hooks {
         if role == crate::Role::Server && (self.alpn.is_some() || !self.alpn_protocols.is_empty()) {
             b.set_alpn_select_callback(on_alpn_select);
         }
-        b.set_ex_data(hooks_index(), Arc::new(self));
+        b.set_ex_data(hooks_index(), HooksSlot(Some(Arc::new(self))));
         Ok(())
     }
 }
 
 fn hooks(ssl: &SslRef) -> Option<&Arc<Hooks>> {
-    ssl.ssl_context().ex_data(hooks_index())
+    ssl.ssl_context().ex_data(hooks_index())?.0.as_ref()
 }
 
 /// What a connection has recorded from inside OpenSSL's callbacks.
@@ -224,13 +235,26 @@ pub(crate) fn with_record<T>(ssl: &SslRef, f: impl FnOnce(&mut Record) -> T) -> 
 }
 
 fn panic_message(p: Box<dyn Any + Send>) -> String {
-    p.downcast_ref::<&str>()
+    let message = p
+        .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(non-string panic payload)".into())
+        .unwrap_or_else(|| "(non-string panic payload)".into());
+    drop_contained(p);
+    message
 }
 
-/// Runs a hook, turning a panic into a recorded failure.
+/// Drops `value` without letting a panic from its `Drop` escape: this runs
+/// inside callbacks from C, where an unwind aborts the process. A value
+/// whose drop panics is leaked (its panic payload too), never unwound.
+fn drop_contained<T>(value: T) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        std::mem::forget(payload);
+    }
+}
+
+/// Runs a hook, turning a panic into a recorded failure. The first panic
+/// of a connection is the one reported.
 fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Option<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => Some(v),

@@ -194,6 +194,9 @@ pub struct SslConfigBuilder {
     role: Role,
     verify_mode: VerifyMode,
     check_hostname: bool,
+    /// `set_cert_reqs(CertReqs::None)` turned the host check off; a later
+    /// choice of mode turns it back on, an explicit `set_check_hostname` wins.
+    hostname_off_by_cert_none: bool,
     server_name: Option<String>,
     ca: Vec<Source>,
     ca_dirs: Vec<PathBuf>,
@@ -209,8 +212,12 @@ pub struct SslConfigBuilder {
     send_ca_names: bool,
     post_handshake_auth: Option<bool>,
     session_cache: bool,
+    post_handshake_buffer_limit: usize,
     hooks: Hooks,
 }
+
+/// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
+pub const DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT: usize = 1 << 20;
 
 impl SslConfigBuilder {
     fn new(role: Role) -> SslConfigBuilder {
@@ -221,6 +228,7 @@ impl SslConfigBuilder {
                 Role::Server => VerifyMode::NONE,
             },
             check_hostname: true,
+            hostname_off_by_cert_none: false,
             server_name: None,
             ca: Vec::new(),
             ca_dirs: Vec::new(),
@@ -242,6 +250,7 @@ impl SslConfigBuilder {
             send_ca_names: true,
             post_handshake_auth: None,
             session_cache: true,
+            post_handshake_buffer_limit: DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
             hooks: Hooks::default(),
         }
     }
@@ -266,6 +275,7 @@ impl SslConfigBuilder {
         Error: From<M::Error>,
     {
         self.verify_mode = mode.try_into()?;
+        self.hostname_off_by_cert_none = false;
         Ok(self)
     }
 
@@ -277,12 +287,12 @@ impl SslConfigBuilder {
     /// Sets the verify mode from Python's `CERT_NONE` / `CERT_OPTIONAL` /
     /// `CERT_REQUIRED`, mapped for this builder's role (see [`CertReqs`]).
     /// `CERT_NONE` on a client also turns the host-name check off, as Python
-    /// requires.
+    /// requires; a later `set_cert_reqs` or [`set_verify_mode`](Self::set_verify_mode)
+    /// turns it back on, unless [`set_check_hostname(false)`](Self::set_check_hostname)
+    /// turned it off explicitly.
     pub fn set_cert_reqs(&mut self, reqs: CertReqs) -> &mut Self {
         self.verify_mode = reqs.verify_mode(self.role);
-        if reqs == CertReqs::None && self.role == Role::Client {
-            self.check_hostname = false;
-        }
+        self.hostname_off_by_cert_none = reqs == CertReqs::None && self.role == Role::Client;
         self
     }
 
@@ -296,7 +306,14 @@ impl SslConfigBuilder {
     /// Turning it off accepts any certificate the CA signed, for any host.
     pub fn set_check_hostname(&mut self, check: bool) -> &mut Self {
         self.check_hostname = check;
+        self.hostname_off_by_cert_none = false;
         self
+    }
+
+    /// Whether a client will check the server's host name, as the setters
+    /// so far leave it (Python's `check_hostname`).
+    pub fn get_check_hostname(&self) -> bool {
+        self.check_hostname && !self.hostname_off_by_cert_none
     }
 
     /// The name a client sends as SNI and checks the certificate against,
@@ -365,8 +382,9 @@ impl SslConfigBuilder {
         self
     }
 
-    /// The lowest protocol version allowed. Defaults to OpenSSL's (TLS 1.2 at
-    /// the default security level of OpenSSL 3).
+    /// The lowest protocol version allowed. `None`, the default, is TLS 1.2
+    /// on every OpenSSL release; TLS 1.0 and 1.1 only when named here (and
+    /// OpenSSL 3 also needs `@SECLEVEL=0` in the cipher list for them).
     pub fn set_min_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
         self.min_version = version;
         self
@@ -422,6 +440,17 @@ impl SslConfigBuilder {
     /// Time limit for each write after the handshake. Defaults to none.
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> &mut Self {
         self.timeouts.write = t;
+        self
+    }
+
+    /// The most application data a server keeps while
+    /// [`request_client_certificate`](crate::SslSocket::request_client_certificate)
+    /// waits for the client's answer. Defaults to
+    /// [`DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT`] (1 MiB). A client that sends
+    /// more before answering makes the request fail with
+    /// [`Error::PostHandshakeBufferFull`].
+    pub fn set_post_handshake_buffer_limit(&mut self, bytes: usize) -> &mut Self {
+        self.post_handshake_buffer_limit = bytes;
         self
     }
 
@@ -571,19 +600,24 @@ impl SslConfigBuilder {
         b.set_mode(SslMode::RELEASE_BUFFERS);
         crate::socket::install_verify_callback(&mut b, self.verify_mode);
 
-        if let Some(v) = self.min_version {
-            b.set_min_proto_version(Some(v.to_openssl()?))
-                .map_err(config_err("minimum version"))?;
-        }
+        // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
+        // release's own default (1.1.1 allows TLS 1.0).
+        let min = self.min_version.unwrap_or(TlsVersion::Tls1_2);
+        b.set_min_proto_version(Some(min.to_openssl()?))
+            .map_err(config_err("minimum version"))?;
         if let Some(v) = self.max_version {
             b.set_max_proto_version(Some(v.to_openssl()?))
                 .map_err(config_err("maximum version"))?;
         }
-        if let (Some(min), Some(max)) = (self.min_version, self.max_version) {
+        if let Some(max) = self.max_version {
             if min > max {
-                return Err(Error::InvalidConfig(format!(
-                    "minimum version {min} is above maximum version {max}"
-                )));
+                return Err(Error::InvalidConfig(match self.min_version {
+                    Some(_) => format!("minimum version {min} is above maximum version {max}"),
+                    None => format!(
+                        "maximum version {max} is below the default minimum {min}: allow it \
+                         with set_min_version(Some(TlsVersion::...))"
+                    ),
+                }));
             }
         }
         if let Some(c) = &self.cipher_list {
@@ -602,7 +636,12 @@ impl SslConfigBuilder {
                 .map_err(config_err("session id context"))?;
             // A renegotiation that resumed the session would skip the
             // CertificateRequest that `request_client_certificate` needs.
-            b.set_options(SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+            // Peers' renegotiations are refused on every release (OpenSSL 3
+            // refuses them by default, 1.1.1 allows them);
+            // `request_client_certificate` lifts this for its own.
+            b.set_options(
+                SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION | SslOptions::NO_RENEGOTIATION,
+            );
         }
 
         let sessions = Arc::new(SessionCache::default());
@@ -628,10 +667,11 @@ impl SslConfigBuilder {
             inner: Arc::new(Inner {
                 ctx: b.build(),
                 role: self.role,
-                check_hostname: self.check_hostname,
+                check_hostname: self.get_check_hostname(),
                 server_name: self.server_name.clone(),
                 timeouts: self.timeouts,
                 post_handshake_auth,
+                post_handshake_buffer_limit: self.post_handshake_buffer_limit,
                 sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
             }),
         })
@@ -809,10 +849,15 @@ impl Identity {
 
     /// Presents this identity on one connection (`SSL_use_certificate`,
     /// `SSL_use_PrivateKey`, `SSL_set1_chain`), replacing the context's.
+    ///
+    /// OpenSSL keeps one certificate per key type and picks among them, so
+    /// the connection's certificates are cleared first (`SSL_certs_clear`):
+    /// an RSA identity on an ECDSA-configured end is then the only one.
     pub(crate) fn install_on(
         &self,
         ssl: &mut openssl::ssl::SslRef,
     ) -> Result<(), openssl::error::ErrorStack> {
+        crate::ffi::clear_certificates(ssl);
         ssl.set_certificate(&self.leaf)?;
         ssl.set_private_key(&self.key)?;
         crate::ffi::ssl_set_chain(ssl, &self.chain)
@@ -852,6 +897,7 @@ pub(crate) struct Inner {
     pub(crate) server_name: Option<String>,
     pub(crate) timeouts: Timeouts,
     pub(crate) post_handshake_auth: bool,
+    pub(crate) post_handshake_buffer_limit: usize,
     pub(crate) sessions: Option<Arc<SessionCache>>,
 }
 

@@ -275,6 +275,29 @@ pub enum Error {
     #[error("the peer closed the TCP connection without sending close_notify: the data may be truncated")]
     UnexpectedEof,
 
+    /// A client configuration checks host names, and the connection was
+    /// given none to check (Python's `check_hostname requires server_hostname`).
+    /// Nothing was sent to the peer.
+    #[error(
+        "the host-name check needs a server name to check the certificate against: pass one \
+         (the server_name argument or SslConfigBuilder::set_server_name), or turn the check off \
+         with set_check_hostname(false)"
+    )]
+    ServerNameRequired,
+
+    /// A client sent more application data than the configured limit while
+    /// [`request_client_certificate`](crate::SslSocket::request_client_certificate)
+    /// waited for its certificate. The request stays pending; the data kept
+    /// so far is returned by the next reads, and the rest stays unread.
+    #[error(
+        "the client sent more than {limit} bytes of application data while a certificate \
+         request was pending (raise it with set_post_handshake_buffer_limit)"
+    )]
+    PostHandshakeBufferFull {
+        /// The configured limit, in bytes.
+        limit: usize,
+    },
+
     /// The operation needs the other role (e.g. a server call on a client socket).
     #[error("{0}")]
     WrongRole(&'static str),
@@ -349,9 +372,9 @@ impl From<Error> for io::Error {
             Error::Io { source, .. } | Error::Connect { source, .. } => source.kind(),
             Error::Timeout { .. } => io::ErrorKind::TimedOut,
             Error::UnexpectedEof | Error::HandshakeEof => io::ErrorKind::UnexpectedEof,
-            Error::InvalidVerifyMode { .. } | Error::InvalidConfig(_) => {
-                io::ErrorKind::InvalidInput
-            }
+            Error::InvalidVerifyMode { .. }
+            | Error::InvalidConfig(_)
+            | Error::ServerNameRequired => io::ErrorKind::InvalidInput,
             Error::File { source, .. } => source.kind(),
             Error::AlertReceived { .. } | Error::VerifyFailed { .. } => {
                 io::ErrorKind::ConnectionAborted

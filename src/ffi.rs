@@ -55,6 +55,30 @@ unsafe extern "C" {
     fn SSL_set_msg_callback(ssl: *mut openssl_sys::SSL, cb: Option<MsgCallback>);
 }
 
+#[cfg(ossl300)]
+type OptionBits = u64;
+#[cfg(not(ossl300))]
+type OptionBits = libc::c_ulong;
+
+unsafe extern "C" {
+    fn SSL_set_options(ssl: *mut openssl_sys::SSL, op: OptionBits) -> OptionBits;
+    fn SSL_clear_options(ssl: *mut openssl_sys::SSL, op: OptionBits) -> OptionBits;
+}
+
+/// Sets (`on`) or clears options on one connection (`SSL_set_options`,
+/// `SSL_clear_options`), leaving its context's as they are.
+pub(crate) fn set_ssl_options(ssl: &mut SslRef, options: openssl::ssl::SslOptions, on: bool) {
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
+    // both functions only change the connection's option bits.
+    unsafe {
+        if on {
+            SSL_set_options(ssl.as_ptr(), options.bits());
+        } else {
+            SSL_clear_options(ssl.as_ptr(), options.bits());
+        }
+    }
+}
+
 const SSL_CTRL_GET_RI_SUPPORT: c_int = 76;
 
 type MsgCallback = unsafe extern "C" fn(
@@ -348,16 +372,62 @@ pub(crate) fn bytes_read(ssl: &SslRef) -> u64 {
 
 /// Gives the connection's record buffers back (`SSL_free_buffers`) when
 /// nothing is left to read; OpenSSL allocates them again on the next read
-/// or write. Only on OpenSSL 3.0.14 and later, where SSL_free_buffers no
-/// longer frees a buffer that unread records point into (CVE-2024-4741),
-/// and only with nothing decrypted and unread.
+/// or write. Only on releases with the CVE-2024-4741 fix (see
+/// [`free_buffers_is_safe`]), where SSL_free_buffers no longer frees a buffer
+/// that unread records point into, and only with nothing decrypted and unread.
 pub(crate) fn release_idle_buffers(ssl: &mut SslRef) {
     static SAFE: OnceLock<bool> = OnceLock::new();
-    let safe = *SAFE.get_or_init(|| openssl::version::number() >= 0x3000_00e0);
+    let safe = *SAFE.get_or_init(|| free_buffers_is_safe(openssl::version::number()));
     if safe && ssl.pending() == 0 {
         // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
-        // OpenSSL refuses (returns 0) while records are pending, and
-        // otherwise frees only its own record buffers.
+        // on the releases `free_buffers_is_safe` admits, OpenSSL refuses
+        // (returns 0) while records are pending, and otherwise frees only its
+        // own record buffers.
         let _ = unsafe { SSL_free_buffers(ssl.as_ptr()) };
+    }
+}
+
+/// Whether the OpenSSL release `version` (`OPENSSL_VERSION_NUMBER`,
+/// `0xMNN00PP0` on 3.x) has the CVE-2024-4741 fix to `SSL_free_buffers`:
+/// 3.0.14, 3.1.6, 3.2.2, 3.3.1 and every release from 3.4.0 on. 1.1.1's fix
+/// (1.1.1y) shipped only to premium-support customers, so 1.1.1 never counts.
+pub(crate) fn free_buffers_is_safe(version: i64) -> bool {
+    let major = version >> 28;
+    let minor = (version >> 20) & 0xff;
+    let patch = (version >> 4) & 0xff;
+    match (major, minor) {
+        (3, 0) => patch >= 14,
+        (3, 1) => patch >= 6,
+        (3, 2) => patch >= 2,
+        (3, 3) => patch >= 1,
+        (3, _) => true,
+        (m, _) => m > 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_buffers_is_safe;
+
+    #[test]
+    fn free_buffers_gate_follows_each_release_branch() {
+        let cases = [
+            (0x1010_1170, false), // 1.1.1w
+            (0x3000_00d0, false), // 3.0.13
+            (0x3000_00e0, true),  // 3.0.14
+            (0x3000_0130, true),  // 3.0.19
+            (0x3010_0000, false), // 3.1.0
+            (0x3010_0050, false), // 3.1.5
+            (0x3010_0060, true),  // 3.1.6
+            (0x3020_0010, false), // 3.2.1
+            (0x3020_0020, true),  // 3.2.2
+            (0x3030_0000, false), // 3.3.0
+            (0x3030_0010, true),  // 3.3.1
+            (0x3040_0000, true),  // 3.4.0
+            (0x3050_0000, true),  // 3.5.0
+        ];
+        for (version, safe) in cases {
+            assert_eq!(free_buffers_is_safe(version), safe, "{version:#x}");
+        }
     }
 }

@@ -60,7 +60,10 @@ mod socket;
 mod verify;
 
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
-pub use config::{Identity, SslConfig, SslConfigBuilder, Timeouts, TlsVersion};
+pub use config::{
+    Identity, SslConfig, SslConfigBuilder, Timeouts, TlsVersion,
+    DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
+};
 pub use error::{Alert, Error, Operation};
 pub use listener::SslListener;
 pub use post_handshake::PostHandshakeError;

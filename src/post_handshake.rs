@@ -5,7 +5,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use libc::c_int;
-use openssl::ssl::ErrorCode;
+use openssl::ssl::{ErrorCode, SslOptions};
 use openssl::x509::X509;
 
 use crate::error::{Error, Operation};
@@ -150,8 +150,14 @@ impl SslSocket {
                 if !ffi::secure_renegotiation_support(self.ssl()) {
                     return Err(PostHandshakeError::InsecureRenegotiation.into());
                 }
-                ffi::renegotiate(self.ssl_mut())
-                    .map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
+                // The server refuses peers' renegotiations
+                // (SSL_OP_NO_RENEGOTIATION), which SSL_renegotiate checks
+                // too; once scheduled, OpenSSL lets the answer to its own
+                // HelloRequest through.
+                ffi::set_ssl_options(self.ssl_mut(), SslOptions::NO_RENEGOTIATION, false);
+                let scheduled = ffi::renegotiate(self.ssl_mut());
+                ffi::set_ssl_options(self.ssl_mut(), SslOptions::NO_RENEGOTIATION, true);
+                scheduled.map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
                 self.cert_requests += 1;
                 self.clear_verify_failure();
             }
@@ -168,6 +174,11 @@ impl SslSocket {
                 certificate: certificate.is_some(),
             },
         );
+        // A hook that panicked during the exchange (or on the event just
+        // emitted) is this call's error.
+        if self.panicked() {
+            return Err(self.panic_error());
+        }
         Ok(certificate)
     }
 
@@ -188,7 +199,9 @@ impl SslSocket {
     /// Sends the queued request and reads until the client's Finished has
     /// been processed, keeping any application data for later reads.
     fn exchange(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A limit too large to add to the clock is no limit.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let limit = self.buffer_limit;
         let fd = self.get_ref().as_raw_fd();
         let timed_out = || Error::Timeout {
             operation: Operation::PostHandshakeAuth,
@@ -216,8 +229,16 @@ impl SslSocket {
                     want_write = false;
                     self.stream_mut().do_handshake().map(|_| 0)
                 } else {
+                    // Application data the client sends meanwhile is kept,
+                    // up to the configured limit; past it the request fails
+                    // and the rest stays unread in the connection.
+                    let room = limit.saturating_sub(self.buffered.len() - self.buffered_pos);
+                    if room == 0 {
+                        return Err(Error::PostHandshakeBufferFull { limit });
+                    }
                     let mut chunk = [0u8; 16 * 1024];
-                    let r = self.stream_mut().ssl_read(&mut chunk);
+                    let take = room.min(chunk.len());
+                    let r = self.stream_mut().ssl_read(&mut chunk[..take]);
                     if let Ok(n) = r {
                         self.buffered.extend_from_slice(&chunk[..n]);
                     }

@@ -62,6 +62,8 @@ pub struct SslSocket {
     pub(crate) buffered_pos: usize,
     /// CertificateRequests this server has sent on the connection.
     pub(crate) cert_requests: u32,
+    /// The most `buffered` may hold during a post-handshake request.
+    pub(crate) buffer_limit: usize,
 }
 
 impl SslSocket {
@@ -221,6 +223,14 @@ impl SslSocket {
         loop {
             match self.stream.ssl_read(buf) {
                 Ok(n) => {
+                    // A hook that panicked while this read processed a
+                    // handshake message is this call's error; the data read
+                    // stays for the next call.
+                    if let Some(panicked) = take_panic(self.ssl()) {
+                        self.buffered = buf[..n].to_vec();
+                        self.buffered_pos = 0;
+                        return Err(panicked);
+                    }
                     // A read that also processed post-handshake messages
                     // (TLS 1.3 session tickets) leaves a 16 KiB write buffer
                     // that SSL_MODE_RELEASE_BUFFERS never frees: give it back.
@@ -246,6 +256,9 @@ impl SslSocket {
     pub fn send(&mut self, buf: &[u8]) -> Result<usize, Error> {
         loop {
             match self.stream.ssl_write(buf) {
+                // A hook that panicked during this write (a handshake step it
+                // drove) is this call's error, although the bytes went out.
+                Ok(_) if self.panicked() => return Err(self.panic_error()),
                 Ok(n) => return Ok(n),
                 Err(e) if e.code() == ErrorCode::WANT_WRITE && e.io_error().is_none() => {}
                 Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
@@ -282,6 +295,7 @@ impl SslSocket {
             }
         }
         match self.stream.shutdown() {
+            Ok(_) if self.panicked() => Err(self.panic_error()),
             Ok(ShutdownResult::Sent) | Ok(ShutdownResult::Received) => Ok(()),
             Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(()),
             Err(e) => Err(self.error(e, Operation::Shutdown)),
@@ -575,6 +589,19 @@ impl SslSocket {
         )
     }
 
+    /// Whether a hook has panicked on this connection and not been reported yet.
+    pub(crate) fn panicked(&self) -> bool {
+        callbacks::with_record(self.ssl(), |r| r.panic.is_some()).unwrap_or(false)
+    }
+
+    /// The unreported panic of a hook as this call's error (see [`panicked`](Self::panicked)).
+    pub(crate) fn panic_error(&self) -> Error {
+        take_panic(self.ssl()).unwrap_or(Error::CallbackPanicked {
+            callback: "unknown",
+            message: String::new(),
+        })
+    }
+
     pub(crate) fn clear_verify_failure(&self) {
         take_failure(self.ssl(), true);
     }
@@ -728,6 +755,11 @@ fn handshake(
             .as_deref()
             .or(server_name)
             .map(|n| n.trim_end_matches('.'));
+        // Nothing to check the certificate against: refuse before a byte
+        // is sent, rather than accept a certificate for any host.
+        if inner.check_hostname && name.is_none_or(str::is_empty) {
+            return Err(Error::ServerNameRequired);
+        }
         if let Some(name) = name {
             match name.parse::<IpAddr>() {
                 Ok(ip) if inner.check_hostname => ssl.param_mut().set_ip(ip).map_err(setup)?,
@@ -745,14 +777,18 @@ fn handshake(
         }
         if let Some(cache) = &inner.sessions {
             // getpeername(2) only when there is no peer id to use.
-            let id = match peer_id {
+            let peer = match peer_id {
                 Some(id) => id.to_owned(),
                 None => match tcp.peer_addr() {
-                    Ok(a) => format!("{}:{}", name.unwrap_or(&a.ip().to_string()), a.port()),
-                    Err(_) => name.unwrap_or_default().to_owned(),
+                    Ok(a) => a.to_string(),
+                    Err(_) => String::new(),
                 },
             };
-            cache.prepare(&mut ssl, id);
+            // The name checked belongs in the id: a session is offered again
+            // only to a connection that checks the same name (or, with the
+            // check off, to one that checks none).
+            let checked = if inner.check_hostname { name } else { None };
+            cache.prepare(&mut ssl, session_id(&peer, checked));
         }
     }
     let timeouts = inner.timeouts;
@@ -805,7 +841,17 @@ fn handshake(
         buffered: Vec::new(),
         buffered_pos: 0,
         cert_requests,
+        buffer_limit: inner.post_handshake_buffer_limit,
     })
+}
+
+/// The key a client session is saved under: the peer and the host name its
+/// certificate was checked against (none when the check is off).
+fn session_id(peer: &str, checked_name: Option<&str>) -> String {
+    match checked_name {
+        Some(name) => format!("{peer} checked {name}"),
+        None => format!("{peer} unchecked"),
+    }
 }
 
 /// Whether a server's handshake included a CertificateRequest, by OpenSSL's
