@@ -180,11 +180,10 @@ impl Hooks {
         b: &mut openssl::ssl::SslContextBuilder,
         role: crate::Role,
     ) -> Result<(), openssl::error::ErrorStack> {
-        // The info callback counts completed handshakes, which also tells a
-        // client whether a CertificateRequest came after the handshake.
-        if self.events.is_some() || self.client_cert.is_some() {
-            crate::ffi::set_info_callback(b);
-        }
+        // The info callback records the alert a failed handshake sent and
+        // counts completed handshakes, which also tells a client whether a
+        // CertificateRequest came after the handshake.
+        crate::ffi::set_info_callback(b);
         if role == crate::Role::Client && (self.client_cert.is_some() || self.events.is_some()) {
             crate::ffi::set_cert_callback(b);
         }
@@ -215,6 +214,11 @@ pub(crate) struct Record {
     pub(crate) panic: Option<(&'static str, String)>,
     /// Handshakes completed (for telling renegotiations apart).
     pub(crate) completed: u32,
+    /// The fatal alert this end sent (its description code), if any.
+    pub(crate) alert_sent: Option<u8>,
+    /// The failure kept with the session offered for resumption, reported
+    /// when that session is resumed.
+    pub(crate) offered_failure: Option<VerifyFailure>,
 }
 
 fn record_index() -> Index<Ssl, Mutex<Record>> {
@@ -318,11 +322,8 @@ pub(crate) fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef)
             error
         };
         with_record(ssl, |r| {
-            r.failure.get_or_insert(VerifyFailure {
-                result: failed_with,
-                depth,
-                subject: check.subject(),
-            });
+            r.failure
+                .get_or_insert(VerifyFailure::new(failed_with, depth, check.subject()));
         });
         if let Some(hook) = &hooks.bad_cert {
             let panicked_before = with_record(ssl, |r| r.panic.is_some()).unwrap_or(false);
@@ -344,11 +345,20 @@ pub(crate) fn emit(ssl: &SslRef, event: HandshakeEvent) {
     }
 }
 
+const SSL_CB_WRITE_ALERT: libc::c_int = 0x4008;
 const SSL_CB_HANDSHAKE_START: libc::c_int = 0x10;
 const SSL_CB_HANDSHAKE_DONE: libc::c_int = 0x20;
+const SSL3_AL_FATAL: libc::c_int = 2;
 
-/// Called by the info callback (`SSL_CTX_set_info_callback`).
-pub(crate) fn on_info(ssl: &SslRef, where_: libc::c_int) {
+/// Called by the info callback (`SSL_CTX_set_info_callback`); for an alert,
+/// `ret` is its level and description (`level << 8 | description`).
+pub(crate) fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
+    if where_ & SSL_CB_WRITE_ALERT == SSL_CB_WRITE_ALERT && ret >> 8 == SSL3_AL_FATAL {
+        with_record(ssl, |r| {
+            r.alert_sent.get_or_insert((ret & 0xff) as u8);
+        });
+        return;
+    }
     if where_ & SSL_CB_HANDSHAKE_START != 0 {
         let renegotiation = with_record(ssl, |r| r.completed > 0).unwrap_or(false);
         emit(ssl, HandshakeEvent::Started { renegotiation });

@@ -9,6 +9,7 @@ use libc::c_int;
 use openssl::error::ErrorStack;
 use openssl::ssl::{self, ErrorCode, SslRef};
 
+use crate::alert::Alert;
 use crate::verify::{VerifyFailure, VerifyResult};
 
 /// What the crate was doing when an error happened.
@@ -45,105 +46,6 @@ impl fmt::Display for Operation {
             Operation::Shutdown => "shutdown",
             Operation::PostHandshakeAuth => "post-handshake authentication",
         })
-    }
-}
-
-/// A TLS alert description (RFC 8446 §6), as received from the peer.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Alert(u8);
-
-impl Alert {
-    /// `handshake_failure` (40).
-    pub const HANDSHAKE_FAILURE: Alert = Alert(40);
-    /// `bad_certificate` (42).
-    pub const BAD_CERTIFICATE: Alert = Alert(42);
-    /// `certificate_expired` (45).
-    pub const CERTIFICATE_EXPIRED: Alert = Alert(45);
-    /// `unknown_ca` (48).
-    pub const UNKNOWN_CA: Alert = Alert(48);
-    /// `protocol_version` (70).
-    pub const PROTOCOL_VERSION: Alert = Alert(70);
-    /// `certificate_required` (116).
-    pub const CERTIFICATE_REQUIRED: Alert = Alert(116);
-
-    /// Wraps an alert description code.
-    pub const fn from_code(code: u8) -> Alert {
-        Alert(code)
-    }
-
-    /// The alert description code, e.g. 116.
-    pub const fn code(self) -> u8 {
-        self.0
-    }
-
-    /// The RFC name, e.g. `certificate_required`.
-    pub fn name(self) -> &'static str {
-        match self.0 {
-            0 => "close_notify",
-            10 => "unexpected_message",
-            20 => "bad_record_mac",
-            21 => "decryption_failed",
-            22 => "record_overflow",
-            30 => "decompression_failure",
-            40 => "handshake_failure",
-            41 => "no_certificate",
-            42 => "bad_certificate",
-            43 => "unsupported_certificate",
-            44 => "certificate_revoked",
-            45 => "certificate_expired",
-            46 => "certificate_unknown",
-            47 => "illegal_parameter",
-            48 => "unknown_ca",
-            49 => "access_denied",
-            50 => "decode_error",
-            51 => "decrypt_error",
-            60 => "export_restriction",
-            70 => "protocol_version",
-            71 => "insufficient_security",
-            80 => "internal_error",
-            86 => "inappropriate_fallback",
-            90 => "user_canceled",
-            100 => "no_renegotiation",
-            109 => "missing_extension",
-            110 => "unsupported_extension",
-            111 => "certificate_unobtainable",
-            112 => "unrecognized_name",
-            113 => "bad_certificate_status_response",
-            114 => "bad_certificate_hash_value",
-            115 => "unknown_psk_identity",
-            116 => "certificate_required",
-            120 => "no_application_protocol",
-            _ => "unknown_alert",
-        }
-    }
-
-    /// What the alert usually means for the side that received it.
-    fn hint(self) -> &'static str {
-        match self.0 {
-            116 => "the peer requires a client certificate: configure one (certificate and key)",
-            48 => "the peer does not trust the issuer of this side's certificate",
-            42 | 43 | 46 => "the peer rejected this side's certificate",
-            45 => "the peer says this side's certificate has expired",
-            44 => "the peer says this side's certificate was revoked",
-            70 => "no protocol version in common: check the minimum and maximum versions on both ends",
-            40 => "the peer could not agree on the handshake (no shared cipher, or a required certificate missing)",
-            112 => "the peer does not serve the server name that was sent (SNI)",
-            120 => "no application protocol (ALPN) in common",
-            100 => "the peer refuses renegotiation",
-            _ => "the peer aborted the connection",
-        }
-    }
-}
-
-impl fmt::Debug for Alert {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.name(), self.0)
-    }
-}
-
-impl fmt::Display for Alert {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.name(), self.0)
     }
 }
 
@@ -230,7 +132,8 @@ pub enum Error {
     /// verify mode made the handshake abort.
     #[error("certificate verification failed: {failure}")]
     VerifyFailed {
-        /// The result, and the depth and subject of the certificate that failed.
+        /// The result, the depth and subject of the certificate that failed,
+        /// and the alert this side sent for it.
         failure: VerifyFailure,
     },
 
@@ -354,6 +257,15 @@ impl Error {
         }
     }
 
+    /// The alert this side sent to the peer, for a failed verification
+    /// ([`VerifyFailure::alert_sent`]).
+    pub fn alert_sent(&self) -> Option<Alert> {
+        match self {
+            Error::VerifyFailed { failure } => failure.alert_sent,
+            _ => None,
+        }
+    }
+
     /// True for [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
@@ -402,14 +314,16 @@ const ERR_LIB_SSL: c_int = 20;
 
 /// Turns an `openssl::ssl::Error` into the variant that names its cause.
 ///
-/// `ssl` is the connection it happened on (for the verify result) and
-/// `failure` what the verify callback recorded, if anything.
+/// `ssl` is the connection it happened on (for the verify result),
+/// `failure` what the verify callback recorded, if anything, and
+/// `alert_sent` the fatal alert this side sent.
 pub(crate) fn classify(
     err: ssl::Error,
     during: Operation,
     timeout: Option<Duration>,
     ssl: &SslRef,
     failure: Option<VerifyFailure>,
+    alert_sent: Option<u8>,
 ) -> Error {
     if let Some(io) = err.io_error() {
         return match io.kind() {
@@ -458,16 +372,19 @@ pub(crate) fn classify(
         match reason {
             r if (SSL_AD_REASON_OFFSET..SSL_AD_REASON_OFFSET + 256).contains(&r) => {
                 return Error::AlertReceived {
-                    alert: Alert((r - SSL_AD_REASON_OFFSET) as u8),
+                    alert: Alert::from_code((r - SSL_AD_REASON_OFFSET) as u8),
                     during,
                 }
             }
             SSL_R_CERTIFICATE_VERIFY_FAILED => {
-                let failure = failure.unwrap_or_else(|| VerifyFailure {
-                    result: VerifyResult::from_code(ssl.verify_result().as_raw()),
-                    depth: 0,
-                    subject: crate::socket::subject_of(ssl.peer_certificate().as_deref()),
+                let mut failure = failure.unwrap_or_else(|| {
+                    VerifyFailure::new(
+                        VerifyResult::from_code(ssl.verify_result().as_raw()),
+                        0,
+                        crate::socket::subject_of(ssl.peer_certificate().as_deref()),
+                    )
                 });
+                failure.alert_sent = failure.alert_sent.or(alert_sent.map(Alert::from_code));
                 return Error::VerifyFailed { failure };
             }
             SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE => return Error::PeerCertificateRequired,

@@ -287,7 +287,7 @@ unsafe extern "C" {
     fn SSL_certs_clear(ssl: *mut openssl_sys::SSL);
 }
 
-unsafe extern "C" fn info_trampoline(ssl: *const openssl_sys::SSL, where_: c_int, _ret: c_int) {
+unsafe extern "C" fn info_trampoline(ssl: *const openssl_sys::SSL, where_: c_int, ret: c_int) {
     if ssl.is_null() {
         return;
     }
@@ -295,7 +295,7 @@ unsafe extern "C" fn info_trampoline(ssl: *const openssl_sys::SSL, where_: c_int
     // we only borrow it for the duration of the call. `on_info` catches
     // panics from application code.
     let ssl = unsafe { SslRef::from_ptr(ssl.cast_mut()) };
-    crate::callbacks::on_info(ssl, where_);
+    crate::callbacks::on_info(ssl, where_, ret);
 }
 
 unsafe extern "C" fn cert_trampoline(ssl: *mut openssl_sys::SSL, _arg: *mut libc::c_void) -> c_int {
@@ -309,8 +309,8 @@ unsafe extern "C" fn cert_trampoline(ssl: *mut openssl_sys::SSL, _arg: *mut libc
     c_int::from(crate::callbacks::on_certificate_request(ssl))
 }
 
-/// Reports handshake starts and completions to the context's hooks
-/// (`SSL_CTX_set_info_callback`).
+/// Reports handshake starts and completions, and the alerts sent, to the
+/// context's hooks (`SSL_CTX_set_info_callback`).
 pub(crate) fn set_info_callback(b: &mut openssl::ssl::SslContextBuilder) {
     // SAFETY: `b` owns a live `SSL_CTX*`; the trampoline is a plain function
     // valid for the whole program.

@@ -48,6 +48,7 @@
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+mod alert;
 mod callbacks;
 mod config;
 mod error;
@@ -59,12 +60,13 @@ mod session;
 mod socket;
 mod verify;
 
+pub use alert::Alert;
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::{
     Identity, SslConfig, SslConfigBuilder, Timeouts, TlsVersion,
     DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
 };
-pub use error::{Alert, Error, Operation};
+pub use error::{Error, Operation};
 pub use listener::SslListener;
 pub use post_handshake::PostHandshakeError;
 pub use socket::{name_to_string, SecurityStatus, SslSocket};

@@ -7,13 +7,25 @@ use std::sync::{Arc, Mutex, OnceLock};
 use openssl::ex_data::Index;
 use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMode};
 
+use crate::callbacks;
+use crate::verify::VerifyFailure;
+
 /// Most sessions kept per configuration; past that the oldest peer's goes.
 const CAPACITY: usize = 1024;
 
 /// The sessions of one client configuration, by peer id.
 #[derive(Default)]
 pub(crate) struct SessionCache {
-    map: Mutex<HashMap<String, (u64, SslSession)>>,
+    map: Mutex<HashMap<String, Saved>>,
+}
+
+/// A saved session, when it was saved (for eviction), and where the
+/// verification of its handshake failed, which the session itself does not
+/// keep.
+struct Saved {
+    stamp: u64,
+    session: SslSession,
+    failure: Option<VerifyFailure>,
 }
 
 /// The peer id of a client connection, kept with the `SSL`.
@@ -29,24 +41,32 @@ impl SessionCache {
         b.set_session_cache_mode(SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL);
         b.set_new_session_callback(move |ssl, session| {
             if let Some(id) = ssl.ex_data(peer_id_index()) {
-                cache.insert(id.clone(), session);
+                let failure = callbacks::with_record(ssl, |r| r.failure.clone()).flatten();
+                cache.insert(id.clone(), session, failure);
             }
         });
     }
 
-    fn insert(&self, id: String, session: SslSession) {
+    fn insert(&self, id: String, session: SslSession, failure: Option<VerifyFailure>) {
         let Ok(mut map) = self.map.lock() else { return };
-        let stamp = map.values().map(|(s, _)| *s).max().map_or(0, |s| s + 1);
+        let stamp = map.values().map(|s| s.stamp).max().map_or(0, |s| s + 1);
         if map.len() >= CAPACITY && !map.contains_key(&id) {
             if let Some(oldest) = map
                 .iter()
-                .min_by_key(|(_, (s, _))| *s)
+                .min_by_key(|(_, s)| s.stamp)
                 .map(|(k, _)| k.clone())
             {
                 map.remove(&oldest);
             }
         }
-        map.insert(id, (stamp, session));
+        map.insert(
+            id,
+            Saved {
+                stamp,
+                session,
+                failure,
+            },
+        );
     }
 
     /// Tags `ssl` with its peer id and offers the session saved for it.
@@ -55,10 +75,12 @@ impl SessionCache {
             .map
             .lock()
             .ok()
-            .and_then(|m| m.get(&id).map(|(_, s)| s.clone()));
-        if let Some(session) = saved {
+            .and_then(|m| m.get(&id).map(|s| (s.session.clone(), s.failure.clone())));
+        if let Some((session, failure)) = saved {
             // A session that cannot be set only means a full handshake.
-            let _ = crate::ffi::set_session(ssl, &session);
+            if crate::ffi::set_session(ssl, &session).is_ok() {
+                callbacks::with_record(ssl, |r| r.offered_failure = failure);
+            }
         }
         ssl.set_ex_data(peer_id_index(), id);
     }

@@ -374,8 +374,32 @@ impl SslSocket {
     }
 
     /// Where verification first failed (result, depth, subject), if it did.
+    ///
+    /// A resumed session verifies nothing and carries the result of the
+    /// session it resumed: its failure is reported with
+    /// [`resumed`](VerifyFailure::resumed) set, with the depth and subject
+    /// when the session kept them (a client's sessions do) and
+    /// [`location_known`](VerifyFailure::location_known) false otherwise.
     pub fn verify_failure(&self) -> Option<VerifyFailure> {
-        take_failure(self.ssl(), false)
+        if let Some(failure) = take_failure(self.ssl(), false) {
+            return Some(failure);
+        }
+        let result = self.verify_result();
+        if result.is_ok() || !self.session_reused() {
+            return None;
+        }
+        let kept = callbacks::with_record(self.ssl(), |r| r.offered_failure.clone())
+            .flatten()
+            .filter(|f| f.result == result);
+        Some(match kept {
+            Some(f) => VerifyFailure { resumed: true, ..f },
+            None => VerifyFailure {
+                resumed: true,
+                location_known: false,
+                subject: String::new(),
+                ..VerifyFailure::new(result, 0, String::new())
+            },
+        })
     }
 
     /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
@@ -586,6 +610,7 @@ impl SslSocket {
             timeout,
             self.ssl(),
             take_failure(self.ssl(), false),
+            alert_sent(self.ssl()),
         )
     }
 
@@ -607,15 +632,25 @@ impl SslSocket {
     }
 }
 
+/// Where verification failed on this connection, with the alert sent for it.
 fn take_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
     callbacks::with_record(ssl, |r| {
-        if clear {
+        let failure = if clear {
             r.failure.take()
         } else {
             r.failure.clone()
-        }
+        };
+        failure.map(|f| VerifyFailure {
+            alert_sent: r.alert_sent.map(crate::Alert::from_code),
+            ..f
+        })
     })
     .flatten()
+}
+
+/// The fatal alert this end sent on the connection, if any.
+fn alert_sent(ssl: &SslRef) -> Option<u8> {
+    callbacks::with_record(ssl, |r| r.alert_sent).flatten()
 }
 
 /// A hook that panicked on this connection, as an error.
@@ -819,6 +854,7 @@ fn handshake(
             timeouts.handshake,
             stream.ssl(),
             failure,
+            alert_sent(stream.ssl()),
         ));
     }
     if !(skip_handshake && timeouts.read.is_none()) {

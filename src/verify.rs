@@ -7,6 +7,7 @@ use std::str::FromStr;
 use libc::c_int;
 use openssl::ssl::SslVerifyMode;
 
+use crate::alert::Alert;
 use crate::error::Error;
 
 /// `SSL_VERIFY_NONE` (0), for code ported from C or Qore. See [`VerifyMode::NONE`].
@@ -437,15 +438,58 @@ pub struct VerifyFailure {
     pub depth: u32,
     /// Subject of the failing certificate, in OpenSSL's one-line form.
     pub subject: String,
+    /// The failure is the one of the session this connection resumed:
+    /// nothing was verified on this connection.
+    pub resumed: bool,
+    /// Whether `depth` and `subject` say where verification failed. False
+    /// only for a resumed session that did not keep them (a server's
+    /// sessions, or a client session saved elsewhere): `depth` is then 0 and
+    /// `subject` empty.
+    pub location_known: bool,
+    /// The fatal alert this side sent to the peer because of the failure
+    /// (`unknown_ca`, `certificate_expired`, `bad_certificate`, …); `None`
+    /// when the verify mode let the connection go on, or nothing was sent.
+    pub alert_sent: Option<Alert>,
+}
+
+impl VerifyFailure {
+    /// A failure found on this connection, at `depth`, in the certificate
+    /// whose subject is `subject`.
+    pub fn new(result: VerifyResult, depth: u32, subject: String) -> VerifyFailure {
+        VerifyFailure {
+            result,
+            depth,
+            subject,
+            resumed: false,
+            location_known: true,
+            alert_sent: None,
+        }
+    }
 }
 
 impl fmt::Display for VerifyFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} at depth {} (subject: {})",
-            self.result, self.depth, self.subject
-        )
+        if self.location_known {
+            write!(
+                f,
+                "{} at depth {} (subject: {})",
+                self.result, self.depth, self.subject
+            )?;
+            if self.resumed {
+                f.write_str(", from the resumed session")?;
+            }
+        } else {
+            write!(
+                f,
+                "{} (from the resumed session, which did not keep the depth and subject \
+                 of the certificate that failed)",
+                self.result
+            )?;
+        }
+        if let Some(alert) = self.alert_sent {
+            write!(f, "; sent alert {alert} to the peer")?;
+        }
+        Ok(())
     }
 }
 

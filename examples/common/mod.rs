@@ -72,10 +72,15 @@ pub(crate) fn verify_result_json(r: VerifyResult) -> String {
 
 fn verify_failure_json(f: Option<&VerifyFailure>) -> String {
     match f {
-        Some(f) => format!(
-            "{{\"depth\":{},\"subject\":{}}}",
+        Some(f) if f.location_known => format!(
+            "{{\"depth\":{},\"subject\":{},\"resumed\":{}}}",
             f.depth,
-            json_str(&f.subject)
+            json_str(&f.subject),
+            f.resumed
+        ),
+        Some(f) => format!(
+            "{{\"depth\":null,\"subject\":null,\"resumed\":{}}}",
+            f.resumed
         ),
         None => "null".to_string(),
     }
@@ -103,6 +108,7 @@ pub(crate) fn handshake_ok(event: Event, tls: &SslSocket) -> Event {
             "verify_failure",
             verify_failure_json(tls.verify_failure().as_ref()),
         )
+        .raw("alert", "null")
         .raw("error", "null")
 }
 
@@ -125,6 +131,10 @@ pub(crate) fn handshake_failed(event: Event, mode: VerifyMode, e: &Error) -> Eve
                 .map_or_else(|| "null".to_string(), verify_result_json),
         )
         .raw("verify_failure", verify_failure_json(failure))
+        .raw(
+            "alert",
+            json_opt(e.alert_sent().or(e.alert()).map(|a| a.name())),
+        )
         .str("error", &e.to_string())
 }
 
