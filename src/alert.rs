@@ -82,7 +82,7 @@ impl Alert {
             70 => "no protocol version in common: check the minimum and maximum versions on both ends",
             40 => "the peer could not agree on the handshake (no shared cipher, or a required certificate missing)",
             112 => "the peer does not serve the server name that was sent (SNI)",
-            120 => "no application protocol (ALPN) in common",
+            120 => "the peer chose no application protocol (ALPN): none in common, or its selection failed",
             100 => "the peer refuses renegotiation",
             _ => "the peer aborted the connection",
         }

@@ -123,6 +123,10 @@ pub enum HandshakeEvent {
         /// Whether the client sent a certificate.
         certificate: bool,
     },
+    /// A server refused a renegotiation its client asked for (TLS 1.2 and
+    /// older), answering with a `no_renegotiation` warning; nothing about
+    /// the connection changed.
+    RenegotiationRefused,
 }
 
 pub(crate) type VerifyHook = dyn Fn(&CertCheck<'_>) -> bool + Send + Sync;
@@ -219,6 +223,35 @@ pub(crate) struct Record {
     /// The failure kept with the session offered for resumption, reported
     /// when that session is resumed.
     pub(crate) offered_failure: Option<VerifyFailure>,
+    /// Where a server's renegotiation stands.
+    pub(crate) renegotiation: Renegotiation,
+}
+
+/// A server's view of a renegotiation (TLS 1.2 and older). OpenSSL reports
+/// a handshake start and end for sending a HelloRequest, and again for the
+/// handshake that answers it, and also for a client's ClientHello that the
+/// server refuses: this tells them apart, so that the application sees one
+/// `Started`/`Completed` pair per renegotiation and `RenegotiationRefused`
+/// for a refused one.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Renegotiation {
+    /// None in progress.
+    #[default]
+    Idle,
+    /// The server scheduled one (`SSL_renegotiate`) and sends HelloRequest.
+    Requested,
+    /// HelloRequest sent; the client's ClientHello is awaited.
+    HelloRequestSent,
+    /// The handshake answering the HelloRequest is under way.
+    Answering,
+    /// A ClientHello the server did not ask for, which it refuses.
+    Refusing,
+}
+
+/// Tells the connection's record that the server itself is about to
+/// renegotiate (see [`Renegotiation`]).
+pub(crate) fn expect_own_renegotiation(ssl: &SslRef) {
+    with_record(ssl, |r| r.renegotiation = Renegotiation::Requested);
 }
 
 fn record_index() -> Index<Ssl, Mutex<Record>> {
@@ -360,22 +393,58 @@ pub(crate) fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
         return;
     }
     if where_ & SSL_CB_HANDSHAKE_START != 0 {
-        let renegotiation = with_record(ssl, |r| r.completed > 0).unwrap_or(false);
-        emit(ssl, HandshakeEvent::Started { renegotiation });
+        let started = with_record(ssl, |r| {
+            let renegotiation = r.completed > 0;
+            if !(renegotiation && ssl.is_server()) {
+                return Some(HandshakeEvent::Started { renegotiation });
+            }
+            let (next, event) = match r.renegotiation {
+                Renegotiation::Requested => (
+                    Renegotiation::Requested,
+                    Some(HandshakeEvent::Started {
+                        renegotiation: true,
+                    }),
+                ),
+                Renegotiation::HelloRequestSent => (Renegotiation::Answering, None),
+                Renegotiation::Idle | Renegotiation::Refusing => (Renegotiation::Refusing, None),
+                Renegotiation::Answering => (Renegotiation::Answering, None),
+            };
+            r.renegotiation = next;
+            event
+        })
+        .unwrap_or(Some(HandshakeEvent::Started {
+            renegotiation: false,
+        }));
+        if let Some(event) = started {
+            emit(ssl, event);
+        }
     }
     if where_ & SSL_CB_HANDSHAKE_DONE != 0 {
         let done = with_record(ssl, |r| {
-            r.completed += 1;
-            r.completed
+            let step = r.renegotiation;
+            r.renegotiation = match step {
+                Renegotiation::Requested => Renegotiation::HelloRequestSent,
+                _ => Renegotiation::Idle,
+            };
+            match step {
+                Renegotiation::Requested => None,
+                Renegotiation::Refusing => Some(HandshakeEvent::RenegotiationRefused),
+                _ => {
+                    r.completed += 1;
+                    Some(HandshakeEvent::Completed {
+                        renegotiation: r.completed > 1,
+                        resumed: ssl.session_reused(),
+                    })
+                }
+            }
         })
-        .unwrap_or(1);
-        emit(
-            ssl,
-            HandshakeEvent::Completed {
-                renegotiation: done > 1,
-                resumed: ssl.session_reused(),
-            },
-        );
+        .unwrap_or(Some(HandshakeEvent::Completed {
+            renegotiation: false,
+            resumed: ssl.session_reused(),
+        }));
+        if let Some(event) = done {
+            emit(ssl, event);
+        }
     }
 }
 

@@ -158,6 +158,7 @@ impl SslSocket {
                 let scheduled = ffi::renegotiate(self.ssl_mut());
                 ffi::set_ssl_options(self.ssl_mut(), SslOptions::NO_RENEGOTIATION, true);
                 scheduled.map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
+                crate::callbacks::expect_own_renegotiation(self.ssl());
                 self.cert_requests += 1;
                 self.clear_verify_failure();
             }

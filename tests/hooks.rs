@@ -327,6 +327,28 @@ fn handshake_events_report_renegotiation_and_post_handshake_requests() {
             }),
             "{version}"
         );
+        if version == TlsVersion::Tls1_2 {
+            // One start and one end for the renegotiation, although OpenSSL
+            // reports its HelloRequest as a handshake of its own.
+            assert_eq!(
+                server_got[1..],
+                [
+                    Completed {
+                        renegotiation: false,
+                        resumed: false
+                    },
+                    Started {
+                        renegotiation: true
+                    },
+                    Completed {
+                        renegotiation: true,
+                        resumed: false
+                    },
+                    PostHandshakeAuth { certificate: true }
+                ],
+                "{server_got:?}"
+            );
+        }
         assert_eq!(
             server_got.last(),
             Some(&PostHandshakeAuth { certificate: true }),
@@ -486,4 +508,198 @@ fn wrap_a_descriptor_in_either_role_and_unwrap_back_to_tcp() {
     let conn = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let e = SslSocket::upgrade(&server, Role::Client, conn, None).unwrap_err();
     assert!(matches!(e, Error::WrongRole(_)), "{e:?}");
+}
+
+/// The public key type of the peer's certificate.
+fn peer_key_id(s: &SslSocket) -> sslsocket::openssl::pkey::Id {
+    s.peer_certificate()
+        .expect("a peer certificate")
+        .public_key()
+        .expect("its public key")
+        .id()
+}
+
+#[test]
+fn an_sni_identity_of_another_key_type_replaces_the_configured_one() {
+    use sslsocket::openssl::pkey::Id;
+    // An ECDSA server whose virtual host has an RSA certificate: OpenSSL
+    // keeps one certificate per key type, so the ECDSA one must not stay.
+    let rsa =
+        Identity::from_files(cert("rsa/wrong-host-chain.pem"), cert("rsa/wrong-host.key")).unwrap();
+    let mut b = server_builder("server-chain.pem", "server.key");
+    b.set_server_name_callback(move |name| match name {
+        "other.example" => SniDecision::Use(rsa.clone()),
+        _ => SniDecision::Default,
+    });
+    let (addr, h) = serve_one(b.build().unwrap(), |s| s.servername().map(str::to_owned));
+    let mut c = SslConfig::client();
+    c.set_ca_file(cert("rsa/ca.pem"))
+        .set_use_system_ca(false)
+        .set_server_name(Some("other.example"))
+        .set_read_timeout(T);
+    let mut s = SslSocket::connect(&c.build().unwrap(), &addr).unwrap();
+    assert_eq!(s.peer_subject().as_deref(), Some("CN=other.example"));
+    assert_eq!(peer_key_id(&s), Id::RSA);
+    assert_eq!(s.verify_result().code(), 0);
+    ping(&mut s);
+    drop(s);
+    assert_eq!(h.join().unwrap().unwrap().as_deref(), Some("other.example"));
+}
+
+#[test]
+fn a_client_certificate_of_another_key_type_is_the_one_sent() {
+    use sslsocket::openssl::pkey::Id;
+    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+        let mut b = server_builder("server-chain.pem", "server.key");
+        b.set_ca_file(cert("rsa/ca.pem"))
+            .set_version(version)
+            .set_verify_mode(VerifyMode::PEER | VerifyMode::FAIL_IF_NO_PEER_CERT)
+            .unwrap();
+        let (addr, h) = serve_one(b.build().unwrap(), |s| {
+            (peer_key_id(s), s.verify_result().code())
+        });
+        // An ECDSA certificate configured, an RSA one chosen when asked.
+        let rsa = Identity::from_files(cert("rsa/client.pem"), cert("rsa/client.key")).unwrap();
+        let mut c = common::client_with_cert("client.pem", "client.key");
+        c.set_client_certificate_callback(move |_| Some(rsa.clone()));
+        let mut s = SslSocket::connect(&c.build().unwrap(), &addr).unwrap();
+        ping(&mut s);
+        drop(s);
+        assert_eq!(h.join().unwrap().unwrap(), (Id::RSA, 0), "{version}");
+    }
+}
+
+/// A panic payload, or a captured value, whose `Drop` panics too.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !thread::panicking() {
+            panic!("PanicsOnDrop dropped");
+        }
+    }
+}
+
+#[test]
+fn a_panic_whose_payload_panics_on_drop_is_still_a_clean_error() {
+    let (addr, h) = serve_one(
+        server_builder("server-chain.pem", "server.key")
+            .build()
+            .unwrap(),
+        |_| (),
+    );
+    let mut c = client_builder();
+    c.set_verify_callback(|_| std::panic::panic_any(PanicsOnDrop));
+    let config = c.build().unwrap();
+    drop(c);
+    match SslSocket::connect(&config, &addr) {
+        Err(Error::CallbackPanicked { callback, .. }) => assert_eq!(callback, "verify"),
+        other => panic!("{other:?}"),
+    }
+    let _ = h.join().unwrap();
+}
+
+#[test]
+fn a_hook_whose_captures_panic_on_drop_does_not_abort_when_the_context_goes() {
+    let (addr, h) = serve_one(
+        server_builder("server-chain.pem", "server.key")
+            .build()
+            .unwrap(),
+        |_| (),
+    );
+    let mut c = client_builder();
+    let bomb = PanicsOnDrop;
+    c.set_verify_callback(move |check| {
+        let _ = &bomb;
+        check.preverify_ok()
+    });
+    let config = c.build().unwrap();
+    // The builder's copy of the hook goes first, in Rust; the context's copy
+    // goes when OpenSSL frees the context, from C.
+    let builder_drop = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(c)));
+    assert!(
+        builder_drop.is_ok(),
+        "the builder held a clone, not the last copy"
+    );
+    let mut s = SslSocket::connect(&config, &addr).unwrap();
+    ping(&mut s);
+    drop(s);
+    drop(config);
+    h.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_hook_panic_during_a_post_handshake_request_is_that_requests_error() {
+    use sslsocket::HandshakeEvent::{PostHandshakeAuth, Started};
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut b = server_builder("server-chain.pem", "server.key");
+        b.set_version(version)
+            .set_verify_mode(VerifyMode::PEER | VerifyMode::POST_HANDSHAKE)
+            .unwrap()
+            .set_handshake_callback(|event, _| match event {
+                PostHandshakeAuth { .. } => panic!("boom after the request"),
+                Started {
+                    renegotiation: true,
+                } => panic!("boom in the renegotiation"),
+                _ => {}
+            });
+        let (addr, h) = serve_one(b.build().unwrap(), |s| {
+            let mut first = [0u8; 4];
+            s.read_exact(&mut first).unwrap();
+            let requested = s.request_client_certificate(T);
+            // The next, unrelated read is not the one that reports it.
+            let mut next = [0u8; 4];
+            let read = s.read_exact(&mut next).map(|_| next);
+            s.write_all(b"done").unwrap();
+            (requested.err().map(|e| e.to_string()), read.ok())
+        });
+        let c = common::client_with_cert("client.pem", "client.key");
+        let mut s = SslSocket::connect(&c.build().unwrap(), &addr).unwrap();
+        s.write_all(b"1111").unwrap();
+        s.write_all(b"2222").unwrap();
+        let mut done = [0u8; 4];
+        s.read_exact(&mut done).unwrap();
+        drop(s);
+        let (requested, read) = h.join().unwrap().unwrap();
+        let requested = requested.unwrap_or_else(|| panic!("{version}: the request succeeded"));
+        assert!(
+            requested.contains("the handshake callback panicked: boom"),
+            "{version}: {requested}"
+        );
+        assert_eq!(read, Some(*b"2222"), "{version}");
+    }
+}
+
+#[test]
+fn a_panic_in_the_alpn_callback_is_reported_as_a_panic() {
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut b = server_builder("server-chain.pem", "server.key");
+        b.set_version(version)
+            .set_alpn_select_callback(|_| panic!("boom in ALPN"));
+        let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+        let h = thread::spawn(move || l.accept().map(|_| ()));
+        let mut c = client_builder();
+        c.set_alpn_protocols(&["h2"]).unwrap();
+        let client = SslSocket::connect(&c.build().unwrap(), &addr).map(|_| ());
+        let server = h.join().unwrap();
+        match server {
+            Err(Error::CallbackPanicked { callback, message }) => {
+                assert_eq!(callback, "ALPN", "{version}");
+                assert!(message.contains("boom in ALPN"), "{version}: {message}");
+            }
+            other => panic!("{version}: server: {other:?}"),
+        }
+        // The client is told with an alert; the cause is the server's to report.
+        let client = client.unwrap_err();
+        assert_eq!(
+            client.alert().map(|a| a.name()),
+            Some("no_application_protocol"),
+            "{version}: {client:?}"
+        );
+        assert!(
+            client.to_string().contains("or its selection failed"),
+            "{version}: {client}"
+        );
+    }
 }

@@ -363,3 +363,57 @@ fn client_certificate_callback_against_s_server() {
         );
     }
 }
+
+/// A client's own renegotiation (`s_client` typing `R`, TLS 1.2) is refused
+/// on every OpenSSL release (1.1.1 servers would allow it), with no
+/// renegotiation event left unfinished, while the server's own
+/// `request_client_certificate` still renegotiates.
+#[test]
+fn a_clients_renegotiation_is_refused() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&events);
+    let mut b = common::default_server();
+    b.set_version(TlsVersion::Tls1_2)
+        .set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        let (mut s, _) = l.accept()?;
+        let mut lines = Vec::new();
+        let end = loop {
+            match read_line(&mut s) {
+                Ok(line) if line.is_empty() && s.received_close_notify() => break Ok(()),
+                Ok(line) => lines.push(line),
+                Err(e) => break Err(e),
+            }
+        };
+        Ok::<_, Error>((lines, end))
+    });
+    let client = SClient::start(port, &["-tls1_2", "-CAfile", &cert("ca.pem")], b"R\n");
+    let served = h.join().unwrap();
+    let out = client.finish();
+    // s_client gives up on its renegotiation and aborts the connection.
+    assert!(out.mentions("no renegotiation"), "{}", out.dump());
+    let (lines, end) = served.unwrap();
+    assert!(lines.is_empty(), "{lines:?}");
+    let end = end.unwrap_err();
+    assert_eq!(
+        end.alert().map(|a| a.name()),
+        Some("handshake_failure"),
+        "{end:?}"
+    );
+    use HandshakeEvent::*;
+    assert_eq!(
+        *events.lock().unwrap(),
+        [
+            Started {
+                renegotiation: false
+            },
+            Completed {
+                renegotiation: false,
+                resumed: false
+            },
+            RenegotiationRefused,
+        ]
+    );
+}
