@@ -126,7 +126,18 @@ impl SslSocket {
     /// already requested, nothing is sent and the call says so. It returns
     /// as soon as the client's Certificate, CertificateVerify and Finished
     /// have been processed. Application data the client sends meanwhile is
-    /// kept, in order, for the next reads.
+    /// kept, in order, for the next reads, up to the configuration's
+    /// [`set_post_handshake_buffer_limit`](crate::SslConfigBuilder::set_post_handshake_buffer_limit)
+    /// (1 MiB by default). A client that sends more before answering fails
+    /// the call with [`Error::PostHandshakeBufferFull`]; the connection
+    /// stays up and the request stays pending: the next reads return the
+    /// data kept, then the rest of what the client sent, and process the
+    /// client's certificate whenever it comes (then
+    /// [`peer_certificate`](Self::peer_certificate) describes it). The same
+    /// holds after [`Error::Timeout`].
+    ///
+    /// Any `timeout` is valid; one too large to add to the clock waits
+    /// without limit, as `None` does.
     ///
     /// Afterwards [`peer_certificate`](Self::peer_certificate),
     /// [`peer_cert_chain`](Self::peer_cert_chain) and
@@ -137,8 +148,10 @@ impl SslSocket {
     /// [`Error::PostHandshake`] when the request cannot be made (see
     /// [`verify_client_post_handshake`](Self::verify_client_post_handshake),
     /// plus `InsecureRenegotiation`), [`Error::Timeout`] when the client does
-    /// not answer in time, [`Error::PeerCertificateRequired`],
-    /// [`Error::VerifyFailed`] and the other handshake errors.
+    /// not answer in time, [`Error::PostHandshakeBufferFull`],
+    /// [`Error::PeerCertificateRequired`], [`Error::VerifyFailed`],
+    /// [`Error::CallbackPanicked`] for a hook that panicked during the
+    /// exchange, and the other handshake errors.
     pub fn request_client_certificate(
         &mut self,
         timeout: Option<Duration>,

@@ -112,7 +112,10 @@ impl SslSocket {
     ///
     /// # Errors
     ///
-    /// As [`connect`](Self::connect), less the TCP part.
+    /// [`Error::ServerNameRequired`], before anything is sent, when the
+    /// configuration checks host names (the default) and neither it nor
+    /// `server_name` gives one; otherwise as [`connect`](Self::connect),
+    /// less the TCP part.
     pub fn upgrade_client(
         config: &SslConfig,
         tcp: TcpStream,
@@ -139,8 +142,9 @@ impl SslSocket {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongRole`] when `role` is not the configuration's, and the
-    /// handshake errors.
+    /// [`Error::WrongRole`] when `role` is not the configuration's,
+    /// [`Error::ServerNameRequired`] as for [`upgrade_client`](Self::upgrade_client),
+    /// and the handshake errors.
     pub fn upgrade(
         config: &SslConfig,
         role: Role,
@@ -388,9 +392,7 @@ impl SslSocket {
         if result.is_ok() || !self.session_reused() {
             return None;
         }
-        let kept = callbacks::with_record(self.ssl(), |r| r.offered_failure.clone())
-            .flatten()
-            .filter(|f| f.result == result);
+        let kept = callbacks::with_record(self.ssl(), |r| r.offered_failure.clone()).flatten();
         Some(match kept {
             Some(f) => VerifyFailure { resumed: true, ..f },
             None => VerifyFailure {

@@ -422,3 +422,117 @@ fn a_listener_survives_every_bad_peer() {
 fn port_of(addr: &str) -> &str {
     addr.rsplit_once(':').map(|(_, p)| p).unwrap()
 }
+
+// ---------------------------------------------------------------------------
+// Timeouts that fire, and the default minimum version
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_connect_timeout_fires() {
+    // A listener that never accepts: once its queue is full, the kernel
+    // drops further SYNs and a connect waits.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    let full =
+        (0..4096).any(
+            |_| match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => {
+                    queued.push(s);
+                    false
+                }
+                Err(_) => true,
+            },
+        );
+    assert!(full, "the accept queue never filled");
+    let limit = Duration::from_millis(300);
+    let mut cb = client_builder();
+    cb.set_connect_timeout(Some(limit));
+    let started = std::time::Instant::now();
+    let err = SslSocket::connect(&build(&cb), &addr.to_string()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                operation: Operation::Connect,
+                after: Some(l)
+            } if l == limit
+        ),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(queued);
+}
+
+#[test]
+fn the_write_timeout_fires() {
+    let limit = Duration::from_millis(300);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    // The server completes the handshake and then reads nothing.
+    let srv = Server::start(&build(&default_server()), move |_| {
+        let _ = rx.recv_timeout(Duration::from_secs(20));
+    });
+    let mut cb = client_builder();
+    cb.set_write_timeout(Some(limit));
+    let mut sock = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap();
+    let chunk = vec![0x55u8; 1 << 16];
+    let started = std::time::Instant::now();
+    let err = loop {
+        if let Err(e) = sock.send_all(&chunk) {
+            break e;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "writes never blocked"
+        );
+    };
+    match err {
+        Error::Timeout {
+            operation: Operation::Write,
+            after,
+        } => assert_eq!(after, Some(limit)),
+        _ => panic!("{err:?}"),
+    }
+    tx.send(()).unwrap();
+    drop(sock);
+    srv.join().unwrap();
+}
+
+#[test]
+fn tls_1_0_and_1_1_only_when_named() {
+    // A TLS 1.1 server (with the security level that allows it), and a
+    // client at the same security level that does not name TLS 1.1.
+    let mut sb = default_server();
+    sb.set_min_version(Some(TlsVersion::Tls1_1))
+        .set_max_version(Some(TlsVersion::Tls1_1))
+        .set_cipher_list("DEFAULT@SECLEVEL=0");
+    let server = build(&sb);
+    let srv = exchange_server(&server);
+    let mut cb = client_builder();
+    cb.set_cipher_list("DEFAULT@SECLEVEL=0");
+    let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ProtocolVersion { .. } | Error::AlertReceived { .. }
+        ),
+        "{err:?}"
+    );
+    let _ = srv.join();
+    // Named, it is allowed.
+    let srv = exchange_server(&server);
+    cb.set_min_version(Some(TlsVersion::Tls1_1));
+    let mut sock = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap();
+    assert_eq!(sock.version(), "TLSv1.1");
+    client_exchange(&mut sock).unwrap();
+    expect_exchanged(srv.join());
+    // A maximum below the default minimum says what to do.
+    let mut cb = client_builder();
+    cb.set_max_version(Some(TlsVersion::Tls1_1));
+    let err = cb.build().unwrap_err();
+    assert!(err.to_string().contains("set_min_version"), "{err}");
+}

@@ -505,3 +505,97 @@ fn a_tcp_close_without_close_notify_is_unexpected_eof() {
         }
     }
 }
+
+/// A client that checks host names and is given none to check refuses
+/// before sending a byte, in every one-call form, whatever the certificate.
+#[test]
+fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
+    use sslsocket::Role;
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::OwnedFd;
+    type Connect = fn(&SslConfig, TcpStream) -> Result<SslSocket, Error>;
+    let forms: [(&str, Connect); 3] = [
+        ("upgrade_client", |c, tcp| {
+            SslSocket::upgrade_client(c, tcp, None)
+        }),
+        ("upgrade", |c, tcp| {
+            SslSocket::upgrade(c, Role::Client, tcp, None)
+        }),
+        ("from_fd", |c, tcp| {
+            SslSocket::from_fd(c, Role::Client, OwnedFd::from(tcp), None)
+        }),
+    ];
+    for mode in [1, 0] {
+        let mut b = client_builder();
+        b.set_verify_mode(mode).unwrap();
+        let config = build(&b);
+        for (form, connect) in forms {
+            let raw = TcpListener::bind("127.0.0.1:0").unwrap();
+            let tcp = TcpStream::connect(raw.local_addr().unwrap()).unwrap();
+            let (mut peer, _) = raw.accept().unwrap();
+            let e = connect(&config, tcp).unwrap_err();
+            assert!(
+                matches!(e, Error::ServerNameRequired),
+                "mode {mode} {form}: {e:?}"
+            );
+            assert!(e.to_string().contains("set_check_hostname(false)"), "{e}");
+            // The socket was closed without a ClientHello.
+            peer.set_read_timeout(Some(TIMEOUT)).unwrap();
+            let mut b = [0u8; 1];
+            assert_eq!(
+                peer.read(&mut b).unwrap(),
+                0,
+                "mode {mode} {form}: bytes were sent"
+            );
+        }
+    }
+    // With the check off, the same call goes ahead (and verifies the chain).
+    let srv = exchange_server(&build(&server_builder(
+        "wrong-host-chain.pem",
+        "wrong-host.key",
+    )));
+    let mut b = client_builder();
+    b.set_check_hostname(false);
+    let tcp = std::net::TcpStream::connect(srv.addr()).unwrap();
+    let mut sock = SslSocket::upgrade_client(&build(&b), tcp, None).unwrap();
+    assert_eq!(sock.verify_result().code(), 0);
+    client_exchange(&mut sock).unwrap();
+    expect_exchanged(srv.join());
+}
+
+/// A session is offered again only to a connection that checks the host
+/// name it was checked for: the checked name is part of the session's id.
+#[test]
+fn a_session_is_not_resumed_for_another_checked_name() {
+    let wrong_host = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
+    let listener = SslListener::bind("127.0.0.1:0", &wrong_host).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        (0..2)
+            .map(|_| {
+                listener.accept().map(|(mut s, _)| {
+                    let _ = serve_exchange(&mut s);
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    let config = build(&client_builder());
+    // Checked against other.example, for which the certificate is valid.
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut first = SslSocket::upgrade_client(&config, tcp, Some("other.example")).unwrap();
+    client_exchange(&mut first).unwrap();
+    assert_eq!(first.recv(&mut [0u8; 1]).unwrap(), 0);
+    drop(first);
+    assert_eq!(config.saved_sessions(), 1);
+    // The same peer id, but localhost to check: no resumption, and the
+    // check fails as it must.
+    let e = SslSocket::connect_with_peer_id(
+        &config,
+        &format!("localhost:{port}"),
+        &format!("other.example:{port}"),
+    )
+    .unwrap_err();
+    assert_eq!(e.verify_result().map(|r| r.code()), Some(62), "{e:?}");
+    let served = server.join().unwrap();
+    assert!(served[0].is_ok(), "{served:?}");
+}

@@ -380,3 +380,78 @@ fn silent_client_times_out() {
     tx.send(()).unwrap();
     c.join().unwrap();
 }
+
+/// A client that writes and never answers cannot make the server buffer
+/// without limit: the request fails once the configured limit is reached,
+/// nothing is lost, and the request stays pending, answered later.
+#[test]
+fn data_past_the_buffer_limit_fails_the_request_and_nothing_is_lost() {
+    const LIMIT: usize = 64 * 1024;
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut b = common::default_server();
+        b.set_version(version)
+            .set_verify_mode(9)
+            .unwrap()
+            .set_post_handshake_buffer_limit(LIMIT);
+        let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+        let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
+        let sent = payload.clone();
+        let config = client(Some("client"), None);
+        let c = thread::spawn(move || -> Result<(), Error> {
+            let mut s = SslSocket::connect(&config, &addr)?;
+            // Writes everything before reading anything: the request is
+            // answered only once it reads.
+            s.send_all(&sent)?;
+            let got = common::recv_exact(&mut s, 4)?;
+            assert_eq!(got, b"done");
+            s.shutdown()
+        });
+        let (mut s, _) = l.accept().unwrap();
+        let started = std::time::Instant::now();
+        let e = s.request_client_certificate(T).unwrap_err();
+        assert!(
+            matches!(e, Error::PostHandshakeBufferFull { limit: LIMIT }),
+            "{version}: {e:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{version}: {:?}",
+            started.elapsed()
+        );
+        assert!(
+            s.pending() <= LIMIT + 16 * 1024,
+            "{version}: {}",
+            s.pending()
+        );
+        // Everything the client sent is read, in order.
+        let mut all = vec![0u8; payload.len()];
+        s.read_exact(&mut all).unwrap();
+        assert!(all == payload, "{version}: data reordered or lost");
+        s.send_all(b"done").unwrap();
+        // The client's answer to the request, when it comes, is processed
+        // by the reads that follow.
+        let mut rest = [0u8; 16];
+        assert_eq!(s.recv(&mut rest).unwrap(), 0, "{version}");
+        assert_eq!(
+            s.peer_subject().as_deref(),
+            Some("CN=sslsocket test client"),
+            "{version}"
+        );
+        c.join().unwrap().unwrap();
+    }
+}
+
+#[test]
+fn any_timeout_however_large_is_valid() {
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let l = server(9, version);
+        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+        let c = echo_client(addr, client(Some("client"), None));
+        let (mut s, _) = l.accept().unwrap();
+        let got = s.request_client_certificate(Some(Duration::MAX)).unwrap();
+        assert!(got.is_some(), "{version}");
+        s.shutdown().unwrap();
+        assert_eq!(c.join().unwrap().unwrap(), b"", "{version}");
+    }
+}

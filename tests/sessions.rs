@@ -184,3 +184,103 @@ fn peer_ids_separate_sessions() {
     assert_eq!(config.saved_sessions(), 2);
     h.join().unwrap();
 }
+
+/// A resumed session verifies nothing, yet `verify_failure()` describes the
+/// failure it carries: a client's session keeps the depth and subject; a
+/// server's does not, and says so.
+#[test]
+fn a_resumed_session_describes_the_failure_it_carries() {
+    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+        // Client side: NONE against a self-signed server.
+        let (addr, h) = serve(2, "self-signed", 0, version, true);
+        let config = client(VerifyMode::NONE, false, true);
+        let mut failures = Vec::new();
+        for _ in 0..2 {
+            let mut s = SslSocket::connect(&config, &addr).unwrap();
+            s.write_all(b"x").unwrap();
+            s.read_exact(&mut [0u8; 1]).unwrap();
+            failures.push((s.session_reused(), s.verify_failure()));
+            s.close().unwrap();
+        }
+        h.join().unwrap();
+        let (false, Some(first)) = failures[0].clone() else {
+            panic!("{version}: {failures:?}")
+        };
+        let (true, Some(second)) = failures[1].clone() else {
+            panic!("{version}: {failures:?}")
+        };
+        assert_eq!(first.result.code(), 18, "{version}");
+        assert!(
+            !first.resumed && first.location_known,
+            "{version}: {first:?}"
+        );
+        assert_eq!(
+            (second.result, second.depth, &second.subject),
+            (first.result, first.depth, &first.subject),
+            "{version}"
+        );
+        assert!(
+            second.resumed && second.location_known,
+            "{version}: {second:?}"
+        );
+        assert!(
+            second.to_string().contains("from the resumed session"),
+            "{second}"
+        );
+
+        // Server side: an untrusted client certificate let through by the
+        // bad-certificate hook.
+        let mut b = common::default_server();
+        b.set_version(version)
+            .set_verify_mode(VerifyMode::PEER)
+            .unwrap()
+            .set_bad_certificate_callback(|_| true);
+        let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+        let h = thread::spawn(move || {
+            (0..2)
+                .map(|_| {
+                    let (mut s, _) = l.accept().unwrap();
+                    s.read_exact(&mut [0u8; 1]).unwrap();
+                    s.write_all(b"y").unwrap();
+                    let _ = s.shutdown();
+                    (s.session_reused(), s.verify_failure(), s.verify_result())
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut c = SslConfig::client();
+        c.set_ca_file(cert("ca.pem"))
+            .set_read_timeout(T)
+            .set_certificate_file(cert("untrusted-client.pem"))
+            .set_private_key_file(cert("untrusted-client.key"));
+        let config = c.build().unwrap();
+        for _ in 0..2 {
+            let mut s = SslSocket::connect(&config, &addr).unwrap();
+            s.write_all(b"x").unwrap();
+            s.read_exact(&mut [0u8; 1]).unwrap();
+            s.close().unwrap();
+        }
+        let seen = h.join().unwrap();
+        let (false, Some(first), result) = seen[0].clone() else {
+            panic!("{version}: {seen:?}")
+        };
+        let (true, Some(second), resumed_result) = seen[1].clone() else {
+            panic!("{version}: {seen:?}")
+        };
+        assert_eq!(first.subject, "CN=sslsocket untrusted client", "{version}");
+        // The session keeps OpenSSL's last error (21 after 20, as
+        // verification went on past the first failure).
+        assert_eq!(resumed_result, result, "{version}");
+        assert_eq!(second.result, result, "{version}");
+        assert!(
+            second.resumed && !second.location_known,
+            "{version}: {second:?}"
+        );
+        assert!(
+            second
+                .to_string()
+                .contains("did not keep the depth and subject"),
+            "{second}"
+        );
+    }
+}

@@ -646,3 +646,159 @@ fn a_live_mode_change_keeps_the_verify_callback() {
         }
     }
 }
+
+/// `set_cert_reqs(CertReqs::None)` turns the host check off only until the
+/// mode is chosen again; an explicit `set_check_hostname(false)` stays.
+#[test]
+fn a_later_mode_restores_the_host_check_cert_none_turned_off() {
+    type Setup = fn(&mut sslsocket::SslConfigBuilder);
+    let cases: [(&str, Setup, bool); 5] = [
+        (
+            "None then Required",
+            |b| {
+                b.set_cert_reqs(CertReqs::None)
+                    .set_cert_reqs(CertReqs::Required);
+            },
+            true,
+        ),
+        (
+            "None then PEER",
+            |b| {
+                b.set_cert_reqs(CertReqs::None).set_verify_mode(1).unwrap();
+            },
+            true,
+        ),
+        (
+            "None then Optional",
+            |b| {
+                b.set_cert_reqs(CertReqs::None)
+                    .set_cert_reqs(CertReqs::Optional);
+            },
+            true,
+        ),
+        (
+            "check off then Required",
+            |b| {
+                b.set_check_hostname(false)
+                    .set_cert_reqs(CertReqs::Required);
+            },
+            false,
+        ),
+        (
+            "None then check on",
+            |b| {
+                b.set_cert_reqs(CertReqs::None).set_check_hostname(true);
+            },
+            true,
+        ),
+    ];
+    for (what, setup, checks) in cases {
+        let mut b = client_builder();
+        setup(&mut b);
+        assert_eq!(b.get_check_hostname(), checks, "{what}");
+        let server = exchange_server(&build(&server_builder(
+            "wrong-host-chain.pem",
+            "wrong-host.key",
+        )));
+        let r = SslSocket::connect(&build(&b), &server.localhost());
+        match (checks, r) {
+            (true, Err(e)) => {
+                let code = e.verify_result().map(|r| r.code());
+                assert_eq!(code, Some(62), "{what}: {e:?}");
+                let _ = server.join();
+            }
+            (true, Ok(mut s)) => {
+                // Mode 0 (None then check on) records the mismatch and goes on.
+                assert_eq!(b.get_verify_mode(), 0, "{what}: connected");
+                assert_eq!(s.verify_result().code(), 62, "{what}");
+                client_exchange(&mut s).unwrap();
+                expect_exchanged(server.join());
+            }
+            (false, Ok(mut s)) => {
+                assert_eq!(s.verify_result().code(), 0, "{what}");
+                client_exchange(&mut s).unwrap();
+                expect_exchanged(server.join());
+            }
+            (false, Err(e)) => panic!("{what}: {e:?}"),
+        }
+    }
+}
+
+/// A failed verification says which alert this side sent for it.
+#[test]
+fn a_verification_failure_names_the_alert_sent() {
+    // The client's view: (server certificate, verify code, alert sent).
+    let cases = [
+        (
+            "untrusted-server.pem",
+            "untrusted-server.key",
+            20,
+            "unknown_ca",
+        ),
+        ("self-signed.pem", "self-signed.key", 18, "unknown_ca"),
+        (
+            "expired-chain.pem",
+            "expired.key",
+            10,
+            "certificate_expired",
+        ),
+        (
+            "wrong-host-chain.pem",
+            "wrong-host.key",
+            62,
+            "bad_certificate",
+        ),
+    ];
+    for v in VERSIONS {
+        for (chain, key, code, alert) in cases {
+            let mut sb = server_builder(chain, key);
+            sb.set_version(v);
+            let server = exchange_server(&build(&sb));
+            let e = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap_err();
+            assert_eq!(
+                e.verify_result().map(|r| r.code()),
+                Some(code),
+                "{v} {chain}"
+            );
+            assert_eq!(
+                e.alert_sent().map(|a| a.name()),
+                Some(alert),
+                "{v} {chain}: {e:?}"
+            );
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("sent alert {alert} (")),
+                "{v} {chain}: {text}"
+            );
+            let server_err = expect_server_err(server.join());
+            assert_eq!(
+                server_err.alert().map(|a| a.name()),
+                Some(alert),
+                "{v} {chain}"
+            );
+        }
+        // The server's view of an untrusted client certificate.
+        let mut sb = default_server();
+        sb.set_version(v).set_verify_mode(1).unwrap();
+        let server = exchange_server(&build(&sb));
+        let mut sock = SslSocket::connect(
+            &build(&client_with_cert(
+                "untrusted-client.pem",
+                "untrusted-client.key",
+            )),
+            &server.localhost(),
+        );
+        if let Ok(s) = &mut sock {
+            // TLS 1.3: the rejection reaches the client on its first read.
+            let _ = client_exchange(s);
+        }
+        let e = expect_server_err(server.join());
+        assert_eq!(e.alert_sent(), Some(Alert::UNKNOWN_CA), "{v}: {e:?}");
+        match &e {
+            Error::VerifyFailed { failure } => {
+                assert_eq!(failure.alert_sent, Some(Alert::UNKNOWN_CA), "{v}")
+            }
+            other => panic!("{v}: {other:?}"),
+        }
+    }
+}
