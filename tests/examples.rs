@@ -1,0 +1,125 @@
+//! The `s_client` and `s_server` examples as programs: their JSON events,
+//! over real loopback handshakes. `cargo test` builds the examples first.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// `target/<profile>/examples/<name>`, next to this test's own binary.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps")
+        .join("examples")
+        .join(name)
+}
+
+fn cert(name: &str) -> String {
+    format!("{}/certs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running example whose stdout lines arrive on a channel; killed on drop.
+struct Program {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Program {
+    fn start(name: &str, args: &[&str], input: &[u8]) -> Program {
+        let mut child = Command::new(example(name))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running the {name} example: {e}"));
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(input);
+        drop(stdin);
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Program { child, lines }
+    }
+
+    /// The next stdout line whose event is `event`.
+    fn event(&self, event: &str) -> String {
+        let tag = format!("{{\"event\":\"{event}\"");
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(line) if line.starts_with(&tag) => return line,
+                Ok(_) => {}
+                Err(e) => panic!("no {event} event: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(certificate: &str, key: &str) -> (Program, String) {
+    let (c, k) = (cert(certificate), cert(key));
+    let args = [
+        "--accept",
+        "127.0.0.1:0",
+        "--cert",
+        &c,
+        "--key",
+        &k,
+        "--once",
+    ];
+    let server = Program::start("s_server", &args, b"");
+    let listening = server.event("listening");
+    let port = listening
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.trim_end_matches(['"', '}']).parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in {listening}"));
+    (server, format!("localhost:{port}"))
+}
+
+/// The `handshake` event names the alert that ended a failed handshake:
+/// the one the client sent for its failed verification, the one the
+/// server received; `null` when the handshake succeeded.
+#[test]
+fn the_handshake_event_names_the_alert() {
+    let (server, addr) = start_server("untrusted-server.pem", "untrusted-server.key");
+    let ca = cert("ca.pem");
+    let client = Program::start("s_client", &["--connect", &addr, "--ca-file", &ca], b"hi\n");
+    let sent = client.event("handshake");
+    assert!(sent.contains("\"ok\":false"), "{sent}");
+    assert!(sent.contains("\"alert\":\"unknown_ca\""), "{sent}");
+    assert!(sent.contains("\"depth\":0"), "{sent}");
+    let received = server.event("handshake");
+    assert!(received.contains("\"alert\":\"unknown_ca\""), "{received}");
+
+    let (server, addr) = start_server("server-chain.pem", "server.key");
+    let client = Program::start("s_client", &["--connect", &addr, "--ca-file", &ca], b"hi\n");
+    let ok = client.event("handshake");
+    assert!(
+        ok.contains("\"ok\":true") && ok.contains("\"alert\":null"),
+        "{ok}"
+    );
+    let ok = server.event("handshake");
+    assert!(
+        ok.contains("\"ok\":true") && ok.contains("\"alert\":null"),
+        "{ok}"
+    );
+}
