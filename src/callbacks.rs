@@ -15,9 +15,9 @@ use openssl::ex_data::Index;
 use openssl::ssl::{AlpnError, NameType, SniError, Ssl, SslAlert, SslContext, SslRef};
 use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyResult};
 
-use crate::config::Identity;
-use crate::socket::{name_to_string, subject_of};
-use crate::verify::{VerifyFailure, VerifyResult};
+use crate::identity::Identity;
+use crate::names::{name_to_string, subject_of};
+use crate::verify_result::{VerifyFailure, VerifyResult};
 
 /// One certificate of the peer's chain, as OpenSSL's verify callback sees it.
 pub struct CertCheck<'a> {
@@ -187,9 +187,9 @@ impl Hooks {
         // The info callback records the alert a failed handshake sent and
         // counts completed handshakes, which also tells a client whether a
         // CertificateRequest came after the handshake.
-        crate::ffi::set_info_callback(b);
+        crate::ffi::set_info_callback::<Trampolines>(b);
         if role == crate::Role::Client && (self.client_cert.is_some() || self.events.is_some()) {
-            crate::ffi::set_cert_callback(b);
+            crate::ffi::set_cert_callback::<Trampolines>(b);
         }
         if self.sni.is_some() {
             b.set_servername_callback(on_servername);
@@ -305,10 +305,18 @@ fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Optio
     }
 }
 
+/// Installs the context's verify callback, [`verify_callback`], with `mode`.
+pub(crate) fn install_verify_callback(
+    b: &mut openssl::ssl::SslContextBuilder,
+    mode: crate::VerifyMode,
+) {
+    b.set_verify_callback(mode.to_openssl(), verify_callback);
+}
+
 /// The context's verify callback: records where verification failed,
 /// consults the application's hooks, and otherwise returns OpenSSL's own
 /// verdict unchanged, so the mode alone decides.
-pub(crate) fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
+fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
     let Some(ssl_idx) = X509StoreContext::ssl_idx().ok() else {
         return preverify_ok;
     };
@@ -383,9 +391,24 @@ const SSL_CB_HANDSHAKE_START: libc::c_int = 0x10;
 const SSL_CB_HANDSHAKE_DONE: libc::c_int = 0x20;
 const SSL3_AL_FATAL: libc::c_int = 2;
 
+/// The hooks' side of OpenSSL's info and certificate callbacks.
+struct Trampolines;
+
+impl crate::ffi::InfoHandler for Trampolines {
+    fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
+        on_info(ssl, where_, ret);
+    }
+}
+
+impl crate::ffi::CertHandler for Trampolines {
+    fn on_certificate_request(ssl: &mut SslRef) -> bool {
+        on_certificate_request(ssl)
+    }
+}
+
 /// Called by the info callback (`SSL_CTX_set_info_callback`); for an alert,
 /// `ret` is its level and description (`level << 8 | description`).
-pub(crate) fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
+fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_WRITE_ALERT == SSL_CB_WRITE_ALERT && ret >> 8 == SSL3_AL_FATAL {
         with_record(ssl, |r| {
             r.alert_sent.get_or_insert((ret & 0xff) as u8);
@@ -450,7 +473,7 @@ pub(crate) fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
 
 /// Called when a client receives a CertificateRequest (`SSL_CTX_set_cert_cb`).
 /// Returns false to abort the handshake.
-pub(crate) fn on_certificate_request(ssl: &mut SslRef) -> bool {
+fn on_certificate_request(ssl: &mut SslRef) -> bool {
     let post_handshake =
         ssl.is_init_finished() || with_record(ssl, |r| r.completed > 0).unwrap_or(false);
     emit(ssl, HandshakeEvent::CertificateRequested { post_handshake });

@@ -6,15 +6,14 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use openssl::pkey::{PKey, Private};
 use openssl::ssl::SslRef;
 use openssl::ssl::{
     SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
 };
-use openssl::x509::X509;
 
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
 use crate::error::Error;
+use crate::identity::{Identity, Source};
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
 
@@ -107,82 +106,6 @@ pub struct Timeouts {
     pub read: Option<Duration>,
     /// Each write after the handshake.
     pub write: Option<Duration>,
-}
-
-#[derive(Clone)]
-enum Source {
-    File(PathBuf),
-    Pem(Vec<u8>),
-}
-
-impl Source {
-    fn origin(&self) -> String {
-        match self {
-            Source::File(p) => p.display().to_string(),
-            Source::Pem(_) => "PEM bytes".to_string(),
-        }
-    }
-
-    fn bytes(&self, what: &'static str) -> Result<Vec<u8>, Error> {
-        match self {
-            Source::File(p) => std::fs::read(p).map_err(|source| Error::File {
-                what,
-                path: p.clone(),
-                source,
-            }),
-            Source::Pem(b) => Ok(b.clone()),
-        }
-    }
-
-    /// Certificates in PEM (one or many) or a single DER certificate.
-    fn certificates(&self, what: &'static str) -> Result<Vec<X509>, Error> {
-        let bytes = self.bytes(what)?;
-        let load_err = |reason: String| Error::Load {
-            what,
-            origin: self.origin(),
-            reason,
-        };
-        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            let certs = X509::stack_from_pem(&bytes).map_err(|e| load_err(e.to_string()))?;
-            if certs.is_empty() {
-                return Err(load_err("no PEM CERTIFICATE block found".into()));
-            }
-            Ok(certs)
-        } else {
-            X509::from_der(&bytes).map(|c| vec![c]).map_err(|_| {
-                load_err("neither PEM (no -----BEGIN line) nor a DER certificate".into())
-            })
-        }
-    }
-
-    fn private_key(&self) -> Result<PKey<Private>, Error> {
-        let what = "private key";
-        let bytes = self.bytes(what)?;
-        let parsed = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            PKey::private_key_from_pem(&bytes).map_err(|e| e.to_string())
-        } else {
-            PKey::private_key_from_der(&bytes)
-                .map_err(|_| "neither PEM (no -----BEGIN line) nor a DER private key".to_string())
-        };
-        parsed.map_err(|reason| Error::Load {
-            what,
-            origin: self.origin(),
-            reason: if reason.is_empty() {
-                "no private key found (is it encrypted, or is this a certificate?)".into()
-            } else {
-                reason
-            },
-        })
-    }
-}
-
-impl fmt::Debug for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::File(p) => write!(f, "File({})", p.display()),
-            Source::Pem(b) => write!(f, "Pem({} bytes)", b.len()),
-        }
-    }
 }
 
 /// Builds an [`SslConfig`]. Start from [`SslConfig::client`] or
@@ -598,7 +521,7 @@ impl SslConfigBuilder {
         };
         let mut b = SslContextBuilder::new(method).map_err(config_err("creating the context"))?;
         b.set_mode(SslMode::RELEASE_BUFFERS);
-        crate::socket::install_verify_callback(&mut b, self.verify_mode);
+        crate::callbacks::install_verify_callback(&mut b, self.verify_mode);
 
         // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
         // release's own default (1.1.1 allows TLS 1.0).
@@ -752,125 +675,6 @@ impl SslConfigBuilder {
             id.chain.extend(c.certificates("certificate chain")?);
         }
         id.install_on_context(b)
-    }
-}
-
-/// A certificate, its intermediates and its private key, loaded and checked
-/// to belong together: what a server presents for a virtual host
-/// ([`SniDecision::Use`](crate::SniDecision::Use)) or a client hands over when asked
-/// ([`SslConfigBuilder::set_client_certificate_callback`]).
-#[derive(Clone)]
-pub struct Identity {
-    pub(crate) leaf: X509,
-    pub(crate) chain: Vec<X509>,
-    pub(crate) key: PKey<Private>,
-    origin: (String, String),
-}
-
-impl Identity {
-    /// Loads a certificate file (leaf, then intermediates) and its key file.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::File`], [`Error::Load`], or [`Error::KeyMismatch`].
-    pub fn from_files(
-        certificate: impl AsRef<Path>,
-        key: impl AsRef<Path>,
-    ) -> Result<Identity, Error> {
-        Identity::load(
-            &Source::File(certificate.as_ref().to_owned()),
-            &Source::File(key.as_ref().to_owned()),
-        )
-    }
-
-    /// Loads a certificate (and intermediates) and its key from PEM bytes.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Load`] or [`Error::KeyMismatch`].
-    pub fn from_pem(certificate: &[u8], key: &[u8]) -> Result<Identity, Error> {
-        Identity::load(
-            &Source::Pem(certificate.to_vec()),
-            &Source::Pem(key.to_vec()),
-        )
-    }
-
-    fn load(cert_src: &Source, key_src: &Source) -> Result<Identity, Error> {
-        let mut certs = cert_src.certificates("certificate")?.into_iter();
-        let leaf = certs
-            .next()
-            .expect("certificates() never returns an empty list");
-        let key = key_src.private_key()?;
-        let origin = (cert_src.origin(), key_src.origin());
-        let pubkey = leaf.public_key().map_err(|e| Error::Load {
-            what: "certificate",
-            origin: origin.0.clone(),
-            reason: e.to_string(),
-        })?;
-        if !pubkey.public_eq(&key) {
-            return Err(Error::KeyMismatch {
-                certificate: origin.0,
-                key: origin.1,
-            });
-        }
-        Ok(Identity {
-            leaf,
-            chain: certs.collect(),
-            key,
-            origin,
-        })
-    }
-
-    /// The leaf certificate.
-    pub fn certificate(&self) -> &X509 {
-        &self.leaf
-    }
-
-    fn install_on_context(self, b: &mut SslContextBuilder) -> Result<(), Error> {
-        let load_err = |what, e: openssl::error::ErrorStack| Error::Load {
-            what,
-            origin: self.origin.0.clone(),
-            reason: e.to_string(),
-        };
-        b.set_certificate(&self.leaf)
-            .map_err(|e| load_err("certificate", e))?;
-        for cert in &self.chain {
-            crate::ffi::ctx_add_chain_cert(b, cert)
-                .map_err(|e| load_err("certificate chain", e))?;
-        }
-        let mismatch = || Error::KeyMismatch {
-            certificate: self.origin.0.clone(),
-            key: self.origin.1.clone(),
-        };
-        b.set_private_key(&self.key).map_err(|_| mismatch())?;
-        b.check_private_key().map_err(|_| mismatch())?;
-        Ok(())
-    }
-
-    /// Presents this identity on one connection (`SSL_use_certificate`,
-    /// `SSL_use_PrivateKey`, `SSL_set1_chain`), replacing the context's.
-    ///
-    /// OpenSSL keeps one certificate per key type and picks among them, so
-    /// the connection's certificates are cleared first (`SSL_certs_clear`):
-    /// an RSA identity on an ECDSA-configured end is then the only one.
-    pub(crate) fn install_on(
-        &self,
-        ssl: &mut openssl::ssl::SslRef,
-    ) -> Result<(), openssl::error::ErrorStack> {
-        crate::ffi::clear_certificates(ssl);
-        ssl.set_certificate(&self.leaf)?;
-        ssl.set_private_key(&self.key)?;
-        crate::ffi::ssl_set_chain(ssl, &self.chain)
-    }
-}
-
-impl fmt::Debug for Identity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Identity")
-            .field("subject", &crate::socket::subject_of(Some(&self.leaf)))
-            .field("chain", &self.chain.len())
-            .field("certificate", &self.origin.0)
-            .finish()
     }
 }
 

@@ -10,7 +10,8 @@ use openssl::error::ErrorStack;
 use openssl::ssl::{self, ErrorCode, SslRef};
 
 use crate::alert::Alert;
-use crate::verify::{VerifyFailure, VerifyResult};
+use crate::verify::VerifyMode;
+use crate::verify_result::{VerifyFailure, VerifyResult};
 
 /// What the crate was doing when an error happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -207,7 +208,7 @@ pub enum Error {
 
     /// A client certificate cannot be requested after the handshake, and why.
     #[error("cannot request a client certificate after the handshake: {0}")]
-    PostHandshake(#[from] crate::post_handshake::PostHandshakeError),
+    PostHandshake(#[from] PostHandshakeError),
 
     /// An application callback panicked; the handshake (or read) it ran in
     /// was failed instead of letting the panic unwind into OpenSSL.
@@ -381,7 +382,7 @@ pub(crate) fn classify(
                     VerifyFailure::new(
                         VerifyResult::from_code(ssl.verify_result().as_raw()),
                         0,
-                        crate::socket::subject_of(ssl.peer_certificate().as_deref()),
+                        crate::names::subject_of(ssl.peer_certificate().as_deref()),
                     )
                 });
                 failure.alert_sent = failure.alert_sent.or(alert_sent.map(Alert::from_code));
@@ -404,4 +405,53 @@ pub(crate) fn classify(
         during,
         source: stack,
     }
+}
+
+/// Why a certificate cannot be requested after the handshake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PostHandshakeError {
+    /// Only a server asks for a client certificate.
+    #[error("this is a client socket; only a server can request a client certificate")]
+    NotServer,
+    /// Post-handshake authentication exists only in TLS 1.3.
+    #[error(
+        "the connection uses {version}, and post-handshake authentication needs TLSv1.3 \
+         (request_client_certificate renegotiates on TLSv1.2)"
+    )]
+    NotTls13 {
+        /// The negotiated version.
+        version: &'static str,
+    },
+    /// The client did not send the post_handshake_auth extension.
+    #[error(
+        "the client did not offer post-handshake authentication (it must enable it before \
+         its handshake: SSL_set_post_handshake_auth, `openssl s_client -enable_pha`)"
+    )]
+    NotOffered,
+    /// A request was already sent and not yet answered.
+    #[error("a certificate request is already pending on this connection")]
+    RequestPending,
+    /// The verify mode has no `PEER` bit, so OpenSSL would not ask.
+    #[error(
+        "the verify mode is {mode:?}; it must include SSL_VERIFY_PEER to request a certificate"
+    )]
+    ModeWithoutPeer {
+        /// The connection's verify mode.
+        mode: VerifyMode,
+    },
+    /// `CLIENT_ONCE` is set and a certificate was already requested.
+    #[error(
+        "SSL_VERIFY_CLIENT_ONCE is set and a certificate was already requested on this \
+         connection; no second request is sent"
+    )]
+    AlreadyRequested,
+    /// The TLS 1.2 client does not support secure renegotiation (RFC 5746).
+    #[error(
+        "the client does not support secure renegotiation (RFC 5746), so it cannot be asked again"
+    )]
+    InsecureRenegotiation,
+    /// OpenSSL refused for another reason.
+    #[error("OpenSSL refused: {0}")]
+    Refused(String),
 }

@@ -287,42 +287,63 @@ unsafe extern "C" {
     fn SSL_certs_clear(ssl: *mut openssl_sys::SSL);
 }
 
-unsafe extern "C" fn info_trampoline(ssl: *const openssl_sys::SSL, where_: c_int, ret: c_int) {
+/// What the info callback (`SSL_CTX_set_info_callback`) reports to: the
+/// layer above implements it, so this file names none of its types.
+/// Implementations must not panic (they run inside OpenSSL).
+pub(crate) trait InfoHandler {
+    /// A state change of `ssl`: OpenSSL's `where` bits and `ret` value.
+    fn on_info(ssl: &SslRef, where_: c_int, ret: c_int);
+}
+
+/// What the certificate callback (`SSL_CTX_set_cert_cb`) asks. Must not panic.
+pub(crate) trait CertHandler {
+    /// `ssl` is about to send its certificate; `false` aborts the handshake.
+    fn on_certificate_request(ssl: &mut SslRef) -> bool;
+}
+
+unsafe extern "C" fn info_trampoline<H: InfoHandler>(
+    ssl: *const openssl_sys::SSL,
+    where_: c_int,
+    ret: c_int,
+) {
     if ssl.is_null() {
         return;
     }
     // SAFETY: OpenSSL calls back with the live `SSL*` whose state changed;
-    // we only borrow it for the duration of the call. `on_info` catches
+    // we only borrow it for the duration of the call. The handler catches
     // panics from application code.
     let ssl = unsafe { SslRef::from_ptr(ssl.cast_mut()) };
-    crate::callbacks::on_info(ssl, where_, ret);
+    H::on_info(ssl, where_, ret);
 }
 
-unsafe extern "C" fn cert_trampoline(ssl: *mut openssl_sys::SSL, _arg: *mut libc::c_void) -> c_int {
+unsafe extern "C" fn cert_trampoline<H: CertHandler>(
+    ssl: *mut openssl_sys::SSL,
+    _arg: *mut libc::c_void,
+) -> c_int {
     if ssl.is_null() {
         return 0;
     }
     // SAFETY: OpenSSL calls back with the live `SSL*` that is preparing its
-    // certificate, and nothing else touches it during the callback.
-    // `on_certificate_request` catches panics from application code.
+    // certificate, and nothing else touches it during the callback. The
+    // handler catches panics from application code.
     let ssl = unsafe { SslRef::from_ptr_mut(ssl) };
-    c_int::from(crate::callbacks::on_certificate_request(ssl))
+    c_int::from(H::on_certificate_request(ssl))
 }
 
-/// Reports handshake starts and completions, and the alerts sent, to the
-/// context's hooks (`SSL_CTX_set_info_callback`).
-pub(crate) fn set_info_callback(b: &mut openssl::ssl::SslContextBuilder) {
+/// Reports state changes of the context's connections to `H`
+/// (`SSL_CTX_set_info_callback`).
+pub(crate) fn set_info_callback<H: InfoHandler>(b: &mut openssl::ssl::SslContextBuilder) {
     // SAFETY: `b` owns a live `SSL_CTX*`; the trampoline is a plain function
     // valid for the whole program.
-    unsafe { SSL_CTX_set_info_callback(b.as_ptr(), Some(info_trampoline)) }
+    unsafe { SSL_CTX_set_info_callback(b.as_ptr(), Some(info_trampoline::<H>)) }
 }
 
-/// Lets the context's hooks pick the certificate a client sends when asked
+/// Lets `H` pick the certificate a client sends when asked
 /// (`SSL_CTX_set_cert_cb`).
-pub(crate) fn set_cert_callback(b: &mut openssl::ssl::SslContextBuilder) {
+pub(crate) fn set_cert_callback<H: CertHandler>(b: &mut openssl::ssl::SslContextBuilder) {
     // SAFETY: `b` owns a live `SSL_CTX*`; the trampoline is a plain function
     // valid for the whole program and takes no argument.
-    unsafe { SSL_CTX_set_cert_cb(b.as_ptr(), Some(cert_trampoline), std::ptr::null_mut()) }
+    unsafe { SSL_CTX_set_cert_cb(b.as_ptr(), Some(cert_trampoline::<H>), std::ptr::null_mut()) }
 }
 
 /// The CA names the server sent (client side) or will send (server side),

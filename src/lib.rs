@@ -54,27 +54,31 @@ mod config;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod identity;
 mod listener;
+mod names;
+mod parse;
 mod post_handshake;
 mod session;
 mod socket;
 mod verify;
+mod verify_result;
 
 pub use alert::Alert;
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::{
-    Identity, SslConfig, SslConfigBuilder, Timeouts, TlsVersion,
-    DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
+    SslConfig, SslConfigBuilder, Timeouts, TlsVersion, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
 };
-pub use error::{Error, Operation};
+pub use error::{Error, Operation, PostHandshakeError};
+pub use identity::Identity;
 pub use listener::SslListener;
-pub use post_handshake::PostHandshakeError;
-pub use socket::{name_to_string, SecurityStatus, SslSocket};
+pub use names::name_to_string;
+pub use socket::{SecurityStatus, SslSocket};
 pub use verify::{
-    CertReqs, PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult,
-    SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT, SSL_VERIFY_NONE, SSL_VERIFY_PEER,
-    SSL_VERIFY_POST_HANDSHAKE,
+    CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+    SSL_VERIFY_NONE, SSL_VERIFY_PEER, SSL_VERIFY_POST_HANDSHAKE,
 };
+pub use verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;

@@ -8,59 +8,10 @@ use libc::c_int;
 use openssl::ssl::{ErrorCode, SslOptions};
 use openssl::x509::X509;
 
-use crate::error::{Error, Operation};
+use crate::error::{Error, Operation, PostHandshakeError};
 use crate::ffi;
 use crate::socket::SslSocket;
 use crate::verify::{Role, VerifyMode};
-
-/// Why a certificate cannot be requested after the handshake.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PostHandshakeError {
-    /// Only a server asks for a client certificate.
-    #[error("this is a client socket; only a server can request a client certificate")]
-    NotServer,
-    /// Post-handshake authentication exists only in TLS 1.3.
-    #[error(
-        "the connection uses {version}, and post-handshake authentication needs TLSv1.3 \
-         (request_client_certificate renegotiates on TLSv1.2)"
-    )]
-    NotTls13 {
-        /// The negotiated version.
-        version: &'static str,
-    },
-    /// The client did not send the post_handshake_auth extension.
-    #[error(
-        "the client did not offer post-handshake authentication (it must enable it before \
-         its handshake: SSL_set_post_handshake_auth, `openssl s_client -enable_pha`)"
-    )]
-    NotOffered,
-    /// A request was already sent and not yet answered.
-    #[error("a certificate request is already pending on this connection")]
-    RequestPending,
-    /// The verify mode has no `PEER` bit, so OpenSSL would not ask.
-    #[error(
-        "the verify mode is {mode:?}; it must include SSL_VERIFY_PEER to request a certificate"
-    )]
-    ModeWithoutPeer {
-        /// The connection's verify mode.
-        mode: VerifyMode,
-    },
-    /// `CLIENT_ONCE` is set and a certificate was already requested.
-    #[error(
-        "SSL_VERIFY_CLIENT_ONCE is set and a certificate was already requested on this \
-         connection; no second request is sent"
-    )]
-    AlreadyRequested,
-    /// The TLS 1.2 client does not support secure renegotiation (RFC 5746).
-    #[error(
-        "the client does not support secure renegotiation (RFC 5746), so it cannot be asked again"
-    )]
-    InsecureRenegotiation,
-    /// OpenSSL refused for another reason.
-    #[error("OpenSSL refused: {0}")]
-    Refused(String),
-}
 
 const SSL_R_EXTENSION_NOT_RECEIVED: c_int = 279;
 const SSL_R_INVALID_CONFIG: c_int = 283;

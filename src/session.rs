@@ -8,7 +8,7 @@ use openssl::ex_data::Index;
 use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMode};
 
 use crate::callbacks;
-use crate::verify::VerifyFailure;
+use crate::verify_result::VerifyFailure;
 
 /// Most sessions kept per configuration; past that the oldest peer's goes.
 const CAPACITY: usize = 1024;

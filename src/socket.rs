@@ -5,43 +5,15 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use openssl::ssl::{
-    ErrorCode, ShutdownResult, ShutdownState, Ssl, SslContextBuilder, SslRef, SslStream,
-};
-use openssl::x509::{X509NameRef, X509Ref, X509};
+use openssl::ssl::{ErrorCode, ShutdownResult, ShutdownState, Ssl, SslRef, SslStream};
+use openssl::x509::X509;
 
 use crate::callbacks;
 use crate::config::{SslConfig, Timeouts, TlsVersion};
 use crate::error::{classify, Error, Operation};
-use crate::verify::{PeerVerification, Role, VerifyFailure, VerifyMode, VerifyResult};
-
-/// Installs the context's verify callback (see [`crate::callbacks`]): it
-/// records where verification failed and, without application hooks,
-/// returns OpenSSL's own verdict unchanged.
-pub(crate) fn install_verify_callback(b: &mut SslContextBuilder, mode: VerifyMode) {
-    b.set_verify_callback(mode.to_openssl(), callbacks::verify_callback);
-}
-
-/// A certificate's subject in one line, `O=Example, CN=localhost`.
-pub(crate) fn subject_of(cert: Option<&X509Ref>) -> String {
-    cert.map(|c| name_to_string(c.subject_name()))
-        .unwrap_or_else(|| "(no certificate)".into())
-}
-
-/// An X.509 name as `C=.., O=.., CN=..`, in the order of its entries.
-pub fn name_to_string(name: &X509NameRef) -> String {
-    name.entries()
-        .map(|e| {
-            let key = e.object().nid().short_name().unwrap_or("?");
-            let value = e
-                .data()
-                .to_string()
-                .unwrap_or_else(|_| String::from_utf8_lossy(e.data().as_slice()).into_owned());
-            format!("{key}={value}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use crate::names::name_to_string;
+use crate::verify::{Role, VerifyMode};
+use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
 /// A TLS connection over TCP, in either role, with OpenSSL's verification
 /// semantics and the inspection calls C, Qore and Python code expect.

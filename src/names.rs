@@ -1,0 +1,24 @@
+//! X.509 names in one line, as errors, hooks and inspection print them.
+
+use openssl::x509::{X509NameRef, X509Ref};
+
+/// A certificate's subject in one line, `O=Example, CN=localhost`.
+pub(crate) fn subject_of(cert: Option<&X509Ref>) -> String {
+    cert.map(|c| name_to_string(c.subject_name()))
+        .unwrap_or_else(|| "(no certificate)".into())
+}
+
+/// An X.509 name as `C=.., O=.., CN=..`, in the order of its entries.
+pub fn name_to_string(name: &X509NameRef) -> String {
+    name.entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            let value = e
+                .data()
+                .to_string()
+                .unwrap_or_else(|_| String::from_utf8_lossy(e.data().as_slice()).into_owned());
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
