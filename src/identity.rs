@@ -90,7 +90,7 @@ impl fmt::Debug for Source {
 /// A certificate, its intermediates and its private key, loaded and checked
 /// to belong together: what a server presents for a virtual host
 /// ([`SniDecision::Use`](crate::SniDecision::Use)) or a client hands over when asked
-/// ([`SslConfigBuilder::set_client_certificate_callback`]).
+/// ([`SslConfigBuilder::set_client_certificate_callback`](crate::SslConfigBuilder::set_client_certificate_callback)).
 #[derive(Clone)]
 pub struct Identity {
     leaf: X509,

@@ -40,7 +40,7 @@ const NAMES: [(c_int, &str); 4] = [
 /// C, Qore or Python code with [`VerifyMode::try_from`]. Only the five
 /// documented bits are accepted: OpenSSL itself stores any integer it is
 /// given (a mode of `0x40` reads back as `0x40`), so stray bits are refused
-/// here with [`Error::InvalidVerifyMode`].
+/// here with [`Error::InvalidVerifyMode`](crate::Error::InvalidVerifyMode).
 ///
 /// What each bit does depends on the role, exactly as in OpenSSL:
 ///
