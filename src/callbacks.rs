@@ -220,6 +220,11 @@ pub(crate) struct Record {
     pub(crate) completed: u32,
     /// The fatal alert this end sent (its description code), if any.
     pub(crate) alert_sent: Option<u8>,
+    /// The verify callback rejected a certificate under a mode that aborts
+    /// the handshake: the next fatal alert sent is the failure's.
+    pub(crate) failure_aborts: bool,
+    /// The fatal alert sent because of `failure`.
+    pub(crate) failure_alert: Option<u8>,
     /// The failure kept with the session offered for resumption, reported
     /// when that session is resumed.
     pub(crate) offered_failure: Option<VerifyFailure>,
@@ -248,6 +253,11 @@ pub(crate) enum Renegotiation {
     Refusing,
 }
 
+/// Whether no server renegotiation is under way on the connection.
+pub(crate) fn renegotiation_idle(ssl: &SslRef) -> bool {
+    with_record(ssl, |r| r.renegotiation == Renegotiation::Idle).unwrap_or(true)
+}
+
 /// Tells the connection's record that the server itself is about to
 /// renegotiate (see [`Renegotiation`]).
 pub(crate) fn expect_own_renegotiation(ssl: &SslRef) {
@@ -269,6 +279,40 @@ pub(crate) fn with_record<T>(ssl: &SslRef, f: impl FnOnce(&mut Record) -> T) -> 
     let slot = ssl.ex_data(record_index())?;
     let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
     Some(f(&mut guard))
+}
+
+/// Where verification failed on this connection, with the fatal alert sent
+/// for it; `clear` forgets the failure (a new request verifies afresh).
+pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
+    with_record(ssl, |r| {
+        let alert_sent = r.failure_alert.map(crate::Alert::from_code);
+        let failure = if clear {
+            r.failure_aborts = false;
+            r.failure_alert = None;
+            r.failure.take()
+        } else {
+            r.failure.clone()
+        };
+        failure.map(|f| VerifyFailure { alert_sent, ..f })
+    })
+    .flatten()
+}
+
+/// The failure kept with the session this connection offered (see
+/// [`Record::offered_failure`]).
+pub(crate) fn offered_failure(ssl: &SslRef) -> Option<VerifyFailure> {
+    with_record(ssl, |r| r.offered_failure.clone()).flatten()
+}
+
+/// The fatal alert this end sent on the connection (its code), if any.
+pub(crate) fn alert_sent(ssl: &SslRef) -> Option<u8> {
+    with_record(ssl, |r| r.alert_sent).flatten()
+}
+
+/// The first hook that panicked on this connection and was not reported
+/// yet: which, and its message.
+pub(crate) fn take_panic(ssl: &SslRef) -> Option<(&'static str, String)> {
+    with_record(ssl, |r| r.panic.take()).flatten()
 }
 
 fn panic_message(p: Box<dyn Any + Send>) -> String {
@@ -373,6 +417,19 @@ fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
             }
         }
     }
+    if !ok {
+        // OpenSSL aborts on a rejection in every non-zero client mode, and
+        // in server modes with PEER (without it no certificate is asked for).
+        let mode = crate::VerifyMode::from_openssl(ssl.verify_mode().bits());
+        let aborts = if ssl.is_server() {
+            mode.contains(crate::VerifyMode::PEER)
+        } else {
+            !mode.is_none()
+        };
+        if aborts {
+            with_record(ssl, |r| r.failure_aborts = true);
+        }
+    }
     if set_app_error {
         ctx.set_error(X509VerifyResult::APPLICATION_VERIFICATION);
     }
@@ -410,8 +467,12 @@ impl crate::ffi::CertHandler for Trampolines {
 /// `ret` is its level and description (`level << 8 | description`).
 fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_WRITE_ALERT == SSL_CB_WRITE_ALERT && ret >> 8 == SSL3_AL_FATAL {
+        let code = (ret & 0xff) as u8;
         with_record(ssl, |r| {
-            r.alert_sent.get_or_insert((ret & 0xff) as u8);
+            r.alert_sent.get_or_insert(code);
+            if r.failure_aborts && r.failure.is_some() {
+                r.failure_alert.get_or_insert(code);
+            }
         });
         return;
     }

@@ -1,18 +1,19 @@
 //! What a TLS context is built from, built once and shared by every socket.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use openssl::ssl::SslRef;
+use openssl::ssl::{Ssl, SslRef};
 use openssl::ssl::{
     SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
 };
 
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
-use crate::error::Error;
+use crate::error::{Error, Operation};
 use crate::identity::{Identity, Source};
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
@@ -520,7 +521,9 @@ impl SslConfigBuilder {
             move |e: openssl::error::ErrorStack| Error::InvalidConfig(format!("{what}: {e}"))
         };
         let mut b = SslContextBuilder::new(method).map_err(config_err("creating the context"))?;
-        b.set_mode(SslMode::RELEASE_BUFFERS);
+        // A write that would block is retried with the same bytes, which
+        // may have moved (a Vec that grew, a buffer of another thread).
+        b.set_mode(SslMode::RELEASE_BUFFERS | SslMode::ACCEPT_MOVING_WRITE_BUFFER);
         crate::callbacks::install_verify_callback(&mut b, self.verify_mode);
 
         // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
@@ -759,6 +762,88 @@ impl SslConfig {
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
+
+    /// A connection of this configuration, set up for its handshake and not
+    /// yet connected to anything: the record the callbacks fill, the
+    /// handshake role, and for a client the name sent as SNI, the host-name
+    /// or IP check, the post-handshake auth offer and the saved session
+    /// (found by the peer id, `peer(name)`, and the name used).
+    ///
+    /// The flag is true for a client that checks host names and was given
+    /// none: its handshake must not start while its mode verifies.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] when `role` is not the configuration's,
+    /// [`Error::Tls`] when OpenSSL refuses a setting.
+    pub(crate) fn new_ssl(
+        &self,
+        role: Role,
+        server_name: Option<&str>,
+        peer: impl FnOnce(Option<&str>) -> String,
+    ) -> Result<(Ssl, bool), Error> {
+        let inner = &*self.inner;
+        if inner.role != role {
+            return Err(Error::WrongRole(match role {
+                Role::Client => {
+                    "a client handshake needs a configuration made by SslConfig::client()"
+                }
+                Role::Server => {
+                    "a server handshake needs a configuration made by SslConfig::server()"
+                }
+            }));
+        }
+        let setup = |source| Error::Tls {
+            during: Operation::Handshake,
+            source,
+        };
+        let mut ssl = Ssl::new(&inner.ctx).map_err(setup)?;
+        crate::callbacks::attach_record(&mut ssl);
+        if role == Role::Server {
+            ssl.set_accept_state();
+            return Ok((ssl, false));
+        }
+        ssl.set_connect_state();
+        let name = inner
+            .server_name
+            .as_deref()
+            .or(server_name)
+            .map(|n| n.trim_end_matches('.'));
+        let name = name.filter(|n| !n.is_empty());
+        let unnamed_check = inner.check_hostname && name.is_none();
+        if let Some(name) = name {
+            match name.parse::<IpAddr>() {
+                Ok(ip) if inner.check_hostname => ssl.param_mut().set_ip(ip).map_err(setup)?,
+                Ok(_) => {}
+                Err(_) => {
+                    ssl.set_hostname(name).map_err(setup)?;
+                    if inner.check_hostname {
+                        ssl.param_mut().set_host(name).map_err(setup)?;
+                    }
+                }
+            }
+        }
+        if inner.post_handshake_auth {
+            crate::ffi::set_post_handshake_auth(&mut ssl, true);
+        }
+        if let Some(cache) = &inner.sessions {
+            cache.prepare(
+                &mut ssl,
+                session_id(&peer(name), name, inner.check_hostname),
+            );
+        }
+        Ok((ssl, unnamed_check))
+    }
+}
+
+/// The key a client session is saved under: the peer, the name the client
+/// used (sent as SNI, or the IP address) and whether the certificate was
+/// checked against it. A session is offered again only to a connection that
+/// names, and checks, the same.
+fn session_id(peer: &str, name: Option<&str>, checked: bool) -> String {
+    let name = name.unwrap_or("");
+    let check = if checked { "checked" } else { "unchecked" };
+    format!("{peer} name={name} {check}")
 }
 
 impl fmt::Debug for SslConfig {

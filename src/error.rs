@@ -33,6 +33,28 @@ pub enum Operation {
     Shutdown,
     /// Asking the client for a certificate after the handshake.
     PostHandshakeAuth,
+    /// Sending a TLS 1.3 KeyUpdate.
+    KeyUpdate,
+}
+
+/// What OpenSSL waits for on the descriptor when a call would block: to
+/// read (`SSL_ERROR_WANT_READ`) or to write (`SSL_ERROR_WANT_WRITE`). A
+/// poll loop waits for this readiness, then calls again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Want {
+    /// The descriptor must become readable (`POLLIN`).
+    Read,
+    /// The descriptor must become writable (`POLLOUT`).
+    Write,
+}
+
+impl fmt::Display for Want {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Want::Read => "read",
+            Want::Write => "write",
+        })
+    }
 }
 
 impl fmt::Display for Operation {
@@ -46,6 +68,7 @@ impl fmt::Display for Operation {
             Operation::Write => "write",
             Operation::Shutdown => "shutdown",
             Operation::PostHandshakeAuth => "post-handshake authentication",
+            Operation::KeyUpdate => "the key update",
         })
     }
 }
@@ -127,6 +150,26 @@ pub enum Error {
         operation: Operation,
         /// The configured limit, when known.
         after: Option<Duration>,
+    },
+
+    /// A non-blocking socket cannot go on without waiting: call again once
+    /// the descriptor is ready as `want` says (after a write, with the same
+    /// bytes, as OpenSSL's `SSL_write` requires).
+    #[error("{operation} would block: OpenSSL waits for the socket to be ready to {want}")]
+    WouldBlock {
+        /// The operation that would have waited.
+        operation: Operation,
+        /// What it waits for.
+        want: Want,
+    },
+
+    /// A TLS 1.3 call on a connection of another version.
+    #[error("{operation} needs TLSv1.3, and the connection uses {version}")]
+    NotTls13 {
+        /// The call.
+        operation: Operation,
+        /// The negotiated version.
+        version: &'static str,
     },
 
     /// This side's verification of the peer's certificate failed and the
@@ -271,6 +314,20 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }
+
+    /// True for [`Error::WouldBlock`]: a non-blocking call that must be made
+    /// again once the descriptor is ready (see [`would_block`](Self::would_block)).
+    pub fn is_would_block(&self) -> bool {
+        matches!(self, Error::WouldBlock { .. })
+    }
+
+    /// For [`Error::WouldBlock`], what OpenSSL waits for: to read or to write.
+    pub fn would_block(&self) -> Option<Want> {
+        match self {
+            Error::WouldBlock { want, .. } => Some(*want),
+            _ => None,
+        }
+    }
 }
 
 impl From<std::convert::Infallible> for Error {
@@ -284,6 +341,7 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } | Error::Connect { source, .. } => source.kind(),
             Error::Timeout { .. } => io::ErrorKind::TimedOut,
+            Error::WouldBlock { .. } => io::ErrorKind::WouldBlock,
             Error::UnexpectedEof | Error::HandshakeEof => io::ErrorKind::UnexpectedEof,
             Error::InvalidVerifyMode { .. }
             | Error::InvalidConfig(_)

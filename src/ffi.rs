@@ -6,10 +6,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
 use foreign_types::ForeignTypeRef;
 use libc::c_int;
+use openssl::error::ErrorStack;
 use openssl::ex_data::Index;
-use openssl::ssl::{Ssl, SslRef};
+use openssl::ssl::{ShutdownState, Ssl, SslRef};
 use openssl::x509::X509VerifyResult;
 
 /// OpenSSL's text for a verification code (`X509_verify_cert_error_string`).
@@ -194,32 +198,152 @@ pub(crate) fn handshake_seen(ssl: &SslRef) -> bool {
         .is_some_and(|s| s.finished.load(Ordering::Relaxed))
 }
 
-/// Waits until `fd` is readable (or writable, with `write`), at most
-/// `timeout`. Returns `false` on timeout.
-pub(crate) fn wait_fd(
-    fd: std::os::fd::RawFd,
+/// What [`poll_fd`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Polled {
+    /// The descriptor is ready (or has an error or hang-up to report).
+    Ready,
+    /// The wake descriptor became readable first.
+    Woken,
+    /// The time ran out.
+    TimedOut,
+}
+
+/// Waits until `fd` is readable (or writable, with `write`), or `wake` is
+/// readable, at most `timeout` (`None`: no limit).
+pub(crate) fn poll_fd(
+    fd: RawFd,
     write: bool,
-    timeout: Option<std::time::Duration>,
-) -> std::io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: if write { libc::POLLOUT } else { libc::POLLIN },
-        revents: 0,
-    };
+    wake: Option<RawFd>,
+    timeout: Option<Duration>,
+) -> std::io::Result<Polled> {
+    let mut fds = [
+        libc::pollfd {
+            fd,
+            events: if write { libc::POLLOUT } else { libc::POLLIN },
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake.unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    let n: libc::nfds_t = if wake.is_some() { 2 } else { 1 };
+    // Round up, so that a wait never ends before its deadline.
     let ms = timeout.map_or(-1, |t| {
-        c_int::try_from(t.as_millis().max(1)).unwrap_or(c_int::MAX)
+        let ms = t.as_nanos().div_ceil(1_000_000);
+        c_int::try_from(ms).unwrap_or(c_int::MAX)
     });
     loop {
-        // SAFETY: `pfd` is one valid, initialised `pollfd` living on this stack frame.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r >= 0 {
-            return Ok(r > 0);
+        // SAFETY: `fds` is an array of initialised `pollfd`s on this stack
+        // frame, and `n` is at most its length.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
+        if r > 0 {
+            return Ok(if fds[0].revents != 0 {
+                Polled::Ready
+            } else {
+                Polled::Woken
+            });
+        }
+        if r == 0 {
+            return Ok(Polled::TimedOut);
         }
         let e = std::io::Error::last_os_error();
         if e.kind() != std::io::ErrorKind::Interrupted {
             return Err(e);
         }
     }
+}
+
+/// Sets or clears `O_NONBLOCK` on `fd`, returning whether it was set.
+pub(crate) fn set_fd_nonblocking(fd: BorrowedFd<'_>, on: bool) -> std::io::Result<bool> {
+    let fd = fd.as_raw_fd();
+    // SAFETY: `fd` is borrowed, so open for the whole call; F_GETFL only
+    // reads the file status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let was = flags & libc::O_NONBLOCK != 0;
+    let wanted = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    if wanted != flags {
+        // SAFETY: as above; F_SETFL changes only the status flags.
+        if unsafe { libc::fcntl(fd, libc::F_SETFL, wanted) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(was)
+}
+
+/// `TCP_NODELAY` of `fd`, or `None` when it is not a TCP socket.
+pub(crate) fn tcp_nodelay(fd: BorrowedFd<'_>) -> Option<bool> {
+    let mut value: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: `fd` is open for the call; `value` and `len` are valid for
+    // writes of the sizes given.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            (&mut value as *mut c_int).cast(),
+            &mut len,
+        )
+    };
+    (r == 0).then_some(value != 0)
+}
+
+/// Sets `TCP_NODELAY` on `fd` (a TCP socket; errors are ignored).
+pub(crate) fn set_tcp_nodelay(fd: BorrowedFd<'_>, on: bool) {
+    let value = c_int::from(on);
+    // SAFETY: `fd` is open for the call; `value` is a readable `c_int`
+    // whose size is passed.
+    let _ = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            (&value as *const c_int).cast(),
+            std::mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+}
+
+unsafe extern "C" {
+    fn SSL_key_update(ssl: *mut openssl_sys::SSL, updatetype: c_int) -> c_int;
+}
+
+/// Schedules a TLS 1.3 KeyUpdate (`SSL_key_update`), asking the peer to
+/// update its keys too when `request_peer`; sent on the next I/O.
+pub(crate) fn key_update(ssl: &mut SslRef, request_peer: bool) -> Result<(), ErrorStack> {
+    const SSL_KEY_UPDATE_NOT_REQUESTED: c_int = 0;
+    const SSL_KEY_UPDATE_REQUESTED: c_int = 1;
+    let kind = if request_peer {
+        SSL_KEY_UPDATE_REQUESTED
+    } else {
+        SSL_KEY_UPDATE_NOT_REQUESTED
+    };
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
+    // OpenSSL only checks the state and marks the update pending.
+    cvt(unsafe { SSL_key_update(ssl.as_ptr(), kind) })
+}
+
+/// Which close_notify alerts were sent and received (`SSL_get_shutdown`).
+pub(crate) fn shutdown_state(ssl: &SslRef) -> ShutdownState {
+    // SAFETY: `ssl` is a live `SSL*`; this only reads its shutdown flags.
+    let bits = unsafe { openssl_sys::SSL_get_shutdown(ssl.as_ptr()) };
+    ShutdownState::from_bits_retain(bits)
+}
+
+/// Sets the shutdown flags (`SSL_set_shutdown`); no alert is sent.
+pub(crate) fn set_shutdown_state(ssl: &mut SslRef, state: ShutdownState) {
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably; this only sets flags.
+    unsafe { openssl_sys::SSL_set_shutdown(ssl.as_ptr(), state.bits()) }
 }
 
 /// Offers `session` for resumption on a client connection (`SSL_set_session`).

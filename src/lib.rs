@@ -51,10 +51,13 @@
 mod alert;
 mod callbacks;
 mod config;
+mod duplex;
+mod engine;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;
 mod identity;
+mod inspection;
 mod listener;
 mod names;
 mod parse;
@@ -69,11 +72,13 @@ pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::{
     SslConfig, SslConfigBuilder, Timeouts, TlsVersion, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
 };
-pub use error::{Error, Operation, PostHandshakeError};
+pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
+pub use error::{Error, Operation, PostHandshakeError, Want};
 pub use identity::Identity;
+pub use inspection::SecurityStatus;
 pub use listener::SslListener;
 pub use names::name_to_string;
-pub use socket::{SecurityStatus, SslSocket};
+pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
     SSL_VERIFY_NONE, SSL_VERIFY_PEER, SSL_VERIFY_POST_HANDSHAKE,

@@ -1,15 +1,19 @@
 //! Asking a client for its certificate after the handshake: TLS 1.3
-//! post-handshake authentication, TLS 1.2 renegotiation.
+//! post-handshake authentication, TLS 1.2 renegotiation, on the I/O engine.
 
-use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant};
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::time::Duration;
 
 use libc::c_int;
-use openssl::ssl::{ErrorCode, SslOptions};
+use openssl::ssl::SslOptions;
 use openssl::x509::X509;
 
+use crate::callbacks;
+use crate::engine::{Engine, Step};
 use crate::error::{Error, Operation, PostHandshakeError};
 use crate::ffi;
+use crate::inspection;
 use crate::socket::SslSocket;
 use crate::verify::{Role, VerifyMode};
 
@@ -21,7 +25,7 @@ const SSL_R_REQUEST_SENT: c_int = 286;
 const SSL_R_WRONG_SSL_VERSION: c_int = 266;
 const SSL_R_STILL_IN_INIT: c_int = 121;
 
-impl SslSocket {
+impl<S: Read + Write + AsFd> SslSocket<S> {
     /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,
     /// Python's `SSLSocket.verify_client_post_handshake`). The request goes
     /// out with the next I/O on this socket and the client's certificate is
@@ -38,13 +42,14 @@ impl SslSocket {
     /// auth), `RequestPending`, `ModeWithoutPeer`, or `AlreadyRequested`
     /// (OpenSSL refuses a second request under `CLIENT_ONCE`).
     pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
+        self.handshake()?;
         self.check_can_request(false)?;
         let version = self.version();
-        if version != "TLSv1.3" {
+        if !inspection::is_tls13(self.ssl()) {
             return Err(PostHandshakeError::NotTls13 { version }.into());
         }
         let mode = self.get_verify_mode();
-        if let Err(stack) = ffi::verify_client_post_handshake(self.ssl_mut()) {
+        if let Err(stack) = ffi::verify_client_post_handshake(self.engine_mut().ssl_mut()) {
             let reason = stack.errors().first().map_or(0, |e| e.reason_code());
             return Err(match reason {
                 SSL_R_EXTENSION_NOT_RECEIVED => PostHandshakeError::NotOffered,
@@ -60,8 +65,8 @@ impl SslSocket {
             }
             .into());
         }
-        self.cert_requests += 1;
-        self.clear_verify_failure();
+        self.engine_mut().cert_requests += 1;
+        callbacks::verify_failure(self.ssl(), true);
         Ok(())
     }
 
@@ -107,44 +112,58 @@ impl SslSocket {
         &mut self,
         timeout: Option<Duration>,
     ) -> Result<Option<X509>, Error> {
+        self.handshake()?;
         self.check_can_request(true)?;
-        match self.version() {
-            "TLSv1.3" => self.verify_client_post_handshake()?,
-            "TLSv1.2" | "TLSv1.1" | "TLSv1" => {
-                if !ffi::secure_renegotiation_support(self.ssl()) {
-                    return Err(PostHandshakeError::InsecureRenegotiation.into());
-                }
-                // The server refuses peers' renegotiations
-                // (SSL_OP_NO_RENEGOTIATION), which SSL_renegotiate checks
-                // too; once scheduled, OpenSSL lets the answer to its own
-                // HelloRequest through.
-                ffi::set_ssl_options(self.ssl_mut(), SslOptions::NO_RENEGOTIATION, false);
-                let scheduled = ffi::renegotiate(self.ssl_mut());
-                ffi::set_ssl_options(self.ssl_mut(), SslOptions::NO_RENEGOTIATION, true);
-                scheduled.map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
-                crate::callbacks::expect_own_renegotiation(self.ssl());
-                self.cert_requests += 1;
-                self.clear_verify_failure();
-            }
-            version => return Err(PostHandshakeError::NotTls13 { version }.into()),
+        if inspection::is_tls13(self.ssl()) {
+            self.verify_client_post_handshake()?;
+        } else {
+            self.schedule_renegotiation()?;
         }
-        ffi::watch_handshake(self.ssl_mut());
-        let r = self.exchange(timeout);
-        ffi::unwatch_handshake(self.ssl_mut());
+        let engine = self.engine_mut();
+        ffi::watch_handshake(engine.ssl_mut());
+        let r = exchange(engine, timeout);
+        ffi::unwatch_handshake(engine.ssl_mut());
+        // A hook that panicked during the exchange is this call's error,
+        // whatever else went wrong.
+        if let Some(panicked) = engine.take_panic() {
+            return Err(panicked);
+        }
         r?;
         let certificate = self.peer_certificate();
-        crate::callbacks::emit(
+        callbacks::emit(
             self.ssl(),
             crate::HandshakeEvent::PostHandshakeAuth {
                 certificate: certificate.is_some(),
             },
         );
-        // A hook that panicked during the exchange (or on the event just
-        // emitted) is this call's error.
-        if self.panicked() {
-            return Err(self.panic_error());
+        // A hook that panicked on the event just emitted, too.
+        if let Some(panicked) = self.engine().take_panic() {
+            return Err(panicked);
         }
         Ok(certificate)
+    }
+
+    /// TLS 1.2 and older: schedules a secure server-initiated renegotiation.
+    fn schedule_renegotiation(&mut self) -> Result<(), Error> {
+        let ssl = self.ssl();
+        if !ffi::secure_renegotiation_support(ssl) {
+            return Err(PostHandshakeError::InsecureRenegotiation.into());
+        }
+        if !ssl.is_init_finished() || !callbacks::renegotiation_idle(ssl) {
+            return Err(PostHandshakeError::RequestPending.into());
+        }
+        let ssl = self.engine_mut().ssl_mut();
+        // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION),
+        // which SSL_renegotiate checks too; once scheduled, OpenSSL lets the
+        // answer to its own HelloRequest through.
+        ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
+        let scheduled = ffi::renegotiate(ssl);
+        ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, true);
+        scheduled.map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
+        callbacks::expect_own_renegotiation(ssl);
+        self.engine_mut().cert_requests += 1;
+        callbacks::verify_failure(self.ssl(), true);
+        Ok(())
     }
 
     fn check_can_request(&self, honour_client_once: bool) -> Result<(), PostHandshakeError> {
@@ -155,97 +174,56 @@ impl SslSocket {
         if !mode.contains(VerifyMode::PEER) {
             return Err(PostHandshakeError::ModeWithoutPeer { mode });
         }
-        if honour_client_once && mode.contains(VerifyMode::CLIENT_ONCE) && self.cert_requests > 0 {
+        if honour_client_once
+            && mode.contains(VerifyMode::CLIENT_ONCE)
+            && self.engine().cert_requests > 0
+        {
             return Err(PostHandshakeError::AlreadyRequested);
         }
         Ok(())
     }
+}
 
-    /// Sends the queued request and reads until the client's Finished has
-    /// been processed, keeping any application data for later reads.
-    fn exchange(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
-        // A limit too large to add to the clock is no limit.
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let limit = self.buffer_limit;
-        let fd = self.get_ref().as_raw_fd();
-        let timed_out = || Error::Timeout {
-            operation: Operation::PostHandshakeAuth,
-            after: timeout,
-        };
-        let io_err = |source| Error::Io {
-            during: Operation::PostHandshakeAuth,
-            source,
-        };
-        self.get_ref().set_nonblocking(true).map_err(io_err)?;
-        // OpenSSL writes the request and, after the answer, new session
-        // tickets as separate small records; with Nagle on, the second waits
-        // for the client's delayed ACK (40 ms per request). Send at once for
-        // the duration of the exchange.
-        let nagle = !self.get_ref().nodelay().unwrap_or(true);
-        if nagle {
-            let _ = self.get_ref().set_nodelay(true);
-        }
-        let result = (|| {
-            let mut want_write = true;
-            loop {
-                // Drive the handshake (sends CertificateRequest / HelloRequest,
-                // and the server's last flight on TLS 1.2), then read.
-                let step = if !self.ssl().is_init_finished() || want_write {
-                    want_write = false;
-                    self.stream_mut().do_handshake().map(|_| 0)
-                } else {
-                    // Application data the client sends meanwhile is kept,
-                    // up to the configured limit; past it the request fails
-                    // and the rest stays unread in the connection.
-                    let room = limit.saturating_sub(self.buffered.len() - self.buffered_pos);
-                    if room == 0 {
-                        return Err(Error::PostHandshakeBufferFull { limit });
-                    }
-                    let mut chunk = [0u8; 16 * 1024];
-                    let take = room.min(chunk.len());
-                    let r = self.stream_mut().ssl_read(&mut chunk[..take]);
-                    if let Ok(n) = r {
-                        self.buffered.extend_from_slice(&chunk[..n]);
-                    }
-                    r
-                };
-                let finished_seen = ffi::handshake_seen(self.ssl());
-                match step {
-                    Ok(_) => {}
-                    Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
-                        return Err(Error::UnexpectedEof)
-                    }
-                    Err(e)
-                        if e.code() == ErrorCode::WANT_READ
-                            || e.code() == ErrorCode::WANT_WRITE =>
-                    {
-                        if finished_seen && self.ssl().is_init_finished() {
-                            return Ok(());
-                        }
-                        let remaining = match deadline {
-                            Some(d) => match d.checked_duration_since(Instant::now()) {
-                                Some(r) => Some(r),
-                                None => return Err(timed_out()),
-                            },
-                            None => None,
-                        };
-                        let write = e.code() == ErrorCode::WANT_WRITE;
-                        if !ffi::wait_fd(fd, write, remaining).map_err(io_err)? {
-                            return Err(timed_out());
-                        }
-                        continue;
-                    }
-                    Err(e) => return Err(self.error(e, Operation::PostHandshakeAuth)),
-                }
-                if finished_seen && self.ssl().is_init_finished() {
-                    return Ok(());
-                }
-            }
-        })();
-        if nagle {
-            let _ = self.get_ref().set_nodelay(false);
-        }
-        let restore = self.get_ref().set_nonblocking(false).map_err(io_err);
-        result.and(restore)
+/// Sends the queued request and reads until the client's Finished has been
+/// processed, keeping application data for later reads; waits on the
+/// descriptor whatever the socket's mode (non-blocking programs use
+/// `verify_client_post_handshake` and their own reads).
+fn exchange<S: Read + Write + AsFd>(
+    engine: &mut Engine<S>,
+    timeout: Option<Duration>,
+) -> Result<(), Error> {
+    // OpenSSL writes the request and, after the answer, new session tickets
+    // as separate small records; with Nagle on, the second waits for the
+    // client's delayed ACK (40 ms per request). Send at once meanwhile.
+    let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
+    if nagle {
+        ffi::set_tcp_nodelay(engine.as_fd(), true);
     }
+    let mut send_first = true;
+    let r = engine.drive(Operation::PostHandshakeAuth, timeout, false, |e| loop {
+        // Drive the handshake (sends CertificateRequest / HelloRequest, and
+        // the server's last flight on TLS 1.2), then read.
+        let step = if send_first || !e.ssl().is_init_finished() {
+            send_first = false;
+            e.rehandshake_step(Operation::PostHandshakeAuth)
+                .map_done(|_| 0)
+        } else {
+            e.keep_step()
+        };
+        let answered = ffi::handshake_seen(e.ssl()) && e.ssl().is_init_finished();
+        match step {
+            Step::Done(Ok(_)) if answered => return Step::Done(Ok(())),
+            Step::Done(Ok(_)) => continue,
+            Step::Wait(_) if answered => return Step::Done(Ok(())),
+            // The client closed instead of answering.
+            Step::Done(Err(_)) if e.received_close_notify() => {
+                return Step::Done(Err(Error::UnexpectedEof))
+            }
+            other => return other.map_done(|_| ()),
+        }
+    });
+    if nagle {
+        ffi::set_tcp_nodelay(engine.as_fd(), false);
+    }
+    r
 }

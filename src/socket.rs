@@ -1,44 +1,46 @@
-//! `SslSocket`: a TLS connection over a `TcpStream`, in either role.
+//! `SslSocket<S>`: a TLS connection over any stream with a descriptor, in
+//! either role, blocking or not; `Read` and `Write` on the I/O engine.
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-use openssl::ssl::{ErrorCode, ShutdownResult, ShutdownState, Ssl, SslRef, SslStream};
+use openssl::ssl::SslRef;
 use openssl::x509::X509;
 
-use crate::callbacks;
-use crate::config::{SslConfig, Timeouts, TlsVersion};
-use crate::error::{classify, Error, Operation};
-use crate::names::name_to_string;
+use crate::config::{SslConfig, TlsVersion};
+use crate::engine::Engine;
+use crate::error::{Error, Operation};
+use crate::inspection::{self, SecurityStatus};
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
-/// A TLS connection over TCP, in either role, with OpenSSL's verification
-/// semantics and the inspection calls C, Qore and Python code expect.
+/// A TLS connection, in either role, with OpenSSL's verification semantics
+/// and the inspection calls C, Qore and Python code expect, over a
+/// `TcpStream` (the default), a `UnixStream` or any stream that reads and
+/// writes its own descriptor.
 ///
 /// Make one with [`SslSocket::connect`] (client), an
-/// [`SslListener`](crate::SslListener) (server), or by upgrading a connected
-/// `TcpStream` with [`upgrade_client`](Self::upgrade_client) /
-/// [`upgrade_server`](Self::upgrade_server). It implements [`Read`] and
-/// [`Write`]; [`recv`](Self::recv) and [`send`](Self::send) do the same with
-/// this crate's [`Error`].
-pub struct SslSocket {
-    stream: SslStream<TcpStream>,
-    role: Role,
-    timeouts: Timeouts,
-    /// Application data read while waiting for a post-handshake answer,
-    /// handed out by the next reads before anything else.
-    pub(crate) buffered: Vec<u8>,
-    pub(crate) buffered_pos: usize,
-    /// CertificateRequests this server has sent on the connection.
-    pub(crate) cert_requests: u32,
-    /// The most `buffered` may hold during a post-handshake request.
-    pub(crate) buffer_limit: usize,
+/// [`SslListener`](crate::SslListener) (server), by upgrading a connected
+/// stream with [`upgrade_client`](Self::upgrade_client) /
+/// [`upgrade_server`](Self::upgrade_server), or without any I/O with
+/// [`new_client`](Self::new_client) / [`new_server`](Self::new_server) and a
+/// later [`handshake`](Self::handshake) (or first read or write). It
+/// implements [`Read`] and [`Write`]; [`recv`](Self::recv) and
+/// [`send`](Self::send) do the same with this crate's [`Error`].
+///
+/// The descriptor is non-blocking underneath, always: a timeout bounds a
+/// whole operation (the handshake, a read with the writes it needs, a
+/// write), not each system call. In [non-blocking mode](Self::set_nonblocking)
+/// every call that would wait returns [`Error::WouldBlock`] instead, and
+/// the socket goes into `poll`/`epoll` loops through [`AsFd`].
+pub struct SslSocket<S = TcpStream> {
+    engine: Engine<S>,
 }
 
-impl SslSocket {
+impl SslSocket<TcpStream> {
     /// Connects to `addr` (`"host:port"`, `"127.0.0.1:443"`, `"[::1]:443"`)
     /// and performs the handshake as a client.
     ///
@@ -57,7 +59,8 @@ impl SslSocket {
 
     /// As [`connect`](Self::connect), saving and resuming the session under
     /// `peer_id` instead of `addr` (python-nss's `set_sock_peer_id`):
-    /// connections with the same id share a session.
+    /// connections with the same id (and the same name checked) share a
+    /// session.
     ///
     /// # Errors
     ///
@@ -68,44 +71,166 @@ impl SslSocket {
         peer_id: &str,
     ) -> Result<SslSocket, Error> {
         let tcp = tcp_connect(addr, config.timeouts().connect)?;
-        handshake(
-            config,
-            tcp,
-            Role::Client,
-            Some(host_of(addr)),
-            Some(peer_id),
-            true,
-        )
+        let ssl = config.new_ssl(Role::Client, Some(host_of(addr)), |_| peer_id.to_owned())?;
+        let mut socket = SslSocket {
+            engine: Engine::new(config, ssl, tcp)?,
+        };
+        socket.handshake()?;
+        Ok(socket)
     }
 
-    /// Performs a client handshake over an already-connected `TcpStream`
-    /// (Qore's `Socket::upgradeClientToSSL`). `server_name` is sent as SNI
-    /// and checked, unless the configuration names another.
+    /// As [`upgrade`](Self::upgrade), over a connected TCP socket's file
+    /// descriptor obtained elsewhere (a C library, systemd, a parent process).
+    ///
+    /// # Errors
+    ///
+    /// As [`upgrade`](Self::upgrade).
+    pub fn from_fd(
+        config: &SslConfig,
+        role: Role,
+        fd: OwnedFd,
+        server_name: Option<&str>,
+    ) -> Result<SslSocket, Error> {
+        SslSocket::upgrade(config, role, TcpStream::from(fd), server_name)
+    }
+
+    /// Ends TLS cleanly and hands back the plain TCP connection (Python's
+    /// `SSLSocket.unwrap`): sends close_notify (within the write timeout),
+    /// reads until the peer's close_notify (application data still in
+    /// flight is discarded; all of it within one read timeout), and returns
+    /// the `TcpStream`, blocking again as it was given, which carries
+    /// whatever the peer sends next in the clear.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedEof`] if the peer closes TCP without close_notify,
+    /// [`Error::Timeout`] past the write or read timeout, and the I/O errors.
+    pub fn unwrap(mut self) -> Result<TcpStream, Error> {
+        let tcp = self.get_ref().try_clone().map_err(|source| Error::Io {
+            during: Operation::Shutdown,
+            source,
+        })?;
+        self.engine.shutdown()?;
+        self.engine.drain()?;
+        // The clone shares the open file description, and so its flags.
+        self.engine.restore_blocking().map_err(|source| Error::Io {
+            during: Operation::Shutdown,
+            source,
+        })?;
+        drop(self);
+        Ok(tcp)
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().peer_addr()
+    }
+
+    /// Turns Nagle's algorithm off (`TCP_NODELAY`) or on.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.get_ref().set_nodelay(nodelay)
+    }
+}
+
+impl<S: Read + Write + AsFd> SslSocket<S> {
+    /// A client connection over `stream`, ready for its handshake: no byte
+    /// is sent until [`handshake`](Self::handshake) or the first read or
+    /// write (Python's `do_handshake_on_connect=False`). `server_name` is
+    /// sent as SNI and checked, unless the configuration names another; a
+    /// verify mode set on the socket before the handshake applies to it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] for a server configuration, [`Error::Io`] when
+    /// the descriptor cannot be made non-blocking, [`Error::Tls`] when
+    /// OpenSSL refuses the name.
+    pub fn new_client(
+        config: &SslConfig,
+        stream: S,
+        server_name: Option<&str>,
+    ) -> Result<SslSocket<S>, Error> {
+        let ssl = config.new_ssl(Role::Client, server_name, |name| {
+            peer_id_of(stream.as_fd(), name)
+        })?;
+        Ok(SslSocket {
+            engine: Engine::new(config, ssl, stream)?,
+        })
+    }
+
+    /// A server connection over an accepted `stream`, ready for its
+    /// handshake, which [`handshake`](Self::handshake) or the first read or
+    /// write performs. No byte is read or sent before.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] for a client configuration, [`Error::Io`] when
+    /// the descriptor cannot be made non-blocking.
+    pub fn new_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
+        let ssl = config.new_ssl(Role::Server, None, |_| String::new())?;
+        Ok(SslSocket {
+            engine: Engine::new(config, ssl, stream)?,
+        })
+    }
+
+    /// Performs a client handshake over an already-connected stream
+    /// (Qore's `Socket::upgradeClientToSSL`): [`new_client`](Self::new_client)
+    /// and [`handshake`](Self::handshake) in one call.
     ///
     /// # Errors
     ///
     /// [`Error::ServerNameRequired`], before anything is sent, when the
-    /// configuration checks host names (the default) and neither it nor
-    /// `server_name` gives one; otherwise as [`connect`](Self::connect),
-    /// less the TCP part.
+    /// configuration checks host names (the default), its mode verifies,
+    /// and neither it nor `server_name` gives a name; otherwise as
+    /// [`connect`](SslSocket::connect), less the TCP part.
     pub fn upgrade_client(
         config: &SslConfig,
-        tcp: TcpStream,
+        stream: S,
         server_name: Option<&str>,
-    ) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Client, server_name, None, false)
+    ) -> Result<SslSocket<S>, Error> {
+        let mut socket = SslSocket::new_client(config, stream, server_name)?;
+        socket.handshake()?;
+        Ok(socket)
     }
 
-    /// Performs a server handshake over an accepted `TcpStream` (Qore's
-    /// `Socket::upgradeServerToSSL`).
+    /// Performs a server handshake over an accepted stream (Qore's
+    /// `Socket::upgradeServerToSSL`): [`new_server`](Self::new_server) and
+    /// [`handshake`](Self::handshake) in one call.
     ///
     /// # Errors
     ///
     /// [`Error::VerifyFailed`] when a client certificate fails verification,
     /// [`Error::PeerCertificateRequired`], [`Error::NotTls`],
     /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
-    pub fn upgrade_server(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Server, None, None, false)
+    pub fn upgrade_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
+        let mut socket = SslSocket::new_server(config, stream)?;
+        socket.handshake()?;
+        Ok(socket)
+    }
+
+    /// Same as [`upgrade_server`](Self::upgrade_server).
+    ///
+    /// # Errors
+    ///
+    /// As [`upgrade_server`](Self::upgrade_server).
+    pub fn accept(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
+        SslSocket::upgrade_server(config, stream)
     }
 
     /// Performs the handshake in the role given over a connected stream
@@ -120,127 +245,54 @@ impl SslSocket {
     pub fn upgrade(
         config: &SslConfig,
         role: Role,
-        tcp: TcpStream,
+        stream: S,
         server_name: Option<&str>,
-    ) -> Result<SslSocket, Error> {
-        handshake(config, tcp, role, server_name, None, false)
+    ) -> Result<SslSocket<S>, Error> {
+        match role {
+            Role::Client => SslSocket::upgrade_client(config, stream, server_name),
+            Role::Server => SslSocket::upgrade_server(config, stream),
+        }
     }
 
-    /// As [`upgrade`](Self::upgrade), over a connected TCP socket's file
-    /// descriptor obtained elsewhere (a C library, systemd, a parent process).
+    /// Performs the handshake (`SSL_do_handshake`), all of it within the
+    /// handshake timeout; nothing to do once it is complete. In non-blocking
+    /// mode it returns [`Error::WouldBlock`] when it must wait, and the next
+    /// call resumes where this one stopped.
     ///
     /// # Errors
     ///
-    /// As [`upgrade`](Self::upgrade).
-    pub fn from_fd(
-        config: &SslConfig,
-        role: Role,
-        fd: std::os::fd::OwnedFd,
-        server_name: Option<&str>,
-    ) -> Result<SslSocket, Error> {
-        SslSocket::upgrade(config, role, TcpStream::from(fd), server_name)
-    }
-
-    /// Ends TLS cleanly and hands back the plain TCP connection (Python's
-    /// `SSLSocket.unwrap`): sends close_notify, reads until the peer's
-    /// close_notify (application data still in flight is discarded), and
-    /// returns the `TcpStream`, which carries whatever the peer sends next in
-    /// the clear.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UnexpectedEof`] if the peer closes TCP without close_notify,
-    /// [`Error::Timeout`] past the read timeout, and the I/O errors.
-    pub fn unwrap(mut self) -> Result<TcpStream, Error> {
-        let tcp = self.get_ref().try_clone().map_err(|source| Error::Io {
-            during: Operation::Shutdown,
-            source,
-        })?;
-        if !self.stream.get_shutdown().contains(ShutdownState::SENT) {
-            self.shutdown()?;
-        }
-        let mut sink = [0u8; 4096];
-        while !self.stream.get_shutdown().contains(ShutdownState::RECEIVED) {
-            self.buffered.clear();
-            self.buffered_pos = 0;
-            if self.recv(&mut sink)? == 0 {
-                break;
-            }
-        }
-        drop(self);
-        Ok(tcp)
-    }
-
-    /// Same as [`upgrade_server`](Self::upgrade_server).
-    pub fn accept(config: &SslConfig, tcp: TcpStream) -> Result<SslSocket, Error> {
-        handshake(config, tcp, Role::Server, None, None, false)
+    /// The handshake errors of [`upgrade_client`](Self::upgrade_client) and
+    /// [`upgrade_server`](Self::upgrade_server), [`Error::WouldBlock`].
+    pub fn handshake(&mut self) -> Result<(), Error> {
+        self.engine.handshake()
     }
 
     /// Reads application data: `Ok(0)` once the peer has sent close_notify.
+    /// The read timeout bounds the whole call, including any writes it has
+    /// to make (a KeyUpdate answer, a renegotiation step).
     ///
     /// # Errors
     ///
     /// [`Error::UnexpectedEof`] when the peer closed TCP without
     /// close_notify, [`Error::AlertReceived`] when it aborted (in TLS 1.3 a
     /// server's rejection of this client's certificate arrives here, not in
-    /// `connect`), [`Error::Timeout`] past the read timeout.
+    /// `connect`), [`Error::Timeout`] past the read timeout,
+    /// [`Error::WouldBlock`] in non-blocking mode.
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        if self.buffered_pos < self.buffered.len() {
-            let n = buf.len().min(self.buffered.len() - self.buffered_pos);
-            buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
-            self.buffered_pos += n;
-            if self.buffered_pos == self.buffered.len() {
-                self.buffered = Vec::new();
-                self.buffered_pos = 0;
-            }
-            return Ok(n);
-        }
-        let before = crate::ffi::bytes_read(self.ssl());
-        loop {
-            match self.stream.ssl_read(buf) {
-                Ok(n) => {
-                    // A hook that panicked while this read processed a
-                    // handshake message is this call's error; the data read
-                    // stays for the next call.
-                    if let Some(panicked) = take_panic(self.ssl()) {
-                        self.buffered = buf[..n].to_vec();
-                        self.buffered_pos = 0;
-                        return Err(panicked);
-                    }
-                    // A read that also processed post-handshake messages
-                    // (TLS 1.3 session tickets) leaves a 16 KiB write buffer
-                    // that SSL_MODE_RELEASE_BUFFERS never frees: give it back.
-                    let consumed = crate::ffi::bytes_read(self.ssl()).wrapping_sub(before);
-                    if consumed > n as u64 + 128 {
-                        crate::ffi::release_idle_buffers(self.ssl_mut());
-                    }
-                    return Ok(n);
-                }
-                Err(e) if e.code() == ErrorCode::ZERO_RETURN => return Ok(0),
-                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
-                Err(e) => return Err(self.error(e, Operation::Read)),
-            }
-        }
+        self.engine.read(buf)
     }
 
-    /// Writes application data, returning how much was written.
+    /// Writes all of `buf` (`SSL_write`), returning its length, within the
+    /// write timeout. In non-blocking mode a write that returned
+    /// [`Error::WouldBlock`] must be called again with the same bytes, as
+    /// OpenSSL requires: part of them may already be encrypted.
     ///
     /// # Errors
     ///
     /// [`Error::Timeout`] past the write timeout, [`Error::AlertReceived`],
-    /// [`Error::Io`].
+    /// [`Error::Io`], [`Error::WouldBlock`].
     pub fn send(&mut self, buf: &[u8]) -> Result<usize, Error> {
-        loop {
-            match self.stream.ssl_write(buf) {
-                // A hook that panicked during this write (a handshake step it
-                // drove) is this call's error, although the bytes went out.
-                Ok(_) if self.panicked() => return Err(self.panic_error()),
-                Ok(n) => return Ok(n),
-                Err(e) if e.code() == ErrorCode::WANT_WRITE && e.io_error().is_none() => {}
-                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
-                Err(e) => return Err(self.error(e, Operation::Write)),
-            }
-        }
+        self.engine.write(buf)
     }
 
     /// Writes all of `buf`.
@@ -256,52 +308,114 @@ impl SslSocket {
         Ok(())
     }
 
-    /// Sends close_notify (`SSL_shutdown`). Reading afterwards still returns
-    /// what the peer sends until its own close_notify.
+    /// Sends close_notify (`SSL_shutdown`), once, within the write timeout.
+    /// Reading afterwards still returns what the peer sends until its own
+    /// close_notify.
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the peer has already gone.
+    /// [`Error::Io`] when the peer has already gone, [`Error::Timeout`],
+    /// [`Error::WouldBlock`].
     pub fn shutdown(&mut self) -> Result<(), Error> {
-        // OpenSSL refuses SSL_shutdown in the middle of a handshake (a peer's
-        // renegotiation that a read started): finish it first.
-        if !self.ssl().is_init_finished() {
-            if let Err(e) = self.stream.do_handshake() {
-                return Err(self.error(e, Operation::Shutdown));
-            }
-        }
-        match self.stream.shutdown() {
-            Ok(_) if self.panicked() => Err(self.panic_error()),
-            Ok(ShutdownResult::Sent) | Ok(ShutdownResult::Received) => Ok(()),
-            Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(()),
-            Err(e) => Err(self.error(e, Operation::Shutdown)),
-        }
+        self.engine.shutdown()
     }
 
-    /// Sends close_notify if not yet sent, then closes the TCP connection.
+    /// Sends close_notify if not yet sent, then closes the connection.
     ///
     /// # Errors
     ///
-    /// As [`shutdown`](Self::shutdown); the TCP connection is closed either way.
+    /// As [`shutdown`](Self::shutdown); the connection is closed either way.
     pub fn close(mut self) -> Result<(), Error> {
-        let r = if self.stream.get_shutdown().contains(ShutdownState::SENT) {
-            Ok(())
-        } else {
-            self.shutdown()
-        };
-        let _ = self.stream.get_ref().shutdown(Shutdown::Both);
-        r
+        self.shutdown()
+    }
+
+    /// Sends a TLS 1.3 KeyUpdate now (`SSL_key_update`): this side's
+    /// sending keys change, and with `request_peer` the peer is asked to
+    /// change its own (`SSL_KEY_UPDATE_REQUESTED`, else
+    /// `SSL_KEY_UPDATE_NOT_REQUESTED`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotTls13`] on TLS 1.2 and older, [`Error::Timeout`] past the
+    /// write timeout, [`Error::WouldBlock`], [`Error::Io`].
+    pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.engine.key_update(request_peer)
+    }
+
+    /// Splits the connection into a reading and a writing half, each usable
+    /// from its own thread at the same time (python-nss's `SSL_ENABLE_FDX`);
+    /// see [`ReadHalf`](crate::ReadHalf).
+    pub fn split(self) -> (crate::ReadHalf<S>, crate::WriteHalf<S>) {
+        crate::duplex::split(self.engine)
+    }
+}
+
+impl<S> SslSocket<S> {
+    /// Turns non-blocking mode on or off. In non-blocking mode every call
+    /// that would wait (the handshake, a read, a write, a shutdown, a key
+    /// update) returns [`Error::WouldBlock`] at once, saying whether OpenSSL
+    /// waits to read or to write (`io::ErrorKind::WouldBlock` through
+    /// [`Read`] and [`Write`]); poll the descriptor ([`AsFd`]) for that and
+    /// call again. Drain [`pending`](Self::pending) bytes before polling.
+    /// The descriptor itself is non-blocking in either mode.
+    ///
+    /// # Errors
+    ///
+    /// None today; the `Result` leaves room for streams that need a call.
+    pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<(), Error> {
+        self.engine.nonblocking = nonblocking;
+        Ok(())
+    }
+
+    /// Whether non-blocking mode is on.
+    pub fn is_nonblocking(&self) -> bool {
+        self.engine.nonblocking
+    }
+
+    /// Sets the time limit for each read, the whole call; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.engine.timeouts.read = nonzero(t)?;
+        Ok(())
+    }
+
+    /// Sets the time limit for each write, the whole call; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.engine.timeouts.write = nonzero(t)?;
+        Ok(())
+    }
+
+    /// Sets the time limit for the whole handshake; `None` waits forever.
+    /// For a socket made with [`new_client`](Self::new_client) or
+    /// [`new_server`](Self::new_server), before its handshake.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration.
+    pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.engine.timeouts.handshake = nonzero(t)?;
+        Ok(())
     }
 
     /// Whether the peer's close_notify has been received: a read that
     /// returned `Ok(0)` was a clean close.
     pub fn received_close_notify(&mut self) -> bool {
-        self.stream.get_shutdown().contains(ShutdownState::RECEIVED)
+        self.engine.received_close_notify()
     }
 
-    /// Sets the verify mode of this connection (`SSL_set_verify`), for a later
-    /// renegotiation or post-handshake request. The verify callback set on
-    /// the configuration is kept, as OpenSSL keeps it.
+    /// Sets the verify mode of this connection (`SSL_set_verify`): before
+    /// the handshake of a socket made with [`new_client`](Self::new_client) /
+    /// [`new_server`](Self::new_server) it applies to that handshake
+    /// (Qore sets the mode per socket before connecting); afterwards to a
+    /// later renegotiation or post-handshake request. The verify callback
+    /// set on the configuration is kept, as OpenSSL keeps it.
     ///
     /// # Errors
     ///
@@ -312,13 +426,13 @@ impl SslSocket {
         Error: From<M::Error>,
     {
         let mode: VerifyMode = mode.try_into()?;
-        self.ssl_mut().set_verify(mode.to_openssl());
+        self.engine.ssl_mut().set_verify(mode.to_openssl());
         Ok(())
     }
 
     /// This connection's verify mode, read from OpenSSL (`SSL_get_verify_mode`).
     pub fn get_verify_mode(&self) -> VerifyMode {
-        VerifyMode::from_openssl(self.ssl().verify_mode().bits())
+        inspection::verify_mode(self.ssl())
     }
 
     /// The verification result (`SSL_get_verify_result`), on both sides and
@@ -326,7 +440,7 @@ impl SslSocket {
     /// connection stays up. `X509_V_OK` also when the peer sent no
     /// certificate: see [`peer_verification`](Self::peer_verification).
     pub fn verify_result(&self) -> VerifyResult {
-        VerifyResult::from_code(self.ssl().verify_result().as_raw())
+        inspection::verify_result(self.ssl())
     }
 
     /// The verify result's symbolic name, e.g. `X509_V_OK` or
@@ -337,19 +451,11 @@ impl SslSocket {
 
     /// "No certificate", "verified" and "failed with code N", told apart.
     pub fn peer_verification(&self) -> PeerVerification {
-        if self.ssl().peer_certificate().is_none() {
-            PeerVerification::NoCertificate
-        } else {
-            let r = self.verify_result();
-            if r.is_ok() {
-                PeerVerification::Verified
-            } else {
-                PeerVerification::Failed(r)
-            }
-        }
+        inspection::peer_verification(self.ssl())
     }
 
-    /// Where verification first failed (result, depth, subject), if it did.
+    /// Where verification first failed (result, depth, subject, the alert
+    /// sent for it), if it did.
     ///
     /// A resumed session verifies nothing and carries the result of the
     /// session it resumed: its failure is reported with
@@ -357,23 +463,7 @@ impl SslSocket {
     /// when the session kept them (a client's sessions do) and
     /// [`location_known`](VerifyFailure::location_known) false otherwise.
     pub fn verify_failure(&self) -> Option<VerifyFailure> {
-        if let Some(failure) = take_failure(self.ssl(), false) {
-            return Some(failure);
-        }
-        let result = self.verify_result();
-        if result.is_ok() || !self.session_reused() {
-            return None;
-        }
-        let kept = callbacks::with_record(self.ssl(), |r| r.offered_failure.clone()).flatten();
-        Some(match kept {
-            Some(f) => VerifyFailure { resumed: true, ..f },
-            None => VerifyFailure {
-                resumed: true,
-                location_known: false,
-                subject: String::new(),
-                ..VerifyFailure::new(result, 0, String::new())
-            },
-        })
+        inspection::verify_failure(self.ssl())
     }
 
     /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
@@ -383,19 +473,14 @@ impl SslSocket {
 
     /// The peer's certificate subject in one line, e.g. `CN=localhost`.
     pub fn peer_subject(&self) -> Option<String> {
-        self.ssl()
-            .peer_certificate()
-            .map(|c| name_to_string(c.subject_name()))
+        inspection::peer_subject(self.ssl())
     }
 
     /// The chain the peer sent (`SSL_get_peer_cert_chain`). As in OpenSSL, a
     /// client's list starts with the server's certificate, while a server's
     /// list leaves the client's own certificate out.
     pub fn peer_cert_chain(&self) -> Vec<X509> {
-        self.ssl()
-            .peer_cert_chain()
-            .map(|s| s.iter().map(|c| c.to_owned()).collect())
-            .unwrap_or_default()
+        inspection::peer_cert_chain(self.ssl())
     }
 
     /// The verified chain from the peer's certificate to the trust anchor
@@ -404,13 +489,7 @@ impl SslSocket {
     /// failed verification; a caller in `NONE` mode must not take that for
     /// a verified one.)
     pub fn verified_chain(&self) -> Vec<X509> {
-        if !self.verify_result().is_ok() {
-            return Vec::new();
-        }
-        self.ssl()
-            .verified_chain()
-            .map(|s| s.iter().map(|c| c.to_owned()).collect())
-            .unwrap_or_default()
+        inspection::verified_chain(self.ssl())
     }
 
     /// The negotiated protocol version as OpenSSL names it (`SSL_get_version`),
@@ -421,7 +500,7 @@ impl SslSocket {
 
     /// The negotiated protocol version.
     pub fn tls_version(&self) -> Option<TlsVersion> {
-        self.version().parse().ok()
+        inspection::tls_version(self.ssl())
     }
 
     /// The cipher's OpenSSL name, e.g. `TLS_AES_256_GCM_SHA384`.
@@ -445,44 +524,36 @@ impl SslSocket {
         self.ssl().current_cipher().map(|c| c.bits().secret)
     }
 
-    /// Bytes decrypted and ready to read without touching the socket (`SSL_pending`).
+    /// Bytes decrypted and ready to read without touching the socket
+    /// (`SSL_pending`, plus data kept during a post-handshake request). A
+    /// poll loop reads these before it polls.
     pub fn pending(&self) -> usize {
-        self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
+        self.engine.pending()
     }
 
-    /// True once the TLS handshake is complete, which it always is for an
-    /// `SslSocket`. Qore: `Socket::isSecure()`.
+    /// Whether the TLS handshake is complete and no other is in progress
+    /// (`SSL_is_init_finished`): false before the handshake of a socket made
+    /// with [`new_client`](Self::new_client) / [`new_server`](Self::new_server),
+    /// and during a renegotiation. Qore: `Socket::isSecure()`.
     pub fn is_secure(&self) -> bool {
-        self.ssl().is_init_finished()
+        self.engine.handshaken() && self.ssl().is_init_finished()
     }
 
     /// The host name the client asked for (SNI): on a server, what the
     /// client requested; on a client, what it sent.
     pub fn servername(&self) -> Option<&str> {
-        self.ssl().servername(openssl::ssl::NameType::HOST_NAME)
+        inspection::servername(self.ssl())
     }
 
     /// The application protocol agreed by ALPN, e.g. `h2`.
     pub fn alpn_protocol(&self) -> Option<String> {
-        self.ssl()
-            .selected_alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
+        inspection::alpn_protocol(self.ssl())
     }
 
     /// A summary of the connection's security, like python-nss's
     /// `get_security_status`.
     pub fn security_status(&self) -> SecurityStatus {
-        let cipher = self.ssl().current_cipher();
-        let peer = self.ssl().peer_certificate();
-        SecurityStatus {
-            on: self.is_secure(),
-            version: self.version(),
-            cipher: cipher.map(|c| c.name()),
-            key_size: cipher.map_or(0, |c| c.bits().algorithm),
-            secret_key_size: cipher.map_or(0, |c| c.bits().secret),
-            issuer: peer.as_ref().map(|c| name_to_string(c.issuer_name())),
-            subject: peer.as_ref().map(|c| name_to_string(c.subject_name())),
-        }
+        inspection::security_status(self.ssl())
     }
 
     /// Whether the handshake resumed an earlier session
@@ -494,205 +565,110 @@ impl SslSocket {
 
     /// Whether this end is the client or the server.
     pub fn role(&self) -> Role {
-        self.role
+        if self.ssl().is_server() {
+            Role::Server
+        } else {
+            Role::Client
+        }
     }
 
-    /// The TCP stream underneath.
-    pub fn get_ref(&self) -> &TcpStream {
-        self.stream.get_ref()
+    /// The stream underneath (its descriptor is non-blocking).
+    pub fn get_ref(&self) -> &S {
+        self.engine.get_ref()
     }
 
-    /// The TCP stream underneath, mutably. Reading or writing it directly
+    /// The stream underneath, mutably. Reading or writing it directly
     /// corrupts the TLS stream.
-    pub fn get_mut(&mut self) -> &mut TcpStream {
-        self.stream.get_mut()
+    pub fn get_mut(&mut self) -> &mut S {
+        self.engine.get_mut()
     }
 
     /// The OpenSSL connection, for anything this crate does not wrap.
     pub fn ssl(&self) -> &SslRef {
-        self.stream.ssl()
+        self.engine.ssl()
     }
 
-    pub(crate) fn ssl_mut(&mut self) -> &mut SslRef {
-        crate::ffi::ssl_mut(&mut self.stream)
+    pub(crate) fn from_engine(engine: Engine<S>) -> SslSocket<S> {
+        SslSocket { engine }
     }
 
-    pub(crate) fn stream_mut(&mut self) -> &mut SslStream<TcpStream> {
-        &mut self.stream
+    pub(crate) fn engine(&self) -> &Engine<S> {
+        &self.engine
     }
 
-    /// The local address.
-    ///
-    /// # Errors
-    ///
-    /// The socket's I/O error.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.get_ref().local_addr()
-    }
-
-    /// The peer's address.
-    ///
-    /// # Errors
-    ///
-    /// The socket's I/O error.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.get_ref().peer_addr()
-    }
-
-    /// Sets the time limit for each read; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// The socket's I/O error (a zero duration is refused).
-    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.get_ref().set_read_timeout(t)?;
-        self.timeouts.read = t;
-        Ok(())
-    }
-
-    /// Sets the time limit for each write; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// The socket's I/O error (a zero duration is refused).
-    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.get_ref().set_write_timeout(t)?;
-        self.timeouts.write = t;
-        Ok(())
-    }
-
-    /// Turns Nagle's algorithm off (`TCP_NODELAY`) or on.
-    ///
-    /// # Errors
-    ///
-    /// The socket's I/O error.
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.get_ref().set_nodelay(nodelay)
-    }
-
-    pub(crate) fn error(&self, e: openssl::ssl::Error, during: Operation) -> Error {
-        if let Some(panicked) = take_panic(self.ssl()) {
-            return panicked;
-        }
-        let timeout = match during {
-            Operation::Write => self.timeouts.write,
-            _ => self.timeouts.read,
-        };
-        classify(
-            e,
-            during,
-            timeout,
-            self.ssl(),
-            take_failure(self.ssl(), false),
-            alert_sent(self.ssl()),
-        )
-    }
-
-    /// Whether a hook has panicked on this connection and not been reported yet.
-    pub(crate) fn panicked(&self) -> bool {
-        callbacks::with_record(self.ssl(), |r| r.panic.is_some()).unwrap_or(false)
-    }
-
-    /// The unreported panic of a hook as this call's error (see [`panicked`](Self::panicked)).
-    pub(crate) fn panic_error(&self) -> Error {
-        take_panic(self.ssl()).unwrap_or(Error::CallbackPanicked {
-            callback: "unknown",
-            message: String::new(),
-        })
-    }
-
-    pub(crate) fn clear_verify_failure(&self) {
-        take_failure(self.ssl(), true);
+    pub(crate) fn engine_mut(&mut self) -> &mut Engine<S> {
+        &mut self.engine
     }
 }
 
-/// Where verification failed on this connection, with the alert sent for it.
-fn take_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
-    callbacks::with_record(ssl, |r| {
-        let failure = if clear {
-            r.failure.take()
-        } else {
-            r.failure.clone()
-        };
-        failure.map(|f| VerifyFailure {
-            alert_sent: r.alert_sent.map(crate::Alert::from_code),
-            ..f
-        })
-    })
-    .flatten()
-}
-
-/// The fatal alert this end sent on the connection, if any.
-fn alert_sent(ssl: &SslRef) -> Option<u8> {
-    callbacks::with_record(ssl, |r| r.alert_sent).flatten()
-}
-
-/// A hook that panicked on this connection, as an error.
-pub(crate) fn take_panic(ssl: &SslRef) -> Option<Error> {
-    callbacks::with_record(ssl, |r| r.panic.take())
-        .flatten()
-        .map(|(callback, message)| Error::CallbackPanicked { callback, message })
-}
-
-impl Drop for SslSocket {
-    /// A connection dropped without close_notify would make OpenSSL mark its
-    /// session unresumable (`SSL_free` on a connection not shut down); a
-    /// connection that failed fatally was already removed by OpenSSL, so
-    /// marking the rest as shut down only keeps good sessions resumable.
-    fn drop(&mut self) {
-        if self.ssl().is_init_finished() {
-            let state = self.stream.get_shutdown();
-            self.stream.set_shutdown(state | ShutdownState::SENT);
-        }
+/// `None` or a non-zero duration, as std's socket timeouts take them.
+fn nonzero(t: Option<Duration>) -> io::Result<Option<Duration>> {
+    match t {
+        Some(d) if d.is_zero() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "cannot set a 0 duration timeout",
+        )),
+        t => Ok(t),
     }
 }
 
-impl Read for SslSocket {
+impl<S: AsFd> AsFd for SslSocket<S> {
+    /// The descriptor to poll in non-blocking mode.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl<S: AsFd> AsRawFd for SslSocket<S> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.engine.fd()
+    }
+}
+
+impl<S: Read + Write + AsFd> Read for SslSocket<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf).map_err(io::Error::from)
     }
 }
 
-impl Write for SslSocket {
+impl<S: Read + Write + AsFd> Write for SslSocket<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.send(buf).map_err(io::Error::from)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.stream.get_mut().flush()
+        self.get_mut().flush()
     }
 }
 
-impl fmt::Debug for SslSocket {
+impl<S> fmt::Debug for SslSocket<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SslSocket")
-            .field("role", &self.role)
-            .field("peer_addr", &self.peer_addr().ok())
+            .field("role", &self.role())
+            .field("fd", &self.engine.fd())
             .field("version", &self.version())
             .field("cipher", &self.cipher_name())
             .field("verify_mode", &self.get_verify_mode())
             .field("verify_result", &self.verify_result())
+            .field("nonblocking", &self.engine.nonblocking)
             .finish()
     }
 }
 
-/// A summary of a connection's security (python-nss's `get_security_status`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecurityStatus {
-    /// Whether TLS is established.
-    pub on: bool,
-    /// The negotiated protocol version, e.g. `TLSv1.3`.
-    pub version: &'static str,
-    /// The cipher's OpenSSL name.
-    pub cipher: Option<&'static str>,
-    /// The cipher algorithm's key size in bits.
-    pub key_size: i32,
-    /// The secret (effective) key size in bits.
-    pub secret_key_size: i32,
-    /// The peer certificate's issuer, one line.
-    pub issuer: Option<String>,
-    /// The peer certificate's subject, one line.
-    pub subject: Option<String>,
+/// The peer id a client session is saved under when none was given: the
+/// name used (or the peer's IP address) and the port, as `connect` forms it
+/// from `host:port`; for a stream that is not TCP, the name alone.
+fn peer_id_of(fd: BorrowedFd<'_>, name: Option<&str>) -> String {
+    let peer = fd
+        .try_clone_to_owned()
+        .ok()
+        .map(TcpStream::from)
+        .and_then(|tcp| tcp.peer_addr().ok());
+    match (peer, name) {
+        (Some(a), Some(name)) => format!("{name}:{}", a.port()),
+        (Some(a), None) => a.to_string(),
+        (None, name) => name.unwrap_or_default().to_owned(),
+    }
 }
 
 /// The host part of `host:port`, `[v6]:port` or a bare host.
@@ -735,144 +711,6 @@ fn tcp_connect(addr: &str, timeout: Option<Duration>) -> Result<TcpStream, Error
         });
     }
     Err(connect_err(last))
-}
-
-fn handshake(
-    config: &SslConfig,
-    tcp: TcpStream,
-    role: Role,
-    server_name: Option<&str>,
-    peer_id: Option<&str>,
-    fresh: bool,
-) -> Result<SslSocket, Error> {
-    let inner = config.inner();
-    if inner.role != role {
-        return Err(Error::WrongRole(match role {
-            Role::Client => "a client handshake needs a configuration made by SslConfig::client()",
-            Role::Server => "a server handshake needs a configuration made by SslConfig::server()",
-        }));
-    }
-    let setup = |e| Error::Tls {
-        during: Operation::Handshake,
-        source: e,
-    };
-    let mut ssl = Ssl::new(&inner.ctx).map_err(setup)?;
-    callbacks::attach_record(&mut ssl);
-    if role == Role::Client {
-        let name = inner
-            .server_name
-            .as_deref()
-            .or(server_name)
-            .map(|n| n.trim_end_matches('.'));
-        // Nothing to check the certificate against: refuse before a byte
-        // is sent, rather than accept a certificate for any host.
-        if inner.check_hostname && name.is_none_or(str::is_empty) {
-            return Err(Error::ServerNameRequired);
-        }
-        if let Some(name) = name {
-            match name.parse::<IpAddr>() {
-                Ok(ip) if inner.check_hostname => ssl.param_mut().set_ip(ip).map_err(setup)?,
-                Ok(_) => {}
-                Err(_) => {
-                    ssl.set_hostname(name).map_err(setup)?;
-                    if inner.check_hostname {
-                        ssl.param_mut().set_host(name).map_err(setup)?;
-                    }
-                }
-            }
-        }
-        if inner.post_handshake_auth {
-            crate::ffi::set_post_handshake_auth(&mut ssl, true);
-        }
-        if let Some(cache) = &inner.sessions {
-            // getpeername(2) only when there is no peer id to use.
-            let peer = match peer_id {
-                Some(id) => id.to_owned(),
-                None => match tcp.peer_addr() {
-                    Ok(a) => a.to_string(),
-                    Err(_) => String::new(),
-                },
-            };
-            // The name checked belongs in the id: a session is offered again
-            // only to a connection that checks the same name (or, with the
-            // check off, to one that checks none).
-            let checked = if inner.check_hostname { name } else { None };
-            cache.prepare(&mut ssl, session_id(&peer, checked));
-        }
-    }
-    let timeouts = inner.timeouts;
-    let io_err = |source| Error::Io {
-        during: Operation::Handshake,
-        source,
-    };
-    // A socket this crate just opened has no timeouts: skip the setsockopt
-    // calls that would only set "none" again.
-    let skip_handshake = fresh && timeouts.handshake.is_none();
-    if !skip_handshake {
-        tcp.set_read_timeout(timeouts.handshake).map_err(io_err)?;
-        tcp.set_write_timeout(timeouts.handshake).map_err(io_err)?;
-    }
-    let mut stream = SslStream::new(ssl, tcp).map_err(setup)?;
-    let r = match role {
-        Role::Client => stream.connect(),
-        Role::Server => stream.accept(),
-    };
-    if let Some(panicked) = take_panic(stream.ssl()) {
-        return Err(panicked);
-    }
-    if let Err(e) = r {
-        let failure = take_failure(stream.ssl(), false);
-        return Err(classify(
-            e,
-            Operation::Handshake,
-            timeouts.handshake,
-            stream.ssl(),
-            failure,
-            alert_sent(stream.ssl()),
-        ));
-    }
-    if !(skip_handshake && timeouts.read.is_none()) {
-        stream
-            .get_ref()
-            .set_read_timeout(timeouts.read)
-            .map_err(io_err)?;
-    }
-    if !(skip_handshake && timeouts.write.is_none()) {
-        stream
-            .get_ref()
-            .set_write_timeout(timeouts.write)
-            .map_err(io_err)?;
-    }
-    let cert_requests = u32::from(role == Role::Server && certificate_requested(stream.ssl()));
-    Ok(SslSocket {
-        stream,
-        role,
-        timeouts,
-        buffered: Vec::new(),
-        buffered_pos: 0,
-        cert_requests,
-        buffer_limit: inner.post_handshake_buffer_limit,
-    })
-}
-
-/// The key a client session is saved under: the peer and the host name its
-/// certificate was checked against (none when the check is off).
-fn session_id(peer: &str, checked_name: Option<&str>) -> String {
-    match checked_name {
-        Some(name) => format!("{peer} checked {name}"),
-        None => format!("{peer} unchecked"),
-    }
-}
-
-/// Whether a server's handshake included a CertificateRequest, by OpenSSL's
-/// rule (`send_certificate_request`): the mode has `PEER`, the handshake was
-/// not a resumption, and in TLS 1.3 `POST_HANDSHAKE` defers the request.
-fn certificate_requested(ssl: &SslRef) -> bool {
-    let mode = VerifyMode::from_openssl(ssl.verify_mode().bits());
-    let tls13 = ssl.version_str() == "TLSv1.3";
-    mode.contains(VerifyMode::PEER)
-        && !ssl.session_reused()
-        && !(tls13 && mode.contains(VerifyMode::POST_HANDSHAKE))
 }
 
 #[cfg(test)]

@@ -507,7 +507,9 @@ fn a_tcp_close_without_close_notify_is_unexpected_eof() {
 }
 
 /// A client that checks host names and is given none to check refuses
-/// before sending a byte, in every one-call form, whatever the certificate.
+/// before sending a byte, in every one-call form and every mode that
+/// verifies, whatever the certificate. (Mode 0 refuses nothing, so a name
+/// would protect nothing there: it goes ahead.)
 #[test]
 fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
     use sslsocket::Role;
@@ -525,7 +527,7 @@ fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
             SslSocket::from_fd(c, Role::Client, OwnedFd::from(tcp), None)
         }),
     ];
-    for mode in [1, 0] {
+    for mode in [1, 2] {
         let mut b = client_builder();
         b.set_verify_mode(mode).unwrap();
         let config = build(&b);
@@ -549,53 +551,64 @@ fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
             );
         }
     }
-    // With the check off, the same call goes ahead (and verifies the chain).
-    let srv = exchange_server(&build(&server_builder(
-        "wrong-host-chain.pem",
-        "wrong-host.key",
-    )));
-    let mut b = client_builder();
-    b.set_check_hostname(false);
-    let tcp = std::net::TcpStream::connect(srv.addr()).unwrap();
-    let mut sock = SslSocket::upgrade_client(&build(&b), tcp, None).unwrap();
-    assert_eq!(sock.verify_result().code(), 0);
-    client_exchange(&mut sock).unwrap();
-    expect_exchanged(srv.join());
+    // With the check off, or in mode 0, the same call goes ahead (and
+    // verifies the chain).
+    let mut off = client_builder();
+    off.set_check_hostname(false);
+    let mut none = client_builder();
+    none.set_verify_mode(0).unwrap();
+    for b in [off, none] {
+        let srv = exchange_server(&build(&server_builder(
+            "wrong-host-chain.pem",
+            "wrong-host.key",
+        )));
+        let tcp = std::net::TcpStream::connect(srv.addr()).unwrap();
+        let mut sock = SslSocket::upgrade_client(&build(&b), tcp, None).unwrap();
+        assert_eq!(sock.verify_result().code(), 0);
+        client_exchange(&mut sock).unwrap();
+        expect_exchanged(srv.join());
+    }
 }
 
 /// A session is offered again only to a connection that checks the host
-/// name it was checked for: the checked name is part of the session's id.
+/// name it was checked for: the name is part of the session's id, even
+/// under one peer id.
 #[test]
 fn a_session_is_not_resumed_for_another_checked_name() {
-    let wrong_host = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
-    let listener = SslListener::bind("127.0.0.1:0", &wrong_host).unwrap();
+    // server.pem is valid for localhost and for 127.0.0.1.
+    let listener = SslListener::bind("127.0.0.1:0", &build(&default_server())).unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = std::thread::spawn(move || {
-        (0..2)
+        (0..3)
             .map(|_| {
-                listener.accept().map(|(mut s, _)| {
-                    let _ = serve_exchange(&mut s);
-                })
+                let (mut s, _) = listener.accept()?;
+                serve_exchange(&mut s)?;
+                Ok::<_, Error>(s.session_reused())
             })
             .collect::<Vec<_>>()
     });
     let config = build(&client_builder());
-    // Checked against other.example, for which the certificate is valid.
-    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut first = SslSocket::upgrade_client(&config, tcp, Some("other.example")).unwrap();
-    client_exchange(&mut first).unwrap();
-    assert_eq!(first.recv(&mut [0u8; 1]).unwrap(), 0);
-    drop(first);
-    assert_eq!(config.saved_sessions(), 1);
-    // The same peer id, but localhost to check: no resumption, and the
-    // check fails as it must.
-    let e = SslSocket::connect_with_peer_id(
-        &config,
-        &format!("localhost:{port}"),
-        &format!("other.example:{port}"),
-    )
-    .unwrap_err();
-    assert_eq!(e.verify_result().map(|r| r.code()), Some(62), "{e:?}");
-    let served = server.join().unwrap();
-    assert!(served[0].is_ok(), "{served:?}");
+    let connect = |host: &str| {
+        let mut s =
+            SslSocket::connect_with_peer_id(&config, &format!("{host}:{port}"), "one peer id")
+                .unwrap();
+        client_exchange(&mut s).unwrap();
+        assert_eq!(s.recv(&mut [0u8; 1]).unwrap(), 0);
+        s.session_reused()
+    };
+    assert!(!connect("localhost"));
+    // Another name checked: a full handshake, which checks it.
+    assert!(
+        !connect("127.0.0.1"),
+        "resumed a session checked for another name"
+    );
+    // The first name again: its session.
+    assert!(connect("localhost"));
+    let served: Vec<_> = server
+        .join()
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(served, [false, false, true]);
 }

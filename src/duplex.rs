@@ -1,0 +1,332 @@
+//! One connection, two threads: a reading half and a writing half that
+//! work at the same time. OpenSSL is never entered by both at once (one
+//! lock around the engine), and neither half holds that lock while it
+//! waits on the descriptor.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::config::Timeouts;
+use crate::engine::{self, Deadline, Engine, Step};
+use crate::error::{Error, Operation};
+use crate::ffi;
+use crate::socket::SslSocket;
+
+const READER: usize = 0;
+const WRITER: usize = 1;
+
+/// What both halves share.
+struct Shared<S> {
+    engine: Mutex<Engine<S>>,
+    fd: RawFd,
+    /// Per half: a socket pair whose first end that half polls beside the
+    /// descriptor, so that the other half can wake it.
+    wake: [(UnixStream, UnixStream); 2],
+    /// Per half: whether it is waiting on the descriptor (set and read
+    /// under the engine's lock).
+    waiting: [AtomicBool; 2],
+}
+
+/// The reading half of a split [`SslSocket`]: [`Read`], on its own thread
+/// while the [`WriteHalf`] writes on another.
+///
+/// The halves share one connection behind a lock that neither holds while
+/// waiting for the descriptor; a renegotiation, post-handshake request or
+/// KeyUpdate arriving meanwhile is handled by whichever half meets it.
+/// Each half has its own timeout (the read timeout here, the write timeout
+/// there) and the socket's non-blocking mode. Dropping one half leaves the
+/// other working; [`reunite`](Self::reunite) gives the socket back.
+pub struct ReadHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+/// The writing half of a split [`SslSocket`]: [`Write`], plus
+/// [`shutdown`](Self::shutdown) (close_notify, sent once) and
+/// [`key_update`](Self::key_update). See [`ReadHalf`].
+pub struct WriteHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+/// [`ReadHalf::reunite`] was given the write half of another connection;
+/// both halves are handed back.
+pub struct ReuniteError<S>(pub ReadHalf<S>, pub WriteHalf<S>);
+
+pub(crate) fn split<S>(engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+    let pair = || {
+        let (rx, tx) = UnixStream::pair().expect("socketpair(2) for a duplex wake-up");
+        let _ = rx.set_nonblocking(true);
+        let _ = tx.set_nonblocking(true);
+        (rx, tx)
+    };
+    let shared = Arc::new(Shared {
+        fd: engine.fd(),
+        engine: Mutex::new(engine),
+        wake: [pair(), pair()],
+        waiting: [AtomicBool::new(false), AtomicBool::new(false)],
+    });
+    (
+        ReadHalf {
+            shared: Arc::clone(&shared),
+        },
+        WriteHalf { shared },
+    )
+}
+
+impl<S> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, Engine<S>> {
+        self.engine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wakes half `who` if it waits.
+    fn wake(&self, who: usize) {
+        let _ = (&self.wake[who].1).write(&[1]);
+    }
+
+    /// Empties half `who`'s wake-up pair.
+    fn drain(&self, who: usize) {
+        let mut sink = [0u8; 64];
+        while matches!((&self.wake[who].0).read(&mut sink), Ok(n) if n > 0) {}
+    }
+}
+
+impl<S: Read + Write> Shared<S> {
+    /// Runs `step` for half `me` to its end: one attempt at a time under
+    /// the lock, the waits outside it, all within one deadline (the limit
+    /// `limit` picks from the timeouts, taken when the call starts). A
+    /// step that moved the connection on (read from the descriptor,
+    /// finished or started a handshake) wakes the other half if it waits,
+    /// since what it waits for may now be inside OpenSSL.
+    fn drive<T>(
+        &self,
+        me: usize,
+        op: Operation,
+        limit: fn(&Timeouts) -> Option<Duration>,
+        mut step: impl FnMut(&mut Engine<S>) -> Step<T>,
+    ) -> Result<T, Error> {
+        let other = 1 - me;
+        let mut deadline: Option<Deadline> = None;
+        loop {
+            let (outcome, nonblocking, deadline_now) = {
+                let mut e = self.lock();
+                let deadline = *deadline.get_or_insert_with(|| Deadline::after(limit(&e.timeouts)));
+                let before = (ffi::bytes_read(e.ssl()), e.ssl().is_init_finished());
+                let outcome = step(&mut e);
+                let after = (ffi::bytes_read(e.ssl()), e.ssl().is_init_finished());
+                let waiting = matches!(outcome, Step::Wait(_)) && !e.nonblocking;
+                self.waiting[me].store(waiting, Ordering::SeqCst);
+                if before != after && self.waiting[other].load(Ordering::SeqCst) {
+                    self.wake(other);
+                }
+                (outcome, e.nonblocking, deadline)
+            };
+            match outcome {
+                Step::Done(r) => return r,
+                Step::Wait(want) if nonblocking => {
+                    return Err(Error::WouldBlock {
+                        operation: op,
+                        want,
+                    })
+                }
+                Step::Wait(want) => {
+                    let wake = self.wake[me].0.as_raw_fd();
+                    let r = engine::wait(self.fd, want, &deadline_now, op, Some(wake));
+                    self.drain(me);
+                    if r.is_err() {
+                        self.waiting[me].store(false, Ordering::SeqCst);
+                    }
+                    r?;
+                }
+            }
+        }
+    }
+
+    /// The handshake, if the socket was split before it.
+    fn handshake(&self, me: usize) -> Result<(), Error> {
+        if self.lock().handshaken() {
+            return Ok(());
+        }
+        self.drive(
+            me,
+            Operation::Handshake,
+            |t| t.handshake,
+            |e| e.handshake_step(),
+        )
+    }
+}
+
+impl<S: Read + Write> ReadHalf<S> {
+    /// Reads application data, as [`SslSocket::recv`], within the read timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::recv`].
+    pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.shared.handshake(READER)?;
+        self.shared
+            .drive(READER, Operation::Read, |t| t.read, |e| e.read_step(buf))
+    }
+
+    /// Bytes decrypted and ready to read without touching the socket.
+    pub fn pending(&self) -> usize {
+        self.shared.lock().pending()
+    }
+
+    /// Sets the read timeout of the connection (both halves see it).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration.
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        if t.is_some_and(|d| d.is_zero()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot set a 0 duration timeout",
+            ));
+        }
+        self.shared.lock().timeouts.read = t;
+        Ok(())
+    }
+
+    /// Puts the two halves of one connection back together.
+    ///
+    /// # Errors
+    ///
+    /// [`ReuniteError`], holding both halves, when `write` belongs to
+    /// another connection.
+    pub fn reunite(self, write: WriteHalf<S>) -> Result<SslSocket<S>, ReuniteError<S>> {
+        if !Arc::ptr_eq(&self.shared, &write.shared) {
+            return Err(ReuniteError(self, write));
+        }
+        drop(write);
+        let shared = Arc::try_unwrap(self.shared)
+            .unwrap_or_else(|_| unreachable!("a connection has exactly two halves"));
+        let engine = shared
+            .engine
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        Ok(SslSocket::from_engine(engine))
+    }
+}
+
+impl<S: Read + Write> WriteHalf<S> {
+    /// Writes all of `buf`, as [`SslSocket::send`], within the write timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::send`].
+    pub fn send(&mut self, buf: &[u8]) -> Result<usize, Error> {
+        self.shared.handshake(WRITER)?;
+        self.shared
+            .drive(WRITER, Operation::Write, |t| t.write, |e| e.write_step(buf))
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn send_all(&mut self, mut buf: &[u8]) -> Result<(), Error> {
+        while !buf.is_empty() {
+            let n = self.send(buf)?;
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Sends close_notify, once for the connection, within the write timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::shutdown`].
+    pub fn shutdown(&mut self) -> Result<(), Error> {
+        self.shared.drive(
+            WRITER,
+            Operation::Shutdown,
+            |t| t.write,
+            |e| e.shutdown_step(),
+        )
+    }
+
+    /// Sends a TLS 1.3 KeyUpdate now, as [`SslSocket::key_update`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::key_update`].
+    pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.shared.handshake(WRITER)?;
+        self.shared.lock().schedule_key_update(request_peer)?;
+        self.shared.drive(
+            WRITER,
+            Operation::KeyUpdate,
+            |t| t.write,
+            |e| e.rehandshake_step(Operation::KeyUpdate),
+        )
+    }
+
+    /// Sets the write timeout of the connection (both halves see it).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration.
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        if t.is_some_and(|d| d.is_zero()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot set a 0 duration timeout",
+            ));
+        }
+        self.shared.lock().timeouts.write = t;
+        Ok(())
+    }
+}
+
+impl<S: Read + Write> Read for ReadHalf<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf).map_err(io::Error::from)
+    }
+}
+
+impl<S: Read + Write> Write for WriteHalf<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf).map_err(io::Error::from)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<S> fmt::Debug for ReadHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadHalf")
+            .field("fd", &self.shared.fd)
+            .finish()
+    }
+}
+
+impl<S> fmt::Debug for WriteHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteHalf")
+            .field("fd", &self.shared.fd)
+            .finish()
+    }
+}
+
+impl<S> fmt::Debug for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReuniteError(..)")
+    }
+}
+
+impl<S> fmt::Display for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the two halves belong to different connections")
+    }
+}
+
+impl<S> std::error::Error for ReuniteError<S> {}

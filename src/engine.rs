@@ -1,0 +1,569 @@
+//! The I/O engine: every OpenSSL call of a connection runs on a
+//! non-blocking descriptor. One attempt either finishes or says what it
+//! waits for ([`Step::Wait`]); a driver then returns "would block"
+//! (non-blocking mode) or polls the descriptor until the operation's
+//! deadline, taken once per call, as CPython's `_ssl.c` does. The blocking
+//! socket, the duplex halves and the post-handshake exchange all drive the
+//! same attempts; none has a loop around `SSL_read` of its own.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
+
+use crate::callbacks;
+use crate::config::{SslConfig, Timeouts};
+use crate::error::{classify, Error, Operation, Want};
+use crate::ffi::{self, Polled};
+use crate::inspection;
+
+/// The outcome of one attempt at an operation.
+#[derive(Debug)]
+pub(crate) enum Step<T> {
+    /// Finished, well or not.
+    Done(Result<T, Error>),
+    /// OpenSSL needs the descriptor to be readable or writable first.
+    Wait(Want),
+}
+
+impl<T> Step<T> {
+    /// The same step with `f` applied to a successful result.
+    pub(crate) fn map_done<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
+        match self {
+            Step::Done(r) => Step::Done(r.map(f)),
+            Step::Wait(w) => Step::Wait(w),
+        }
+    }
+}
+
+/// When an operation must be over, computed once when it starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    at: Option<Instant>,
+    limit: Option<Duration>,
+}
+
+impl Deadline {
+    /// `limit` from now; `None`, or a limit too large for the clock, never
+    /// expires.
+    pub(crate) fn after(limit: Option<Duration>) -> Deadline {
+        Deadline {
+            at: limit.and_then(|l| Instant::now().checked_add(l)),
+            limit,
+        }
+    }
+}
+
+/// Waits until `fd` is ready for `want`, `wake` is readable, or the
+/// deadline passes ([`Error::Timeout`] for `operation`).
+pub(crate) fn wait(
+    fd: RawFd,
+    want: Want,
+    deadline: &Deadline,
+    operation: Operation,
+    wake: Option<RawFd>,
+) -> Result<(), Error> {
+    let timed_out = || Error::Timeout {
+        operation,
+        after: deadline.limit,
+    };
+    loop {
+        let remaining = match deadline.at {
+            None => None,
+            Some(at) => match at.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Err(timed_out()),
+            },
+        };
+        match ffi::poll_fd(fd, want == Want::Write, wake, remaining) {
+            Ok(Polled::Ready | Polled::Woken) => return Ok(()),
+            // poll(2) takes at most about 24.8 days: wait again until the
+            // deadline itself has passed.
+            Ok(Polled::TimedOut) => continue,
+            Err(source) => {
+                return Err(Error::Io {
+                    during: operation,
+                    source,
+                })
+            }
+        }
+    }
+}
+
+/// How many times in a row an attempt is repeated at once when OpenSSL
+/// asks to be called again without its descriptor having blocked (it
+/// processed a record that carried no application data).
+const IMMEDIATE_RETRIES: usize = 64;
+
+/// One TLS connection over a stream whose descriptor the engine keeps
+/// non-blocking, with what a face needs around it.
+pub(crate) struct Engine<S> {
+    stream: SslStream<S>,
+    fd: RawFd,
+    /// Whether the descriptor was non-blocking when the engine got it.
+    was_nonblocking: bool,
+    /// Non-blocking mode of the face: report "would block" instead of waiting.
+    pub(crate) nonblocking: bool,
+    pub(crate) timeouts: Timeouts,
+    handshaken: bool,
+    /// A client that checks host names and was given none: its handshake
+    /// is refused while its mode verifies ([`Error::ServerNameRequired`]).
+    needs_server_name: bool,
+    close_notify_sent: bool,
+    /// Application data read while the post-handshake exchange waited,
+    /// handed out by the next reads before anything else.
+    buffered: Vec<u8>,
+    buffered_pos: usize,
+    /// The most `buffered` may hold.
+    pub(crate) buffer_limit: usize,
+    /// CertificateRequests this server has sent on the connection.
+    pub(crate) cert_requests: u32,
+}
+
+impl<S: Read + Write + AsFd> Engine<S> {
+    /// Takes over `stream` for the connection `ssl` (made by
+    /// [`SslConfig::new_ssl`]), making its descriptor non-blocking. No byte
+    /// is sent.
+    pub(crate) fn new(
+        config: &SslConfig,
+        (ssl, needs_server_name): (Ssl, bool),
+        stream: S,
+    ) -> Result<Engine<S>, Error> {
+        let fd = stream.as_fd().as_raw_fd();
+        let was_nonblocking =
+            ffi::set_fd_nonblocking(stream.as_fd(), true).map_err(|source| Error::Io {
+                during: Operation::Handshake,
+                source,
+            })?;
+        let stream = SslStream::new(ssl, stream).map_err(|source| Error::Tls {
+            during: Operation::Handshake,
+            source,
+        })?;
+        let inner = config.inner();
+        Ok(Engine {
+            stream,
+            fd,
+            was_nonblocking,
+            nonblocking: false,
+            timeouts: inner.timeouts,
+            handshaken: false,
+            needs_server_name,
+            close_notify_sent: false,
+            buffered: Vec::new(),
+            buffered_pos: 0,
+            buffer_limit: inner.post_handshake_buffer_limit,
+            cert_requests: 0,
+        })
+    }
+
+    /// The descriptor, borrowed.
+    pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
+        self.stream.get_ref().as_fd()
+    }
+}
+
+impl<S> Engine<S> {
+    /// The descriptor polled.
+    pub(crate) fn fd(&self) -> RawFd {
+        self.fd
+    }
+
+    /// Whether the descriptor was blocking before the engine took it.
+    pub(crate) fn was_blocking(&self) -> bool {
+        !self.was_nonblocking
+    }
+
+    pub(crate) fn ssl(&self) -> &SslRef {
+        self.stream.ssl()
+    }
+
+    pub(crate) fn ssl_mut(&mut self) -> &mut SslRef {
+        ffi::ssl_mut(&mut self.stream)
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        self.stream.get_ref()
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        self.stream.get_mut()
+    }
+
+    /// Whether the handshake has completed.
+    pub(crate) fn handshaken(&self) -> bool {
+        self.handshaken
+    }
+
+    /// Bytes ready to read without touching the descriptor.
+    pub(crate) fn pending(&self) -> usize {
+        self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
+    }
+
+    /// Application data kept and not yet handed out.
+    pub(crate) fn buffered_len(&self) -> usize {
+        self.buffered.len() - self.buffered_pos
+    }
+
+    /// Whether the peer's close_notify has arrived.
+    pub(crate) fn received_close_notify(&self) -> bool {
+        ffi::shutdown_state(self.ssl()).contains(ShutdownState::RECEIVED)
+    }
+
+    /// The limit each operation gets.
+    fn limit(&self, op: Operation) -> Option<Duration> {
+        match op {
+            Operation::Handshake => self.timeouts.handshake,
+            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts.write,
+            _ => self.timeouts.read,
+        }
+    }
+
+    /// The error for a failed OpenSSL call: a hook's panic first, else
+    /// what the failure was, with the verify result and the alert sent.
+    fn error(&self, e: ssl::Error, op: Operation) -> Error {
+        if let Some(panicked) = self.take_panic() {
+            return panicked;
+        }
+        let ssl = self.ssl();
+        classify(
+            e,
+            op,
+            self.limit(op),
+            ssl,
+            callbacks::verify_failure(ssl, false),
+            callbacks::alert_sent(ssl),
+        )
+    }
+
+    /// A hook's panic not yet reported, as an error.
+    pub(crate) fn take_panic(&self) -> Option<Error> {
+        callbacks::take_panic(self.ssl())
+            .map(|(callback, message)| Error::CallbackPanicked { callback, message })
+    }
+}
+
+impl<S: Read + Write> Engine<S> {
+    /// One attempt at `f`, repeated at once while OpenSSL asks for that
+    /// without its descriptor having blocked.
+    fn attempt<T>(
+        &mut self,
+        op: Operation,
+        mut f: impl FnMut(&mut SslStream<S>) -> Result<T, ssl::Error>,
+    ) -> Step<T> {
+        for _ in 0..IMMEDIATE_RETRIES {
+            let e = match f(&mut self.stream) {
+                Ok(v) => return Step::Done(Ok(v)),
+                Err(e) => e,
+            };
+            let want = match e.code() {
+                ErrorCode::WANT_READ => Want::Read,
+                ErrorCode::WANT_WRITE => Want::Write,
+                _ => return Step::Done(Err(self.error(e, op))),
+            };
+            match e.io_error().map(|io| io.kind()) {
+                None => continue,
+                Some(std::io::ErrorKind::WouldBlock) => return Step::Wait(want),
+                Some(_) => return Step::Done(Err(self.error(e, op))),
+            }
+        }
+        Step::Wait(Want::Read)
+    }
+
+    /// One attempt at the handshake, which resumes where the last stopped.
+    pub(crate) fn handshake_step(&mut self) -> Step<()> {
+        if self.handshaken {
+            return Step::Done(Ok(()));
+        }
+        // Nothing to check the certificate against: refuse before a byte is
+        // sent rather than accept a certificate for any host. (In NONE mode
+        // nothing is refused, so there is nothing to protect.)
+        if self.needs_server_name && !inspection::verify_mode(self.ssl()).is_none() {
+            return Step::Done(Err(Error::ServerNameRequired));
+        }
+        let step = self.attempt(Operation::Handshake, |s| s.do_handshake());
+        if let Step::Done(Ok(())) = step {
+            if let Some(panicked) = self.take_panic() {
+                return Step::Done(Err(panicked));
+            }
+            self.handshaken = true;
+            let ssl = self.ssl();
+            self.cert_requests =
+                u32::from(ssl.is_server() && inspection::certificate_requested(ssl));
+        }
+        step
+    }
+
+    /// One attempt at a read: kept data first, then OpenSSL; `Ok(0)` once
+    /// the peer's close_notify has arrived.
+    pub(crate) fn read_step(&mut self, buf: &mut [u8]) -> Step<usize> {
+        if !self.handshaken {
+            return match self.handshake_step() {
+                Step::Done(Ok(())) => self.read_step(buf),
+                Step::Done(Err(e)) => Step::Done(Err(e)),
+                Step::Wait(w) => Step::Wait(w),
+            };
+        }
+        if self.buffered_pos < self.buffered.len() {
+            let n = buf.len().min(self.buffered.len() - self.buffered_pos);
+            buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
+            self.buffered_pos += n;
+            if self.buffered_pos == self.buffered.len() {
+                self.buffered = Vec::new();
+                self.buffered_pos = 0;
+            }
+            return Step::Done(Ok(n));
+        }
+        let before = ffi::bytes_read(self.ssl());
+        let step = self.attempt(Operation::Read, |s| match s.ssl_read(buf) {
+            Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(0),
+            r => r,
+        });
+        if let Step::Done(Ok(n)) = step {
+            // A hook that panicked while this read processed a handshake
+            // message is this call's error; the data read stays for the next.
+            if let Some(panicked) = self.take_panic() {
+                self.buffered = buf[..n].to_vec();
+                self.buffered_pos = 0;
+                return Step::Done(Err(panicked));
+            }
+            // A read that also processed post-handshake messages (TLS 1.3
+            // session tickets) leaves a 16 KiB write buffer that
+            // SSL_MODE_RELEASE_BUFFERS never frees: give it back.
+            let consumed = ffi::bytes_read(self.ssl()).wrapping_sub(before);
+            if consumed > n as u64 + 128 {
+                ffi::release_idle_buffers(self.ssl_mut());
+            }
+        }
+        step
+    }
+
+    /// One attempt at reading application data into the engine's own
+    /// buffer, for the next reads, at most up to the buffer limit
+    /// ([`Error::PostHandshakeBufferFull`] past it).
+    pub(crate) fn keep_step(&mut self) -> Step<usize> {
+        let room = self.buffer_limit.saturating_sub(self.buffered_len());
+        if room == 0 {
+            // Full: a peek still processes the handshake records that may
+            // come first, and fails only on more application data.
+            let mut one = [0u8; 1];
+            return match self.attempt(Operation::PostHandshakeAuth, |s| s.ssl_peek(&mut one)) {
+                Step::Done(Ok(0)) => Step::Done(Err(Error::UnexpectedEof)),
+                Step::Done(Ok(_)) => Step::Done(Err(Error::PostHandshakeBufferFull {
+                    limit: self.buffer_limit,
+                })),
+                Step::Done(Err(e)) => Step::Done(Err(e)),
+                Step::Wait(w) => Step::Wait(w),
+            };
+        }
+        if self.buffered_pos > 0 {
+            self.buffered.drain(..self.buffered_pos);
+            self.buffered_pos = 0;
+        }
+        let mut chunk = [0u8; 16 * 1024];
+        let take = room.min(chunk.len());
+        let step = self.attempt(Operation::PostHandshakeAuth, |s| {
+            s.ssl_read(&mut chunk[..take])
+        });
+        match step {
+            Step::Done(Ok(n)) => {
+                self.buffered.extend_from_slice(&chunk[..n]);
+                Step::Done(Ok(n))
+            }
+            other => other,
+        }
+    }
+
+    /// One attempt at driving a handshake in progress after the first
+    /// (a renegotiation, a post-handshake request being sent).
+    pub(crate) fn rehandshake_step(&mut self, op: Operation) -> Step<()> {
+        self.attempt(op, |s| s.do_handshake())
+    }
+
+    /// One attempt at a write of all of `buf` (resumed with the same bytes
+    /// after a wait).
+    pub(crate) fn write_step(&mut self, buf: &[u8]) -> Step<usize> {
+        if !self.handshaken {
+            return match self.handshake_step() {
+                Step::Done(Ok(())) => self.write_step(buf),
+                Step::Done(Err(e)) => Step::Done(Err(e)),
+                Step::Wait(w) => Step::Wait(w),
+            };
+        }
+        let step = self.attempt(Operation::Write, |s| s.ssl_write(buf));
+        if let Step::Done(Ok(_)) = step {
+            // A hook that panicked during this write (a handshake step it
+            // drove) is this call's error, although the bytes went out.
+            if let Some(panicked) = self.take_panic() {
+                return Step::Done(Err(panicked));
+            }
+        }
+        step
+    }
+
+    /// One attempt at sending close_notify (once; a renegotiation the peer
+    /// started is finished first, as OpenSSL refuses to shut down in one).
+    pub(crate) fn shutdown_step(&mut self) -> Step<()> {
+        if self.close_notify_sent || !self.handshaken {
+            return Step::Done(Ok(()));
+        }
+        if !self.ssl().is_init_finished() {
+            match self.rehandshake_step(Operation::Shutdown) {
+                Step::Done(Ok(())) => {}
+                other => return other,
+            }
+        }
+        let step = self.attempt(Operation::Shutdown, |s| match s.shutdown() {
+            Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(()),
+            r => r.map(|_| ()),
+        });
+        match step {
+            Step::Done(Ok(())) => {
+                if let Some(panicked) = self.take_panic() {
+                    return Step::Done(Err(panicked));
+                }
+                self.close_notify_sent = true;
+                Step::Done(Ok(()))
+            }
+            other => other,
+        }
+    }
+
+    /// One attempt at reading (and discarding) until the peer's close_notify.
+    pub(crate) fn drain_step(&mut self) -> Step<()> {
+        self.buffered = Vec::new();
+        self.buffered_pos = 0;
+        let mut sink = [0u8; 4096];
+        loop {
+            if self.received_close_notify() {
+                return Step::Done(Ok(()));
+            }
+            match self.read_step(&mut sink) {
+                Step::Done(Ok(0)) => return Step::Done(Ok(())),
+                Step::Done(Ok(_)) => continue,
+                Step::Done(Err(e)) => return Step::Done(Err(e)),
+                Step::Wait(w) => return Step::Wait(w),
+            }
+        }
+    }
+
+    /// Runs `step` to its end: in non-blocking mode (`nonblocking`) the
+    /// first wait is [`Error::WouldBlock`]; otherwise each wait polls the
+    /// descriptor, all of them within one deadline, `limit` from now.
+    pub(crate) fn drive<T>(
+        &mut self,
+        op: Operation,
+        limit: Option<Duration>,
+        nonblocking: bool,
+        mut step: impl FnMut(&mut Self) -> Step<T>,
+    ) -> Result<T, Error> {
+        let deadline = Deadline::after(limit);
+        loop {
+            match step(self) {
+                Step::Done(r) => return r,
+                Step::Wait(want) if nonblocking => {
+                    return Err(Error::WouldBlock {
+                        operation: op,
+                        want,
+                    })
+                }
+                Step::Wait(want) => wait(self.fd, want, &deadline, op, None)?,
+            }
+        }
+    }
+
+    /// The handshake, whole, within the handshake timeout.
+    pub(crate) fn handshake(&mut self) -> Result<(), Error> {
+        let limit = self.timeouts.handshake;
+        self.drive(Operation::Handshake, limit, self.nonblocking, |e| {
+            e.handshake_step()
+        })
+    }
+
+    /// A read, whole (any writes it needs included), within the read
+    /// timeout; the handshake first if it has not happened.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.handshake()?;
+        let limit = self.timeouts.read;
+        self.drive(Operation::Read, limit, self.nonblocking, |e| {
+            e.read_step(buf)
+        })
+    }
+
+    /// A write of all of `buf`, within the write timeout.
+    pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
+        self.handshake()?;
+        let limit = self.timeouts.write;
+        self.drive(Operation::Write, limit, self.nonblocking, |e| {
+            e.write_step(buf)
+        })
+    }
+
+    /// Sends close_notify, within the write timeout.
+    pub(crate) fn shutdown(&mut self) -> Result<(), Error> {
+        let limit = self.timeouts.write;
+        self.drive(Operation::Shutdown, limit, self.nonblocking, |e| {
+            e.shutdown_step()
+        })
+    }
+
+    /// Discards what the peer sends until its close_notify, all within one
+    /// read timeout.
+    pub(crate) fn drain(&mut self) -> Result<(), Error> {
+        let limit = self.timeouts.read;
+        self.drive(Operation::Shutdown, limit, self.nonblocking, |e| {
+            e.drain_step()
+        })
+    }
+
+    /// Sends a TLS 1.3 KeyUpdate now (`SSL_key_update`, then the handshake
+    /// step that writes it), within the write timeout.
+    pub(crate) fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.handshake()?;
+        self.schedule_key_update(request_peer)?;
+        let limit = self.timeouts.write;
+        self.drive(Operation::KeyUpdate, limit, self.nonblocking, |e| {
+            e.rehandshake_step(Operation::KeyUpdate)
+        })
+    }
+
+    /// Marks a TLS 1.3 KeyUpdate pending (`SSL_key_update`); the next
+    /// handshake step sends it.
+    pub(crate) fn schedule_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        if !inspection::is_tls13(self.ssl()) {
+            return Err(Error::NotTls13 {
+                operation: Operation::KeyUpdate,
+                version: self.ssl().version_str(),
+            });
+        }
+        ffi::key_update(self.ssl_mut(), request_peer).map_err(|source| Error::Tls {
+            during: Operation::KeyUpdate,
+            source,
+        })
+    }
+
+    /// Puts the descriptor back in blocking mode if it was when the engine
+    /// took it (for a stream handed back to the caller).
+    pub(crate) fn restore_blocking(&self) -> std::io::Result<()>
+    where
+        S: AsFd,
+    {
+        if self.was_blocking() {
+            ffi::set_fd_nonblocking(self.stream.get_ref().as_fd(), false)?;
+        }
+        Ok(())
+    }
+}
+
+impl<S> Drop for Engine<S> {
+    /// A connection dropped without close_notify would make OpenSSL mark its
+    /// session unresumable (`SSL_free` on a connection not shut down); a
+    /// connection that failed fatally was already removed by OpenSSL, so
+    /// marking the rest as shut down only keeps good sessions resumable.
+    fn drop(&mut self) {
+        if self.handshaken && self.ssl().is_init_finished() {
+            let state = ffi::shutdown_state(self.ssl());
+            ffi::set_shutdown_state(self.ssl_mut(), state | ShutdownState::SENT);
+        }
+    }
+}
