@@ -56,7 +56,16 @@ pub struct WriteHalf<S> {
 /// both halves are handed back.
 pub struct ReuniteError<S>(pub ReadHalf<S>, pub WriteHalf<S>);
 
-pub(crate) fn split<S>(engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+impl<S: Read + Write> SslSocket<S> {
+    /// Splits the connection into a reading and a writing half, each usable
+    /// from its own thread at the same time (python-nss's `SSL_ENABLE_FDX`);
+    /// see [`ReadHalf`]. Both halves are `Send` when `S` is.
+    pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
+        split(self.into_engine())
+    }
+}
+
+fn split<S>(engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
     let pair = || {
         let (rx, tx) = UnixStream::pair().expect("socketpair(2) for a duplex wake-up");
         let _ = rx.set_nonblocking(true);
@@ -265,6 +274,25 @@ impl<S: Read + Write> WriteHalf<S> {
             Operation::KeyUpdate,
             |t| t.write,
             |e| e.rehandshake_step(Operation::KeyUpdate),
+        )
+    }
+
+    /// Queues a TLS 1.3 post-handshake CertificateRequest and sends it, as
+    /// [`SslSocket::verify_client_post_handshake`]; the read half processes
+    /// the client's answer, after which [`ReadHalf::reunite`] gives a socket
+    /// whose [`peer_certificate`](SslSocket::peer_certificate) describes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::verify_client_post_handshake`], and the write errors.
+    pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
+        self.shared.handshake(WRITER)?;
+        crate::post_handshake::queue_request(&mut self.shared.lock())?;
+        self.shared.drive(
+            WRITER,
+            Operation::PostHandshakeAuth,
+            |t| t.write,
+            |e| e.rehandshake_step(Operation::PostHandshakeAuth),
         )
     }
 

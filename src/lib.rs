@@ -48,6 +48,12 @@
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(not(unix))]
+compile_error!(
+    "sslsocket supports Unix only: its I/O engine polls file descriptors (poll(2)), \
+     which this target does not have"
+);
+
 mod alert;
 mod callbacks;
 mod config;

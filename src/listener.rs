@@ -12,9 +12,40 @@ use crate::verify::Role;
 /// A TLS server socket: a `TcpListener` and a server [`SslConfig`].
 ///
 /// A handshake that fails is that connection's error; the listener keeps
-/// accepting. To keep a slow client from holding up the others, accept the
-/// TCP connection with [`accept_tcp`](Self::accept_tcp) and run
-/// [`SslSocket::accept`] on another thread.
+/// accepting. [`accept`](Self::accept) and [`incoming`](Self::incoming) do
+/// the handshake on the calling thread, so one slow or silent client holds
+/// the loop for up to the handshake timeout (the whole handshake: 30 s by
+/// default). A server with many clients accepts the TCP connection with
+/// [`accept_tcp`](Self::accept_tcp) and hands the handshake to a worker
+/// ([`SslSocket::new_server`] + [`handshake`](SslSocket::handshake), or
+/// [`SslSocket::accept`]), or has several threads accept on clones of one
+/// listener ([`try_clone`](Self::try_clone)):
+///
+/// ```no_run
+/// use std::io::{Read, Write};
+/// use sslsocket::{SslConfig, SslListener, SslSocket};
+///
+/// let mut b = SslConfig::server();
+/// b.set_certificate_file("certs/server-chain.pem")
+///     .set_private_key_file("certs/server.key");
+/// let config = b.build()?;
+/// let listener = SslListener::bind("127.0.0.1:4433", &config)?;
+/// loop {
+///     let (tcp, _) = listener.accept_tcp()?;
+///     let config = config.clone();
+///     std::thread::spawn(move || {
+///         // The handshake runs here, under its deadline: a client that
+///         // trickles bytes delays only this thread.
+///         let Ok(mut tls) = SslSocket::accept(&config, tcp) else { return };
+///         let mut line = [0u8; 64];
+///         if let Ok(n) = tls.read(&mut line) {
+///             let _ = tls.write_all(&line[..n]);
+///         }
+///     });
+/// }
+/// # #[allow(unreachable_code)]
+/// # Ok::<(), sslsocket::Error>(())
+/// ```
 pub struct SslListener {
     tcp: TcpListener,
     config: SslConfig,
@@ -71,6 +102,20 @@ impl SslListener {
         })
     }
 
+    /// Another handle on the same listening socket, with the same
+    /// configuration, so that several threads can accept at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the descriptor cannot be duplicated.
+    pub fn try_clone(&self) -> Result<SslListener, Error> {
+        let tcp = self.tcp.try_clone().map_err(|source| Error::Io {
+            during: Operation::Accept,
+            source,
+        })?;
+        Ok(SslListener::from_tcp(tcp, &self.config))
+    }
+
     /// The bound address (the real port after binding port 0).
     ///
     /// # Errors
@@ -90,7 +135,9 @@ impl SslListener {
         &self.tcp
     }
 
-    /// An endless iterator of handshake results, one per connection.
+    /// An endless iterator of handshake results, one per connection, each
+    /// handshake on the calling thread (see the type's docs for a server
+    /// that one slow client cannot stall).
     pub fn incoming(&self) -> impl Iterator<Item = Result<SslSocket, Error>> + '_ {
         std::iter::repeat_with(move || self.accept().map(|(s, _)| s))
     }

@@ -15,7 +15,7 @@ use crate::error::{Error, Operation, PostHandshakeError};
 use crate::ffi;
 use crate::inspection;
 use crate::socket::SslSocket;
-use crate::verify::{Role, VerifyMode};
+use crate::verify::VerifyMode;
 
 const SSL_R_EXTENSION_NOT_RECEIVED: c_int = 279;
 const SSL_R_INVALID_CONFIG: c_int = 283;
@@ -43,31 +43,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// (OpenSSL refuses a second request under `CLIENT_ONCE`).
     pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
         self.handshake()?;
-        self.check_can_request(false)?;
-        let version = self.version();
-        if !inspection::is_tls13(self.ssl()) {
-            return Err(PostHandshakeError::NotTls13 { version }.into());
-        }
-        let mode = self.get_verify_mode();
-        if let Err(stack) = ffi::verify_client_post_handshake(self.engine_mut().ssl_mut()) {
-            let reason = stack.errors().first().map_or(0, |e| e.reason_code());
-            return Err(match reason {
-                SSL_R_EXTENSION_NOT_RECEIVED => PostHandshakeError::NotOffered,
-                SSL_R_REQUEST_PENDING | SSL_R_REQUEST_SENT | SSL_R_STILL_IN_INIT => {
-                    PostHandshakeError::RequestPending
-                }
-                SSL_R_NOT_SERVER => PostHandshakeError::NotServer,
-                SSL_R_WRONG_SSL_VERSION => PostHandshakeError::NotTls13 { version },
-                SSL_R_INVALID_CONFIG if mode.contains(VerifyMode::CLIENT_ONCE) => {
-                    PostHandshakeError::AlreadyRequested
-                }
-                _ => PostHandshakeError::Refused(stack.to_string()),
-            }
-            .into());
-        }
-        self.engine_mut().cert_requests += 1;
-        callbacks::verify_failure(self.ssl(), true);
-        Ok(())
+        queue_request(self.engine_mut())
     }
 
     /// Asks the client for its certificate now and waits for the answer:
@@ -113,7 +89,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         timeout: Option<Duration>,
     ) -> Result<Option<X509>, Error> {
         self.handshake()?;
-        self.check_can_request(true)?;
+        check_can_request(self.engine(), true)?;
         if inspection::is_tls13(self.ssl()) {
             self.verify_client_post_handshake()?;
         } else {
@@ -165,23 +141,57 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         callbacks::verify_failure(self.ssl(), true);
         Ok(())
     }
+}
 
-    fn check_can_request(&self, honour_client_once: bool) -> Result<(), PostHandshakeError> {
-        if self.role() != Role::Server {
-            return Err(PostHandshakeError::NotServer);
-        }
-        let mode = self.get_verify_mode();
-        if !mode.contains(VerifyMode::PEER) {
-            return Err(PostHandshakeError::ModeWithoutPeer { mode });
-        }
-        if honour_client_once
-            && mode.contains(VerifyMode::CLIENT_ONCE)
-            && self.engine().cert_requests > 0
-        {
-            return Err(PostHandshakeError::AlreadyRequested);
-        }
-        Ok(())
+/// Whether a server may ask for a certificate now (the checks OpenSSL would
+/// make, with errors that say which); `honour_client_once` refuses a second
+/// request under `CLIENT_ONCE` before OpenSSL is asked.
+fn check_can_request<S>(
+    engine: &Engine<S>,
+    honour_client_once: bool,
+) -> Result<(), PostHandshakeError> {
+    let ssl = engine.ssl();
+    if !ssl.is_server() {
+        return Err(PostHandshakeError::NotServer);
     }
+    let mode = inspection::verify_mode(ssl);
+    if !mode.contains(VerifyMode::PEER) {
+        return Err(PostHandshakeError::ModeWithoutPeer { mode });
+    }
+    if honour_client_once && mode.contains(VerifyMode::CLIENT_ONCE) && engine.cert_requests > 0 {
+        return Err(PostHandshakeError::AlreadyRequested);
+    }
+    Ok(())
+}
+
+/// Queues a TLS 1.3 CertificateRequest on a handshaken server connection
+/// (`SSL_verify_client_post_handshake`); the next I/O sends it.
+pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
+    check_can_request(engine, false)?;
+    let version = engine.ssl().version_str();
+    if !inspection::is_tls13(engine.ssl()) {
+        return Err(PostHandshakeError::NotTls13 { version }.into());
+    }
+    let mode = inspection::verify_mode(engine.ssl());
+    if let Err(stack) = ffi::verify_client_post_handshake(engine.ssl_mut()) {
+        let reason = stack.errors().first().map_or(0, |e| e.reason_code());
+        return Err(match reason {
+            SSL_R_EXTENSION_NOT_RECEIVED => PostHandshakeError::NotOffered,
+            SSL_R_REQUEST_PENDING | SSL_R_REQUEST_SENT | SSL_R_STILL_IN_INIT => {
+                PostHandshakeError::RequestPending
+            }
+            SSL_R_NOT_SERVER => PostHandshakeError::NotServer,
+            SSL_R_WRONG_SSL_VERSION => PostHandshakeError::NotTls13 { version },
+            SSL_R_INVALID_CONFIG if mode.contains(VerifyMode::CLIENT_ONCE) => {
+                PostHandshakeError::AlreadyRequested
+            }
+            _ => PostHandshakeError::Refused(stack.to_string()),
+        }
+        .into());
+    }
+    engine.cert_requests += 1;
+    callbacks::verify_failure(engine.ssl(), true);
+    Ok(())
 }
 
 /// Sends the queued request and reads until the client's Finished has been

@@ -341,13 +341,6 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.engine.key_update(request_peer)
     }
-
-    /// Splits the connection into a reading and a writing half, each usable
-    /// from its own thread at the same time (python-nss's `SSL_ENABLE_FDX`);
-    /// see [`ReadHalf`](crate::ReadHalf).
-    pub fn split(self) -> (crate::ReadHalf<S>, crate::WriteHalf<S>) {
-        crate::duplex::split(self.engine)
-    }
 }
 
 impl<S> SslSocket<S> {
@@ -590,6 +583,10 @@ impl<S> SslSocket<S> {
 
     pub(crate) fn from_engine(engine: Engine<S>) -> SslSocket<S> {
         SslSocket { engine }
+    }
+
+    pub(crate) fn into_engine(self) -> Engine<S> {
+        self.engine
     }
 
     pub(crate) fn engine(&self) -> &Engine<S> {
