@@ -120,7 +120,7 @@ impl<S: Read + Write> Shared<S> {
         let other = 1 - me;
         let mut deadline: Option<Deadline> = None;
         loop {
-            let (outcome, nonblocking, deadline_now) = {
+            let (outcome, nonblocking, deadline_now, waiting_out, reported) = {
                 let mut e = self.lock();
                 let deadline = *deadline.get_or_insert_with(|| Deadline::after(limit(&e.timeouts)));
                 let before = (ffi::bytes_read(e.ssl()), e.ssl().is_init_finished());
@@ -131,19 +131,24 @@ impl<S: Read + Write> Shared<S> {
                 if before != after && self.waiting[other].load(Ordering::SeqCst) {
                     self.wake(other);
                 }
-                (outcome, e.nonblocking, deadline)
+                let waiting_out = e.waiting_out() > 0;
+                let reported = match outcome {
+                    Step::Wait(w) => e.reported_want(w),
+                    Step::Done(_) => crate::error::Want::Read,
+                };
+                (outcome, e.nonblocking, deadline, waiting_out, reported)
             };
             match outcome {
                 Step::Done(r) => return r,
-                Step::Wait(want) if nonblocking => {
+                Step::Wait(_) if nonblocking => {
                     return Err(Error::WouldBlock {
                         operation: op,
-                        want,
+                        want: reported,
                     })
                 }
                 Step::Wait(want) => {
                     let wake = self.wake[me].0.as_raw_fd();
-                    let r = engine::wait(self.fd, want, &deadline_now, op, Some(wake));
+                    let r = engine::wait(self.fd, want, waiting_out, &deadline_now, op, Some(wake));
                     self.drain(me);
                     if r.is_err() {
                         self.waiting[me].store(false, Ordering::SeqCst);
@@ -325,7 +330,9 @@ impl<S: Read + Write> Write for WriteHalf<S> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        self.shared
+            .drive(WRITER, Operation::Write, |t| t.write, |e| e.flush_step())
+            .map_err(io::Error::from)
     }
 }
 

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 
+use crate::wire::Wire;
+
 use crate::callbacks;
 use crate::config::{SslConfig, Timeouts};
 use crate::error::{classify, Error, Operation, Want};
@@ -55,11 +57,13 @@ impl Deadline {
     }
 }
 
-/// Waits until `fd` is ready for `want`, `wake` is readable, or the
+/// Waits until `fd` is ready for `want` (or writable too, with
+/// `also_write`: bytes are waiting to go out), `wake` is readable, or the
 /// deadline passes ([`Error::Timeout`] for `operation`).
 pub(crate) fn wait(
     fd: RawFd,
     want: Want,
+    also_write: bool,
     deadline: &Deadline,
     operation: Operation,
     wake: Option<RawFd>,
@@ -76,7 +80,13 @@ pub(crate) fn wait(
                 _ => return Err(timed_out()),
             },
         };
-        match ffi::poll_fd(fd, want == Want::Write, wake, remaining) {
+        match ffi::poll_fd(
+            fd,
+            want == Want::Read,
+            want == Want::Write || also_write,
+            wake,
+            remaining,
+        ) {
             Ok(Polled::Ready | Polled::Woken) => return Ok(()),
             // poll(2) takes at most about 24.8 days: wait again until the
             // deadline itself has passed.
@@ -96,10 +106,21 @@ pub(crate) fn wait(
 /// processed a record that carried no application data).
 const IMMEDIATE_RETRIES: usize = 64;
 
+/// A write waits while more than this is waiting to go out.
+const WRITE_WAITS_ABOVE: usize = 64 * 1024;
+
+/// The most one write hands OpenSSL; `send` returns how much it took.
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// A read waits (to write) while more than this is waiting to go out: what
+/// OpenSSL answers from inside reads (KeyUpdates, post-handshake
+/// Certificates) to a peer that does not read is bounded too.
+const READ_WAITS_ABOVE: usize = 256 * 1024;
+
 /// One TLS connection over a stream whose descriptor the engine keeps
 /// non-blocking, with what a face needs around it.
 pub(crate) struct Engine<S> {
-    stream: SslStream<S>,
+    stream: SslStream<Wire<S>>,
     fd: RawFd,
     /// Whether the descriptor was non-blocking when the engine got it.
     was_nonblocking: bool,
@@ -119,6 +140,9 @@ pub(crate) struct Engine<S> {
     pub(crate) buffer_limit: usize,
     /// CertificateRequests this server has sent on the connection.
     pub(crate) cert_requests: u32,
+    /// Sends what is waiting when the engine is dropped (made where `S` is
+    /// known to be writable).
+    finish: fn(&mut Engine<S>),
 }
 
 impl<S: Read + Write + AsFd> Engine<S> {
@@ -136,7 +160,7 @@ impl<S: Read + Write + AsFd> Engine<S> {
                 during: Operation::Handshake,
                 source,
             })?;
-        let stream = SslStream::new(ssl, stream).map_err(|source| Error::Tls {
+        let stream = SslStream::new(ssl, Wire::new(stream)).map_err(|source| Error::Tls {
             during: Operation::Handshake,
             source,
         })?;
@@ -154,12 +178,13 @@ impl<S: Read + Write + AsFd> Engine<S> {
             buffered_pos: 0,
             buffer_limit: inner.post_handshake_buffer_limit,
             cert_requests: 0,
+            finish: Engine::send_waiting_on_drop,
         })
     }
 
     /// The descriptor, borrowed.
     pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
-        self.stream.get_ref().as_fd()
+        self.stream.get_ref().inner.as_fd()
     }
 }
 
@@ -183,11 +208,26 @@ impl<S> Engine<S> {
     }
 
     pub(crate) fn get_ref(&self) -> &S {
-        self.stream.get_ref()
+        &self.stream.get_ref().inner
     }
 
     pub(crate) fn get_mut(&mut self) -> &mut S {
-        self.stream.get_mut()
+        &mut self.stream.get_mut().inner
+    }
+
+    /// Bytes OpenSSL wrote that the descriptor has not taken yet.
+    pub(crate) fn waiting_out(&self) -> usize {
+        self.stream.get_ref().waiting()
+    }
+
+    /// What a non-blocking caller must wait for when an attempt waits for
+    /// `want`: to write first, while bytes are waiting to go out.
+    pub(crate) fn reported_want(&self, want: Want) -> Want {
+        if self.waiting_out() > 0 {
+            Want::Write
+        } else {
+            want
+        }
     }
 
     /// Whether the handshake has completed.
@@ -249,7 +289,7 @@ impl<S: Read + Write> Engine<S> {
     fn attempt<T>(
         &mut self,
         op: Operation,
-        mut f: impl FnMut(&mut SslStream<S>) -> Result<T, ssl::Error>,
+        mut f: impl FnMut(&mut SslStream<Wire<S>>) -> Result<T, ssl::Error>,
     ) -> Step<T> {
         for _ in 0..IMMEDIATE_RETRIES {
             let e = match f(&mut self.stream) {
@@ -270,10 +310,56 @@ impl<S: Read + Write> Engine<S> {
         Step::Wait(Want::Read)
     }
 
-    /// One attempt at the handshake, which resumes where the last stopped.
+    /// Sends what is waiting to go out, as far as the descriptor takes it:
+    /// `Ok(true)` when nothing is left.
+    fn push(&mut self, op: Operation) -> Result<bool, Error> {
+        self.stream
+            .get_mut()
+            .push()
+            .map_err(|source| Error::Io { during: op, source })
+    }
+
+    /// `step`, finished only once what it wrote has gone out.
+    fn pushed<T>(&mut self, op: Operation, step: Step<T>) -> Step<T> {
+        match step {
+            Step::Done(Ok(v)) => match self.push(op) {
+                Ok(true) => Step::Done(Ok(v)),
+                Ok(false) => Step::Wait(Want::Write),
+                Err(e) => Step::Done(Err(e)),
+            },
+            other => {
+                // Whatever it was, what it wrote goes out as far as it can.
+                let _ = self.push(op);
+                other
+            }
+        }
+    }
+
+    /// One attempt at sending what is waiting to go out.
+    pub(crate) fn flush_step(&mut self) -> Step<()> {
+        match self.push(Operation::Write) {
+            Ok(true) => Step::Done(Ok(())),
+            Ok(false) => Step::Wait(Want::Write),
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    fn send_waiting_on_drop(&mut self) {
+        if self.waiting_out() == 0 {
+            return;
+        }
+        let limit = self.timeouts.write.or(Some(Duration::from_secs(10)));
+        let _ = self.drive(Operation::Write, limit, false, |e| e.flush_step());
+    }
+
+    /// One attempt at the handshake, which resumes where the last stopped;
+    /// done once this side's last flight has gone out.
     pub(crate) fn handshake_step(&mut self) -> Step<()> {
         if self.handshaken {
             return Step::Done(Ok(()));
+        }
+        if let Err(e) = self.push(Operation::Handshake) {
+            return Step::Done(Err(e));
         }
         // Nothing to check the certificate against: refuse before a byte is
         // sent rather than accept a certificate for any host. (In NONE mode
@@ -282,6 +368,7 @@ impl<S: Read + Write> Engine<S> {
             return Step::Done(Err(Error::ServerNameRequired));
         }
         let step = self.attempt(Operation::Handshake, |s| s.do_handshake());
+        let step = self.pushed(Operation::Handshake, step);
         if let Step::Done(Ok(())) = step {
             if let Some(panicked) = self.take_panic() {
                 return Step::Done(Err(panicked));
@@ -314,11 +401,22 @@ impl<S: Read + Write> Engine<S> {
             }
             return Step::Done(Ok(n));
         }
+        match self.push(Operation::Read) {
+            Ok(_) if self.waiting_out() > READ_WAITS_ABOVE => return Step::Wait(Want::Write),
+            Ok(_) => {}
+            Err(e) => return Step::Done(Err(e)),
+        }
         let before = ffi::bytes_read(self.ssl());
         let step = self.attempt(Operation::Read, |s| match s.ssl_read(buf) {
             Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(0),
             r => r,
         });
+        // Answers the read wrote (a KeyUpdate) go out as far as they can.
+        if let Err(e) = self.push(Operation::Read) {
+            if !matches!(step, Step::Done(Ok(_))) {
+                return Step::Done(Err(e));
+            }
+        }
         if let Step::Done(Ok(n)) = step {
             // A hook that panicked while this read processed a handshake
             // message is this call's error; the data read stays for the next.
@@ -342,6 +440,11 @@ impl<S: Read + Write> Engine<S> {
     /// buffer, for the next reads, at most up to the buffer limit
     /// ([`Error::PostHandshakeBufferFull`] past it).
     pub(crate) fn keep_step(&mut self) -> Step<usize> {
+        match self.push(Operation::PostHandshakeAuth) {
+            Ok(_) if self.waiting_out() > READ_WAITS_ABOVE => return Step::Wait(Want::Write),
+            Ok(_) => {}
+            Err(e) => return Step::Done(Err(e)),
+        }
         let room = self.buffer_limit.saturating_sub(self.buffered_len());
         if room == 0 {
             // Full: a peek still processes the handshake records that may
@@ -365,6 +468,7 @@ impl<S: Read + Write> Engine<S> {
         let step = self.attempt(Operation::PostHandshakeAuth, |s| {
             s.ssl_read(&mut chunk[..take])
         });
+        let _ = self.push(Operation::PostHandshakeAuth);
         match step {
             Step::Done(Ok(n)) => {
                 self.buffered.extend_from_slice(&chunk[..n]);
@@ -377,11 +481,16 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at driving a handshake in progress after the first
     /// (a renegotiation, a post-handshake request being sent).
     pub(crate) fn rehandshake_step(&mut self, op: Operation) -> Step<()> {
-        self.attempt(op, |s| s.do_handshake())
+        if let Err(e) = self.push(op) {
+            return Step::Done(Err(e));
+        }
+        let step = self.attempt(op, |s| s.do_handshake());
+        self.pushed(op, step)
     }
 
-    /// One attempt at a write of all of `buf` (resumed with the same bytes
-    /// after a wait).
+    /// One attempt at a write of `buf`, up to [`WRITE_CHUNK`] bytes: done
+    /// when OpenSSL has taken them (what the descriptor did not take waits
+    /// in the [`Wire`], and the next write waits while too much does).
     pub(crate) fn write_step(&mut self, buf: &[u8]) -> Step<usize> {
         if !self.handshaken {
             return match self.handshake_step() {
@@ -390,7 +499,14 @@ impl<S: Read + Write> Engine<S> {
                 Step::Wait(w) => Step::Wait(w),
             };
         }
+        match self.push(Operation::Write) {
+            Ok(_) if self.waiting_out() > WRITE_WAITS_ABOVE => return Step::Wait(Want::Write),
+            Ok(_) => {}
+            Err(e) => return Step::Done(Err(e)),
+        }
+        let buf = &buf[..buf.len().min(WRITE_CHUNK)];
         let step = self.attempt(Operation::Write, |s| s.ssl_write(buf));
+        let _ = self.push(Operation::Write);
         if let Step::Done(Ok(_)) = step {
             // A hook that panicked during this write (a handshake step it
             // drove) is this call's error, although the bytes went out.
@@ -404,8 +520,11 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at sending close_notify (once; a renegotiation the peer
     /// started is finished first, as OpenSSL refuses to shut down in one).
     pub(crate) fn shutdown_step(&mut self) -> Step<()> {
-        if self.close_notify_sent || !self.handshaken {
+        if !self.handshaken {
             return Step::Done(Ok(()));
+        }
+        if self.close_notify_sent {
+            return self.flush_step();
         }
         if !self.ssl().is_init_finished() {
             match self.rehandshake_step(Operation::Shutdown) {
@@ -423,7 +542,7 @@ impl<S: Read + Write> Engine<S> {
                     return Step::Done(Err(panicked));
                 }
                 self.close_notify_sent = true;
-                Step::Done(Ok(()))
+                self.flush_step()
             }
             other => other,
         }
@@ -464,10 +583,13 @@ impl<S: Read + Write> Engine<S> {
                 Step::Wait(want) if nonblocking => {
                     return Err(Error::WouldBlock {
                         operation: op,
-                        want,
+                        want: self.reported_want(want),
                     })
                 }
-                Step::Wait(want) => wait(self.fd, want, &deadline, op, None)?,
+                Step::Wait(want) => {
+                    let also_write = self.waiting_out() > 0;
+                    wait(self.fd, want, also_write, &deadline, op, None)?
+                }
             }
         }
     }
@@ -496,6 +618,15 @@ impl<S: Read + Write> Engine<S> {
         let limit = self.timeouts.write;
         self.drive(Operation::Write, limit, self.nonblocking, |e| {
             e.write_step(buf)
+        })
+    }
+
+    /// Sends what OpenSSL wrote and the descriptor has not taken yet,
+    /// within the write timeout.
+    pub(crate) fn flush(&mut self) -> Result<(), Error> {
+        let limit = self.timeouts.write;
+        self.drive(Operation::Write, limit, self.nonblocking, |e| {
+            e.flush_step()
         })
     }
 
@@ -549,18 +680,22 @@ impl<S: Read + Write> Engine<S> {
         S: AsFd,
     {
         if self.was_blocking() {
-            ffi::set_fd_nonblocking(self.stream.get_ref().as_fd(), false)?;
+            ffi::set_fd_nonblocking(self.stream.get_ref().inner.as_fd(), false)?;
         }
         Ok(())
     }
 }
 
 impl<S> Drop for Engine<S> {
+    /// Sends what is still waiting to go out (within the write timeout, or
+    /// 10 s without one).
+    ///
     /// A connection dropped without close_notify would make OpenSSL mark its
     /// session unresumable (`SSL_free` on a connection not shut down); a
     /// connection that failed fatally was already removed by OpenSSL, so
     /// marking the rest as shut down only keeps good sessions resumable.
     fn drop(&mut self) {
+        (self.finish)(self);
         if self.handshaken && self.ssl().is_init_finished() {
             let state = ffi::shutdown_state(self.ssl());
             ffi::set_shutdown_state(self.ssl_mut(), state | ShutdownState::SENT);

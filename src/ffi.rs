@@ -209,18 +209,20 @@ pub(crate) enum Polled {
     TimedOut,
 }
 
-/// Waits until `fd` is readable (or writable, with `write`), or `wake` is
-/// readable, at most `timeout` (`None`: no limit).
+/// Waits until `fd` is readable (with `read`) or writable (with `write`),
+/// or `wake` is readable, at most `timeout` (`None`: no limit).
 pub(crate) fn poll_fd(
     fd: RawFd,
+    read: bool,
     write: bool,
     wake: Option<RawFd>,
     timeout: Option<Duration>,
 ) -> std::io::Result<Polled> {
+    let events = if read { libc::POLLIN } else { 0 } | if write { libc::POLLOUT } else { 0 };
     let mut fds = [
         libc::pollfd {
             fd,
-            events: if write { libc::POLLOUT } else { libc::POLLIN },
+            events,
             revents: 0,
         },
         libc::pollfd {

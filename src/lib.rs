@@ -72,6 +72,7 @@ mod session;
 mod socket;
 mod verify;
 mod verify_result;
+mod wire;
 
 pub use alert::Alert;
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};

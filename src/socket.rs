@@ -282,10 +282,13 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         self.engine.read(buf)
     }
 
-    /// Writes all of `buf` (`SSL_write`), returning its length, within the
-    /// write timeout. In non-blocking mode a write that returned
-    /// [`Error::WouldBlock`] must be called again with the same bytes, as
-    /// OpenSSL requires: part of them may already be encrypted.
+    /// Writes the start of `buf` (`SSL_write`, up to 64 KiB), returning how
+    /// much was taken, within the write timeout. What the descriptor does
+    /// not take at once waits inside the socket (at most about 64 KiB
+    /// before a write waits) and goes out with the next calls, or
+    /// [`flush`](Write::flush), [`shutdown`](Self::shutdown) or drop (which
+    /// waits for it at most the write timeout, 10 s without one). In
+    /// non-blocking mode [`Error::WouldBlock`] means nothing was taken.
     ///
     /// # Errors
     ///
@@ -633,8 +636,9 @@ impl<S: Read + Write + AsFd> Write for SslSocket<S> {
         self.send(buf).map_err(io::Error::from)
     }
 
+    /// Sends what the descriptor has not taken yet, within the write timeout.
     fn flush(&mut self) -> io::Result<()> {
-        self.get_mut().flush()
+        self.engine.flush().map_err(io::Error::from)
     }
 }
 

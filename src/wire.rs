@@ -1,0 +1,97 @@
+//! The stream as OpenSSL sees it: reads pass through (and may would-block);
+//! writes are never refused. What the descriptor does not take at once is
+//! kept here and sent by the engine when the descriptor is writable.
+//!
+//! OpenSSL cannot interleave its own writes (a KeyUpdate answer, a
+//! post-handshake Certificate, written from inside `SSL_read`) with an
+//! application write left half-sent by a would-block (`SSL_R_BAD_LENGTH`),
+//! and two threads of one connection produce exactly that. With no write
+//! ever half-sent inside OpenSSL, reading and writing proceed independently;
+//! the engine bounds what is kept ([`Engine`](crate::engine::Engine)).
+
+use std::io::{self, Read, Write};
+
+/// Capacity kept after the bytes waiting have been sent; more is given back.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// A stream with the bytes it could not send yet.
+pub(crate) struct Wire<S> {
+    pub(crate) inner: S,
+    out: Vec<u8>,
+    sent: usize,
+}
+
+impl<S> Wire<S> {
+    pub(crate) fn new(inner: S) -> Wire<S> {
+        Wire {
+            inner,
+            out: Vec::new(),
+            sent: 0,
+        }
+    }
+
+    /// Bytes written by OpenSSL and not yet taken by the descriptor.
+    pub(crate) fn waiting(&self) -> usize {
+        self.out.len() - self.sent
+    }
+}
+
+impl<S: Write> Wire<S> {
+    /// Sends what is waiting, as far as the descriptor takes it; `Ok(true)`
+    /// once nothing is left.
+    pub(crate) fn push(&mut self) -> io::Result<bool> {
+        while self.sent < self.out.len() {
+            match self.inner.write(&self.out[self.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.out.capacity() > KEEP_CAPACITY {
+            self.out = Vec::new();
+        } else {
+            self.out.clear();
+        }
+        self.sent = 0;
+        Ok(true)
+    }
+}
+
+impl<S: Read> Read for Wire<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Write> Write for Wire<S> {
+    /// Takes all of `buf`: straight to the descriptor when nothing is
+    /// waiting and it accepts, kept otherwise.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        if self.waiting() == 0 {
+            loop {
+                match self.inner.write(rest) {
+                    Ok(n) => {
+                        rest = &rest[n..];
+                        if rest.is_empty() || n == 0 {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        self.out.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    /// OpenSSL flushes its BIO after each flight; sending what is waiting is
+    /// the engine's job, when the descriptor is writable.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

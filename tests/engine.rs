@@ -1,0 +1,724 @@
+//! The I/O engine under every socket: deadlines that bound whole
+//! operations, non-blocking mode in a poll loop, sockets made without I/O,
+//! full duplex, key update and streams other than TCP, over real loopback
+//! handshakes (TCP and Unix socket pairs).
+
+mod common;
+mod openssl_cli;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use sslsocket::{
+    Error, Operation, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode, Want,
+};
+
+/// Waits until one of `fds` is ready as asked, at most `ms` milliseconds.
+fn poll(fds: &[(RawFd, Want)], ms: i32) {
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, want)| libc::pollfd {
+            fd,
+            events: match want {
+                Want::Read => libc::POLLIN,
+                Want::Write => libc::POLLOUT,
+            },
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: `p` is a live, initialised array of `p.len()` pollfds.
+    let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, ms) };
+    assert!(r >= 0, "poll: {}", std::io::Error::last_os_error());
+}
+
+/// The bytes a client sends first: its ClientHello, as our client makes it.
+fn recorded_client_hello() -> Vec<u8> {
+    let raw = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = raw.local_addr().unwrap();
+    let client = thread::spawn(move || {
+        let mut b = client_builder();
+        b.set_handshake_timeout(Some(Duration::from_millis(300)));
+        let _ = SslSocket::connect(&build(&b), &format!("localhost:{}", addr.port()));
+    });
+    let (mut tcp, _) = raw.accept().unwrap();
+    tcp.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut hello = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = tcp.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        hello.extend_from_slice(&buf[..n]);
+    }
+    client.join().unwrap();
+    assert!(hello.len() > 100, "a ClientHello: {} bytes", hello.len());
+    hello
+}
+
+/// A client that sends a real ClientHello one byte every 25 ms.
+fn trickle(addr: std::net::SocketAddr, hello: Vec<u8>) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let Ok(mut tcp) = TcpStream::connect(addr) else {
+            return;
+        };
+        for b in hello {
+            if tcp.write_all(&[b]).is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    })
+}
+
+#[test]
+fn the_handshake_timeout_bounds_the_whole_handshake() {
+    let hello = recorded_client_hello();
+    let mut b = default_server();
+    b.set_handshake_timeout(Some(Duration::from_secs(1)));
+    let listener = SslListener::bind("127.0.0.1:0", &build(&b)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let trickler = trickle(addr, hello);
+    let started = Instant::now();
+    let e = listener.accept().unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                operation: Operation::Handshake,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(took < Duration::from_secs(2), "accept took {took:?}");
+    drop(listener);
+    trickler.join().unwrap();
+}
+
+/// The server pattern of the docs: accept TCP, hand the handshake to a
+/// worker. A trickling client holds its worker, not the others.
+#[test]
+fn a_trickling_client_does_not_delay_the_others() {
+    let hello = recorded_client_hello();
+    let mut b = default_server();
+    b.set_handshake_timeout(Some(Duration::from_secs(1)));
+    let config = build(&b);
+    let listener = SslListener::bind("127.0.0.1:0", &config).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let mut workers = Vec::new();
+        for _ in 0..2 {
+            let (tcp, _) = listener.accept_tcp().unwrap();
+            let config = config.clone();
+            workers.push(thread::spawn(move || {
+                let mut tls = SslSocket::accept(&config, tcp)?;
+                serve_exchange(&mut tls).map(|_| ())
+            }));
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let trickler = trickle(addr, hello);
+    thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let mut honest = SslSocket::connect(
+        &build(&client_builder()),
+        &format!("localhost:{}", addr.port()),
+    )
+    .unwrap();
+    client_exchange(&mut honest).unwrap();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(900),
+        "the honest client waited {took:?}"
+    );
+    drop(honest);
+    let results = server.join().unwrap();
+    assert!(results[0].is_err(), "the trickler: {:?}", results[0]);
+    assert!(results[1].is_ok(), "the honest client: {:?}", results[1]);
+    trickler.join().unwrap();
+}
+
+/// A TLS 1.3 peer that floods KeyUpdate(update_requested) and never reads:
+/// the answers fill the socket, and a read (which must write them) still
+/// ends within its timeout.
+#[test]
+fn a_key_update_flood_cannot_stretch_a_read() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut sb = default_server();
+    sb.set_read_timeout(Some(Duration::from_secs(1)));
+    let server_config = build(&sb);
+    let mut cb = client_builder();
+    cb.set_write_timeout(Some(Duration::from_secs(3)));
+    let client_config = build(&cb);
+    let flooder = thread::spawn(move || {
+        let mut c = SslSocket::new_client(&client_config, b, Some("localhost")).unwrap();
+        c.handshake().unwrap();
+        let started = Instant::now();
+        let mut sent = 0u64;
+        while started.elapsed() < Duration::from_secs(4) {
+            // OpenSSL allows 32 KeyUpdates in a row without data.
+            let r = c.key_update(true).and_then(|()| {
+                sent += 1;
+                if sent % 16 == 0 {
+                    c.send_all(b"x")
+                } else {
+                    Ok(())
+                }
+            });
+            if r.is_err() {
+                break;
+            }
+        }
+        sent
+    });
+    let mut s = SslSocket::new_server(&server_config, a).unwrap();
+    s.handshake().unwrap();
+    let mut longest = Duration::ZERO;
+    let mut timed_out = false;
+    let mut buf = [0u8; 64];
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let t = Instant::now();
+        let r = s.recv(&mut buf);
+        longest = longest.max(t.elapsed());
+        match r {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(Error::Timeout {
+                operation: Operation::Read,
+                ..
+            }) => {
+                timed_out = true;
+                break;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    drop(s);
+    let sent = flooder.join().unwrap();
+    assert!(
+        timed_out,
+        "the answers never filled the socket ({sent} key updates)"
+    );
+    assert!(
+        longest < Duration::from_secs(2),
+        "a read lasted {longest:?}"
+    );
+}
+
+/// `unwrap()` against a peer that trickles data and never sends
+/// close_notify ends within the read timeout.
+#[test]
+fn unwrap_against_a_trickling_peer_is_bounded() {
+    let mut sb = default_server();
+    sb.set_read_timeout(Some(Duration::from_secs(1)));
+    let listener = SslListener::bind("127.0.0.1:0", &build(&sb)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = thread::spawn(move || {
+        let mut c =
+            SslSocket::connect(&build(&client_builder()), &format!("localhost:{port}")).unwrap();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(4) {
+            if c.send_all(b".").is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    });
+    let (s, _) = listener.accept().unwrap();
+    let started = Instant::now();
+    let e = s.unwrap().unwrap_err();
+    let took = started.elapsed();
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(took < Duration::from_secs(2), "unwrap took {took:?}");
+    client.join().unwrap();
+}
+
+/// Drives a non-blocking socket's operation: `Ok` once done, the readiness
+/// it waits for otherwise.
+fn attempt<T>(r: Result<T, Error>, blocked: &mut usize) -> Result<Option<T>, Error> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_would_block() => {
+            *blocked += 1;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One side of the poll loop: sends `out`, reads `expect.len()` bytes,
+/// then shuts down.
+struct Side<S> {
+    tls: SslSocket<S>,
+    out: Vec<u8>,
+    sent: usize,
+    got: Vec<u8>,
+    expect: usize,
+    closed: bool,
+    want: Option<Want>,
+    blocked: usize,
+}
+
+impl<S: Read + Write + std::os::fd::AsFd> Side<S> {
+    fn new(tls: SslSocket<S>, out: Vec<u8>, expect: usize) -> Self {
+        Side {
+            tls,
+            out,
+            sent: 0,
+            got: Vec::new(),
+            expect,
+            closed: false,
+            want: None,
+            blocked: 0,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.closed
+    }
+
+    /// Makes what progress it can without waiting.
+    fn step(&mut self) {
+        self.want = None;
+        let mut blocked = self.blocked;
+        let note = |e: &Error| e.would_block();
+        if !self.tls.is_secure() {
+            match self.tls.handshake() {
+                Ok(()) => {}
+                Err(e) if e.is_would_block() => {
+                    blocked += 1;
+                    self.want = note(&e);
+                    self.blocked = blocked;
+                    return;
+                }
+                Err(e) => panic!("handshake: {e:?}"),
+            }
+        }
+        // Write in 16 KiB pieces, each retried with the same bytes.
+        while self.sent < self.out.len() {
+            let end = (self.sent + 16 * 1024).min(self.out.len());
+            match self.tls.send(&self.out[self.sent..end]) {
+                Ok(n) => self.sent += n,
+                Err(e) if e.is_would_block() => {
+                    blocked += 1;
+                    self.want = note(&e);
+                    break;
+                }
+                Err(e) => panic!("send: {e:?}"),
+            }
+        }
+        let mut buf = [0u8; 16 * 1024];
+        while self.got.len() < self.expect {
+            match self.tls.recv(&mut buf) {
+                Ok(0) => panic!("closed early"),
+                Ok(n) => self.got.extend_from_slice(&buf[..n]),
+                Err(e) if e.is_would_block() => {
+                    blocked += 1;
+                    self.want = self.want.or(note(&e));
+                    break;
+                }
+                Err(e) => panic!("recv: {e:?}"),
+            }
+        }
+        if self.sent == self.out.len() && self.got.len() == self.expect && !self.closed {
+            match attempt(self.tls.shutdown(), &mut blocked) {
+                Ok(Some(())) => self.closed = true,
+                Ok(None) => self.want = Some(Want::Write),
+                Err(e) => panic!("shutdown: {e:?}"),
+            }
+        }
+        self.blocked = blocked;
+    }
+}
+
+fn payload(n: usize, seed: u32) -> Vec<u8> {
+    (0..n as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 24) as u8)
+        .collect()
+}
+
+/// Client and server both non-blocking in one thread, driven by poll:
+/// handshake, 1 MiB each way, shutdown.
+#[test]
+fn client_and_server_non_blocking_in_one_poll_loop() {
+    const N: usize = 1 << 20;
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut sb = default_server();
+        sb.set_version(version);
+        let (a, b) = (TcpListener::bind("127.0.0.1:0").unwrap(), ());
+        let _ = b;
+        let client_tcp = TcpStream::connect(a.local_addr().unwrap()).unwrap();
+        let (server_tcp, _) = a.accept().unwrap();
+        let mut server = SslSocket::new_server(&build(&sb), server_tcp).unwrap();
+        let mut client =
+            SslSocket::new_client(&build(&client_builder()), client_tcp, Some("localhost"))
+                .unwrap();
+        server.set_nonblocking(true).unwrap();
+        client.set_nonblocking(true).unwrap();
+        let (to_server, to_client) = (payload(N, 1), payload(N, 2));
+        let mut c = Side::new(client, to_server.clone(), N);
+        let mut s = Side::new(server, to_client.clone(), N);
+        let started = Instant::now();
+        while !(c.done() && s.done()) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{version}: stuck"
+            );
+            c.step();
+            s.step();
+            if c.tls.pending() > 0 || s.tls.pending() > 0 {
+                continue;
+            }
+            let mut fds = Vec::new();
+            for side in [&c.want, &s.want]
+                .into_iter()
+                .zip([c.tls.as_raw_fd(), s.tls.as_raw_fd()])
+            {
+                if let (Some(w), fd) = (side.0, side.1) {
+                    fds.push((fd, *w));
+                }
+            }
+            if !fds.is_empty() {
+                poll(&fds, 1000);
+            }
+        }
+        assert!(c.got == to_client, "{version}: the client's bytes");
+        assert!(s.got == to_server, "{version}: the server's bytes");
+        assert!(c.blocked > 0 && s.blocked > 0, "{version}: never blocked");
+    }
+}
+
+/// Our non-blocking client against `openssl s_server`, and our non-blocking
+/// server against `openssl s_client`.
+#[test]
+fn non_blocking_against_the_openssl_programs() {
+    use openssl_cli::{cert, SClient, SServer};
+    let (chain, inter, key) = (
+        cert("server.pem"),
+        cert("intermediate.pem"),
+        cert("server.key"),
+    );
+    let server = SServer::start(&[
+        "-naccept",
+        "1",
+        "-rev",
+        "-cert",
+        &chain,
+        "-cert_chain",
+        &inter,
+        "-key",
+        &key,
+    ]);
+    let tcp = TcpStream::connect(server.addr()).unwrap();
+    let mut tls = SslSocket::new_client(&build(&client_builder()), tcp, Some("localhost")).unwrap();
+    tls.set_nonblocking(true).unwrap();
+    let mut blocked = 0;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match attempt(tls.handshake(), &mut blocked).unwrap() {
+            Some(()) => break,
+            None => poll(&[(tls.as_raw_fd(), Want::Read)], 100),
+        }
+        assert!(Instant::now() < deadline);
+    }
+    while attempt(tls.send(b"hello\n"), &mut blocked)
+        .unwrap()
+        .is_none()
+    {
+        poll(&[(tls.as_raw_fd(), Want::Write)], 100);
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while !got.ends_with(b"\n") {
+        assert!(Instant::now() < deadline, "got {got:?}");
+        match attempt(tls.recv(&mut buf), &mut blocked).unwrap() {
+            Some(n) => got.extend_from_slice(&buf[..n]),
+            None => poll(&[(tls.as_raw_fd(), Want::Read)], 100),
+        }
+    }
+    assert_eq!(got, b"olleh\n");
+    assert!(blocked > 0);
+    drop(tls);
+    drop(server);
+
+    // Our server, non-blocking, echoing a line to s_client.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = SClient::start(port, &["-CAfile", &cert("ca.pem")], b"ping\n");
+    let (tcp, _) = listener.accept().unwrap();
+    let mut tls = SslSocket::new_server(&build(&default_server()), tcp).unwrap();
+    tls.set_nonblocking(true).unwrap();
+    let mut got = Vec::new();
+    while !got.ends_with(b"\n") {
+        assert!(
+            Instant::now() < deadline + Duration::from_secs(10),
+            "got {got:?}"
+        );
+        match attempt(tls.recv(&mut buf), &mut blocked).unwrap() {
+            Some(n) => got.extend_from_slice(&buf[..n]),
+            None => poll(&[(tls.as_raw_fd(), Want::Read)], 100),
+        }
+    }
+    assert_eq!(got, b"ping\n");
+    while attempt(tls.send(b"pong\n"), &mut blocked)
+        .unwrap()
+        .is_none()
+    {
+        poll(&[(tls.as_raw_fd(), Want::Write)], 100);
+    }
+    while attempt(tls.shutdown(), &mut blocked).unwrap().is_none() {
+        poll(&[(tls.as_raw_fd(), Want::Write)], 100);
+    }
+    drop(tls);
+    let out = client.finish();
+    assert!(out.mentions("pong"), "{}", out.dump());
+}
+
+/// A server socket made without I/O does its handshake on the first read;
+/// a client's mode set on the socket before its handshake applies to it.
+#[test]
+fn sockets_made_without_io_handshake_when_first_used() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server_config = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
+    let server = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut s = SslSocket::new_server(&server_config, tcp).unwrap();
+        assert!(!s.is_secure(), "no handshake yet");
+        let mut b = [0u8; 4];
+        s.read_exact(&mut b).unwrap();
+        assert!(s.is_secure());
+        s.write_all(&b).unwrap();
+        s.shutdown().unwrap();
+    });
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // PEER from the configuration would refuse a certificate for another
+    // host; the socket's own NONE applies to this handshake.
+    let mut c = SslSocket::new_client(&build(&client_builder()), tcp, Some("localhost")).unwrap();
+    c.set_verify_mode(VerifyMode::NONE).unwrap();
+    c.write_all(b"lazy").unwrap();
+    assert_eq!(c.get_verify_mode(), VerifyMode::NONE);
+    assert_eq!(
+        c.verify_result().code(),
+        62,
+        "the mismatch is still reported"
+    );
+    let mut b = [0u8; 4];
+    c.read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"lazy");
+    server.join().unwrap();
+}
+
+/// TLS over a `UnixStream::pair()`.
+#[test]
+fn tls_over_a_unix_socket_pair() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let server = thread::spawn(move || {
+        let mut s = SslSocket::upgrade_server(&build(&default_server()), a).unwrap();
+        let got = recv_all(&mut s, 5);
+        s.send_all(b"world").unwrap();
+        s.shutdown().unwrap();
+        (got, s.version())
+    });
+    let mut c = SslSocket::upgrade_client(&build(&client_builder()), b, Some("localhost")).unwrap();
+    assert_eq!(c.verify_result().code(), 0);
+    c.send_all(b"hello").unwrap();
+    let mut reply = String::new();
+    c.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, "world");
+    let (got, version) = server.join().unwrap();
+    assert_eq!(got, b"hello");
+    assert_eq!(version, "TLSv1.3");
+}
+
+fn recv_all<S: Read + Write + std::os::fd::AsFd>(s: &mut SslSocket<S>, n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    s.read_exact(&mut v).unwrap();
+    v
+}
+
+/// TLS 1.3 key updates from either end, requested or not, and a clear
+/// error on TLS 1.2.
+#[test]
+fn key_update_both_ways_and_not_on_tls12() {
+    let srv = Server::start(&build(&default_server()), |s| {
+        let mut b = [0u8; 2];
+        s.read_exact(&mut b).unwrap();
+        s.key_update(false).unwrap();
+        s.write_all(b"ok").unwrap();
+        s.read_exact(&mut b).unwrap();
+        b
+    });
+    let mut c = SslSocket::connect(&build(&client_builder()), &srv.localhost()).unwrap();
+    c.key_update(true).unwrap();
+    c.write_all(b"k1").unwrap();
+    let mut b = [0u8; 2];
+    c.read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"ok");
+    c.key_update(false).unwrap();
+    c.write_all(b"k2").unwrap();
+    let (_, got) = srv.join().unwrap();
+    assert_eq!(&got, b"k2");
+
+    let mut sb = default_server();
+    sb.set_version(TlsVersion::Tls1_2);
+    let srv = exchange_server(&build(&sb));
+    let mut c = SslSocket::connect(&build(&client_builder()), &srv.localhost()).unwrap();
+    let e = c.key_update(true).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::NotTls13 {
+                operation: Operation::KeyUpdate,
+                version: "TLSv1.2"
+            }
+        ),
+        "{e:?}"
+    );
+    client_exchange(&mut c).unwrap();
+    expect_exchanged(srv.join());
+}
+
+/// Writes `data` from one thread while another reads `expect` bytes, on
+/// one connection; returns what was read.
+fn duplex<S>(
+    tls: SslSocket<S>,
+    data: Vec<u8>,
+    expect: usize,
+    mid: fn(&mut sslsocket::WriteHalf<S>),
+) -> (SslSocket<S>, Vec<u8>)
+where
+    S: Read + Write + Send + 'static,
+{
+    let (mut r, mut w) = tls.split();
+    let writer = thread::spawn(move || {
+        let half = data.len() / 2;
+        for chunk in data[..half].chunks(100_000) {
+            w.write_all(chunk).unwrap();
+        }
+        mid(&mut w);
+        for chunk in data[half..].chunks(100_000) {
+            w.write_all(chunk).unwrap();
+        }
+        w
+    });
+    let mut got = Vec::with_capacity(expect);
+    let mut buf = vec![0u8; 64 * 1024];
+    while got.len() < expect {
+        let n = r.read(&mut buf).unwrap();
+        assert!(n > 0, "closed after {} bytes", got.len());
+        got.extend_from_slice(&buf[..n]);
+    }
+    let w = writer.join().unwrap();
+    (r.reunite(w).unwrap(), got)
+}
+
+fn duplex_run(
+    n: usize,
+    version: TlsVersion,
+    client_mid: fn(&mut sslsocket::WriteHalf<TcpStream>),
+    server_mid: fn(&mut sslsocket::WriteHalf<TcpStream>),
+) -> (bool, bool) {
+    let mut sb = default_server();
+    sb.set_version(version).set_verify_mode(9).unwrap();
+    sb.set_read_timeout(Some(Duration::from_secs(20)))
+        .set_write_timeout(Some(Duration::from_secs(20)));
+    let listener = SslListener::bind("127.0.0.1:0", &build(&sb)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (to_server, to_client) = (payload(n, 7), payload(n, 9));
+    let (ts, tc) = (to_server.clone(), to_client.clone());
+    let server = thread::spawn(move || {
+        let (tls, _) = listener.accept().unwrap();
+        let (tls, got) = duplex(tls, tc, n, server_mid);
+        assert!(got == ts, "the server read other bytes");
+        tls.peer_certificate().is_some()
+    });
+    let mut cb = client_with_cert("client.pem", "client.key");
+    cb.set_read_timeout(Some(Duration::from_secs(20)))
+        .set_write_timeout(Some(Duration::from_secs(20)));
+    let tls = SslSocket::connect(&build(&cb), &format!("localhost:{port}")).unwrap();
+    let (tls, got) = duplex(tls, to_server, n, client_mid);
+    assert!(got == to_client, "the client read other bytes");
+    let client_ok = tls.verify_result().is_ok();
+    (client_ok, server.join().unwrap())
+}
+
+#[test]
+fn full_duplex_64_mib_each_way() {
+    let (client_ok, _) = duplex_run(64 << 20, TlsVersion::Tls1_3, |_| {}, |_| {});
+    assert!(client_ok);
+}
+
+#[test]
+fn full_duplex_with_a_key_update_and_a_certificate_request_in_the_middle() {
+    let (_, got_certificate) = duplex_run(
+        16 << 20,
+        TlsVersion::Tls1_3,
+        |w| w.key_update(true).unwrap(),
+        |w| {
+            w.key_update(true).unwrap();
+            w.verify_client_post_handshake().unwrap();
+        },
+    );
+    assert!(
+        got_certificate,
+        "the server's read half processed the answer"
+    );
+}
+
+#[test]
+fn hundreds_of_duplex_connections_small_and_large_writes() {
+    let config = build(&default_server());
+    let listener = SslListener::bind("127.0.0.1:0", &config).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    const CONNECTIONS: usize = 200;
+    let sizes = |i: usize| [1, 17, 1000, 16 * 1024 + 3, 70_000][i % 5];
+    let server = thread::spawn(move || {
+        for i in 0..CONNECTIONS {
+            let (tls, _) = listener.accept().unwrap();
+            let n = sizes(i) * 8;
+            let (_, got) = duplex(tls, payload(n, i as u32), n, |_| {});
+            assert!(got == payload(n, 1000 + i as u32), "connection {i}");
+        }
+    });
+    let client = build(&client_builder());
+    for i in 0..CONNECTIONS {
+        let tls = SslSocket::connect(&client, &format!("localhost:{port}")).unwrap();
+        let n = sizes(i) * 8;
+        let (_, got) = duplex(tls, payload(n, 1000 + i as u32), n, |_| {});
+        assert!(got == payload(n, i as u32), "connection {i}");
+    }
+    server.join().unwrap();
+}
+
+#[test]
+fn reunite_refuses_halves_of_two_connections() {
+    let a = UnixStream::pair().unwrap();
+    let b = UnixStream::pair().unwrap();
+    let config = build(&default_server());
+    let (r1, w1) = SslSocket::new_server(&config, a.0).unwrap().split();
+    let (r2, w2) = SslSocket::new_server(&config, b.0).unwrap().split();
+    let sslsocket::ReuniteError(r1, w2) = r1.reunite(w2).unwrap_err();
+    assert!(r1.reunite(w1).is_ok());
+    assert!(r2.reunite(w2).is_ok());
+}
+
+/// Both halves are `Send`.
+#[test]
+fn halves_are_send() {
+    fn send<T: Send>() {}
+    send::<sslsocket::ReadHalf<TcpStream>>();
+    send::<sslsocket::WriteHalf<UnixStream>>();
+    let _ = SslConfig::client;
+}
