@@ -356,8 +356,7 @@ fn client_and_server_non_blocking_in_one_poll_loop() {
     for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
         let mut sb = default_server();
         sb.set_version(version);
-        let (a, b) = (TcpListener::bind("127.0.0.1:0").unwrap(), ());
-        let _ = b;
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
         let client_tcp = TcpStream::connect(a.local_addr().unwrap()).unwrap();
         let (server_tcp, _) = a.accept().unwrap();
         let mut server = SslSocket::new_server(&build(&sb), server_tcp).unwrap();
