@@ -455,3 +455,121 @@ fn any_timeout_however_large_is_valid() {
         assert_eq!(c.join().unwrap().unwrap(), b"", "{version}");
     }
 }
+
+/// A limit of 0 keeps nothing, yet a client that sends no data in the
+/// meantime is still asked and answers: handshake records are processed
+/// without room for application data.
+#[test]
+fn a_full_buffer_still_lets_the_answer_through() {
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut b = common::default_server();
+        b.set_version(version)
+            .set_verify_mode(9)
+            .unwrap()
+            .set_post_handshake_buffer_limit(0);
+        let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+        let c = echo_client(addr, client(Some("client"), None));
+        let (mut s, _) = l.accept().unwrap();
+        let got = s.request_client_certificate(T).unwrap();
+        assert!(got.is_some(), "{version}");
+        s.shutdown().unwrap();
+        c.join().unwrap().unwrap();
+    }
+}
+
+/// A second TLS 1.2 request while the first is unanswered is refused
+/// (OpenSSL would send a second HelloRequest), and the first still
+/// completes when the client reads.
+#[test]
+fn one_renegotiation_at_a_time() {
+    let l = server(9, TlsVersion::Tls1_2);
+    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+    let config = client(Some("client"), None);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let c = thread::spawn(move || -> Result<Vec<u8>, Error> {
+        let mut s = SslSocket::connect(&config, &addr)?;
+        // Silent until told, then reads (answering) until the server closes.
+        let _ = rx.recv_timeout(Duration::from_secs(10));
+        let mut all = Vec::new();
+        s.read_to_end(&mut all).map_err(|source| Error::Io {
+            during: sslsocket::Operation::Read,
+            source,
+        })?;
+        Ok(all)
+    });
+    let (mut s, _) = l.accept().unwrap();
+    let e = s
+        .request_client_certificate(Some(Duration::from_millis(200)))
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    let again = s.request_client_certificate(T).unwrap_err();
+    assert!(
+        matches!(
+            again,
+            Error::PostHandshake(PostHandshakeError::RequestPending)
+        ),
+        "{again:?}"
+    );
+    tx.send(()).unwrap();
+    // The client's answer arrives with the next reads.
+    let mut b = [0u8; 1];
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while s.peer_certificate().is_none() {
+        assert!(std::time::Instant::now() < deadline, "never answered");
+        s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        match s.recv(&mut b) {
+            Err(e) if e.is_timeout() => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    s.send_all(b"ok").unwrap();
+    s.shutdown().unwrap();
+    drop(s);
+    assert_eq!(c.join().unwrap().unwrap(), b"ok");
+}
+
+/// A hook that panics during a request that then fails (times out) is
+/// reported by that request, not by a later call.
+#[test]
+fn a_hook_panic_beats_the_requests_own_failure() {
+    let mut b = common::default_server();
+    b.set_version(TlsVersion::Tls1_2)
+        .set_verify_mode(9)
+        .unwrap()
+        .set_handshake_callback(|event, _| {
+            if matches!(
+                event,
+                sslsocket::HandshakeEvent::Started {
+                    renegotiation: true
+                }
+            ) {
+                panic!("boom while asking");
+            }
+        });
+    let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
+    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+    let config = client(Some("client"), None);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let c = thread::spawn(move || {
+        let s = SslSocket::connect(&config, &addr).unwrap();
+        let _ = rx.recv_timeout(Duration::from_secs(5));
+        drop(s);
+    });
+    let (mut s, _) = l.accept().unwrap();
+    let e = s
+        .request_client_certificate(Some(Duration::from_millis(200)))
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::CallbackPanicked {
+                callback: "handshake",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    tx.send(()).unwrap();
+    c.join().unwrap();
+}
