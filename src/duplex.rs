@@ -65,7 +65,11 @@ impl<S: Read + Write> SslSocket<S> {
     }
 }
 
-fn split<S>(engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+fn split<S>(mut engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+    // The halves poll; their descriptor never blocks. (Should the
+    // descriptor refuse, the first wait reports the error.)
+    engine.split = true;
+    let _ = engine.set_fd_mode(true, Operation::Read);
     let pair = || {
         let (rx, tx) = UnixStream::pair().expect("socketpair(2) for a duplex wake-up");
         let _ = rx.set_nonblocking(true);
@@ -219,10 +223,11 @@ impl<S: Read + Write> ReadHalf<S> {
         drop(write);
         let shared = Arc::try_unwrap(self.shared)
             .unwrap_or_else(|_| unreachable!("a connection has exactly two halves"));
-        let engine = shared
+        let mut engine = shared
             .engine
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
+        engine.split = false;
         Ok(SslSocket::from_engine(engine))
     }
 }

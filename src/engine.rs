@@ -39,6 +39,19 @@ impl<T> Step<T> {
     }
 }
 
+/// How a driver waits when an attempt cannot go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waits {
+    /// Non-blocking mode: return [`Error::WouldBlock`].
+    Report,
+    /// Poll the descriptor until the deadline.
+    Poll,
+    /// As `Poll`, except that an operation without a time limit runs on a
+    /// blocking descriptor, sleeping in `read(2)`/`write(2)` as a plain
+    /// socket does instead of trying, polling and trying again.
+    BlockIfUnbounded,
+}
+
 /// When an operation must be over, computed once when it starts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline {
@@ -124,6 +137,10 @@ pub(crate) struct Engine<S> {
     fd: RawFd,
     /// Whether the descriptor was non-blocking when the engine got it.
     was_nonblocking: bool,
+    /// Whether it is now.
+    fd_nonblocking: bool,
+    /// Split into halves: the descriptor stays non-blocking.
+    pub(crate) split: bool,
     /// Non-blocking mode of the face: report "would block" instead of waiting.
     pub(crate) nonblocking: bool,
     pub(crate) timeouts: Timeouts,
@@ -147,8 +164,8 @@ pub(crate) struct Engine<S> {
 
 impl<S: Read + Write + AsFd> Engine<S> {
     /// Takes over `stream` for the connection `ssl` (made by
-    /// [`SslConfig::new_ssl`]), making its descriptor non-blocking. No byte
-    /// is sent.
+    /// [`SslConfig::new_ssl`]); from now on the engine decides whether its
+    /// descriptor blocks. No byte is sent.
     pub(crate) fn new(
         config: &SslConfig,
         (ssl, needs_server_name): (Ssl, bool),
@@ -156,7 +173,7 @@ impl<S: Read + Write + AsFd> Engine<S> {
     ) -> Result<Engine<S>, Error> {
         let fd = stream.as_fd().as_raw_fd();
         let was_nonblocking =
-            ffi::set_fd_nonblocking(stream.as_fd(), true).map_err(|source| Error::Io {
+            ffi::fd_is_nonblocking(stream.as_fd()).map_err(|source| Error::Io {
                 during: Operation::Handshake,
                 source,
             })?;
@@ -169,6 +186,8 @@ impl<S: Read + Write + AsFd> Engine<S> {
             stream,
             fd,
             was_nonblocking,
+            fd_nonblocking: was_nonblocking,
+            split: false,
             nonblocking: false,
             timeouts: inner.timeouts,
             handshaken: false,
@@ -189,14 +208,20 @@ impl<S: Read + Write + AsFd> Engine<S> {
 }
 
 impl<S> Engine<S> {
+    /// Makes the descriptor blocking or not, with a system call only when
+    /// that changes.
+    pub(crate) fn set_fd_mode(&mut self, nonblocking: bool, op: Operation) -> Result<(), Error> {
+        if self.fd_nonblocking != nonblocking {
+            ffi::set_fd_nonblocking(self.fd, nonblocking)
+                .map_err(|source| Error::Io { during: op, source })?;
+            self.fd_nonblocking = nonblocking;
+        }
+        Ok(())
+    }
+
     /// The descriptor polled.
     pub(crate) fn fd(&self) -> RawFd {
         self.fd
-    }
-
-    /// Whether the descriptor was blocking before the engine took it.
-    pub(crate) fn was_blocking(&self) -> bool {
-        !self.was_nonblocking
     }
 
     pub(crate) fn ssl(&self) -> &SslRef {
@@ -349,7 +374,7 @@ impl<S: Read + Write> Engine<S> {
             return;
         }
         let limit = self.timeouts.write.or(Some(Duration::from_secs(10)));
-        let _ = self.drive(Operation::Write, limit, false, |e| e.flush_step());
+        let _ = self.drive(Operation::Write, limit, Waits::Poll, |e| e.flush_step());
     }
 
     /// One attempt at the handshake, which resumes where the last stopped;
@@ -566,21 +591,34 @@ impl<S: Read + Write> Engine<S> {
         }
     }
 
-    /// Runs `step` to its end: in non-blocking mode (`nonblocking`) the
-    /// first wait is [`Error::WouldBlock`]; otherwise each wait polls the
-    /// descriptor, all of them within one deadline, `limit` from now.
+    /// How this face waits: reports in non-blocking mode, else blocks or
+    /// polls.
+    pub(crate) fn waits(&self) -> Waits {
+        if self.nonblocking {
+            Waits::Report
+        } else {
+            Waits::BlockIfUnbounded
+        }
+    }
+
+    /// Runs `step` to its end: with [`Waits::Report`] the first wait is
+    /// [`Error::WouldBlock`]; otherwise each wait polls the descriptor, all
+    /// of them within one deadline, `limit` from now (see
+    /// [`Waits::BlockIfUnbounded`] for an operation without a limit).
     pub(crate) fn drive<T>(
         &mut self,
         op: Operation,
         limit: Option<Duration>,
-        nonblocking: bool,
+        waits: Waits,
         mut step: impl FnMut(&mut Self) -> Step<T>,
     ) -> Result<T, Error> {
+        let block = waits == Waits::BlockIfUnbounded && limit.is_none() && !self.split;
+        self.set_fd_mode(!block, op)?;
         let deadline = Deadline::after(limit);
         loop {
             match step(self) {
                 Step::Done(r) => return r,
-                Step::Wait(want) if nonblocking => {
+                Step::Wait(want) if waits == Waits::Report => {
                     return Err(Error::WouldBlock {
                         operation: op,
                         want: self.reported_want(want),
@@ -597,7 +635,7 @@ impl<S: Read + Write> Engine<S> {
     /// The handshake, whole, within the handshake timeout.
     pub(crate) fn handshake(&mut self) -> Result<(), Error> {
         let limit = self.timeouts.handshake;
-        self.drive(Operation::Handshake, limit, self.nonblocking, |e| {
+        self.drive(Operation::Handshake, limit, self.waits(), |e| {
             e.handshake_step()
         })
     }
@@ -607,33 +645,27 @@ impl<S: Read + Write> Engine<S> {
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
         let limit = self.timeouts.read;
-        self.drive(Operation::Read, limit, self.nonblocking, |e| {
-            e.read_step(buf)
-        })
+        self.drive(Operation::Read, limit, self.waits(), |e| e.read_step(buf))
     }
 
     /// A write of all of `buf`, within the write timeout.
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.handshake()?;
         let limit = self.timeouts.write;
-        self.drive(Operation::Write, limit, self.nonblocking, |e| {
-            e.write_step(buf)
-        })
+        self.drive(Operation::Write, limit, self.waits(), |e| e.write_step(buf))
     }
 
     /// Sends what OpenSSL wrote and the descriptor has not taken yet,
     /// within the write timeout.
     pub(crate) fn flush(&mut self) -> Result<(), Error> {
         let limit = self.timeouts.write;
-        self.drive(Operation::Write, limit, self.nonblocking, |e| {
-            e.flush_step()
-        })
+        self.drive(Operation::Write, limit, self.waits(), |e| e.flush_step())
     }
 
     /// Sends close_notify, within the write timeout.
     pub(crate) fn shutdown(&mut self) -> Result<(), Error> {
         let limit = self.timeouts.write;
-        self.drive(Operation::Shutdown, limit, self.nonblocking, |e| {
+        self.drive(Operation::Shutdown, limit, self.waits(), |e| {
             e.shutdown_step()
         })
     }
@@ -642,9 +674,7 @@ impl<S: Read + Write> Engine<S> {
     /// read timeout.
     pub(crate) fn drain(&mut self) -> Result<(), Error> {
         let limit = self.timeouts.read;
-        self.drive(Operation::Shutdown, limit, self.nonblocking, |e| {
-            e.drain_step()
-        })
+        self.drive(Operation::Shutdown, limit, self.waits(), |e| e.drain_step())
     }
 
     /// Sends a TLS 1.3 KeyUpdate now (`SSL_key_update`, then the handshake
@@ -653,7 +683,7 @@ impl<S: Read + Write> Engine<S> {
         self.handshake()?;
         self.schedule_key_update(request_peer)?;
         let limit = self.timeouts.write;
-        self.drive(Operation::KeyUpdate, limit, self.nonblocking, |e| {
+        self.drive(Operation::KeyUpdate, limit, self.waits(), |e| {
             e.rehandshake_step(Operation::KeyUpdate)
         })
     }
@@ -675,14 +705,8 @@ impl<S: Read + Write> Engine<S> {
 
     /// Puts the descriptor back in blocking mode if it was when the engine
     /// took it (for a stream handed back to the caller).
-    pub(crate) fn restore_blocking(&self) -> std::io::Result<()>
-    where
-        S: AsFd,
-    {
-        if self.was_blocking() {
-            ffi::set_fd_nonblocking(self.stream.get_ref().inner.as_fd(), false)?;
-        }
-        Ok(())
+    pub(crate) fn restore_blocking(&mut self) -> Result<(), Error> {
+        self.set_fd_mode(self.was_nonblocking, Operation::Shutdown)
     }
 }
 

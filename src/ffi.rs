@@ -258,28 +258,28 @@ pub(crate) fn poll_fd(
     }
 }
 
-/// Sets or clears `O_NONBLOCK` on `fd`, returning whether it was set.
-pub(crate) fn set_fd_nonblocking(fd: BorrowedFd<'_>, on: bool) -> std::io::Result<bool> {
-    let fd = fd.as_raw_fd();
+/// Whether `O_NONBLOCK` is set on `fd` (`fcntl(F_GETFL)`).
+pub(crate) fn fd_is_nonblocking(fd: BorrowedFd<'_>) -> std::io::Result<bool> {
     // SAFETY: `fd` is borrowed, so open for the whole call; F_GETFL only
     // reads the file status flags.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
     if flags < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    let was = flags & libc::O_NONBLOCK != 0;
-    let wanted = if on {
-        flags | libc::O_NONBLOCK
-    } else {
-        flags & !libc::O_NONBLOCK
-    };
-    if wanted != flags {
-        // SAFETY: as above; F_SETFL changes only the status flags.
-        if unsafe { libc::fcntl(fd, libc::F_SETFL, wanted) } < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+    Ok(flags & libc::O_NONBLOCK != 0)
+}
+
+/// Sets or clears `O_NONBLOCK` on `fd` in one call (`ioctl(FIONBIO)`).
+/// `fd` must be open; a closed one is an error (`EBADF`), never undefined.
+pub(crate) fn set_fd_nonblocking(fd: RawFd, on: bool) -> std::io::Result<()> {
+    let mut value = c_int::from(on);
+    // SAFETY: ioctl takes any integer as a descriptor (a bad one fails with
+    // EBADF); FIONBIO reads one `c_int` from the valid pointer given and
+    // changes only that flag.
+    if unsafe { libc::ioctl(fd, libc::FIONBIO, &mut value) } < 0 {
+        return Err(std::io::Error::last_os_error());
     }
-    Ok(was)
+    Ok(())
 }
 
 /// `TCP_NODELAY` of `fd`, or `None` when it is not a TCP socket.

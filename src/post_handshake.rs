@@ -10,7 +10,7 @@ use openssl::ssl::SslOptions;
 use openssl::x509::X509;
 
 use crate::callbacks;
-use crate::engine::{Engine, Step};
+use crate::engine::{Engine, Step, Waits};
 use crate::error::{Error, Operation, PostHandshakeError};
 use crate::ffi;
 use crate::inspection;
@@ -210,26 +210,28 @@ fn exchange<S: Read + Write + AsFd>(
         ffi::set_tcp_nodelay(engine.as_fd(), true);
     }
     let mut send_first = true;
-    let r = engine.drive(Operation::PostHandshakeAuth, timeout, false, |e| loop {
-        // Drive the handshake (sends CertificateRequest / HelloRequest, and
-        // the server's last flight on TLS 1.2), then read.
-        let step = if send_first || !e.ssl().is_init_finished() {
-            send_first = false;
-            e.rehandshake_step(Operation::PostHandshakeAuth)
-                .map_done(|_| 0)
-        } else {
-            e.keep_step()
-        };
-        let answered = ffi::handshake_seen(e.ssl()) && e.ssl().is_init_finished();
-        match step {
-            Step::Done(Ok(_)) if answered => return Step::Done(Ok(())),
-            Step::Done(Ok(_)) => continue,
-            Step::Wait(_) if answered => return Step::Done(Ok(())),
-            // The client closed instead of answering.
-            Step::Done(Err(_)) if e.received_close_notify() => {
-                return Step::Done(Err(Error::UnexpectedEof))
+    let r = engine.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
+        loop {
+            // Drive the handshake (sends CertificateRequest / HelloRequest, and
+            // the server's last flight on TLS 1.2), then read.
+            let step = if send_first || !e.ssl().is_init_finished() {
+                send_first = false;
+                e.rehandshake_step(Operation::PostHandshakeAuth)
+                    .map_done(|_| 0)
+            } else {
+                e.keep_step()
+            };
+            let answered = ffi::handshake_seen(e.ssl()) && e.ssl().is_init_finished();
+            match step {
+                Step::Done(Ok(_)) if answered => return Step::Done(Ok(())),
+                Step::Done(Ok(_)) => continue,
+                Step::Wait(_) if answered => return Step::Done(Ok(())),
+                // The client closed instead of answering.
+                Step::Done(Err(_)) if e.received_close_notify() => {
+                    return Step::Done(Err(Error::UnexpectedEof))
+                }
+                other => return other.map_done(|_| ()),
             }
-            other => return other.map_done(|_| ()),
         }
     });
     if nagle {

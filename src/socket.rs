@@ -31,11 +31,15 @@ use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 /// implements [`Read`] and [`Write`]; [`recv`](Self::recv) and
 /// [`send`](Self::send) do the same with this crate's [`Error`].
 ///
-/// The descriptor is non-blocking underneath, always: a timeout bounds a
-/// whole operation (the handshake, a read with the writes it needs, a
-/// write), not each system call. In [non-blocking mode](Self::set_nonblocking)
-/// every call that would wait returns [`Error::WouldBlock`] instead, and
-/// the socket goes into `poll`/`epoll` loops through [`AsFd`].
+/// A timeout bounds a whole operation (the handshake, a read with the
+/// writes it needs, a write), not each system call: an operation with a
+/// time limit runs on a non-blocking descriptor and polls it against one
+/// deadline; one without sleeps in `read(2)`/`write(2)` as a plain socket
+/// does. The socket owns the descriptor's blocking flag while it has it
+/// ([`unwrap`](SslSocket::unwrap) gives it back as it came). In
+/// [non-blocking mode](Self::set_nonblocking) every call that would wait
+/// returns [`Error::WouldBlock`] instead, and the socket goes into
+/// `poll`/`epoll` loops through [`AsFd`].
 pub struct SslSocket<S = TcpStream> {
     engine: Engine<S>,
 }
@@ -113,10 +117,7 @@ impl SslSocket<TcpStream> {
         self.engine.shutdown()?;
         self.engine.drain()?;
         // The clone shares the open file description, and so its flags.
-        self.engine.restore_blocking().map_err(|source| Error::Io {
-            during: Operation::Shutdown,
-            source,
-        })?;
+        self.engine.restore_blocking()?;
         drop(self);
         Ok(tcp)
     }
@@ -353,7 +354,7 @@ impl<S> SslSocket<S> {
     /// waits to read or to write (`io::ErrorKind::WouldBlock` through
     /// [`Read`] and [`Write`]); poll the descriptor ([`AsFd`]) for that and
     /// call again. Drain [`pending`](Self::pending) bytes before polling.
-    /// The descriptor itself is non-blocking in either mode.
+    /// Split halves and operations with a time limit poll in either mode.
     ///
     /// # Errors
     ///
@@ -568,7 +569,8 @@ impl<S> SslSocket<S> {
         }
     }
 
-    /// The stream underneath (its descriptor is non-blocking).
+    /// The stream underneath (whose descriptor's blocking flag the socket
+    /// sets as its operations need).
     pub fn get_ref(&self) -> &S {
         self.engine.get_ref()
     }
