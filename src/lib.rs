@@ -45,6 +45,15 @@
 //! assert_eq!(server.join().unwrap()?, "CN=sslsocket test client");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! That server handles one connection. A server of many clients accepts TCP
+//! and hands each handshake to a worker, so that one slow or silent client
+//! delays only its own: see [`SslListener`]. Every socket runs on one I/O
+//! engine whose timeouts bound whole operations; sockets can be made
+//! without I/O ([`SslSocket::new_client`]), run non-blocking in a poll loop
+//! ([`SslSocket::set_nonblocking`]), be split for two threads
+//! ([`SslSocket::split`]) and run over any stream with a descriptor (a
+//! `UnixStream`). Unix only.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
