@@ -166,17 +166,23 @@ impl<S: Read + Write + AsFd> Engine<S> {
     /// Takes over `stream` for the connection `ssl` (made by
     /// [`SslConfig::new_ssl`]); from now on the engine decides whether its
     /// descriptor blocks. No byte is sent.
+    ///
+    /// `nonblocking` is the descriptor's mode when the caller knows it (a
+    /// socket std just made is blocking); otherwise it is asked for.
     pub(crate) fn new(
         config: &SslConfig,
         (ssl, needs_server_name): (Ssl, bool),
         stream: S,
+        nonblocking: Option<bool>,
     ) -> Result<Engine<S>, Error> {
         let fd = stream.as_fd().as_raw_fd();
-        let was_nonblocking =
-            ffi::fd_is_nonblocking(stream.as_fd()).map_err(|source| Error::Io {
+        let was_nonblocking = match nonblocking {
+            Some(known) => known,
+            None => ffi::fd_is_nonblocking(stream.as_fd()).map_err(|source| Error::Io {
                 during: Operation::Handshake,
                 source,
-            })?;
+            })?,
+        };
         let stream = SslStream::new(ssl, Wire::new(stream)).map_err(|source| Error::Tls {
             during: Operation::Handshake,
             source,
@@ -634,6 +640,9 @@ impl<S: Read + Write> Engine<S> {
 
     /// The handshake, whole, within the handshake timeout.
     pub(crate) fn handshake(&mut self) -> Result<(), Error> {
+        if self.handshaken {
+            return Ok(());
+        }
         let limit = self.timeouts.handshake;
         self.drive(Operation::Handshake, limit, self.waits(), |e| {
             e.handshake_step()

@@ -87,7 +87,10 @@ impl SslListener {
     /// [`SslSocket::upgrade_server`]); the listener itself stays usable.
     pub fn accept(&self) -> Result<(SslSocket, SocketAddr), Error> {
         let (tcp, addr) = self.accept_tcp()?;
-        Ok((SslSocket::accept(&self.config, tcp)?, addr))
+        // accept(2) as std makes it gives a blocking socket.
+        let mut tls = SslSocket::new_server_with(&self.config, tcp, Some(false))?;
+        tls.handshake()?;
+        Ok((tls, addr))
     }
 
     /// Accepts one TCP connection without a handshake.

@@ -76,8 +76,9 @@ impl SslSocket<TcpStream> {
     ) -> Result<SslSocket, Error> {
         let tcp = tcp_connect(addr, config.timeouts().connect)?;
         let ssl = config.new_ssl(Role::Client, Some(host_of(addr)), |_| peer_id.to_owned())?;
+        // A stream std just connected is blocking.
         let mut socket = SslSocket {
-            engine: Engine::new(config, ssl, tcp)?,
+            engine: Engine::new(config, ssl, tcp, Some(false))?,
         };
         socket.handshake()?;
         Ok(socket)
@@ -171,7 +172,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
             peer_id_of(stream.as_fd(), name)
         })?;
         Ok(SslSocket {
-            engine: Engine::new(config, ssl, stream)?,
+            engine: Engine::new(config, ssl, stream, None)?,
         })
     }
 
@@ -184,9 +185,19 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`Error::WrongRole`] for a client configuration, [`Error::Io`] when
     /// the descriptor cannot be made non-blocking.
     pub fn new_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
+        SslSocket::new_server_with(config, stream, None)
+    }
+
+    /// As [`new_server`](Self::new_server), with the descriptor's blocking
+    /// mode given when the caller knows it.
+    pub(crate) fn new_server_with(
+        config: &SslConfig,
+        stream: S,
+        nonblocking: Option<bool>,
+    ) -> Result<SslSocket<S>, Error> {
         let ssl = config.new_ssl(Role::Server, None, |_| String::new())?;
         Ok(SslSocket {
-            engine: Engine::new(config, ssl, stream)?,
+            engine: Engine::new(config, ssl, stream, nonblocking)?,
         })
     }
 
