@@ -833,6 +833,52 @@ fn bulk_round(imp: Option<Imp>, dur: Duration) -> (f64, f64) {
     )
 }
 
+/// sslsocket only: both ends split into halves, each end writing 16 KiB
+/// chunks for `dur` while reading what the other writes. Returns MB/s summed
+/// over both directions.
+fn duplex_round(dur: Duration) -> f64 {
+    let p = Proto::TLS13_ECDSA;
+    let config = ss_server(p, Knobs::default());
+    let client_config = ss_client(p, Knobs::default());
+    let (listener, addr) = listen();
+    // Each end: a writer thread for `dur`, then close_notify; the reader
+    // counts bytes until the peer's close_notify.
+    fn run(tls: SslSocket, dur: Duration) -> (u64, Duration) {
+        let (mut r, mut w) = tls.split();
+        let t0 = Instant::now();
+        let writer = thread::spawn(move || {
+            let chunk = vec![0x5Au8; BULK_CHUNK];
+            while t0.elapsed() < dur {
+                w.write_all(&chunk).expect("duplex write");
+            }
+            w.shutdown().expect("duplex close_notify");
+        });
+        let mut buf = vec![0u8; BULK_CHUNK];
+        let mut total = 0u64;
+        loop {
+            match r.read(&mut buf).expect("duplex read") {
+                0 => break,
+                n => total += n as u64,
+            }
+        }
+        let elapsed = t0.elapsed();
+        writer.join().expect("duplex writer");
+        (total, elapsed)
+    }
+    let h = thread::spawn(move || {
+        let (tcp, _) = listener.accept().expect("accept");
+        run(
+            SslSocket::accept(&config, tcp).expect("sslsocket accept"),
+            dur,
+        )
+    });
+    let client = SslSocket::connect(&client_config, &addr).expect("sslsocket connect");
+    let (to_client, t_client) = run(client, dur);
+    let (to_server, t_server) = h.join().expect("duplex server");
+    let elapsed = t_client.max(t_server).as_secs_f64();
+    (to_client + to_server) as f64 / elapsed / 1e6
+}
+
 /// One connection, TCP_NODELAY on both ends; `n` round trips of 64 bytes.
 fn echo_round(imp: Option<Imp>, n: usize) -> f64 {
     let p = Proto::TLS13_ECDSA;
@@ -1549,6 +1595,32 @@ fn main() {
             plain: second(&plain),
             judge: Judge::None,
             notes: vec![],
+        });
+    }
+
+    // Both directions at once, on split halves (sslsocket only), against
+    // one direction in the same run.
+    if opts.selected("duplex") {
+        let n = rounds.min(7);
+        let mut both = Vec::new();
+        let mut one = Vec::new();
+        for _ in 0..n {
+            both.push(duplex_round(sz.bulk));
+            one.push(bulk_round(Some(Imp::Ss), sz.bulk).0);
+        }
+        let ratio = median(&both) / median(&one);
+        report.add(Figure {
+            id: "duplex".into(),
+            title: "duplex bulk: sslsocket both directions at once (split halves, sum) | \
+                    sslsocket one direction"
+                .into(),
+            unit: "MB/s",
+            ss: both,
+            plain: one,
+            judge: Judge::None,
+            notes: vec![format!(
+                "both directions / one direction: {ratio:.2} (2 cores: 2 would be perfect overlap)"
+            )],
         });
     }
 
