@@ -721,3 +721,25 @@ fn halves_are_send() {
     send::<sslsocket::WriteHalf<UnixStream>>();
     let _ = SslConfig::client;
 }
+
+/// Dropping one half leaves the other working; close_notify goes out once
+/// however often it is asked for.
+#[test]
+fn a_half_alone_and_close_notify_once() {
+    let srv = Server::start(&build(&default_server()), |s| {
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        (got, s.received_close_notify())
+    });
+    let tls = SslSocket::connect(&build(&client_builder()), &srv.localhost()).unwrap();
+    let (r, mut w) = tls.split();
+    drop(r);
+    w.write_all(b"one half").unwrap();
+    w.shutdown().unwrap();
+    w.shutdown().unwrap();
+    assert!(w.write_all(b"after").is_err(), "no data after close_notify");
+    drop(w);
+    let (_, (got, clean)) = srv.join().unwrap();
+    assert_eq!(got, b"one half");
+    assert!(clean, "the server saw close_notify");
+}
