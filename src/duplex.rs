@@ -200,13 +200,7 @@ impl<S: Read + Write> ReadHalf<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        if t.is_some_and(|d| d.is_zero()) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot set a 0 duration timeout",
-            ));
-        }
-        self.shared.lock().timeouts.read = t;
+        self.shared.lock().timeouts.read = engine::nonzero(t)?;
         Ok(())
     }
 
@@ -312,13 +306,7 @@ impl<S: Read + Write> WriteHalf<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        if t.is_some_and(|d| d.is_zero()) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot set a 0 duration timeout",
-            ));
-        }
-        self.shared.lock().timeouts.write = t;
+        self.shared.lock().timeouts.write = engine::nonzero(t)?;
         Ok(())
     }
 }

@@ -52,6 +52,17 @@ pub(crate) enum Waits {
     BlockIfUnbounded,
 }
 
+/// `None` or a non-zero duration, as std's socket timeouts take them.
+pub(crate) fn nonzero(t: Option<Duration>) -> std::io::Result<Option<Duration>> {
+    match t {
+        Some(d) if d.is_zero() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "cannot set a 0 duration timeout",
+        )),
+        t => Ok(t),
+    }
+}
+
 /// When an operation must be over, computed once when it starts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline {

@@ -386,7 +386,7 @@ impl<S> SslSocket<S> {
     ///
     /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.read = nonzero(t)?;
+        self.engine.timeouts.read = crate::engine::nonzero(t)?;
         Ok(())
     }
 
@@ -396,7 +396,7 @@ impl<S> SslSocket<S> {
     ///
     /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.write = nonzero(t)?;
+        self.engine.timeouts.write = crate::engine::nonzero(t)?;
         Ok(())
     }
 
@@ -408,7 +408,7 @@ impl<S> SslSocket<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.handshake = nonzero(t)?;
+        self.engine.timeouts.handshake = crate::engine::nonzero(t)?;
         Ok(())
     }
 
@@ -611,17 +611,6 @@ impl<S> SslSocket<S> {
 
     pub(crate) fn engine_mut(&mut self) -> &mut Engine<S> {
         &mut self.engine
-    }
-}
-
-/// `None` or a non-zero duration, as std's socket timeouts take them.
-fn nonzero(t: Option<Duration>) -> io::Result<Option<Duration>> {
-    match t {
-        Some(d) if d.is_zero() => Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "cannot set a 0 duration timeout",
-        )),
-        t => Ok(t),
     }
 }
 

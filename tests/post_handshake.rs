@@ -352,10 +352,9 @@ fn data_sent_during_the_exchange_is_kept_in_order() {
     }
 }
 
-#[test]
-fn silent_client_times_out() {
-    let l = server(9, TlsVersion::Tls1_3);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+/// A client with a certificate that connects and then says nothing until
+/// told (or 5 s).
+fn silent_client(addr: String) -> (std::sync::mpsc::Sender<()>, thread::JoinHandle<()>) {
     let config = client(Some("client"), None);
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let c = thread::spawn(move || {
@@ -363,6 +362,14 @@ fn silent_client_times_out() {
         let _ = rx.recv_timeout(Duration::from_secs(5));
         drop(s);
     });
+    (tx, c)
+}
+
+#[test]
+fn silent_client_times_out() {
+    let l = server(9, TlsVersion::Tls1_3);
+    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+    let (tx, c) = silent_client(addr);
     let (mut s, _) = l.accept().unwrap();
     let e = s
         .request_client_certificate(Some(Duration::from_millis(200)))
@@ -549,13 +556,7 @@ fn a_hook_panic_beats_the_requests_own_failure() {
         });
     let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
     let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let config = client(Some("client"), None);
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let c = thread::spawn(move || {
-        let s = SslSocket::connect(&config, &addr).unwrap();
-        let _ = rx.recv_timeout(Duration::from_secs(5));
-        drop(s);
-    });
+    let (tx, c) = silent_client(addr);
     let (mut s, _) = l.accept().unwrap();
     let e = s
         .request_client_certificate(Some(Duration::from_millis(200)))
