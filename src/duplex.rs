@@ -66,8 +66,8 @@ impl<S: Read + Write> SslSocket<S> {
 }
 
 fn split<S>(mut engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
-    // The halves poll; their descriptor never blocks. (Should the
-    // descriptor refuse, the first wait reports the error.)
+    // The halves poll; their descriptor never blocks (each call makes sure,
+    // and reports it should the descriptor refuse).
     engine.split = true;
     let _ = engine.set_fd_mode(true, Operation::Read);
     let pair = || {
@@ -126,10 +126,23 @@ impl<S: Read + Write> Shared<S> {
         loop {
             let (outcome, nonblocking, deadline_now, waiting_out, reported) = {
                 let mut e = self.lock();
+                // The halves must never block inside OpenSSL while holding
+                // the lock (no system call when already so).
+                e.set_fd_mode(true, op)?;
                 let deadline = *deadline.get_or_insert_with(|| Deadline::after(limit(&e.timeouts)));
-                let before = (ffi::bytes_read(e.ssl()), e.ssl().is_init_finished());
+                // What the other half may be waiting for: data read into
+                // OpenSSL, a handshake finished or started, bytes left to
+                // send (which it must then watch the descriptor for).
+                let state = |e: &Engine<S>| {
+                    (
+                        ffi::bytes_read(e.ssl()),
+                        e.ssl().is_init_finished(),
+                        e.waiting_out() > 0,
+                    )
+                };
+                let before = state(&e);
                 let outcome = step(&mut e);
-                let after = (ffi::bytes_read(e.ssl()), e.ssl().is_init_finished());
+                let after = state(&e);
                 let waiting = matches!(outcome, Step::Wait(_)) && !e.nonblocking;
                 self.waiting[me].store(waiting, Ordering::SeqCst);
                 if before != after && self.waiting[other].load(Ordering::SeqCst) {
@@ -227,7 +240,8 @@ impl<S: Read + Write> ReadHalf<S> {
 }
 
 impl<S: Read + Write> WriteHalf<S> {
-    /// Writes all of `buf`, as [`SslSocket::send`], within the write timeout.
+    /// Writes the start of `buf` (up to 64 KiB), as [`SslSocket::send`],
+    /// within the write timeout; returns how much was taken.
     ///
     /// # Errors
     ///
@@ -272,12 +286,18 @@ impl<S: Read + Write> WriteHalf<S> {
     /// As [`SslSocket::key_update`].
     pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.shared.handshake(WRITER)?;
+        self.shared.drive(
+            WRITER,
+            Operation::KeyUpdate,
+            |t| t.write,
+            |e| e.key_update_room_step(),
+        )?;
         self.shared.lock().schedule_key_update(request_peer)?;
         self.shared.drive(
             WRITER,
             Operation::KeyUpdate,
             |t| t.write,
-            |e| e.rehandshake_step(Operation::KeyUpdate),
+            |e| e.key_update_write_step(),
         )
     }
 

@@ -71,6 +71,11 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
+    /// Whether the deadline has passed.
+    pub(crate) fn expired(&self) -> bool {
+        self.at.is_some_and(|at| Instant::now() >= at)
+    }
+
     /// `limit` from now; `None`, or a limit too large for the clock, never
     /// expires.
     pub(crate) fn after(limit: Option<Duration>) -> Deadline {
@@ -390,6 +395,11 @@ impl<S: Read + Write> Engine<S> {
         if self.waiting_out() == 0 {
             return;
         }
+        // A non-blocking socket's owner does not wait: one try.
+        if self.nonblocking && !self.split {
+            let _ = self.push(Operation::Write);
+            return;
+        }
         let limit = self.timeouts.write.or(Some(Duration::from_secs(10)));
         let _ = self.drive(Operation::Write, limit, Waits::Poll, |e| e.flush_step());
     }
@@ -590,22 +600,34 @@ impl<S: Read + Write> Engine<S> {
         }
     }
 
-    /// One attempt at reading (and discarding) until the peer's close_notify.
-    pub(crate) fn drain_step(&mut self) -> Step<()> {
+    /// One attempt at reading (and discarding) what the peer sends before
+    /// its close_notify: `Ok(true)` once it has arrived.
+    fn drain_step(&mut self) -> Step<bool> {
         self.buffered = Vec::new();
         self.buffered_pos = 0;
-        let mut sink = [0u8; 4096];
-        loop {
-            if self.received_close_notify() {
-                return Step::Done(Ok(()));
-            }
-            match self.read_step(&mut sink) {
-                Step::Done(Ok(0)) => return Step::Done(Ok(())),
-                Step::Done(Ok(_)) => continue,
-                Step::Done(Err(e)) => return Step::Done(Err(e)),
-                Step::Wait(w) => return Step::Wait(w),
-            }
+        if self.received_close_notify() {
+            return Step::Done(Ok(true));
         }
+        let mut sink = [0u8; 4096];
+        self.read_step(&mut sink).map_done(|n| n == 0)
+    }
+
+    /// One attempt at making room: done while no more than a write's worth
+    /// waits to go out.
+    fn room_step(&mut self, op: Operation) -> Step<()> {
+        match self.push(op) {
+            Ok(_) if self.waiting_out() > WRITE_WAITS_ABOVE => Step::Wait(Want::Write),
+            Ok(_) => Step::Done(Ok(())),
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    /// One attempt at writing a scheduled KeyUpdate: done once OpenSSL has
+    /// written it (into the Wire; it goes out with the next calls).
+    fn key_update_step(&mut self) -> Step<()> {
+        let step = self.attempt(Operation::KeyUpdate, |s| s.do_handshake());
+        let _ = self.push(Operation::KeyUpdate);
+        step
     }
 
     /// How this face waits: reports in non-blocking mode, else blocks or
@@ -641,6 +663,15 @@ impl<S: Read + Write> Engine<S> {
                         want: self.reported_want(want),
                     })
                 }
+                // On a blocking descriptor an attempt waits only when the
+                // descriptor's own timeout (SO_RCVTIMEO / SO_SNDTIMEO, set
+                // by whoever made the stream) fired.
+                Step::Wait(_) if block => {
+                    return Err(Error::Timeout {
+                        operation: op,
+                        after: None,
+                    })
+                }
                 Step::Wait(want) => {
                     let also_write = self.waiting_out() > 0;
                     wait(self.fd, want, also_write, &deadline, op, None)?
@@ -668,7 +699,8 @@ impl<S: Read + Write> Engine<S> {
         self.drive(Operation::Read, limit, self.waits(), |e| e.read_step(buf))
     }
 
-    /// A write of all of `buf`, within the write timeout.
+    /// A write of the start of `buf` (up to [`WRITE_CHUNK`] bytes), within
+    /// the write timeout; returns how much was taken.
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.handshake()?;
         let limit = self.timeouts.write;
@@ -690,22 +722,61 @@ impl<S: Read + Write> Engine<S> {
         })
     }
 
-    /// Discards what the peer sends until its close_notify, all within one
-    /// read timeout.
-    pub(crate) fn drain(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.read;
-        self.drive(Operation::Shutdown, limit, self.waits(), |e| e.drain_step())
+    /// For `unwrap`, whatever the mode: sends close_notify (within the
+    /// write timeout), discards what the peer sends until its close_notify
+    /// (all within one read timeout, checked after every record too, so a
+    /// peer that keeps sending cannot stretch it), and sends what is still
+    /// waiting.
+    pub(crate) fn close_and_drain(&mut self) -> Result<(), Error> {
+        let op = Operation::Shutdown;
+        self.drive(op, self.timeouts.write, Waits::Poll, |e| e.shutdown_step())?;
+        let deadline = Deadline::after(self.timeouts.read);
+        self.set_fd_mode(true, op)?;
+        loop {
+            if deadline.expired() {
+                return Err(Error::Timeout {
+                    operation: op,
+                    after: deadline.limit,
+                });
+            }
+            match self.drain_step() {
+                Step::Done(Ok(true)) => break,
+                Step::Done(Ok(false)) => {}
+                Step::Done(Err(e)) => return Err(e),
+                Step::Wait(want) => {
+                    let also_write = self.waiting_out() > 0;
+                    wait(self.fd, want, also_write, &deadline, op, None)?
+                }
+            }
+        }
+        self.drive(op, self.timeouts.write, Waits::Poll, |e| e.flush_step())
     }
 
-    /// Sends a TLS 1.3 KeyUpdate now (`SSL_key_update`, then the handshake
-    /// step that writes it), within the write timeout.
+    /// Sends a TLS 1.3 KeyUpdate (`SSL_key_update`, then the handshake step
+    /// that writes it), within the write timeout: first waits (or, in
+    /// non-blocking mode, reports) while too much waits to go out, so that
+    /// retries cannot pile KeyUpdates up.
     pub(crate) fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake()?;
-        self.schedule_key_update(request_peer)?;
         let limit = self.timeouts.write;
         self.drive(Operation::KeyUpdate, limit, self.waits(), |e| {
-            e.rehandshake_step(Operation::KeyUpdate)
+            e.room_step(Operation::KeyUpdate)
+        })?;
+        self.schedule_key_update(request_peer)?;
+        self.drive(Operation::KeyUpdate, limit, Waits::Poll, |e| {
+            e.key_update_step()
         })
+    }
+
+    /// The write half's key update: making room, then writing it, as one
+    /// step each (see [`key_update`](Self::key_update)).
+    pub(crate) fn key_update_room_step(&mut self) -> Step<()> {
+        self.room_step(Operation::KeyUpdate)
+    }
+
+    /// See [`key_update_room_step`](Self::key_update_room_step).
+    pub(crate) fn key_update_write_step(&mut self) -> Step<()> {
+        self.key_update_step()
     }
 
     /// Marks a TLS 1.3 KeyUpdate pending (`SSL_key_update`); the next

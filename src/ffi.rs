@@ -237,25 +237,25 @@ pub(crate) fn poll_fd(
         let ms = t.as_nanos().div_ceil(1_000_000);
         c_int::try_from(ms).unwrap_or(c_int::MAX)
     });
-    loop {
-        // SAFETY: `fds` is an array of initialised `pollfd`s on this stack
-        // frame, and `n` is at most its length.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
-        if r > 0 {
-            return Ok(if fds[0].revents != 0 {
-                Polled::Ready
-            } else {
-                Polled::Woken
-            });
-        }
-        if r == 0 {
-            return Ok(Polled::TimedOut);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(e);
-        }
+    // SAFETY: `fds` is an array of initialised `pollfd`s on this stack
+    // frame, and `n` is at most its length.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
+    if r > 0 {
+        return Ok(if fds[0].revents != 0 {
+            Polled::Ready
+        } else {
+            Polled::Woken
+        });
     }
+    if r == 0 {
+        return Ok(Polled::TimedOut);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        // A signal: the caller works out the time left and waits again.
+        return Ok(Polled::TimedOut);
+    }
+    Err(e)
 }
 
 /// Whether `O_NONBLOCK` is set on `fd` (`fcntl(F_GETFL)`).

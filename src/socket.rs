@@ -115,8 +115,7 @@ impl SslSocket<TcpStream> {
             during: Operation::Shutdown,
             source,
         })?;
-        self.engine.shutdown()?;
-        self.engine.drain()?;
+        self.engine.close_and_drain()?;
         // The clone shares the open file description, and so its flags.
         self.engine.restore_blocking()?;
         drop(self);
@@ -365,7 +364,8 @@ impl<S> SslSocket<S> {
     /// waits to read or to write (`io::ErrorKind::WouldBlock` through
     /// [`Read`] and [`Write`]); poll the descriptor ([`AsFd`]) for that and
     /// call again. Drain [`pending`](Self::pending) bytes before polling.
-    /// Split halves and operations with a time limit poll in either mode.
+    /// (Split halves follow the mode too: each half then returns
+    /// [`Error::WouldBlock`] instead of waiting.)
     ///
     /// # Errors
     ///
@@ -587,7 +587,8 @@ impl<S> SslSocket<S> {
     }
 
     /// The stream underneath, mutably. Reading or writing it directly
-    /// corrupts the TLS stream.
+    /// corrupts the TLS stream, and it must not be replaced by another
+    /// (the socket keeps its descriptor's number).
     pub fn get_mut(&mut self) -> &mut S {
         self.engine.get_mut()
     }

@@ -743,3 +743,133 @@ fn a_half_alone_and_close_notify_once() {
     assert_eq!(got, b"one half");
     assert!(clean, "the server saw close_notify");
 }
+
+/// Bytes a write half leaves waiting (the descriptor was full) go out
+/// while the read half waits: the reader is woken to send them.
+#[test]
+fn bytes_left_by_one_half_go_out_while_the_other_waits() {
+    const N: usize = 4 << 20;
+    let (a, b) = UnixStream::pair().unwrap();
+    let server = thread::spawn(move || {
+        let mut s = SslSocket::upgrade_server(&build(&default_server()), a).unwrap();
+        let got = recv_all(&mut s, N);
+        s.write_all(b"ok").unwrap();
+        got == payload(N, 3)
+    });
+    let tls = SslSocket::upgrade_client(&build(&client_builder()), b, Some("localhost")).unwrap();
+    let (mut r, mut w) = tls.split();
+    let reader = thread::spawn(move || {
+        let mut b = [0u8; 2];
+        r.read_exact(&mut b).map(|_| b)
+    });
+    // Let the reader sit in its wait first.
+    thread::sleep(Duration::from_millis(50));
+    w.send_all(&payload(N, 3)).unwrap();
+    let got = reader.join().unwrap();
+    assert_eq!(got.unwrap(), *b"ok");
+    assert!(server.join().unwrap(), "the server read other bytes");
+    drop(w);
+}
+
+/// A timeout set on the stream itself (SO_RCVTIMEO) by whoever made it
+/// still bounds a read when the configuration sets none.
+#[test]
+fn a_timeout_set_on_the_stream_is_honoured() {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let srv = Server::start(&build(&default_server()), move |_| {
+        let _ = rx.recv_timeout(Duration::from_secs(10));
+    });
+    let tcp = TcpStream::connect(srv.addr()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut cb = SslConfig::client();
+    cb.set_ca_file(cert("ca.pem")).set_use_system_ca(false);
+    let mut c = SslSocket::upgrade_client(&build(&cb), tcp, Some("localhost")).unwrap();
+    let started = Instant::now();
+    let e = c.recv(&mut [0u8; 8]).unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    tx.send(()).unwrap();
+    drop(c);
+    srv.join().unwrap();
+}
+
+/// Key updates retried in non-blocking mode against a peer that does not
+/// read pile nothing up: past a bound they would block, and memory stays put.
+#[test]
+fn non_blocking_key_updates_against_a_silent_peer_are_bounded() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let server = thread::spawn(move || {
+        // Handshakes, then reads nothing.
+        let s = SslSocket::upgrade_server(&build(&default_server()), a).unwrap();
+        let _ = rx.recv_timeout(Duration::from_secs(20));
+        drop(s);
+    });
+    let mut c = SslSocket::upgrade_client(&build(&client_builder()), b, Some("localhost")).unwrap();
+    c.set_nonblocking(true).unwrap();
+    let rss = || {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap()
+    };
+    let mut blocked = 0;
+    let mut before = None;
+    for _ in 0..200_000 {
+        match c.key_update(false) {
+            Ok(()) => {}
+            Err(e) if e.is_would_block() => {
+                blocked += 1;
+                // Measured from well after the first refusal, once the
+                // allocator has settled.
+                if blocked == 10_000 {
+                    before = Some(rss());
+                }
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(blocked > 10_000, "blocked only {blocked} times");
+    // A retry that would block schedules nothing: memory stays put (each
+    // KeyUpdate piled up would be another record waiting).
+    let grew = rss().saturating_sub(before.unwrap());
+    assert!(
+        grew < 1024,
+        "RSS grew {grew} KiB over {blocked} refused retries"
+    );
+    c.set_nonblocking(false).unwrap();
+    c.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    drop(c);
+    tx.send(()).unwrap();
+    server.join().unwrap();
+}
+
+/// `unwrap()` of a non-blocking socket waits for the close_notify exchange
+/// (within the timeouts) instead of failing with would-block.
+#[test]
+fn unwrap_of_a_non_blocking_socket() {
+    let srv = Server::start(&build(&default_server()), |s| {
+        let mut b = [0u8; 4];
+        s.read_exact(&mut b).unwrap();
+        // Reads to close_notify, answers with its own.
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+        s.shutdown().unwrap();
+        b
+    });
+    let mut c = SslSocket::connect(&build(&client_builder()), &srv.localhost()).unwrap();
+    c.write_all(b"ping").unwrap();
+    c.set_nonblocking(true).unwrap();
+    let plain = c.unwrap().unwrap();
+    assert_eq!(plain.peer_addr().unwrap(), srv.addr());
+    let (_, got) = srv.join().unwrap();
+    assert_eq!(&got, b"ping");
+}
