@@ -96,16 +96,19 @@ impl FromStr for TlsVersion {
     }
 }
 
-/// Time limits. `None` means wait forever.
+/// Time limits, each for a whole operation (one deadline, however many
+/// system calls it makes). `None` means wait forever.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timeouts {
     /// Opening the TCP connection (client).
     pub connect: Option<Duration>,
-    /// The whole TLS handshake, applied to each read and write it makes.
+    /// The whole TLS handshake.
     pub handshake: Option<Duration>,
-    /// Each read after the handshake.
+    /// Each read call after the handshake, including the writes it must
+    /// make (a KeyUpdate answer); also `unwrap()`'s wait for close_notify.
     pub read: Option<Duration>,
-    /// Each write after the handshake.
+    /// Each write call after the handshake; also sending close_notify and
+    /// a key update.
     pub write: Option<Duration>,
 }
 
@@ -347,21 +350,24 @@ impl SslConfigBuilder {
         self
     }
 
-    /// Time limit for each read and write of the handshake. Defaults to none
-    /// on a client and 30 seconds on a server, so that a peer that connects
-    /// and says nothing cannot hold a server forever.
+    /// Time limit for the whole handshake, however many reads and writes it
+    /// makes. Defaults to none on a client and 30 seconds on a server, so
+    /// that a peer that connects and says nothing, or trickles its
+    /// handshake, cannot hold a server longer.
     pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> &mut Self {
         self.timeouts.handshake = t;
         self
     }
 
-    /// Time limit for each read after the handshake. Defaults to none.
+    /// Time limit for each read call after the handshake, the whole call
+    /// (including any writes it must make). Defaults to none.
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> &mut Self {
         self.timeouts.read = t;
         self
     }
 
-    /// Time limit for each write after the handshake. Defaults to none.
+    /// Time limit for each write call after the handshake, the whole call.
+    /// Defaults to none.
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> &mut Self {
         self.timeouts.write = t;
         self
