@@ -257,12 +257,8 @@ impl<S: Read + Write> WriteHalf<S> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
-    pub fn send_all(&mut self, mut buf: &[u8]) -> Result<(), Error> {
-        while !buf.is_empty() {
-            let n = self.send(buf)?;
-            buf = &buf[n..];
-        }
-        Ok(())
+    pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
+        crate::engine::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify, once for the connection, within the write timeout.

@@ -63,6 +63,18 @@ pub(crate) fn nonzero(t: Option<Duration>) -> std::io::Result<Option<Duration>> 
     }
 }
 
+/// Calls `send` until all of `buf` is taken.
+pub(crate) fn send_all(
+    mut buf: &[u8],
+    mut send: impl FnMut(&[u8]) -> Result<usize, Error>,
+) -> Result<(), Error> {
+    while !buf.is_empty() {
+        let n = send(buf)?;
+        buf = &buf[n..];
+    }
+    Ok(())
+}
+
 /// When an operation must be over, computed once when it starts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline {

@@ -314,12 +314,8 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
-    pub fn send_all(&mut self, mut buf: &[u8]) -> Result<(), Error> {
-        while !buf.is_empty() {
-            let n = self.send(buf)?;
-            buf = &buf[n..];
-        }
-        Ok(())
+    pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
+        crate::engine::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify (`SSL_shutdown`), once, within the write timeout.
