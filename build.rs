@@ -8,10 +8,7 @@
 use std::env;
 
 fn main() {
-    println!("cargo::rustc-check-cfg=cfg(ossl111)");
     println!("cargo::rustc-check-cfg=cfg(ossl300)");
-    println!("cargo::rustc-check-cfg=cfg(libressl)");
-    println!("cargo::rustc-check-cfg=cfg(boringssl)");
     println!("cargo::rerun-if-env-changed=DEP_OPENSSL_VERSION_NUMBER");
     println!("cargo::rerun-if-env-changed=DEP_OPENSSL_LIBRESSL_VERSION_NUMBER");
     println!("cargo::rerun-if-env-changed=DEP_OPENSSL_BORINGSSL");
@@ -26,7 +23,6 @@ fn main() {
         );
     }
     if let Ok(v) = env::var("DEP_OPENSSL_LIBRESSL_VERSION_NUMBER") {
-        println!("cargo::rustc-cfg=libressl");
         panic!(
             "\n\nsslsocket: LibreSSL {v} was found, but sslsocket needs OpenSSL 1.1.1 or later.\n\
              LibreSSL does not implement TLS 1.3 post-handshake authentication\n\
@@ -59,7 +55,6 @@ fn main() {
              or point OPENSSL_DIR at one.\n\n"
         );
     }
-    println!("cargo::rustc-cfg=ossl111");
     if version >= 0x3000_0000 {
         println!("cargo::rustc-cfg=ossl300");
     }
