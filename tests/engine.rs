@@ -403,22 +403,7 @@ fn client_and_server_non_blocking_in_one_poll_loop() {
 #[test]
 fn non_blocking_against_the_openssl_programs() {
     use openssl_cli::{cert, SClient, SServer};
-    let (chain, inter, key) = (
-        cert("server.pem"),
-        cert("intermediate.pem"),
-        cert("server.key"),
-    );
-    let server = SServer::start(&[
-        "-naccept",
-        "1",
-        "-rev",
-        "-cert",
-        &chain,
-        "-cert_chain",
-        &inter,
-        "-key",
-        &key,
-    ]);
+    let server = SServer::localhost(&["-naccept", "1", "-rev"]);
     let tcp = TcpStream::connect(server.addr()).unwrap();
     let mut tls = SslSocket::new_client(&build(&client_builder()), tcp, Some("localhost")).unwrap();
     tls.set_nonblocking(true).unwrap();

@@ -41,6 +41,16 @@ fn serve_one<T: Send + 'static>(
     (addr, h)
 }
 
+/// [`serve_one`] with the usual server, doing nothing but echo.
+fn serve_default() -> (String, thread::JoinHandle<Result<(), Error>>) {
+    serve_one(
+        server_builder("server-chain.pem", "server.key")
+            .build()
+            .unwrap(),
+        |_| (),
+    )
+}
+
 fn ping(s: &mut SslSocket) {
     s.write_all(b"ping").unwrap();
     let mut b = [0u8; 4];
@@ -60,12 +70,7 @@ fn verify_callback_sees_every_certificate_and_can_reject() {
         // Reject the leaf even though OpenSSL accepted it.
         check.depth() != 0
     });
-    let (addr, h) = serve_one(
-        server_builder("server-chain.pem", "server.key")
-            .build()
-            .unwrap(),
-        |_| (),
-    );
+    let (addr, h) = serve_default();
     let e = SslSocket::connect(&c.build().unwrap(), &addr).unwrap_err();
     assert_eq!(
         e.verify_result().map(|r| r.name()),
@@ -582,12 +587,7 @@ impl Drop for PanicsOnDrop {
 
 #[test]
 fn a_panic_whose_payload_panics_on_drop_is_still_a_clean_error() {
-    let (addr, h) = serve_one(
-        server_builder("server-chain.pem", "server.key")
-            .build()
-            .unwrap(),
-        |_| (),
-    );
+    let (addr, h) = serve_default();
     let mut c = client_builder();
     c.set_verify_callback(|_| std::panic::panic_any(PanicsOnDrop));
     let config = c.build().unwrap();
@@ -601,12 +601,7 @@ fn a_panic_whose_payload_panics_on_drop_is_still_a_clean_error() {
 
 #[test]
 fn a_hook_whose_captures_panic_on_drop_does_not_abort_when_the_context_goes() {
-    let (addr, h) = serve_one(
-        server_builder("server-chain.pem", "server.key")
-            .build()
-            .unwrap(),
-        |_| (),
-    );
+    let (addr, h) = serve_default();
     let mut c = client_builder();
     let bomb = PanicsOnDrop;
     c.set_verify_callback(move |check| {

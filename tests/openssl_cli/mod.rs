@@ -243,6 +243,20 @@ impl SServer {
         SServer { proc, port }
     }
 
+    /// As [`SServer::start`], serving the test PKI's `localhost` certificate
+    /// with its intermediate (`-cert server.pem -cert_chain intermediate.pem
+    /// -key server.key`), then `args`.
+    pub(crate) fn localhost(args: &[&str]) -> SServer {
+        let (chain, inter, key) = (
+            cert("server.pem"),
+            cert("intermediate.pem"),
+            cert("server.key"),
+        );
+        let mut all = vec!["-cert", &chain, "-cert_chain", &inter, "-key", &key];
+        all.extend_from_slice(args);
+        SServer::start(&all)
+    }
+
     /// `127.0.0.1:PORT`.
     pub(crate) fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
