@@ -15,6 +15,7 @@ use openssl::ssl::{
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
 use crate::error::{Error, Operation};
 use crate::identity::{Identity, Source};
+use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
 
@@ -393,7 +394,7 @@ impl SslConfigBuilder {
     }
 
     /// Whether a client offers TLS 1.3 post-handshake authentication
-    /// (`SSL_set_post_handshake_auth`), letting the server ask for its
+    /// (`SSL_CTX_set_post_handshake_auth`), letting the server ask for its
     /// certificate after the handshake. Defaults to on when the client has a
     /// certificate configured.
     pub fn set_post_handshake_auth(&mut self, offer: bool) -> &mut Self {
@@ -595,6 +596,9 @@ impl SslConfigBuilder {
         let post_handshake_auth = self
             .post_handshake_auth
             .unwrap_or(self.certificate.is_some() || self.hooks.client_cert.is_some());
+        if self.role == Role::Client && post_handshake_auth {
+            crate::ffi::ctx_set_post_handshake_auth(&mut b, true);
+        }
         Ok(SslConfig {
             inner: Arc::new(Inner {
                 ctx: b.build(),
@@ -602,7 +606,6 @@ impl SslConfigBuilder {
                 check_hostname: self.get_check_hostname(),
                 server_name: self.server_name.clone(),
                 timeouts: self.timeouts,
-                post_handshake_auth,
                 post_handshake_buffer_limit: self.post_handshake_buffer_limit,
                 sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
             }),
@@ -621,7 +624,10 @@ impl SslConfigBuilder {
                 }
                 if let Err(e) = b.cert_store_mut().add_cert(cert) {
                     // The same CA given twice is harmless.
-                    let dup = e.errors().iter().any(|x| x.reason_code() == 101);
+                    let dup = e.errors().iter().any(|x| {
+                        x.library_code() == ERR_LIB_X509
+                            && x.reason_code() == X509_R_CERT_ALREADY_IN_HASH_TABLE
+                    });
                     if !dup {
                         return Err(Error::Load {
                             what: "CA certificate",
@@ -709,7 +715,6 @@ pub(crate) struct Inner {
     pub(crate) check_hostname: bool,
     pub(crate) server_name: Option<String>,
     pub(crate) timeouts: Timeouts,
-    pub(crate) post_handshake_auth: bool,
     pub(crate) post_handshake_buffer_limit: usize,
     pub(crate) sessions: Option<Arc<SessionCache>>,
 }
@@ -772,8 +777,8 @@ impl SslConfig {
     /// A connection of this configuration, set up for its handshake and not
     /// yet connected to anything: the record the callbacks fill, the
     /// handshake role, and for a client the name sent as SNI, the host-name
-    /// or IP check, the post-handshake auth offer and the saved session
-    /// (found by the peer id, `peer(name)`, and the name used).
+    /// or IP check and the saved session (found by the peer id,
+    /// `peer(name)`, and the name used).
     ///
     /// The flag is true for a client that checks host names and was given
     /// none: its handshake must not start while its mode verifies.
@@ -828,9 +833,6 @@ impl SslConfig {
                     }
                 }
             }
-        }
-        if inner.post_handshake_auth {
-            crate::ffi::set_post_handshake_auth(&mut ssl, true);
         }
         if let Some(cache) = &inner.sessions {
             cache.prepare(

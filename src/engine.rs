@@ -185,8 +185,8 @@ pub(crate) struct Engine<S> {
     pub(crate) buffer_limit: usize,
     /// CertificateRequests this server has sent on the connection.
     pub(crate) cert_requests: u32,
-    /// Sends what is waiting when the engine is dropped (made where `S` is
-    /// known to be writable).
+    /// Sends what is waiting and marks the connection shut down when the
+    /// engine is dropped (made where `S` is known to be writable).
     finish: fn(&mut Engine<S>),
 }
 
@@ -231,7 +231,7 @@ impl<S: Read + Write + AsFd> Engine<S> {
             buffered_pos: 0,
             buffer_limit: inner.post_handshake_buffer_limit,
             cert_requests: 0,
-            finish: Engine::send_waiting_on_drop,
+            finish: Engine::finish_on_drop,
         })
     }
 
@@ -304,11 +304,6 @@ impl<S> Engine<S> {
         self.buffered.len() - self.buffered_pos
     }
 
-    /// Whether the peer's close_notify has arrived.
-    pub(crate) fn received_close_notify(&self) -> bool {
-        ffi::shutdown_state(self.ssl()).contains(ShutdownState::RECEIVED)
-    }
-
     /// The limit each operation gets.
     fn limit(&self, op: Operation) -> Option<Duration> {
         match op {
@@ -343,6 +338,11 @@ impl<S> Engine<S> {
 }
 
 impl<S: Read + Write> Engine<S> {
+    /// Whether the peer's close_notify has arrived.
+    pub(crate) fn received_close_notify(&mut self) -> bool {
+        self.stream.get_shutdown().contains(ShutdownState::RECEIVED)
+    }
+
     /// One attempt at `f`, repeated at once while OpenSSL asks for that
     /// without its descriptor having blocked.
     fn attempt<T>(
@@ -400,6 +400,21 @@ impl<S: Read + Write> Engine<S> {
             Ok(true) => Step::Done(Ok(())),
             Ok(false) => Step::Wait(Want::Write),
             Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    /// What dropping the engine does: sends what is still waiting, then
+    /// marks a live connection as shut down (no alert is sent).
+    ///
+    /// A connection dropped without close_notify would make OpenSSL mark its
+    /// session unresumable (`SSL_free` on a connection not shut down); a
+    /// connection that failed fatally was already removed by OpenSSL, so
+    /// marking the rest as shut down only keeps good sessions resumable.
+    fn finish_on_drop(&mut self) {
+        self.send_waiting_on_drop();
+        if self.handshaken && self.ssl().is_init_finished() {
+            let state = self.stream.get_shutdown();
+            self.stream.set_shutdown(state | ShutdownState::SENT);
         }
     }
 
@@ -815,17 +830,8 @@ impl<S: Read + Write> Engine<S> {
 
 impl<S> Drop for Engine<S> {
     /// Sends what is still waiting to go out (within the write timeout, or
-    /// 10 s without one).
-    ///
-    /// A connection dropped without close_notify would make OpenSSL mark its
-    /// session unresumable (`SSL_free` on a connection not shut down); a
-    /// connection that failed fatally was already removed by OpenSSL, so
-    /// marking the rest as shut down only keeps good sessions resumable.
+    /// 10 s without one) and keeps the session resumable.
     fn drop(&mut self) {
         (self.finish)(self);
-        if self.handshaken && self.ssl().is_init_finished() {
-            let state = ffi::shutdown_state(self.ssl());
-            ffi::set_shutdown_state(self.ssl_mut(), state | ShutdownState::SENT);
-        }
     }
 }

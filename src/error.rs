@@ -8,8 +8,16 @@ use std::time::Duration;
 use libc::c_int;
 use openssl::error::ErrorStack;
 use openssl::ssl::{self, ErrorCode, SslRef};
+use openssl_sys::SSL_AD_REASON_OFFSET;
 
 use crate::alert::Alert;
+use crate::reasons::{
+    ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, SSL_R_HTTPS_PROXY_REQUEST, SSL_R_HTTP_REQUEST,
+    SSL_R_NO_PROTOCOLS_AVAILABLE, SSL_R_PACKET_LENGTH_TOO_LONG,
+    SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_R_UNEXPECTED_EOF_WHILE_READING,
+    SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_WRONG_SSL_VERSION,
+    SSL_R_WRONG_VERSION_NUMBER,
+};
 use crate::verify::VerifyMode;
 use crate::verify_result::{VerifyFailure, VerifyResult};
 
@@ -355,21 +363,6 @@ impl From<Error> for io::Error {
         io::Error::new(kind, e)
     }
 }
-
-// OpenSSL reason codes (sslerr.h), stable across 1.1.1 and 3.x.
-const SSL_AD_REASON_OFFSET: c_int = 1000;
-const SSL_R_CERTIFICATE_VERIFY_FAILED: c_int = 134;
-const SSL_R_HTTPS_PROXY_REQUEST: c_int = 155;
-const SSL_R_HTTP_REQUEST: c_int = 156;
-const SSL_R_NO_PROTOCOLS_AVAILABLE: c_int = 191;
-const SSL_R_PACKET_LENGTH_TOO_LONG: c_int = 198;
-const SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE: c_int = 199;
-const SSL_R_UNKNOWN_PROTOCOL: c_int = 252;
-const SSL_R_UNSUPPORTED_PROTOCOL: c_int = 258;
-const SSL_R_WRONG_SSL_VERSION: c_int = 266;
-const SSL_R_WRONG_VERSION_NUMBER: c_int = 267;
-const SSL_R_UNEXPECTED_EOF_WHILE_READING: c_int = 294;
-const ERR_LIB_SSL: c_int = 20;
 
 /// Turns an `openssl::ssl::Error` into the variant that names its cause.
 ///

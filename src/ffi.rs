@@ -13,7 +13,7 @@ use foreign_types::ForeignTypeRef;
 use libc::c_int;
 use openssl::error::ErrorStack;
 use openssl::ex_data::Index;
-use openssl::ssl::{ShutdownState, Ssl, SslRef};
+use openssl::ssl::{Ssl, SslRef};
 use openssl::x509::X509VerifyResult;
 
 /// OpenSSL's text for a verification code (`X509_verify_cert_error_string`).
@@ -41,16 +41,12 @@ pub(crate) fn ssl_mut<S>(stream: &mut openssl::ssl::SslStream<S>) -> &mut SslRef
     unsafe { SslRef::from_ptr_mut(ptr) }
 }
 
-unsafe extern "C" {
-    fn SSL_set_post_handshake_auth(ssl: *mut openssl_sys::SSL, val: c_int);
-}
-
-/// Offers (or stops offering) TLS 1.3 post-handshake authentication on a
-/// client connection (`SSL_set_post_handshake_auth`); must precede the handshake.
-pub(crate) fn set_post_handshake_auth(ssl: &mut SslRef, offer: bool) {
-    // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
-    // the function only sets a flag on it and keeps no pointer.
-    unsafe { SSL_set_post_handshake_auth(ssl.as_ptr(), c_int::from(offer)) }
+/// Makes every client connection of the context offer TLS 1.3
+/// post-handshake authentication (`SSL_CTX_set_post_handshake_auth`).
+pub(crate) fn ctx_set_post_handshake_auth(b: &mut openssl::ssl::SslContextBuilder, offer: bool) {
+    // SAFETY: `b` owns a live `SSL_CTX*` borrowed mutably for the whole
+    // call; the function only sets a flag that `SSL_new` copies.
+    unsafe { openssl_sys::SSL_CTX_set_post_handshake_auth(b.as_ptr(), c_int::from(offer)) }
 }
 
 unsafe extern "C" {
@@ -83,6 +79,7 @@ pub(crate) fn set_ssl_options(ssl: &mut SslRef, options: openssl::ssl::SslOption
     }
 }
 
+/// `SSL_CTRL_GET_RI_SUPPORT` (`ssl.h`), which openssl-sys does not declare.
 const SSL_CTRL_GET_RI_SUPPORT: c_int = 76;
 
 type MsgCallback = unsafe extern "C" fn(
@@ -335,19 +332,6 @@ pub(crate) fn key_update(ssl: &mut SslRef, request_peer: bool) -> Result<(), Err
     cvt(unsafe { SSL_key_update(ssl.as_ptr(), kind) })
 }
 
-/// Which close_notify alerts were sent and received (`SSL_get_shutdown`).
-pub(crate) fn shutdown_state(ssl: &SslRef) -> ShutdownState {
-    // SAFETY: `ssl` is a live `SSL*`; this only reads its shutdown flags.
-    let bits = unsafe { openssl_sys::SSL_get_shutdown(ssl.as_ptr()) };
-    ShutdownState::from_bits_retain(bits)
-}
-
-/// Sets the shutdown flags (`SSL_set_shutdown`); no alert is sent.
-pub(crate) fn set_shutdown_state(ssl: &mut SslRef, state: ShutdownState) {
-    // SAFETY: `ssl` is a live `SSL*` borrowed mutably; this only sets flags.
-    unsafe { openssl_sys::SSL_set_shutdown(ssl.as_ptr(), state.bits()) }
-}
-
 /// Offers `session` for resumption on a client connection (`SSL_set_session`).
 ///
 /// Sessions come only from the cache of the same configuration, so they were
@@ -362,23 +346,8 @@ pub(crate) fn set_session(
     unsafe { ssl.set_session(session) }
 }
 
+/// `SSL_CTRL_CHAIN` (`ssl.h`), which openssl-sys does not declare.
 const SSL_CTRL_CHAIN: c_int = 88;
-const SSL_CTRL_CHAIN_CERT: c_int = 89;
-
-/// Adds an intermediate to the context's certificate chain
-/// (`SSL_CTX_add1_chain_cert`): sent after the leaf it belongs to.
-pub(crate) fn ctx_add_chain_cert(
-    b: &mut openssl::ssl::SslContextBuilder,
-    cert: &openssl::x509::X509Ref,
-) -> Result<(), openssl::error::ErrorStack> {
-    // SAFETY: `b` owns a live `SSL_CTX*` borrowed mutably; with larg = 1
-    // OpenSSL takes its own reference to `cert` (the "add1" form), so the
-    // caller keeps ownership of it.
-    let r = unsafe {
-        openssl_sys::SSL_CTX_ctrl(b.as_ptr(), SSL_CTRL_CHAIN_CERT, 1, cert.as_ptr().cast())
-    };
-    cvt(c_int::from(r > 0))
-}
 
 /// Replaces the certificate chain of one connection (`SSL_set1_chain`);
 /// an empty list sends the leaf alone.

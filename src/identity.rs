@@ -167,7 +167,7 @@ impl Identity {
         b.set_certificate(&self.leaf)
             .map_err(|e| load_err("certificate", e))?;
         for cert in &self.chain {
-            crate::ffi::ctx_add_chain_cert(b, cert)
+            b.add_extra_chain_cert(cert.clone())
                 .map_err(|e| load_err("certificate chain", e))?;
         }
         let mismatch = || Error::KeyMismatch {

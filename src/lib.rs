@@ -77,6 +77,7 @@ mod listener;
 mod names;
 mod parse;
 mod post_handshake;
+mod reasons;
 mod session;
 mod socket;
 mod verify;

@@ -5,7 +5,6 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use libc::c_int;
 use openssl::ssl::SslOptions;
 use openssl::x509::X509;
 
@@ -14,16 +13,12 @@ use crate::engine::{Engine, Step, Waits};
 use crate::error::{Error, Operation, PostHandshakeError};
 use crate::ffi;
 use crate::inspection;
+use crate::reasons::{
+    SSL_R_EXTENSION_NOT_RECEIVED, SSL_R_INVALID_CONFIG, SSL_R_NOT_SERVER, SSL_R_REQUEST_PENDING,
+    SSL_R_REQUEST_SENT, SSL_R_STILL_IN_INIT, SSL_R_WRONG_SSL_VERSION,
+};
 use crate::socket::SslSocket;
 use crate::verify::VerifyMode;
-
-const SSL_R_EXTENSION_NOT_RECEIVED: c_int = 279;
-const SSL_R_INVALID_CONFIG: c_int = 283;
-const SSL_R_NOT_SERVER: c_int = 284;
-const SSL_R_REQUEST_PENDING: c_int = 285;
-const SSL_R_REQUEST_SENT: c_int = 286;
-const SSL_R_WRONG_SSL_VERSION: c_int = 266;
-const SSL_R_STILL_IN_INIT: c_int = 121;
 
 impl<S: Read + Write + AsFd> SslSocket<S> {
     /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,

@@ -330,6 +330,12 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         self.engine.shutdown()
     }
 
+    /// Whether the peer's close_notify has been received: a read that
+    /// returned `Ok(0)` was a clean close.
+    pub fn received_close_notify(&mut self) -> bool {
+        self.engine.received_close_notify()
+    }
+
     /// Sends close_notify if not yet sent, then closes the connection.
     ///
     /// # Errors
@@ -406,12 +412,6 @@ impl<S> SslSocket<S> {
     pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
         self.engine.timeouts.handshake = crate::engine::nonzero(t)?;
         Ok(())
-    }
-
-    /// Whether the peer's close_notify has been received: a read that
-    /// returned `Ok(0)` was a clean close.
-    pub fn received_close_notify(&mut self) -> bool {
-        self.engine.received_close_notify()
     }
 
     /// Sets the verify mode of this connection (`SSL_set_verify`): before
