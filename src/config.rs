@@ -3,7 +3,6 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,87 +12,22 @@ use openssl::ssl::{
 };
 
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
-use crate::error::{Error, Operation};
+use crate::error::{ConfigError, Error, Operation};
 use crate::identity::{Identity, Source};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::session::SessionCache;
+use crate::parse::IntoVerifyMode;
 use crate::verify::{CertReqs, Role, VerifyMode};
+use crate::version::TlsVersion;
 
-/// A TLS protocol version, for [`SslConfigBuilder::set_min_version`] and
-/// [`SslConfigBuilder::set_max_version`].
-///
-/// `Ssl2` and `Ssl3` exist so that a configuration ported from elsewhere that
-/// names them gets a clear error instead of a silent downgrade: OpenSSL no
-/// longer speaks them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TlsVersion {
-    /// SSL 2.0: unsupported, always an error.
-    Ssl2,
-    /// SSL 3.0: unsupported, always an error.
-    Ssl3,
-    /// TLS 1.0.
-    Tls1,
-    /// TLS 1.1.
-    Tls1_1,
-    /// TLS 1.2.
-    Tls1_2,
-    /// TLS 1.3.
-    Tls1_3,
-}
-
-impl TlsVersion {
-    /// The name OpenSSL uses, e.g. `TLSv1.3`.
-    pub fn name(self) -> &'static str {
-        match self {
-            TlsVersion::Ssl2 => "SSLv2",
-            TlsVersion::Ssl3 => "SSLv3",
-            TlsVersion::Tls1 => "TLSv1",
-            TlsVersion::Tls1_1 => "TLSv1.1",
-            TlsVersion::Tls1_2 => "TLSv1.2",
-            TlsVersion::Tls1_3 => "TLSv1.3",
-        }
-    }
-
-    fn to_openssl(self) -> Result<SslVersion, Error> {
-        match self {
-            TlsVersion::Ssl2 | TlsVersion::Ssl3 => Err(Error::InvalidConfig(format!(
-                "{} is not supported: it is broken and OpenSSL no longer implements it; \
-                 use TLSv1.2 or TLSv1.3",
-                self.name()
-            ))),
-            TlsVersion::Tls1 => Ok(SslVersion::TLS1),
-            TlsVersion::Tls1_1 => Ok(SslVersion::TLS1_1),
-            TlsVersion::Tls1_2 => Ok(SslVersion::TLS1_2),
-            TlsVersion::Tls1_3 => Ok(SslVersion::TLS1_3),
-        }
-    }
-}
-
-impl fmt::Display for TlsVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for TlsVersion {
-    type Err = Error;
-
-    /// Accepts OpenSSL's names (`TLSv1.2`) and the short forms `1.2`, `tls1_2`.
-    fn from_str(s: &str) -> Result<TlsVersion, Error> {
-        let norm = s.trim().to_ascii_lowercase().replace(['_', '-'], ".");
-        Ok(match norm.as_str() {
-            "sslv2" | "ssl2" | "ssl.2" => TlsVersion::Ssl2,
-            "sslv3" | "ssl3" | "ssl.3" => TlsVersion::Ssl3,
-            "tlsv1" | "tls1" | "tlsv1.0" | "tls1.0" | "1.0" => TlsVersion::Tls1,
-            "tlsv1.1" | "tls1.1" | "1.1" => TlsVersion::Tls1_1,
-            "tlsv1.2" | "tls1.2" | "1.2" => TlsVersion::Tls1_2,
-            "tlsv1.3" | "tls1.3" | "1.3" => TlsVersion::Tls1_3,
-            _ => {
-                return Err(Error::InvalidConfig(format!(
-                    "unknown protocol version {s:?}: use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3"
-                )))
-            }
-        })
+/// The OpenSSL version a configuration asks for; SSL 2 and 3 are refused.
+fn to_openssl(version: TlsVersion) -> Result<SslVersion, Error> {
+    match version {
+        TlsVersion::Ssl2 | TlsVersion::Ssl3 => Err(ConfigError::UnsupportedVersion(version).into()),
+        TlsVersion::Tls1 => Ok(SslVersion::TLS1),
+        TlsVersion::Tls1_1 => Ok(SslVersion::TLS1_1),
+        TlsVersion::Tls1_2 => Ok(SslVersion::TLS1_2),
+        TlsVersion::Tls1_3 => Ok(SslVersion::TLS1_3),
     }
 }
 
@@ -197,12 +131,8 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidVerifyMode`] for bits other than the five `SSL_VERIFY_*` flags.
-    pub fn set_verify_mode<M>(&mut self, mode: M) -> Result<&mut Self, Error>
-    where
-        M: TryInto<VerifyMode>,
-        Error: From<M::Error>,
-    {
-        self.verify_mode = mode.try_into()?;
+    pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<&mut Self, Error> {
+        self.verify_mode = mode.into_verify_mode()?;
         self.hostname_off_by_cert_none = false;
         Ok(self)
     }
@@ -491,9 +421,7 @@ impl SslConfigBuilder {
     pub fn set_alpn_protocols(&mut self, protocols: &[&str]) -> Result<&mut Self, Error> {
         for p in protocols {
             if p.is_empty() || p.len() > 255 {
-                return Err(Error::InvalidConfig(format!(
-                    "ALPN protocol {p:?} must be 1 to 255 bytes long"
-                )));
+                return Err(ConfigError::AlpnProtocol(p.to_string()).into());
             }
         }
         self.hooks.alpn_protocols = protocols.iter().map(|p| p.to_string()).collect();
@@ -524,9 +452,8 @@ impl SslConfigBuilder {
             Role::Client => SslMethod::tls_client(),
             Role::Server => SslMethod::tls_server(),
         };
-        let config_err = |what: &'static str| {
-            move |e: openssl::error::ErrorStack| Error::InvalidConfig(format!("{what}: {e}"))
-        };
+        let config_err =
+            |step: &'static str| move |source| Error::from(ConfigError::OpenSsl { step, source });
         let mut b = SslContextBuilder::new(method).map_err(config_err("creating the context"))?;
         // A write that would block is retried with the same bytes, which
         // may have moved (a Vec that grew, a buffer of another thread).
@@ -536,30 +463,35 @@ impl SslConfigBuilder {
         // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
         // release's own default (1.1.1 allows TLS 1.0).
         let min = self.min_version.unwrap_or(TlsVersion::Tls1_2);
-        b.set_min_proto_version(Some(min.to_openssl()?))
+        b.set_min_proto_version(Some(to_openssl(min)?))
             .map_err(config_err("minimum version"))?;
         if let Some(v) = self.max_version {
-            b.set_max_proto_version(Some(v.to_openssl()?))
+            b.set_max_proto_version(Some(to_openssl(v)?))
                 .map_err(config_err("maximum version"))?;
         }
         if let Some(max) = self.max_version {
             if min > max {
-                return Err(Error::InvalidConfig(match self.min_version {
-                    Some(_) => format!("minimum version {min} is above maximum version {max}"),
-                    None => format!(
-                        "maximum version {max} is below the default minimum {min}: allow it \
-                         with set_min_version(Some(TlsVersion::...))"
-                    ),
-                }));
+                return Err(ConfigError::VersionRange {
+                    min,
+                    max,
+                    default_min: self.min_version.is_none(),
+                }
+                .into());
             }
         }
         if let Some(c) = &self.cipher_list {
             b.set_cipher_list(c)
-                .map_err(|e| Error::InvalidConfig(format!("cipher list {c:?}: {e}")))?;
+                .map_err(|source| ConfigError::CipherList {
+                    list: c.clone(),
+                    source,
+                })?;
         }
         if let Some(c) = &self.ciphersuites {
             b.set_ciphersuites(c)
-                .map_err(|e| Error::InvalidConfig(format!("TLS 1.3 ciphersuites {c:?}: {e}")))?;
+                .map_err(|source| ConfigError::Ciphersuites {
+                    suites: c.clone(),
+                    source,
+                })?;
         }
 
         self.load_trust(&mut b)?;
@@ -616,11 +548,8 @@ impl SslConfigBuilder {
         for source in &self.ca {
             for cert in source.certificates("CA certificate")? {
                 if self.role == Role::Server && self.send_ca_names {
-                    b.add_client_ca(&cert).map_err(|e| Error::Load {
-                        what: "CA name",
-                        origin: source.origin(),
-                        reason: e.to_string(),
-                    })?;
+                    b.add_client_ca(&cert)
+                        .map_err(|e| Error::load("CA name", source.origin(), e))?;
                 }
                 if let Err(e) = b.cert_store_mut().add_cert(cert) {
                     // The same CA given twice is harmless.
@@ -629,11 +558,7 @@ impl SslConfigBuilder {
                             && x.reason_code() == X509_R_CERT_ALREADY_IN_HASH_TABLE
                     });
                     if !dup {
-                        return Err(Error::Load {
-                            what: "CA certificate",
-                            origin: source.origin(),
-                            reason: e.to_string(),
-                        });
+                        return Err(Error::load("CA certificate", source.origin(), e));
                     }
                 }
             }
@@ -647,11 +572,7 @@ impl SslConfigBuilder {
                 });
             }
             b.load_verify_locations(None, Some(dir))
-                .map_err(|e| Error::Load {
-                    what: "CA directory",
-                    origin: dir.display().to_string(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| Error::load("CA directory", dir.display().to_string(), e))?;
         }
         let no_own_ca = self.ca.is_empty() && self.ca_dirs.is_empty();
         let system = self
@@ -659,32 +580,24 @@ impl SslConfigBuilder {
             .unwrap_or(self.role == Role::Client && no_own_ca);
         if system {
             b.set_default_verify_paths()
-                .map_err(|e| Error::InvalidConfig(format!("loading the system CA store: {e}")))?;
+                .map_err(|source| ConfigError::OpenSsl {
+                    step: "loading the system CA store",
+                    source,
+                })?;
         }
         Ok(())
     }
 
     fn load_identity(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
-        let (cert_src, key_src) =
-            match (&self.certificate, &self.key) {
-                (None, None) if self.role == Role::Server => {
-                    return Err(Error::InvalidConfig(
-                        "a server needs a certificate and a private key: call \
-                     set_certificate_file and set_private_key_file"
-                            .into(),
-                    ))
-                }
-                (None, None) => return Ok(()),
-                (Some(_), None) => return Err(Error::InvalidConfig(
-                    "a certificate was given without its private key: call set_private_key_file"
-                        .into(),
-                )),
-                (None, Some(_)) => return Err(Error::InvalidConfig(
-                    "a private key was given without its certificate: call set_certificate_file"
-                        .into(),
-                )),
-                (Some(c), Some(k)) => (c, k),
-            };
+        let (cert_src, key_src) = match (&self.certificate, &self.key) {
+            (None, None) if self.role == Role::Server => {
+                return Err(ConfigError::MissingIdentity.into())
+            }
+            (None, None) => return Ok(()),
+            (Some(_), None) => return Err(ConfigError::MissingPrivateKey.into()),
+            (None, Some(_)) => return Err(ConfigError::MissingCertificate.into()),
+            (Some(c), Some(k)) => (c, k),
+        };
         let mut id = Identity::load(cert_src, key_src)?;
         if let Some(c) = &self.chain {
             id.chain.extend(c.certificates("certificate chain")?);
@@ -795,14 +708,7 @@ impl SslConfig {
     ) -> Result<(Ssl, bool), Error> {
         let inner = &*self.inner;
         if inner.role != role {
-            return Err(Error::WrongRole(match role {
-                Role::Client => {
-                    "a client handshake needs a configuration made by SslConfig::client()"
-                }
-                Role::Server => {
-                    "a server handshake needs a configuration made by SslConfig::server()"
-                }
-            }));
+            return Err(Error::WrongRole(role));
         }
         let setup = |source| Error::Tls {
             during: Operation::Handshake,

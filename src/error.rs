@@ -18,8 +18,9 @@ use crate::reasons::{
     SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_WRONG_SSL_VERSION,
     SSL_R_WRONG_VERSION_NUMBER,
 };
-use crate::verify::VerifyMode;
+use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{VerifyFailure, VerifyResult};
+use crate::version::TlsVersion;
 
 /// What the crate was doing when an error happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,10 +102,9 @@ pub enum Error {
         invalid_bits: c_int,
     },
 
-    /// A setting that cannot work (an unsupported protocol version, a
-    /// server without a certificate, a cipher string OpenSSL rejects, …).
+    /// A setting that cannot work: which, and why, is the [`ConfigError`].
     #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
+    InvalidConfig(#[source] ConfigError),
 
     /// A file named in the configuration could not be read.
     #[error("cannot read {what} file {}: {source}", path.display())]
@@ -127,6 +127,9 @@ pub enum Error {
         origin: String,
         /// Why, in OpenSSL's words where it gave any.
         reason: String,
+        /// OpenSSL's errors, when it reported the failure.
+        #[source]
+        source: Option<ErrorStack>,
     },
 
     /// The private key does not belong to the certificate.
@@ -253,9 +256,11 @@ pub enum Error {
         limit: usize,
     },
 
-    /// The operation needs the other role (e.g. a server call on a client socket).
-    #[error("{0}")]
-    WrongRole(&'static str),
+    /// The call needs a configuration of the role given, and was given one
+    /// of the other (a client connection from `SslConfig::server()`, a
+    /// listener from `SslConfig::client()`).
+    #[error("a {0} connection needs a configuration made by SslConfig::{0}()")]
+    WrongRole(Role),
 
     /// A client certificate cannot be requested after the handshake, and why.
     #[error("cannot request a client certificate after the handshake: {0}")]
@@ -293,6 +298,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// A [`Error::Load`] for an OpenSSL failure, its reason in OpenSSL's words.
+    pub(crate) fn load(what: &'static str, origin: String, source: ErrorStack) -> Error {
+        Error::Load {
+            what,
+            origin,
+            reason: source.to_string(),
+            source: Some(source),
+        }
+    }
+
     /// The verification result carried by this error, if it has one.
     pub fn verify_result(&self) -> Option<VerifyResult> {
         match self {
@@ -335,12 +350,6 @@ impl Error {
             Error::WouldBlock { want, .. } => Some(*want),
             _ => None,
         }
-    }
-}
-
-impl From<std::convert::Infallible> for Error {
-    fn from(never: std::convert::Infallible) -> Error {
-        match never {}
     }
 }
 
@@ -458,8 +467,113 @@ pub(crate) fn classify(
     }
 }
 
+/// Which setting cannot work, and why: the cause of
+/// [`Error::InvalidConfig`], one variant per thing to change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// SSL 2.0 or 3.0, which OpenSSL no longer implements.
+    #[error(
+        "{0} is not supported: it is broken and OpenSSL no longer implements it; \
+         use TLSv1.2 or TLSv1.3"
+    )]
+    UnsupportedVersion(TlsVersion),
+
+    /// A protocol version name that is not one.
+    #[error("unknown protocol version {0:?}: use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3")]
+    UnknownVersion(String),
+
+    /// The minimum version is above the maximum.
+    #[error(
+        "{} version {min} is above maximum version {max}{}",
+        if *.default_min { "the default minimum" } else { "minimum" },
+        if *.default_min { ": allow it with set_min_version(Some(TlsVersion::...))" } else { "" }
+    )]
+    VersionRange {
+        /// The minimum.
+        min: TlsVersion,
+        /// The maximum.
+        max: TlsVersion,
+        /// The minimum is the default (TLS 1.2), not one that was set.
+        default_min: bool,
+    },
+
+    /// A TLS 1.2 cipher list OpenSSL rejects (`SSL_CTX_set_cipher_list`).
+    #[error("cipher list {list:?}: {source}")]
+    CipherList {
+        /// The list as given.
+        list: String,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+
+    /// TLS 1.3 ciphersuites OpenSSL rejects (`SSL_CTX_set_ciphersuites`).
+    #[error("TLS 1.3 ciphersuites {suites:?}: {source}")]
+    Ciphersuites {
+        /// The suites as given.
+        suites: String,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+
+    /// A server configuration without a certificate and key.
+    #[error(
+        "a server needs a certificate and a private key: call set_certificate_file and \
+         set_private_key_file"
+    )]
+    MissingIdentity,
+
+    /// A certificate without its private key.
+    #[error("a certificate was given without its private key: call set_private_key_file")]
+    MissingPrivateKey,
+
+    /// A private key without its certificate.
+    #[error("a private key was given without its certificate: call set_certificate_file")]
+    MissingCertificate,
+
+    /// An ALPN protocol name that is empty or longer than 255 bytes.
+    #[error("ALPN protocol {0:?} must be 1 to 255 bytes long")]
+    AlpnProtocol(String),
+
+    /// A verify-mode string that is neither an integer nor `SSL_VERIFY_*` names.
+    #[error(
+        "cannot parse verify mode {given:?}: {part:?} is neither an integer nor one of \
+         NONE, PEER, FAIL_IF_NO_PEER_CERT, CLIENT_ONCE, POST_HANDSHAKE"
+    )]
+    VerifyModeSyntax {
+        /// The whole string.
+        given: String,
+        /// The part that is not a name.
+        part: String,
+    },
+
+    /// An integer that is not one of Python's `CERT_*` values.
+    #[error(
+        "{0} is not a Python cert_reqs value: use 0 (CERT_NONE), 1 (CERT_OPTIONAL) or \
+         2 (CERT_REQUIRED)"
+    )]
+    CertReqs(c_int),
+
+    /// OpenSSL refused a step of building the context (creating it, the
+    /// protocol versions, the session id context, the system CA store, the
+    /// ALPN list).
+    #[error("{step}: {source}")]
+    OpenSsl {
+        /// The step, e.g. `loading the system CA store`.
+        step: &'static str,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Error {
+        Error::InvalidConfig(e)
+    }
+}
+
 /// Why a certificate cannot be requested after the handshake.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum PostHandshakeError {
     /// Only a server asks for a client certificate.
@@ -504,5 +618,28 @@ pub enum PostHandshakeError {
     InsecureRenegotiation,
     /// OpenSSL refused for another reason.
     #[error("OpenSSL refused: {0}")]
-    Refused(String),
+    Refused(#[source] ErrorStack),
 }
+
+impl PartialEq for PostHandshakeError {
+    /// Equal variants with equal fields; two refusals are equal when
+    /// OpenSSL gave the same error codes.
+    fn eq(&self, other: &PostHandshakeError) -> bool {
+        use PostHandshakeError::*;
+        match (self, other) {
+            (NotTls13 { version: a }, NotTls13 { version: b }) => a == b,
+            (ModeWithoutPeer { mode: a }, ModeWithoutPeer { mode: b }) => a == b,
+            (Refused(a), Refused(b)) => {
+                let codes =
+                    |s: &ErrorStack| s.errors().iter().map(|e| e.code()).collect::<Vec<_>>();
+                codes(a) == codes(b)
+            }
+            (a, b) => {
+                std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && !matches!(a, NotTls13 { .. } | ModeWithoutPeer { .. } | Refused(_))
+            }
+        }
+    }
+}
+
+impl Eq for PostHandshakeError {}

@@ -39,20 +39,25 @@ impl Source {
     /// Certificates in PEM (one or many) or a single DER certificate.
     pub(crate) fn certificates(&self, what: &'static str) -> Result<Vec<X509>, Error> {
         let bytes = self.bytes(what)?;
-        let load_err = |reason: String| Error::Load {
+        let load_err = |reason: &str, source| Error::Load {
             what,
             origin: self.origin(),
-            reason,
+            reason: reason.to_owned(),
+            source,
         };
         if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            let certs = X509::stack_from_pem(&bytes).map_err(|e| load_err(e.to_string()))?;
+            let certs =
+                X509::stack_from_pem(&bytes).map_err(|e| Error::load(what, self.origin(), e))?;
             if certs.is_empty() {
-                return Err(load_err("no PEM CERTIFICATE block found".into()));
+                return Err(load_err("no PEM CERTIFICATE block found", None));
             }
             Ok(certs)
         } else {
-            X509::from_der(&bytes).map(|c| vec![c]).map_err(|_| {
-                load_err("neither PEM (no -----BEGIN line) nor a DER certificate".into())
+            X509::from_der(&bytes).map(|c| vec![c]).map_err(|e| {
+                load_err(
+                    "neither PEM (no -----BEGIN line) nor a DER certificate",
+                    Some(e),
+                )
             })
         }
     }
@@ -60,21 +65,31 @@ impl Source {
     pub(crate) fn private_key(&self) -> Result<PKey<Private>, Error> {
         let what = "private key";
         let bytes = self.bytes(what)?;
-        let parsed = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            PKey::private_key_from_pem(&bytes).map_err(|e| e.to_string())
-        } else {
-            PKey::private_key_from_der(&bytes)
-                .map_err(|_| "neither PEM (no -----BEGIN line) nor a DER private key".to_string())
-        };
-        parsed.map_err(|reason| Error::Load {
+        let load_err = |reason: &str, source| Error::Load {
             what,
             origin: self.origin(),
-            reason: if reason.is_empty() {
-                "no private key found (is it encrypted, or is this a certificate?)".into()
-            } else {
-                reason
-            },
-        })
+            reason: reason.to_owned(),
+            source,
+        };
+        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            PKey::private_key_from_pem(&bytes).map_err(|e| {
+                if e.errors().is_empty() {
+                    load_err(
+                        "no private key found (is it encrypted, or is this a certificate?)",
+                        None,
+                    )
+                } else {
+                    Error::load(what, self.origin(), e)
+                }
+            })
+        } else {
+            PKey::private_key_from_der(&bytes).map_err(|e| {
+                load_err(
+                    "neither PEM (no -----BEGIN line) nor a DER private key",
+                    Some(e),
+                )
+            })
+        }
     }
 }
 
@@ -134,11 +149,9 @@ impl Identity {
             .expect("certificates() never returns an empty list");
         let key = key_src.private_key()?;
         let origin = (cert_src.origin(), key_src.origin());
-        let pubkey = leaf.public_key().map_err(|e| Error::Load {
-            what: "certificate",
-            origin: origin.0.clone(),
-            reason: e.to_string(),
-        })?;
+        let pubkey = leaf
+            .public_key()
+            .map_err(|e| Error::load("certificate", origin.0.clone(), e))?;
         if !pubkey.public_eq(&key) {
             return Err(Error::KeyMismatch {
                 certificate: origin.0,
@@ -159,11 +172,7 @@ impl Identity {
     }
 
     pub(crate) fn install_on_context(self, b: &mut SslContextBuilder) -> Result<(), Error> {
-        let load_err = |what, e: openssl::error::ErrorStack| Error::Load {
-            what,
-            origin: self.origin.0.clone(),
-            reason: e.to_string(),
-        };
+        let load_err = |what, e| Error::load(what, self.origin.0.clone(), e);
         b.set_certificate(&self.leaf)
             .map_err(|e| load_err("certificate", e))?;
         for cert in &self.chain {

@@ -5,10 +5,10 @@ use openssl::ssl::{NameType, SslRef, SslVersion};
 use openssl::x509::X509;
 
 use crate::callbacks;
-use crate::config::TlsVersion;
 use crate::names::name_to_string;
 use crate::verify::VerifyMode;
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
+use crate::version::TlsVersion;
 
 /// A summary of a connection's security (python-nss's `get_security_status`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -82,25 +82,26 @@ mod session;
 mod socket;
 mod verify;
 mod verify_result;
+mod version;
 mod wire;
 
 pub use alert::Alert;
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
-pub use config::{
-    SslConfig, SslConfigBuilder, Timeouts, TlsVersion, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
-};
+pub use config::{SslConfig, SslConfigBuilder, Timeouts, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT};
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
-pub use error::{Error, Operation, PostHandshakeError, Want};
+pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
 pub use identity::Identity;
 pub use inspection::SecurityStatus;
 pub use listener::SslListener;
 pub use names::name_to_string;
+pub use parse::IntoVerifyMode;
 pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
     SSL_VERIFY_NONE, SSL_VERIFY_PEER, SSL_VERIFY_POST_HANDSHAKE,
 };
 pub use verify_result::{PeerVerification, VerifyFailure, VerifyResult};
+pub use version::TlsVersion;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;

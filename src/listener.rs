@@ -60,9 +60,7 @@ impl SslListener {
     /// the address cannot be bound.
     pub fn bind<A: ToSocketAddrs>(addr: A, config: &SslConfig) -> Result<SslListener, Error> {
         if config.role() != Role::Server {
-            return Err(Error::WrongRole(
-                "SslListener needs a configuration made by SslConfig::server()",
-            ));
+            return Err(Error::WrongRole(Role::Server));
         }
         let tcp = TcpListener::bind(addr).map_err(|source| Error::Io {
             during: Operation::Bind,

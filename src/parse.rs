@@ -1,12 +1,13 @@
-//! Verify modes and Python's `cert_reqs` from the integers and strings
-//! that ported code stores: the conversions that can fail.
+//! Verify modes, Python's `cert_reqs` and protocol versions from the
+//! integers and strings that ported code stores: the conversions that can fail.
 
 use std::str::FromStr;
 
 use libc::c_int;
 
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::verify::{CertReqs, VerifyMode, ALL_BITS};
+use crate::version::TlsVersion;
 
 impl VerifyMode {
     /// Builds a mode from an integer, refusing any bit other than the five
@@ -24,6 +25,46 @@ impl VerifyMode {
             });
         }
         Ok(VerifyMode::from_openssl(bits))
+    }
+}
+
+/// What a verify mode is given as: a [`VerifyMode`], or the integer that
+/// C, Qore and Python code store (`3`,
+/// `SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`), which is checked
+/// for bits other than the five `SSL_VERIFY_*` flags.
+///
+/// ```
+/// use sslsocket::{IntoVerifyMode, SslConfig, VerifyMode};
+/// assert_eq!(3_i32.into_verify_mode()?, VerifyMode::PEER | VerifyMode::FAIL_IF_NO_PEER_CERT);
+/// assert_eq!(VerifyMode::PEER.into_verify_mode()?, VerifyMode::PEER);
+/// assert!(0x40_i32.into_verify_mode().is_err());
+///
+/// // Wherever a mode is taken, both forms work; a plain `3` is a `c_int`.
+/// let mut server = SslConfig::server();
+/// server.set_verify_mode(3)?;
+/// assert_eq!(server.get_verify_mode(), VerifyMode::PEER | VerifyMode::FAIL_IF_NO_PEER_CERT);
+/// server.set_verify_mode(VerifyMode::PEER)?;
+/// # Ok::<(), sslsocket::Error>(())
+/// ```
+pub trait IntoVerifyMode {
+    /// The mode.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidVerifyMode`] for an integer with other bits; a
+    /// [`VerifyMode`] is always accepted.
+    fn into_verify_mode(self) -> Result<VerifyMode, Error>;
+}
+
+impl IntoVerifyMode for VerifyMode {
+    fn into_verify_mode(self) -> Result<VerifyMode, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoVerifyMode for c_int {
+    fn into_verify_mode(self) -> Result<VerifyMode, Error> {
+        VerifyMode::try_from(self)
     }
 }
 
@@ -62,10 +103,11 @@ impl FromStr for VerifyMode {
                 "CLIENT_ONCE" => VerifyMode::CLIENT_ONCE,
                 "POST_HANDSHAKE" => VerifyMode::POST_HANDSHAKE,
                 _ => {
-                    return Err(Error::InvalidConfig(format!(
-                        "cannot parse verify mode {s:?}: {part:?} is neither an integer nor one of \
-                         NONE, PEER, FAIL_IF_NO_PEER_CERT, CLIENT_ONCE, POST_HANDSHAKE"
-                    )))
+                    return Err(ConfigError::VerifyModeSyntax {
+                        given: s.to_owned(),
+                        part: part.to_owned(),
+                    }
+                    .into())
                 }
             };
         }
@@ -82,10 +124,26 @@ impl TryFrom<c_int> for CertReqs {
             0 => Ok(CertReqs::None),
             1 => Ok(CertReqs::Optional),
             2 => Ok(CertReqs::Required),
-            _ => Err(Error::InvalidConfig(format!(
-                "{v} is not a Python cert_reqs value: use 0 (CERT_NONE), 1 (CERT_OPTIONAL) or 2 (CERT_REQUIRED)"
-            ))),
+            _ => Err(ConfigError::CertReqs(v).into()),
         }
+    }
+}
+
+impl FromStr for TlsVersion {
+    type Err = Error;
+
+    /// Accepts OpenSSL's names (`TLSv1.2`) and the short forms `1.2`, `tls1_2`.
+    fn from_str(s: &str) -> Result<TlsVersion, Error> {
+        let norm = s.trim().to_ascii_lowercase().replace(['_', '-'], ".");
+        Ok(match norm.as_str() {
+            "sslv2" | "ssl2" | "ssl.2" => TlsVersion::Ssl2,
+            "sslv3" | "ssl3" | "ssl.3" => TlsVersion::Ssl3,
+            "tlsv1" | "tls1" | "tlsv1.0" | "tls1.0" | "1.0" => TlsVersion::Tls1,
+            "tlsv1.1" | "tls1.1" | "1.1" => TlsVersion::Tls1_1,
+            "tlsv1.2" | "tls1.2" | "1.2" => TlsVersion::Tls1_2,
+            "tlsv1.3" | "tls1.3" | "1.3" => TlsVersion::Tls1_3,
+            _ => return Err(ConfigError::UnknownVersion(s.to_owned()).into()),
+        })
     }
 }
 

@@ -130,7 +130,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
         let scheduled = ffi::renegotiate(ssl);
         ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, true);
-        scheduled.map_err(|e| PostHandshakeError::Refused(e.to_string()))?;
+        scheduled.map_err(PostHandshakeError::Refused)?;
         callbacks::expect_own_renegotiation(ssl);
         self.engine_mut().cert_requests += 1;
         callbacks::verify_failure(self.ssl(), true);
@@ -180,7 +180,7 @@ pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
             SSL_R_INVALID_CONFIG if mode.contains(VerifyMode::CLIENT_ONCE) => {
                 PostHandshakeError::AlreadyRequested
             }
-            _ => PostHandshakeError::Refused(stack.to_string()),
+            _ => PostHandshakeError::Refused(stack),
         }
         .into());
     }

@@ -10,12 +10,14 @@ use std::time::Duration;
 use openssl::ssl::SslRef;
 use openssl::x509::X509;
 
-use crate::config::{SslConfig, TlsVersion};
+use crate::config::SslConfig;
 use crate::engine::Engine;
 use crate::error::{Error, Operation};
 use crate::inspection::{self, SecurityStatus};
+use crate::parse::IntoVerifyMode;
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
+use crate::version::TlsVersion;
 
 /// A TLS connection, in either role, with OpenSSL's verification semantics
 /// and the inspection calls C, Qore and Python code expect, over a
@@ -424,12 +426,8 @@ impl<S> SslSocket<S> {
     /// # Errors
     ///
     /// [`Error::InvalidVerifyMode`] for bits other than the five flags.
-    pub fn set_verify_mode<M>(&mut self, mode: M) -> Result<(), Error>
-    where
-        M: TryInto<VerifyMode>,
-        Error: From<M::Error>,
-    {
-        let mode: VerifyMode = mode.try_into()?;
+    pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<(), Error> {
+        let mode: VerifyMode = mode.into_verify_mode()?;
         self.engine.ssl_mut().set_verify(mode.to_openssl());
         Ok(())
     }

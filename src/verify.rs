@@ -213,6 +213,16 @@ pub enum Role {
     Server,
 }
 
+impl fmt::Display for Role {
+    /// `client` or `server`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        })
+    }
+}
+
 /// Python's `ssl.CERT_NONE`, `CERT_OPTIONAL` and `CERT_REQUIRED`, mapped to
 /// OpenSSL modes by role exactly as CPython's `_ssl.c` does:
 ///

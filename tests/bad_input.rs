@@ -11,7 +11,10 @@ use std::thread;
 use std::time::Duration;
 
 use common::*;
-use sslsocket::{Alert, Error, Operation, SslConfig, SslListener, SslSocket, TlsVersion};
+use sslsocket::openssl::error::ErrorStack;
+use sslsocket::{
+    Alert, ConfigError, Error, Operation, Role, SslConfig, SslListener, SslSocket, TlsVersion,
+};
 
 /// A file under the system temp directory, removed on drop.
 struct TempFile(PathBuf);
@@ -133,7 +136,10 @@ fn a_server_without_certificate_is_an_invalid_config() {
     let mut b = SslConfig::server();
     b.set_ca_file(cert("ca.pem"));
     let err = b.build().unwrap_err();
-    assert!(matches!(err, Error::InvalidConfig(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::InvalidConfig(ConfigError::MissingIdentity)),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -143,7 +149,10 @@ fn sslv3_is_an_invalid_config() {
         b.set_min_version(Some(v));
         let err = b.build().unwrap_err();
         match &err {
-            Error::InvalidConfig(msg) => assert!(msg.contains(v.name()), "{err:?}"),
+            Error::InvalidConfig(ConfigError::UnsupportedVersion(got)) => {
+                assert_eq!(*got, v);
+                assert!(err.to_string().contains(v.name()), "{err}");
+            }
             _ => panic!("{v}: {err:?}"),
         }
     }
@@ -153,14 +162,80 @@ fn sslv3_is_an_invalid_config() {
 fn configurations_are_for_one_role() {
     let client = build(&client_builder());
     let err = SslListener::bind("127.0.0.1:0", &client).unwrap_err();
-    assert!(matches!(err, Error::WrongRole(_)), "{err:?}");
+    assert!(matches!(err, Error::WrongRole(Role::Server)), "{err:?}");
+    assert!(err.to_string().contains("SslConfig::server()"), "{err}");
 
     // And a server configuration cannot connect.
     let server = build(&default_server());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let err = SslSocket::connect(&server, &addr).unwrap_err();
-    assert!(matches!(err, Error::WrongRole(_)), "{err:?}");
+    assert!(matches!(err, Error::WrongRole(Role::Client)), "{err:?}");
+}
+
+/// The first error of `err`'s `source()` chain that is a `T`.
+fn source_of<T: std::error::Error + 'static>(err: &Error) -> Option<&T> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+#[test]
+fn errors_keep_their_sources() {
+    // A cipher list OpenSSL rejects: its own variant, OpenSSL's stack below.
+    let mut b = client_builder();
+    b.set_cipher_list("NO-SUCH-CIPHER");
+    let err = b.build().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig(ConfigError::CipherList { list, .. }) if list == "NO-SUCH-CIPHER"),
+        "{err:?}"
+    );
+    let stack = source_of::<ErrorStack>(&err).expect("the chain reaches OpenSSL's stack");
+    assert!(!stack.errors().is_empty(), "{stack:?}");
+
+    // A certificate OpenSSL cannot parse: the stack is kept too.
+    let mut b = client_builder();
+    b.set_certificate_pem(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+        .set_private_key_file(cert("client.key"));
+    let err = b.build().unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Load {
+                what: "certificate",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(source_of::<ErrorStack>(&err).is_some(), "{err:?}");
+
+    // A file that cannot be read, and a port nobody listens on: io::Error.
+    let mut b = client_builder();
+    b.set_ca_file("/nonexistent/ca.pem");
+    let err = b.build().unwrap_err();
+    assert_eq!(
+        source_of::<std::io::Error>(&err).map(|e| e.kind()),
+        Some(std::io::ErrorKind::NotFound),
+        "{err:?}"
+    );
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let err = SslSocket::connect(&build(&client_builder()), &addr).unwrap_err();
+    assert!(source_of::<std::io::Error>(&err).is_some(), "{err:?}");
+
+    // A parse error says which part is wrong.
+    let err = "PEER|BOGUS".parse::<sslsocket::VerifyMode>().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig(ConfigError::VerifyModeSyntax { part, .. }) if part == "BOGUS"),
+        "{err:?}"
+    );
 }
 
 #[test]
