@@ -572,7 +572,7 @@ enum Server {
 impl Server {
     fn accept(&self, tcp: TcpStream) -> Conn {
         match self {
-            Server::Ss(c) => Conn::Ss(SslSocket::accept(c, tcp).expect("sslsocket accept")),
+            Server::Ss(c) => Conn::Ss(SslSocket::upgrade_server(c, tcp).expect("sslsocket accept")),
             Server::Plain(a) => Conn::Plain(a.accept(tcp).expect("openssl accept")),
             Server::Tcp => Conn::Tcp(tcp),
         }
@@ -868,7 +868,7 @@ fn duplex_round(dur: Duration) -> f64 {
     let h = thread::spawn(move || {
         let (tcp, _) = listener.accept().expect("accept");
         run(
-            SslSocket::accept(&config, tcp).expect("sslsocket accept"),
+            SslSocket::upgrade_server(&config, tcp).expect("sslsocket accept"),
             dur,
         )
     });
@@ -948,7 +948,7 @@ fn pha_round(n: usize, nodelay: bool) -> (f64, f64) {
         got
     });
     let (tcp, _) = listener.accept().expect("accept");
-    let mut s = SslSocket::accept(&server, tcp).expect("accept");
+    let mut s = SslSocket::upgrade_server(&server, tcp).expect("accept");
     s.set_nodelay(nodelay).expect("nodelay");
     assert!(
         s.peer_certificate().is_none(),

@@ -172,7 +172,7 @@ fn serve(
             .raw("conn", conn)
             .str("peer", &peer.to_string())
     };
-    let mut tls = match SslSocket::accept(config, tcp) {
+    let mut tls = match SslSocket::upgrade_server(config, tcp) {
         Ok(tls) => tls,
         Err(e) => {
             common::handshake_failed(event("handshake"), config.get_verify_mode(), &e).emit();

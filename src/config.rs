@@ -645,11 +645,6 @@ impl SslConfig {
         SslConfigBuilder::new(Role::Server)
     }
 
-    /// A builder for `role`.
-    pub fn builder(role: Role) -> SslConfigBuilder {
-        SslConfigBuilder::new(role)
-    }
-
     /// Which end this configuration is for.
     pub fn role(&self) -> Role {
         self.inner.role

@@ -8,7 +8,6 @@ use crate::callbacks;
 use crate::names::name_to_string;
 use crate::verify::VerifyMode;
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
-use crate::version::TlsVersion;
 
 /// A summary of a connection's security (python-nss's `get_security_status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,17 +84,6 @@ pub(crate) fn verified_chain(ssl: &SslRef) -> Vec<X509> {
     ssl.verified_chain()
         .map(|s| s.iter().map(|c| c.to_owned()).collect())
         .unwrap_or_default()
-}
-
-pub(crate) fn tls_version(ssl: &SslRef) -> Option<TlsVersion> {
-    Some(match ssl.version2()? {
-        v if v == SslVersion::TLS1_3 => TlsVersion::Tls1_3,
-        v if v == SslVersion::TLS1_2 => TlsVersion::Tls1_2,
-        v if v == SslVersion::TLS1_1 => TlsVersion::Tls1_1,
-        v if v == SslVersion::TLS1 => TlsVersion::Tls1,
-        v if v == SslVersion::SSL3 => TlsVersion::Ssl3,
-        _ => return None,
-    })
 }
 
 pub(crate) fn is_tls13(ssl: &SslRef) -> bool {

@@ -66,6 +66,7 @@ compile_error!(
 mod alert;
 mod callbacks;
 mod config;
+mod deprecated;
 mod duplex;
 mod engine;
 mod error;

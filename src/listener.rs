@@ -18,7 +18,7 @@ use crate::verify::Role;
 /// default). A server with many clients accepts the TCP connection with
 /// [`accept_tcp`](Self::accept_tcp) and hands the handshake to a worker
 /// ([`SslSocket::new_server`] + [`handshake`](SslSocket::handshake), or
-/// [`SslSocket::accept`]), or has several threads accept on clones of one
+/// [`SslSocket::upgrade_server`]), or has several threads accept on clones of one
 /// listener ([`try_clone`](Self::try_clone)):
 ///
 /// ```no_run
@@ -36,7 +36,7 @@ use crate::verify::Role;
 ///     std::thread::spawn(move || {
 ///         // The handshake runs here, under its deadline: a client that
 ///         // trickles bytes delays only this thread.
-///         let Ok(mut tls) = SslSocket::accept(&config, tcp) else { return };
+///         let Ok(mut tls) = SslSocket::upgrade_server(&config, tcp) else { return };
 ///         let mut line = [0u8; 64];
 ///         if let Ok(n) = tls.read(&mut line) {
 ///             let _ = tls.write_all(&line[..n]);

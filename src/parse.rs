@@ -9,25 +9,6 @@ use crate::error::{ConfigError, Error};
 use crate::verify::{CertReqs, VerifyMode, ALL_BITS};
 use crate::version::TlsVersion;
 
-impl VerifyMode {
-    /// Builds a mode from an integer, refusing any bit other than the five
-    /// `SSL_VERIFY_*` flags.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidVerifyMode`] naming the bits that are not allowed.
-    pub fn from_bits(bits: c_int) -> Result<VerifyMode, Error> {
-        let invalid = bits & !ALL_BITS;
-        if invalid != 0 {
-            return Err(Error::InvalidVerifyMode {
-                mode: bits,
-                invalid_bits: invalid,
-            });
-        }
-        Ok(VerifyMode::from_openssl(bits))
-    }
-}
-
 /// What a verify mode is given as: a [`VerifyMode`], or the integer that
 /// C, Qore and Python code store (`3`,
 /// `SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`), which is checked
@@ -71,8 +52,17 @@ impl IntoVerifyMode for c_int {
 impl TryFrom<c_int> for VerifyMode {
     type Error = Error;
 
+    /// Builds a mode from an integer, refusing any bit other than the five
+    /// `SSL_VERIFY_*` flags with [`Error::InvalidVerifyMode`], which names them.
     fn try_from(bits: c_int) -> Result<VerifyMode, Error> {
-        VerifyMode::from_bits(bits)
+        let invalid = bits & !ALL_BITS;
+        if invalid != 0 {
+            return Err(Error::InvalidVerifyMode {
+                mode: bits,
+                invalid_bits: invalid,
+            });
+        }
+        Ok(VerifyMode::from_openssl(bits))
     }
 }
 
@@ -90,7 +80,7 @@ impl FromStr for VerifyMode {
             s.parse::<c_int>().ok()
         };
         if let Some(bits) = parsed {
-            return VerifyMode::from_bits(bits);
+            return VerifyMode::try_from(bits);
         }
         let mut mode = VerifyMode::NONE;
         for part in s.split('|') {

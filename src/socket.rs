@@ -17,7 +17,6 @@ use crate::inspection::{self, SecurityStatus};
 use crate::parse::IntoVerifyMode;
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
-use crate::version::TlsVersion;
 
 /// A TLS connection, in either role, with OpenSSL's verification semantics
 /// and the inspection calls C, Qore and Python code expect, over a
@@ -38,7 +37,7 @@ use crate::version::TlsVersion;
 /// time limit runs on a non-blocking descriptor and polls it against one
 /// deadline; one without sleeps in `read(2)`/`write(2)` as a plain socket
 /// does. The socket owns the descriptor's blocking flag while it has it
-/// ([`unwrap`](SslSocket::unwrap) gives it back as it came). In
+/// ([`shutdown_into_inner`](SslSocket::shutdown_into_inner) gives it back as it came). In
 /// [non-blocking mode](Self::set_nonblocking) every call that would wait
 /// returns [`Error::WouldBlock`] instead, and the socket goes into
 /// `poll`/`epoll` loops through [`AsFd`].
@@ -86,42 +85,30 @@ impl SslSocket<TcpStream> {
         Ok(socket)
     }
 
-    /// As [`upgrade`](Self::upgrade), over a connected TCP socket's file
-    /// descriptor obtained elsewhere (a C library, systemd, a parent process).
+    /// Performs the handshake in the role given over a connected TCP
+    /// socket's file descriptor obtained elsewhere (a C library, systemd, a
+    /// parent process; python-nss's `import_tcp_socket` +
+    /// `reset_handshake(as_server)`): [`upgrade_client`](Self::upgrade_client)
+    /// or [`upgrade_server`](Self::upgrade_server) by `role`. `server_name`
+    /// is used by a client only.
     ///
     /// # Errors
     ///
-    /// As [`upgrade`](Self::upgrade).
+    /// [`Error::WrongRole`] when `role` is not the configuration's, and the
+    /// errors of [`upgrade_client`](Self::upgrade_client) or
+    /// [`upgrade_server`](Self::upgrade_server).
+    #[doc(alias = "import_tcp_socket")]
     pub fn from_fd(
         config: &SslConfig,
         role: Role,
         fd: OwnedFd,
         server_name: Option<&str>,
     ) -> Result<SslSocket, Error> {
-        SslSocket::upgrade(config, role, TcpStream::from(fd), server_name)
-    }
-
-    /// Ends TLS cleanly and hands back the plain TCP connection (Python's
-    /// `SSLSocket.unwrap`): sends close_notify (within the write timeout),
-    /// reads until the peer's close_notify (application data still in
-    /// flight is discarded; all of it within one read timeout), and returns
-    /// the `TcpStream`, blocking again as it was given, which carries
-    /// whatever the peer sends next in the clear.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UnexpectedEof`] if the peer closes TCP without close_notify,
-    /// [`Error::Timeout`] past the write or read timeout, and the I/O errors.
-    pub fn unwrap(mut self) -> Result<TcpStream, Error> {
-        let tcp = self.get_ref().try_clone().map_err(|source| Error::Io {
-            during: Operation::Shutdown,
-            source,
-        })?;
-        self.engine.close_and_drain()?;
-        // The clone shares the open file description, and so its flags.
-        self.engine.restore_blocking()?;
-        drop(self);
-        Ok(tcp)
+        let tcp = TcpStream::from(fd);
+        match role {
+            Role::Client => SslSocket::upgrade_client(config, tcp, server_name),
+            Role::Server => SslSocket::upgrade_server(config, tcp),
+        }
     }
 
     /// The local address.
@@ -237,36 +224,6 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         Ok(socket)
     }
 
-    /// Same as [`upgrade_server`](Self::upgrade_server).
-    ///
-    /// # Errors
-    ///
-    /// As [`upgrade_server`](Self::upgrade_server).
-    pub fn accept(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
-        SslSocket::upgrade_server(config, stream)
-    }
-
-    /// Performs the handshake in the role given over a connected stream
-    /// (python-nss's `import_tcp_socket` + `reset_handshake(as_server)`).
-    /// `server_name` is used by a client only.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::WrongRole`] when `role` is not the configuration's,
-    /// [`Error::ServerNameRequired`] as for [`upgrade_client`](Self::upgrade_client),
-    /// and the handshake errors.
-    pub fn upgrade(
-        config: &SslConfig,
-        role: Role,
-        stream: S,
-        server_name: Option<&str>,
-    ) -> Result<SslSocket<S>, Error> {
-        match role {
-            Role::Client => SslSocket::upgrade_client(config, stream, server_name),
-            Role::Server => SslSocket::upgrade_server(config, stream),
-        }
-    }
-
     /// Performs the handshake (`SSL_do_handshake`), all of it within the
     /// handshake timeout; nothing to do once it is complete. In non-blocking
     /// mode it returns [`Error::WouldBlock`] when it must wait, and the next
@@ -359,6 +316,38 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.engine.key_update(request_peer)
     }
+
+    /// Ends TLS cleanly and hands back the plain stream (Python's
+    /// `SSLSocket.unwrap`): sends close_notify (within the write timeout),
+    /// reads until the peer's close_notify (application data still in
+    /// flight is discarded; all of it within one read timeout), and returns
+    /// the stream, blocking again if it was given so, which carries
+    /// whatever the peer sends next in the clear.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedEof`] if the peer closes without close_notify,
+    /// [`Error::Timeout`] past the write or read timeout, and the I/O errors.
+    #[doc(alias = "unwrap")]
+    #[doc(alias = "SSL_shutdown")]
+    pub fn shutdown_into_inner(mut self) -> Result<S, Error>
+    where
+        S: From<OwnedFd>,
+    {
+        let fd = self
+            .get_ref()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|source| Error::Io {
+                during: Operation::Shutdown,
+                source,
+            })?;
+        self.engine.close_and_drain()?;
+        // The copy shares the open file description, and so its flags.
+        self.engine.restore_blocking()?;
+        drop(self);
+        Ok(S::from(fd))
+    }
 }
 
 impl<S> SslSocket<S> {
@@ -445,12 +434,6 @@ impl<S> SslSocket<S> {
         inspection::verify_result(self.ssl())
     }
 
-    /// The verify result's symbolic name, e.g. `X509_V_OK` or
-    /// `X509_V_ERR_CERT_HAS_EXPIRED`. Qore: `Socket::verifyPeerCertificate()`.
-    pub fn verify_result_name(&self) -> &'static str {
-        self.verify_result().name()
-    }
-
     /// "No certificate", "verified" and "failed with code N", told apart.
     pub fn peer_verification(&self) -> PeerVerification {
         inspection::peer_verification(self.ssl())
@@ -498,11 +481,6 @@ impl<S> SslSocket<S> {
     /// e.g. `TLSv1.3`. This is not the cipher's version string.
     pub fn version(&self) -> &'static str {
         self.ssl().version_str()
-    }
-
-    /// The negotiated protocol version.
-    pub fn tls_version(&self) -> Option<TlsVersion> {
-        inspection::tls_version(self.ssl())
     }
 
     /// The cipher's OpenSSL name, e.g. `TLS_AES_256_GCM_SHA384`.

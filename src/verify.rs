@@ -125,12 +125,6 @@ impl VerifyMode {
         flags.0 != 0 && self.0 & flags.0 == flags.0
     }
 
-    /// The mode Python's `SSLContext.verify_mode = reqs` means for `role`
-    /// (see [`CertReqs`]).
-    pub const fn from_cert_reqs(reqs: CertReqs, role: Role) -> VerifyMode {
-        reqs.verify_mode(role)
-    }
-
     pub(crate) fn to_openssl(self) -> SslVerifyMode {
         SslVerifyMode::from_bits_retain(self.0)
     }

@@ -118,7 +118,7 @@ fn a_trickling_client_does_not_delay_the_others() {
             let (tcp, _) = listener.accept_tcp().unwrap();
             let config = config.clone();
             workers.push(thread::spawn(move || {
-                let mut tls = SslSocket::accept(&config, tcp)?;
+                let mut tls = SslSocket::upgrade_server(&config, tcp)?;
                 serve_exchange(&mut tls).map(|_| ())
             }));
         }
@@ -219,7 +219,7 @@ fn a_key_update_flood_cannot_stretch_a_read() {
 /// `unwrap()` against a peer that trickles data and never sends
 /// close_notify ends within the read timeout.
 #[test]
-fn unwrap_against_a_trickling_peer_is_bounded() {
+fn shutdown_into_inner_against_a_trickling_peer_is_bounded() {
     let mut sb = default_server();
     sb.set_read_timeout(Some(Duration::from_secs(1)));
     let listener = SslListener::bind("127.0.0.1:0", &build(&sb)).unwrap();
@@ -237,7 +237,7 @@ fn unwrap_against_a_trickling_peer_is_bounded() {
     });
     let (s, _) = listener.accept().unwrap();
     let started = Instant::now();
-    let e = s.unwrap().unwrap_err();
+    let e = s.shutdown_into_inner().unwrap_err();
     let took = started.elapsed();
     assert!(e.is_timeout(), "{e:?}");
     assert!(took < Duration::from_secs(2), "unwrap took {took:?}");
@@ -504,7 +504,7 @@ fn sockets_made_without_io_handshake_when_first_used() {
     server.join().unwrap();
 }
 
-/// TLS over a `UnixStream::pair()`.
+/// TLS over a `UnixStream::pair()`, then the stream handed back in the clear.
 #[test]
 fn tls_over_a_unix_socket_pair() {
     let (a, b) = UnixStream::pair().unwrap();
@@ -512,8 +512,11 @@ fn tls_over_a_unix_socket_pair() {
         let mut s = SslSocket::upgrade_server(&build(&default_server()), a).unwrap();
         let got = recv_all(&mut s, 5);
         s.send_all(b"world").unwrap();
-        s.shutdown().unwrap();
-        (got, s.version())
+        let version = s.version();
+        let mut plain: UnixStream = s.shutdown_into_inner().unwrap();
+        let mut clear = [0u8; 5];
+        plain.read_exact(&mut clear).unwrap();
+        (got, version, clear)
     });
     let mut c = SslSocket::upgrade_client(&build(&client_builder()), b, Some("localhost")).unwrap();
     assert_eq!(c.verify_result().code(), 0);
@@ -521,9 +524,12 @@ fn tls_over_a_unix_socket_pair() {
     let mut reply = String::new();
     c.read_to_string(&mut reply).unwrap();
     assert_eq!(reply, "world");
-    let (got, version) = server.join().unwrap();
+    let mut plain = c.shutdown_into_inner().unwrap();
+    plain.write_all(b"clear").unwrap();
+    let (got, version, clear) = server.join().unwrap();
     assert_eq!(got, b"hello");
     assert_eq!(version, "TLSv1.3");
+    assert_eq!(&clear, b"clear");
 }
 
 fn recv_all<S: Read + Write + std::os::fd::AsFd>(s: &mut SslSocket<S>, n: usize) -> Vec<u8> {
@@ -840,7 +846,7 @@ fn non_blocking_key_updates_against_a_silent_peer_are_bounded() {
 /// `unwrap()` of a non-blocking socket waits for the close_notify exchange
 /// (within the timeouts) instead of failing with would-block.
 #[test]
-fn unwrap_of_a_non_blocking_socket() {
+fn shutdown_into_inner_of_a_non_blocking_socket() {
     let srv = Server::start(&build(&default_server()), |s| {
         let mut b = [0u8; 4];
         s.read_exact(&mut b).unwrap();
@@ -853,7 +859,7 @@ fn unwrap_of_a_non_blocking_socket() {
     let mut c = SslSocket::connect(&build(&client_builder()), &srv.localhost()).unwrap();
     c.write_all(b"ping").unwrap();
     c.set_nonblocking(true).unwrap();
-    let plain = c.unwrap().unwrap();
+    let plain = c.shutdown_into_inner().unwrap();
     assert_eq!(plain.peer_addr().unwrap(), srv.addr());
     let (_, got) = srv.join().unwrap();
     assert_eq!(&got, b"ping");
