@@ -34,16 +34,19 @@ impl CertCheck<'_> {
     }
 
     /// Depth in the chain: 0 is the peer's own certificate.
+    #[doc(alias = "X509_STORE_CTX_get_error_depth")]
     pub fn depth(&self) -> u32 {
         self.depth
     }
 
     /// The verification error at this certificate (`X509_V_OK` when it passed).
+    #[doc(alias = "X509_STORE_CTX_get_error")]
     pub fn error(&self) -> VerifyResult {
         self.error
     }
 
     /// The certificate.
+    #[doc(alias = "X509_STORE_CTX_get_current_cert")]
     pub fn certificate(&self) -> Option<&X509Ref> {
         self.certificate
     }
@@ -75,6 +78,7 @@ pub struct ClientAuthRequest {
 impl ClientAuthRequest {
     /// The CA names the server sent in its CertificateRequest, one line
     /// each (`CN=Example Root CA`); empty when it sent none.
+    #[doc(alias = "SSL_get_client_CA_list")]
     pub fn ca_names(&self) -> &[String] {
         &self.ca_names
     }

@@ -14,9 +14,9 @@ use openssl::ssl::{
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
 use crate::error::{ConfigError, Error, Operation};
 use crate::identity::{Identity, Source};
+use crate::parse::IntoVerifyMode;
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::session::SessionCache;
-use crate::parse::IntoVerifyMode;
 use crate::verify::{CertReqs, Role, VerifyMode};
 use crate::version::TlsVersion;
 
@@ -131,6 +131,7 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidVerifyMode`] for bits other than the five `SSL_VERIFY_*` flags.
+    #[doc(alias("SSL_CTX_set_verify", "setSslVerifyMode", "verify_mode"))]
     pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<&mut Self, Error> {
         self.verify_mode = mode.into_verify_mode()?;
         self.hostname_off_by_cert_none = false;
@@ -138,6 +139,7 @@ impl SslConfigBuilder {
     }
 
     /// The verify mode that will be set, as [`set_verify_mode`](Self::set_verify_mode) took it.
+    #[doc(alias("SSL_CTX_get_verify_mode", "getSslVerifyMode"))]
     pub fn get_verify_mode(&self) -> VerifyMode {
         self.verify_mode
     }
@@ -148,6 +150,7 @@ impl SslConfigBuilder {
     /// requires; a later `set_cert_reqs` or [`set_verify_mode`](Self::set_verify_mode)
     /// turns it back on, unless [`set_check_hostname(false)`](Self::set_check_hostname)
     /// turned it off explicitly.
+    #[doc(alias("verify_mode", "CERT_REQUIRED", "CERT_OPTIONAL", "CERT_NONE"))]
     pub fn set_cert_reqs(&mut self, reqs: CertReqs) -> &mut Self {
         self.verify_mode = reqs.verify_mode(self.role);
         self.hostname_off_by_cert_none = reqs == CertReqs::None && self.role == Role::Client;
@@ -162,6 +165,7 @@ impl SslConfigBuilder {
     /// # Warning
     ///
     /// Turning it off accepts any certificate the CA signed, for any host.
+    #[doc(alias("check_hostname", "X509_VERIFY_PARAM_set1_host"))]
     pub fn set_check_hostname(&mut self, check: bool) -> &mut Self {
         self.check_hostname = check;
         self.hostname_off_by_cert_none = false;
@@ -170,6 +174,7 @@ impl SslConfigBuilder {
 
     /// Whether a client will check the server's host name, as the setters
     /// so far leave it (Python's `check_hostname`).
+    #[doc(alias = "check_hostname")]
     pub fn get_check_hostname(&self) -> bool {
         self.check_hostname && !self.hostname_off_by_cert_none
     }
@@ -177,6 +182,7 @@ impl SslConfigBuilder {
     /// The name a client sends as SNI and checks the certificate against,
     /// instead of the host it connects to (Python's `server_hostname`).
     /// An IP address is checked against the certificate's IP SANs and not sent as SNI.
+    #[doc(alias("server_hostname", "SSL_set_tlsext_host_name"))]
     pub fn set_server_name(&mut self, name: Option<&str>) -> &mut Self {
         self.server_name = name.map(str::to_owned);
         self
@@ -185,18 +191,21 @@ impl SslConfigBuilder {
     /// Trusts the CA certificates in a PEM (or single DER) file. May be called
     /// more than once. On a server the CA names are also sent in the
     /// CertificateRequest (see [`set_send_ca_names`](Self::set_send_ca_names)).
+    #[doc(alias("SSL_CTX_load_verify_locations", "load_verify_locations", "cafile"))]
     pub fn set_ca_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.ca.push(Source::File(path.as_ref().to_owned()));
         self
     }
 
     /// Trusts the CA certificates in a hashed directory (`openssl rehash`).
+    #[doc(alias("SSL_CTX_load_verify_locations", "capath"))]
     pub fn set_ca_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.ca_dirs.push(path.as_ref().to_owned());
         self
     }
 
     /// Trusts the CA certificates in PEM bytes.
+    #[doc(alias("X509_STORE_add_cert", "cadata"))]
     pub fn add_ca_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.ca.push(Source::Pem(pem.to_vec()));
         self
@@ -204,6 +213,7 @@ impl SslConfigBuilder {
 
     /// Whether to trust the system's CA store. Defaults to `true` on a
     /// client that was given no CA of its own, `false` otherwise.
+    #[doc(alias("SSL_CTX_set_default_verify_paths", "load_default_certs"))]
     pub fn set_use_system_ca(&mut self, use_it: bool) -> &mut Self {
         self.system_ca = Some(use_it);
         self
@@ -211,30 +221,39 @@ impl SslConfigBuilder {
 
     /// This side's certificate from a PEM file: the leaf, then any
     /// intermediates, which are sent along with it.
+    #[doc(alias(
+        "SSL_CTX_use_certificate_chain_file",
+        "load_cert_chain",
+        "setCertificate"
+    ))]
     pub fn set_certificate_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.certificate = Some(Source::File(path.as_ref().to_owned()));
         self
     }
 
     /// This side's certificate (and intermediates) from PEM bytes.
+    #[doc(alias = "SSL_CTX_use_certificate")]
     pub fn set_certificate_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.certificate = Some(Source::Pem(pem.to_vec()));
         self
     }
 
     /// Intermediate certificates to send after the leaf, from a separate PEM file.
+    #[doc(alias = "SSL_CTX_add_extra_chain_cert")]
     pub fn set_chain_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.chain = Some(Source::File(path.as_ref().to_owned()));
         self
     }
 
     /// The private key for the certificate, from a PEM or DER file.
+    #[doc(alias("SSL_CTX_use_PrivateKey_file", "load_cert_chain", "setPrivateKey"))]
     pub fn set_private_key_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.key = Some(Source::File(path.as_ref().to_owned()));
         self
     }
 
     /// The private key for the certificate, from PEM bytes.
+    #[doc(alias = "SSL_CTX_use_PrivateKey")]
     pub fn set_private_key_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.key = Some(Source::Pem(pem.to_vec()));
         self
@@ -243,18 +262,21 @@ impl SslConfigBuilder {
     /// The lowest protocol version allowed. `None`, the default, is TLS 1.2
     /// on every OpenSSL release; TLS 1.0 and 1.1 only when named here (and
     /// OpenSSL 3 also needs `@SECLEVEL=0` in the cipher list for them).
+    #[doc(alias("SSL_CTX_set_min_proto_version", "minimum_version"))]
     pub fn set_min_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
         self.min_version = version;
         self
     }
 
     /// The highest protocol version allowed. Defaults to the newest OpenSSL has.
+    #[doc(alias("SSL_CTX_set_max_proto_version", "maximum_version"))]
     pub fn set_max_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
         self.max_version = version;
         self
     }
 
     /// Allows exactly one protocol version.
+    #[doc(alias("SSL_CTX_set_min_proto_version", "SSL_CTX_set_max_proto_version"))]
     pub fn set_version(&mut self, version: TlsVersion) -> &mut Self {
         self.min_version = Some(version);
         self.max_version = Some(version);
@@ -263,6 +285,7 @@ impl SslConfigBuilder {
 
     /// The TLS 1.2-and-older cipher list, in OpenSSL's syntax
     /// (`SSL_CTX_set_cipher_list`), e.g. `ECDHE+AESGCM`.
+    #[doc(alias("SSL_CTX_set_cipher_list", "set_ciphers"))]
     pub fn set_cipher_list(&mut self, ciphers: &str) -> &mut Self {
         self.cipher_list = Some(ciphers.to_owned());
         self
@@ -270,6 +293,7 @@ impl SslConfigBuilder {
 
     /// The TLS 1.3 ciphersuites (`SSL_CTX_set_ciphersuites`), e.g.
     /// `TLS_AES_256_GCM_SHA384`.
+    #[doc(alias = "SSL_CTX_set_ciphersuites")]
     pub fn set_ciphersuites(&mut self, suites: &str) -> &mut Self {
         self.ciphersuites = Some(suites.to_owned());
         self
@@ -318,6 +342,7 @@ impl SslConfigBuilder {
     /// Whether a server names its trusted CAs in the CertificateRequest (as
     /// `openssl s_server -CAfile` does), so a client can pick a matching
     /// certificate. Defaults to `true`.
+    #[doc(alias("SSL_CTX_set_client_CA_list", "SSL_CTX_add_client_CA"))]
     pub fn set_send_ca_names(&mut self, send: bool) -> &mut Self {
         self.send_ca_names = send;
         self
@@ -327,6 +352,7 @@ impl SslConfigBuilder {
     /// (`SSL_CTX_set_post_handshake_auth`), letting the server ask for its
     /// certificate after the handshake. Defaults to on when the client has a
     /// certificate configured.
+    #[doc(alias("SSL_CTX_set_post_handshake_auth", "post_handshake_auth"))]
     pub fn set_post_handshake_auth(&mut self, offer: bool) -> &mut Self {
         self.post_handshake_auth = Some(offer);
         self
@@ -337,6 +363,7 @@ impl SslConfigBuilder {
     /// id (`host:port` by default), and a server keeps a session cache and
     /// issues session tickets. `false` is python-nss's `SSL_NO_CACHE`: every
     /// handshake is a full one.
+    #[doc(alias = "SSL_CTX_set_session_cache_mode")]
     pub fn set_session_cache(&mut self, on: bool) -> &mut Self {
         self.session_cache = on;
         self
@@ -354,6 +381,7 @@ impl SslConfigBuilder {
     ///
     /// Returning `true` for a certificate OpenSSL rejected weakens
     /// verification; prefer [`set_bad_certificate_callback`](Self::set_bad_certificate_callback).
+    #[doc(alias("SSL_CTX_set_verify", "set_auth_certificate_callback"))]
     pub fn set_verify_callback<F>(&mut self, check: F) -> &mut Self
     where
         F: Fn(&CertCheck<'_>) -> bool + Send + Sync + 'static,
@@ -384,6 +412,11 @@ impl SslConfigBuilder {
     /// (python-nss's `set_client_auth_data_callback`). Turns post-handshake
     /// authentication on unless [`set_post_handshake_auth`](Self::set_post_handshake_auth)
     /// says otherwise.
+    #[doc(alias(
+        "SSL_CTX_set_cert_cb",
+        "SSL_CTX_set_client_cert_cb",
+        "set_client_auth_data_callback"
+    ))]
     pub fn set_client_certificate_callback<F>(&mut self, choose: F) -> &mut Self
     where
         F: Fn(&ClientAuthRequest) -> Option<Identity> + Send + Sync + 'static,
@@ -396,6 +429,7 @@ impl SslConfigBuilder {
     /// completed (python-nss's `set_handshake_callback`), renegotiations,
     /// certificate requests received, post-handshake requests completed.
     /// It also gets the connection, to inspect.
+    #[doc(alias = "SSL_CTX_set_info_callback")]
     pub fn set_handshake_callback<F>(&mut self, observe: F) -> &mut Self
     where
         F: Fn(&HandshakeEvent, &SslRef) + Send + Sync + 'static,
@@ -407,6 +441,7 @@ impl SslConfigBuilder {
     /// On a server, calls `pick` with the host name a client requests (SNI)
     /// to choose the certificate and key for it: several virtual hosts on one
     /// listener. Clients that send no name get the configured certificate.
+    #[doc(alias("SSL_CTX_set_tlsext_servername_callback", "sni_callback"))]
     pub fn set_server_name_callback<F>(&mut self, pick: F) -> &mut Self
     where
         F: Fn(&str) -> SniDecision + Send + Sync + 'static,
@@ -418,6 +453,7 @@ impl SslConfigBuilder {
     /// The application protocols (ALPN), most preferred first. A client
     /// offers them; a server picks the first of its own that the client
     /// offers, and answers without ALPN when none matches.
+    #[doc(alias = "SSL_CTX_set_alpn_protos")]
     pub fn set_alpn_protocols(&mut self, protocols: &[&str]) -> Result<&mut Self, Error> {
         for p in protocols {
             if p.is_empty() || p.len() > 255 {
@@ -431,6 +467,7 @@ impl SslConfigBuilder {
     /// On a server, lets `select` choose among the protocols a client offers
     /// (`None`: answer without ALPN). Takes precedence over
     /// [`set_alpn_protocols`](Self::set_alpn_protocols).
+    #[doc(alias = "SSL_CTX_set_alpn_select_cb")]
     pub fn set_alpn_select_callback<F>(&mut self, select: F) -> &mut Self
     where
         F: Fn(&[&str]) -> Option<String> + Send + Sync + 'static,
@@ -447,6 +484,7 @@ impl SslConfigBuilder {
     /// that does not hold what it should, [`Error::KeyMismatch`] for a key
     /// that is not the certificate's, [`Error::InvalidConfig`] for settings
     /// that cannot work together.
+    #[doc(alias = "SSL_CTX_new")]
     pub fn build(&self) -> Result<SslConfig, Error> {
         let method = match self.role {
             Role::Client => SslMethod::tls_client(),
@@ -635,12 +673,14 @@ pub(crate) struct Inner {
 impl SslConfig {
     /// A builder for a client: verifies the server's chain and host name
     /// (`PEER`) against the system CA store unless given CAs of its own.
+    #[doc(alias("TLS_client_method", "create_default_context"))]
     pub fn client() -> SslConfigBuilder {
         SslConfigBuilder::new(Role::Client)
     }
 
     /// A builder for a server: asks for no client certificate (`NONE`)
     /// until told otherwise; needs a certificate and key.
+    #[doc(alias = "TLS_server_method")]
     pub fn server() -> SslConfigBuilder {
         SslConfigBuilder::new(Role::Server)
     }
@@ -651,6 +691,7 @@ impl SslConfig {
     }
 
     /// The verify mode, read back from OpenSSL (`SSL_CTX_get_verify_mode`).
+    #[doc(alias("SSL_CTX_get_verify_mode", "getSslVerifyMode"))]
     pub fn get_verify_mode(&self) -> VerifyMode {
         VerifyMode::from_openssl(self.inner.ctx.verify_mode().bits())
     }
@@ -674,6 +715,7 @@ impl SslConfig {
     }
 
     /// The OpenSSL context, for settings this crate does not wrap.
+    #[doc(alias = "SSL_CTX")]
     pub fn context(&self) -> &SslContext {
         &self.inner.ctx
     }

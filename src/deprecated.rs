@@ -88,7 +88,10 @@ impl<S> SslSocket<S> {
 
 impl SslConfig {
     /// A builder for `role`.
-    #[deprecated(since = "0.2.0", note = "use SslConfig::client() or SslConfig::server()")]
+    #[deprecated(
+        since = "0.2.0",
+        note = "use SslConfig::client() or SslConfig::server()"
+    )]
     #[doc(hidden)]
     pub fn builder(role: Role) -> SslConfigBuilder {
         match role {

@@ -196,6 +196,7 @@ impl<S: Read + Write> ReadHalf<S> {
     /// # Errors
     ///
     /// As [`SslSocket::recv`].
+    #[doc(alias = "SSL_read")]
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.shared.handshake(READER)?;
         self.shared
@@ -203,6 +204,7 @@ impl<S: Read + Write> ReadHalf<S> {
     }
 
     /// Bytes decrypted and ready to read without touching the socket.
+    #[doc(alias = "SSL_pending")]
     pub fn pending(&self) -> usize {
         self.shared.lock().pending()
     }
@@ -246,6 +248,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// # Errors
     ///
     /// As [`SslSocket::send`].
+    #[doc(alias = "SSL_write")]
     pub fn send(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.shared.handshake(WRITER)?;
         self.shared
@@ -257,6 +260,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
+    #[doc(alias("SSL_write", "sendall"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
         crate::engine::send_all(buf, |b| self.send(b))
     }
@@ -266,6 +270,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// # Errors
     ///
     /// As [`SslSocket::shutdown`].
+    #[doc(alias = "SSL_shutdown")]
     pub fn shutdown(&mut self) -> Result<(), Error> {
         self.shared.drive(
             WRITER,
@@ -280,6 +285,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// # Errors
     ///
     /// As [`SslSocket::key_update`].
+    #[doc(alias = "SSL_key_update")]
     pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.shared.handshake(WRITER)?;
         self.shared.drive(
@@ -305,6 +311,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// # Errors
     ///
     /// As [`SslSocket::verify_client_post_handshake`], and the write errors.
+    #[doc(alias = "SSL_verify_client_post_handshake")]
     pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
         self.shared.handshake(WRITER)?;
         crate::post_handshake::queue_request(&mut self.shared.lock())?;

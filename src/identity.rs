@@ -120,6 +120,7 @@ impl Identity {
     /// # Errors
     ///
     /// [`Error::File`], [`Error::Load`], or [`Error::KeyMismatch`].
+    #[doc(alias("SSL_CTX_use_certificate_chain_file", "load_cert_chain"))]
     pub fn from_files(
         certificate: impl AsRef<Path>,
         key: impl AsRef<Path>,
@@ -135,6 +136,7 @@ impl Identity {
     /// # Errors
     ///
     /// [`Error::Load`] or [`Error::KeyMismatch`].
+    #[doc(alias("PEM_read_bio_X509", "PEM_read_bio_PrivateKey"))]
     pub fn from_pem(certificate: &[u8], key: &[u8]) -> Result<Identity, Error> {
         Identity::load(
             &Source::Pem(certificate.to_vec()),

@@ -83,6 +83,7 @@ impl SslListener {
     ///
     /// The handshake's error for that connection (see
     /// [`SslSocket::upgrade_server`]); the listener itself stays usable.
+    #[doc(alias = "SSL_accept")]
     pub fn accept(&self) -> Result<(SslSocket, SocketAddr), Error> {
         let (tcp, addr) = self.accept_tcp()?;
         // accept(2) as std makes it gives a blocking socket.

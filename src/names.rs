@@ -9,6 +9,7 @@ pub(crate) fn subject_of(cert: Option<&X509Ref>) -> String {
 }
 
 /// An X.509 name as `C=.., O=.., CN=..`, in the order of its entries.
+#[doc(alias = "X509_NAME_print_ex")]
 pub fn name_to_string(name: &X509NameRef) -> String {
     name.entries()
         .map(|e| {

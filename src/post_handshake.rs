@@ -36,6 +36,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// `NotTls13`, `NotOffered` (the client did not enable post-handshake
     /// auth), `RequestPending`, `ModeWithoutPeer`, or `AlreadyRequested`
     /// (OpenSSL refuses a second request under `CLIENT_ONCE`).
+    #[doc(alias = "SSL_verify_client_post_handshake")]
     pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
         self.handshake()?;
         queue_request(self.engine_mut())
@@ -79,6 +80,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`Error::PeerCertificateRequired`], [`Error::VerifyFailed`],
     /// [`Error::CallbackPanicked`] for a hook that panicked during the
     /// exchange, and the other handshake errors.
+    #[doc(alias("SSL_verify_client_post_handshake", "SSL_renegotiate"))]
     pub fn request_client_certificate(
         &mut self,
         timeout: Option<Duration>,

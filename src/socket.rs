@@ -58,6 +58,7 @@ impl SslSocket<TcpStream> {
     /// [`Error::Connect`] or [`Error::Timeout`] for the TCP connection; for the
     /// handshake, [`Error::VerifyFailed`] (with the verify result, depth and
     /// subject), [`Error::AlertReceived`], [`Error::Timeout`] and the others.
+    #[doc(alias("SSL_connect", "connectSSL", "create_connection"))]
     pub fn connect(config: &SslConfig, addr: &str) -> Result<SslSocket, Error> {
         SslSocket::connect_with_peer_id(config, addr, addr)
     }
@@ -70,6 +71,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// As [`connect`](Self::connect).
+    #[doc(alias = "set_sock_peer_id")]
     pub fn connect_with_peer_id(
         config: &SslConfig,
         addr: &str,
@@ -97,7 +99,7 @@ impl SslSocket<TcpStream> {
     /// [`Error::WrongRole`] when `role` is not the configuration's, and the
     /// errors of [`upgrade_client`](Self::upgrade_client) or
     /// [`upgrade_server`](Self::upgrade_server).
-    #[doc(alias = "import_tcp_socket")]
+    #[doc(alias("import_tcp_socket", "SSL_set_fd"))]
     pub fn from_fd(
         config: &SslConfig,
         role: Role,
@@ -116,6 +118,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
+    #[doc(alias = "getsockname")]
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
@@ -125,6 +128,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
+    #[doc(alias = "getpeername")]
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
@@ -134,6 +138,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
+    #[doc(alias = "TCP_NODELAY")]
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.get_ref().set_nodelay(nodelay)
     }
@@ -151,6 +156,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`Error::WrongRole`] for a server configuration, [`Error::Io`] when
     /// the descriptor cannot be made non-blocking, [`Error::Tls`] when
     /// OpenSSL refuses the name.
+    #[doc(alias("SSL_new", "SSL_set_connect_state", "do_handshake_on_connect"))]
     pub fn new_client(
         config: &SslConfig,
         stream: S,
@@ -172,6 +178,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// [`Error::WrongRole`] for a client configuration, [`Error::Io`] when
     /// the descriptor cannot be made non-blocking.
+    #[doc(alias("SSL_new", "SSL_set_accept_state"))]
     pub fn new_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
         SslSocket::new_server_with(config, stream, None)
     }
@@ -199,6 +206,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// configuration checks host names (the default), its mode verifies,
     /// and neither it nor `server_name` gives a name; otherwise as
     /// [`connect`](SslSocket::connect), less the TCP part.
+    #[doc(alias("upgradeClientToSSL", "SSL_connect", "wrap_socket"))]
     pub fn upgrade_client(
         config: &SslConfig,
         stream: S,
@@ -218,6 +226,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`Error::VerifyFailed`] when a client certificate fails verification,
     /// [`Error::PeerCertificateRequired`], [`Error::NotTls`],
     /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
+    #[doc(alias("upgradeServerToSSL", "SSL_accept"))]
     pub fn upgrade_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
         let mut socket = SslSocket::new_server(config, stream)?;
         socket.handshake()?;
@@ -233,6 +242,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// The handshake errors of [`upgrade_client`](Self::upgrade_client) and
     /// [`upgrade_server`](Self::upgrade_server), [`Error::WouldBlock`].
+    #[doc(alias("SSL_do_handshake", "do_handshake", "force_handshake"))]
     pub fn handshake(&mut self) -> Result<(), Error> {
         self.engine.handshake()
     }
@@ -248,6 +258,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// server's rejection of this client's certificate arrives here, not in
     /// `connect`), [`Error::Timeout`] past the read timeout,
     /// [`Error::WouldBlock`] in non-blocking mode.
+    #[doc(alias("SSL_read", "SSL_read_ex"))]
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.engine.read(buf)
     }
@@ -264,6 +275,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// [`Error::Timeout`] past the write timeout, [`Error::AlertReceived`],
     /// [`Error::Io`], [`Error::WouldBlock`].
+    #[doc(alias("SSL_write", "SSL_write_ex"))]
     pub fn send(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.engine.write(buf)
     }
@@ -273,6 +285,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
+    #[doc(alias("SSL_write", "sendall"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
         crate::engine::send_all(buf, |b| self.send(b))
     }
@@ -285,12 +298,14 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// [`Error::Io`] when the peer has already gone, [`Error::Timeout`],
     /// [`Error::WouldBlock`].
+    #[doc(alias = "SSL_shutdown")]
     pub fn shutdown(&mut self) -> Result<(), Error> {
         self.engine.shutdown()
     }
 
     /// Whether the peer's close_notify has been received: a read that
     /// returned `Ok(0)` was a clean close.
+    #[doc(alias("SSL_get_shutdown", "SSL_RECEIVED_SHUTDOWN"))]
     pub fn received_close_notify(&mut self) -> bool {
         self.engine.received_close_notify()
     }
@@ -300,6 +315,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// # Errors
     ///
     /// As [`shutdown`](Self::shutdown); the connection is closed either way.
+    #[doc(alias("SSL_shutdown", "SSL_free"))]
     pub fn close(mut self) -> Result<(), Error> {
         self.shutdown()
     }
@@ -313,6 +329,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// [`Error::NotTls13`] on TLS 1.2 and older, [`Error::Timeout`] past the
     /// write timeout, [`Error::WouldBlock`], [`Error::Io`].
+    #[doc(alias = "SSL_key_update")]
     pub fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.engine.key_update(request_peer)
     }
@@ -363,6 +380,7 @@ impl<S> SslSocket<S> {
     /// # Errors
     ///
     /// None today; the `Result` leaves room for streams that need a call.
+    #[doc(alias = "setblocking")]
     pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<(), Error> {
         self.engine.nonblocking = nonblocking;
         Ok(())
@@ -378,6 +396,7 @@ impl<S> SslSocket<S> {
     /// # Errors
     ///
     /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
+    #[doc(alias("settimeout", "SO_RCVTIMEO"))]
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
         self.engine.timeouts.read = crate::engine::nonzero(t)?;
         Ok(())
@@ -388,6 +407,7 @@ impl<S> SslSocket<S> {
     /// # Errors
     ///
     /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
+    #[doc(alias("settimeout", "SO_SNDTIMEO"))]
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
         self.engine.timeouts.write = crate::engine::nonzero(t)?;
         Ok(())
@@ -415,6 +435,7 @@ impl<S> SslSocket<S> {
     /// # Errors
     ///
     /// [`Error::InvalidVerifyMode`] for bits other than the five flags.
+    #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
     pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<(), Error> {
         let mode: VerifyMode = mode.into_verify_mode()?;
         self.engine.ssl_mut().set_verify(mode.to_openssl());
@@ -422,6 +443,7 @@ impl<S> SslSocket<S> {
     }
 
     /// This connection's verify mode, read from OpenSSL (`SSL_get_verify_mode`).
+    #[doc(alias("SSL_get_verify_mode", "getSslVerifyMode"))]
     pub fn get_verify_mode(&self) -> VerifyMode {
         inspection::verify_mode(self.ssl())
     }
@@ -430,11 +452,13 @@ impl<S> SslSocket<S> {
     /// in every mode: with `NONE` it says what verification found while the
     /// connection stays up. `X509_V_OK` also when the peer sent no
     /// certificate: see [`peer_verification`](Self::peer_verification).
+    #[doc(alias("SSL_get_verify_result", "verifyPeerCertificate"))]
     pub fn verify_result(&self) -> VerifyResult {
         inspection::verify_result(self.ssl())
     }
 
     /// "No certificate", "verified" and "failed with code N", told apart.
+    #[doc(alias = "SSL_get_verify_result")]
     pub fn peer_verification(&self) -> PeerVerification {
         inspection::peer_verification(self.ssl())
     }
@@ -447,16 +471,24 @@ impl<S> SslSocket<S> {
     /// [`resumed`](VerifyFailure::resumed) set, with the depth and subject
     /// when the session kept them (a client's sessions do) and
     /// [`location_known`](VerifyFailure::location_known) false otherwise.
+    #[doc(alias = "X509_STORE_CTX_get_error_depth")]
     pub fn verify_failure(&self) -> Option<VerifyFailure> {
         inspection::verify_failure(self.ssl())
     }
 
     /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
+    #[doc(alias(
+        "SSL_get1_peer_certificate",
+        "SSL_get_peer_certificate",
+        "getPeerCertificate",
+        "getpeercert"
+    ))]
     pub fn peer_certificate(&self) -> Option<X509> {
         self.ssl().peer_certificate()
     }
 
     /// The peer's certificate subject in one line, e.g. `CN=localhost`.
+    #[doc(alias = "X509_get_subject_name")]
     pub fn peer_subject(&self) -> Option<String> {
         inspection::peer_subject(self.ssl())
     }
@@ -464,6 +496,7 @@ impl<S> SslSocket<S> {
     /// The chain the peer sent (`SSL_get_peer_cert_chain`). As in OpenSSL, a
     /// client's list starts with the server's certificate, while a server's
     /// list leaves the client's own certificate out.
+    #[doc(alias = "SSL_get_peer_cert_chain")]
     pub fn peer_cert_chain(&self) -> Vec<X509> {
         inspection::peer_cert_chain(self.ssl())
     }
@@ -473,18 +506,21 @@ impl<S> SslSocket<S> {
     /// `X509_V_OK`. (OpenSSL also keeps the partial chain it built for a
     /// failed verification; a caller in `NONE` mode must not take that for
     /// a verified one.)
+    #[doc(alias("SSL_get0_verified_chain", "get_verified_chain"))]
     pub fn verified_chain(&self) -> Vec<X509> {
         inspection::verified_chain(self.ssl())
     }
 
     /// The negotiated protocol version as OpenSSL names it (`SSL_get_version`),
     /// e.g. `TLSv1.3`. This is not the cipher's version string.
+    #[doc(alias = "SSL_get_version")]
     pub fn version(&self) -> &'static str {
         self.ssl().version_str()
     }
 
     /// The cipher's OpenSSL name, e.g. `TLS_AES_256_GCM_SHA384`.
     /// Qore: `Socket::getSSLCipherName()`; C: `SSL_CIPHER_get_name`.
+    #[doc(alias("SSL_CIPHER_get_name", "getSSLCipherName", "cipher"))]
     pub fn cipher_name(&self) -> Option<&'static str> {
         self.ssl().current_cipher().map(|c| c.name())
     }
@@ -494,12 +530,14 @@ impl<S> SslSocket<S> {
     /// connection (OpenSSL 1.x said `TLSv1/SSLv3`): the protocol that
     /// introduced the cipher, not the negotiated one (see [`version`](Self::version)).
     /// Qore: `Socket::getSSLCipherVersion()`.
+    #[doc(alias("SSL_CIPHER_get_version", "getSSLCipherVersion"))]
     pub fn cipher_version(&self) -> Option<&'static str> {
         self.ssl().current_cipher().map(|c| c.version())
     }
 
     /// The cipher's secret (symmetric key) bits, e.g. 256
     /// (`SSL_CIPHER_get_bits`).
+    #[doc(alias = "SSL_CIPHER_get_bits")]
     pub fn cipher_bits(&self) -> Option<i32> {
         self.ssl().current_cipher().map(|c| c.bits().secret)
     }
@@ -507,6 +545,7 @@ impl<S> SslSocket<S> {
     /// Bytes decrypted and ready to read without touching the socket
     /// (`SSL_pending`, plus data kept during a post-handshake request). A
     /// poll loop reads these before it polls.
+    #[doc(alias = "SSL_pending")]
     pub fn pending(&self) -> usize {
         self.engine.pending()
     }
@@ -515,23 +554,27 @@ impl<S> SslSocket<S> {
     /// (`SSL_is_init_finished`): false before the handshake of a socket made
     /// with [`new_client`](Self::new_client) / [`new_server`](Self::new_server),
     /// and during a renegotiation. Qore: `Socket::isSecure()`.
+    #[doc(alias("SSL_is_init_finished", "isSecure"))]
     pub fn is_secure(&self) -> bool {
         self.engine.handshaken() && self.ssl().is_init_finished()
     }
 
     /// The host name the client asked for (SNI): on a server, what the
     /// client requested; on a client, what it sent.
+    #[doc(alias("SSL_get_servername", "server_hostname"))]
     pub fn servername(&self) -> Option<&str> {
         inspection::servername(self.ssl())
     }
 
     /// The application protocol agreed by ALPN, e.g. `h2`.
+    #[doc(alias("SSL_get0_alpn_selected", "selected_alpn_protocol"))]
     pub fn alpn_protocol(&self) -> Option<String> {
         inspection::alpn_protocol(self.ssl())
     }
 
     /// A summary of the connection's security, like python-nss's
     /// `get_security_status`.
+    #[doc(alias = "get_security_status")]
     pub fn security_status(&self) -> SecurityStatus {
         inspection::security_status(self.ssl())
     }
@@ -539,11 +582,13 @@ impl<S> SslSocket<S> {
     /// Whether the handshake resumed an earlier session
     /// (`SSL_session_reused`). A resumed session keeps the peer certificate
     /// and verify result of the session it resumed; nothing is verified again.
+    #[doc(alias = "SSL_session_reused")]
     pub fn session_reused(&self) -> bool {
         self.ssl().session_reused()
     }
 
     /// Whether this end is the client or the server.
+    #[doc(alias("SSL_is_server", "server_side"))]
     pub fn role(&self) -> Role {
         if self.ssl().is_server() {
             Role::Server

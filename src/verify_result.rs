@@ -47,6 +47,7 @@ impl VerifyResult {
     /// `Socket::verifyPeerCertificate()` returns it; `X509_V_ERR_UNKNOWN` for
     /// a code this OpenSSL 3.0 list does not know (the code and OpenSSL's text
     /// are still in [`code`](Self::code), [`reason`](Self::reason) and `Display`).
+    #[doc(alias = "verifyPeerCertificate")]
     pub fn name(self) -> &'static str {
         x509_v_name(self.0).unwrap_or("X509_V_ERR_UNKNOWN")
     }
@@ -64,6 +65,7 @@ impl VerifyResult {
 
     /// OpenSSL's reason text (`X509_verify_cert_error_string`), e.g.
     /// `certificate has expired`.
+    #[doc(alias = "X509_verify_cert_error_string")]
     pub fn reason(self) -> &'static str {
         if cfg!(ossl300) || self.is_known() {
             crate::ffi::verify_error_string(self.0)

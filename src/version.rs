@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-/// A TLS protocol version, for [`SslConfigBuilder::set_min_version`] and
-/// [`SslConfigBuilder::set_max_version`].
+/// A TLS protocol version, for [`SslConfigBuilder::set_min_version`](crate::SslConfigBuilder::set_min_version) and
+/// [`SslConfigBuilder::set_max_version`](crate::SslConfigBuilder::set_max_version).
 ///
 /// `Ssl2` and `Ssl3` exist so that a configuration ported from elsewhere that
 /// names them gets a clear error instead of a silent downgrade: OpenSSL no
