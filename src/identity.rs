@@ -36,16 +36,26 @@ impl Source {
         }
     }
 
-    /// Certificates in PEM (one or many) or a single DER certificate.
-    pub(crate) fn certificates(&self, what: &'static str) -> Result<Vec<X509>, Error> {
-        let bytes = self.bytes(what)?;
-        let load_err = |reason: &str, source| Error::Load {
+    /// A [`Error::Load`] in this crate's words, with OpenSSL's errors if any.
+    fn load_error(
+        &self,
+        what: &'static str,
+        reason: &str,
+        source: Option<openssl::error::ErrorStack>,
+    ) -> Error {
+        Error::Load {
             what,
             origin: self.origin(),
             reason: reason.to_owned(),
             source,
-        };
-        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        }
+    }
+
+    /// Certificates in PEM (one or many) or a single DER certificate.
+    pub(crate) fn certificates(&self, what: &'static str) -> Result<Vec<X509>, Error> {
+        let bytes = self.bytes(what)?;
+        let load_err = |reason: &str, source| self.load_error(what, reason, source);
+        if is_pem(&bytes) {
             let certs =
                 X509::stack_from_pem(&bytes).map_err(|e| Error::load(what, self.origin(), e))?;
             if certs.is_empty() {
@@ -65,13 +75,8 @@ impl Source {
     pub(crate) fn private_key(&self) -> Result<PKey<Private>, Error> {
         let what = "private key";
         let bytes = self.bytes(what)?;
-        let load_err = |reason: &str, source| Error::Load {
-            what,
-            origin: self.origin(),
-            reason: reason.to_owned(),
-            source,
-        };
-        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let load_err = |reason: &str, source| self.load_error(what, reason, source);
+        if is_pem(&bytes) {
             PKey::private_key_from_pem(&bytes).map_err(|e| {
                 if e.errors().is_empty() {
                     load_err(
@@ -91,6 +96,11 @@ impl Source {
             })
         }
     }
+}
+
+/// Whether `bytes` hold PEM (a `-----BEGIN ` line) rather than DER.
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
 impl fmt::Debug for Source {
