@@ -122,3 +122,171 @@ pub(crate) fn certificate_requested(ssl: &SslRef) -> bool {
         && !ssl.session_reused()
         && !(is_tls13(ssl) && mode.contains(VerifyMode::POST_HANDSHAKE))
 }
+
+/// The inspection calls of a socket, written once for every face that has
+/// an `engine()`: what the connection says about itself and its peer.
+macro_rules! inspection_methods {
+    () => {
+        /// This connection's verify mode, read from OpenSSL (`SSL_get_verify_mode`).
+        #[doc(alias("SSL_get_verify_mode", "getSslVerifyMode"))]
+        pub fn get_verify_mode(&self) -> crate::VerifyMode {
+            crate::inspection::verify_mode(self.ssl())
+        }
+
+        /// The verification result (`SSL_get_verify_result`), on both sides and
+        /// in every mode: with `NONE` it says what verification found while the
+        /// connection stays up. `X509_V_OK` also when the peer sent no
+        /// certificate: see [`peer_verification`](Self::peer_verification).
+        #[doc(alias("SSL_get_verify_result", "verifyPeerCertificate"))]
+        pub fn verify_result(&self) -> crate::VerifyResult {
+            crate::inspection::verify_result(self.ssl())
+        }
+
+        /// "No certificate", "verified" and "failed with code N", told apart.
+        #[doc(alias = "SSL_get_verify_result")]
+        pub fn peer_verification(&self) -> crate::PeerVerification {
+            crate::inspection::peer_verification(self.ssl())
+        }
+
+        /// Where verification first failed (result, depth, subject, the alert
+        /// sent for it), if it did.
+        ///
+        /// A resumed session verifies nothing and carries the result of the
+        /// session it resumed: its failure is reported with
+        /// [`resumed`](crate::VerifyFailure::resumed) set, with the depth and subject
+        /// when the session kept them (a client's sessions do) and
+        /// [`location_known`](crate::VerifyFailure::location_known) false otherwise.
+        #[doc(alias = "X509_STORE_CTX_get_error_depth")]
+        pub fn verify_failure(&self) -> Option<crate::VerifyFailure> {
+            crate::inspection::verify_failure(self.ssl())
+        }
+
+        /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
+        #[doc(alias(
+            "SSL_get1_peer_certificate",
+            "SSL_get_peer_certificate",
+            "getPeerCertificate",
+            "getpeercert"
+        ))]
+        pub fn peer_certificate(&self) -> Option<::openssl::x509::X509> {
+            self.ssl().peer_certificate()
+        }
+
+        /// The peer's certificate subject in one line, e.g. `CN=localhost`.
+        #[doc(alias = "X509_get_subject_name")]
+        pub fn peer_subject(&self) -> Option<String> {
+            crate::inspection::peer_subject(self.ssl())
+        }
+
+        /// The chain the peer sent (`SSL_get_peer_cert_chain`). As in OpenSSL, a
+        /// client's list starts with the server's certificate, while a server's
+        /// list leaves the client's own certificate out.
+        #[doc(alias = "SSL_get_peer_cert_chain")]
+        pub fn peer_cert_chain(&self) -> Vec<::openssl::x509::X509> {
+            crate::inspection::peer_cert_chain(self.ssl())
+        }
+
+        /// The verified chain from the peer's certificate to the trust anchor
+        /// (`SSL_get0_verified_chain`); empty unless `verify_result()` is
+        /// `X509_V_OK`. (OpenSSL also keeps the partial chain it built for a
+        /// failed verification; a caller in `NONE` mode must not take that for
+        /// a verified one.)
+        #[doc(alias("SSL_get0_verified_chain", "get_verified_chain"))]
+        pub fn verified_chain(&self) -> Vec<::openssl::x509::X509> {
+            crate::inspection::verified_chain(self.ssl())
+        }
+
+        /// The negotiated protocol version as OpenSSL names it (`SSL_get_version`),
+        /// e.g. `TLSv1.3`. This is not the cipher's version string.
+        #[doc(alias = "SSL_get_version")]
+        pub fn version(&self) -> &'static str {
+            self.ssl().version_str()
+        }
+
+        /// The cipher's OpenSSL name, e.g. `TLS_AES_256_GCM_SHA384`.
+        /// Qore: `Socket::getSSLCipherName()`; C: `SSL_CIPHER_get_name`.
+        #[doc(alias("SSL_CIPHER_get_name", "getSSLCipherName", "cipher"))]
+        pub fn cipher_name(&self) -> Option<&'static str> {
+            self.ssl().current_cipher().map(|c| c.name())
+        }
+
+        /// The cipher's own version string (`SSL_CIPHER_get_version`), e.g.
+        /// `TLSv1.2`, or `TLSv1.0` for `ECDHE-ECDSA-AES128-SHA` even on a TLS 1.2
+        /// connection (OpenSSL 1.x said `TLSv1/SSLv3`): the protocol that
+        /// introduced the cipher, not the negotiated one (see [`version`](Self::version)).
+        /// Qore: `Socket::getSSLCipherVersion()`.
+        #[doc(alias("SSL_CIPHER_get_version", "getSSLCipherVersion"))]
+        pub fn cipher_version(&self) -> Option<&'static str> {
+            self.ssl().current_cipher().map(|c| c.version())
+        }
+
+        /// The cipher's secret (symmetric key) bits, e.g. 256
+        /// (`SSL_CIPHER_get_bits`).
+        #[doc(alias = "SSL_CIPHER_get_bits")]
+        pub fn cipher_bits(&self) -> Option<i32> {
+            self.ssl().current_cipher().map(|c| c.bits().secret)
+        }
+
+        /// Bytes decrypted and ready to read without touching the socket
+        /// (`SSL_pending`, plus data kept during a post-handshake request). A
+        /// poll loop reads these before it polls.
+        #[doc(alias = "SSL_pending")]
+        pub fn pending(&self) -> usize {
+            self.engine().pending()
+        }
+
+        /// Whether the TLS handshake is complete and no other is in progress
+        /// (`SSL_is_init_finished`): false before the handshake of a socket made
+        /// with [`new_client`](Self::new_client) / [`new_server`](Self::new_server),
+        /// and during a renegotiation. Qore: `Socket::isSecure()`.
+        #[doc(alias("SSL_is_init_finished", "isSecure"))]
+        pub fn is_secure(&self) -> bool {
+            self.engine().handshaken() && self.ssl().is_init_finished()
+        }
+
+        /// The host name the client asked for (SNI): on a server, what the
+        /// client requested; on a client, what it sent.
+        #[doc(alias("SSL_get_servername", "server_hostname"))]
+        pub fn servername(&self) -> Option<&str> {
+            crate::inspection::servername(self.ssl())
+        }
+
+        /// The application protocol agreed by ALPN, e.g. `h2`.
+        #[doc(alias("SSL_get0_alpn_selected", "selected_alpn_protocol"))]
+        pub fn alpn_protocol(&self) -> Option<String> {
+            crate::inspection::alpn_protocol(self.ssl())
+        }
+
+        /// A summary of the connection's security, like python-nss's
+        /// `get_security_status`.
+        #[doc(alias = "get_security_status")]
+        pub fn security_status(&self) -> crate::SecurityStatus {
+            crate::inspection::security_status(self.ssl())
+        }
+
+        /// Whether the handshake resumed an earlier session
+        /// (`SSL_session_reused`). A resumed session keeps the peer certificate
+        /// and verify result of the session it resumed; nothing is verified again.
+        #[doc(alias = "SSL_session_reused")]
+        pub fn session_reused(&self) -> bool {
+            self.ssl().session_reused()
+        }
+
+        /// Whether this end is the client or the server.
+        #[doc(alias("SSL_is_server", "server_side"))]
+        pub fn role(&self) -> crate::Role {
+            if self.ssl().is_server() {
+                crate::Role::Server
+            } else {
+                crate::Role::Client
+            }
+        }
+
+        /// The OpenSSL connection, for anything this crate does not wrap.
+        pub fn ssl(&self) -> &::openssl::ssl::SslRef {
+            self.engine().ssl()
+        }
+    };
+}
+
+pub(crate) use inspection_methods;
