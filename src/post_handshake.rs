@@ -86,58 +86,89 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         timeout: Option<Duration>,
     ) -> Result<Option<X509>, Error> {
         self.handshake()?;
-        check_can_request(self.engine(), true)?;
-        if inspection::is_tls13(self.ssl()) {
-            self.verify_client_post_handshake()?;
-        } else {
-            self.schedule_renegotiation()?;
-        }
         let engine = self.engine_mut();
-        ffi::watch_handshake(engine.ssl_mut());
-        let r = exchange(engine, timeout);
-        ffi::unwatch_handshake(engine.ssl_mut());
-        // A hook that panicked during the exchange is this call's error,
-        // whatever else went wrong.
-        if let Some(panicked) = engine.take_panic() {
-            return Err(panicked);
+        begin_request(engine)?;
+        // OpenSSL writes the request and, after the answer, new session
+        // tickets as separate small records; with Nagle on, the second
+        // waits for the client's delayed ACK (40 ms per request). Send at
+        // once meanwhile.
+        let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
+        if nagle {
+            ffi::set_tcp_nodelay(engine.as_fd(), true);
         }
-        r?;
-        let certificate = self.peer_certificate();
-        callbacks::emit(
-            self.ssl(),
-            crate::HandshakeEvent::PostHandshakeAuth {
-                certificate: certificate.is_some(),
-            },
-        );
-        // A hook that panicked on the event just emitted, too.
-        if let Some(panicked) = self.engine().take_panic() {
-            return Err(panicked);
+        let mut exchange = Exchange::default();
+        let r = engine.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
+            exchange.step(e)
+        });
+        if nagle {
+            ffi::set_tcp_nodelay(engine.as_fd(), false);
         }
-        Ok(certificate)
+        finish_request(engine, r)
     }
+}
 
-    /// TLS 1.2 and older: schedules a secure server-initiated renegotiation.
-    fn schedule_renegotiation(&mut self) -> Result<(), Error> {
-        let ssl = self.ssl();
-        if !ffi::secure_renegotiation_support(ssl) {
-            return Err(PostHandshakeError::InsecureRenegotiation.into());
-        }
-        if !ssl.is_init_finished() || !callbacks::renegotiation_idle(ssl) {
-            return Err(PostHandshakeError::RequestPending.into());
-        }
-        let ssl = self.engine_mut().ssl_mut();
-        // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION),
-        // which SSL_renegotiate checks too; once scheduled, OpenSSL lets the
-        // answer to its own HelloRequest through.
-        ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
-        let scheduled = ffi::renegotiate(ssl);
-        ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, true);
-        scheduled.map_err(PostHandshakeError::Refused)?;
-        callbacks::expect_own_renegotiation(ssl);
-        self.engine_mut().cert_requests += 1;
-        callbacks::verify_failure(self.ssl(), true);
-        Ok(())
+/// Starts a request for the client's certificate on a handshaken server
+/// connection: TLS 1.3 post-handshake authentication, or a secure
+/// renegotiation on TLS 1.2; what the client sends is then watched for its
+/// Finished. [`Exchange`] drives it, [`finish_request`] ends it.
+pub(crate) fn begin_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
+    check_can_request(engine, true)?;
+    if inspection::is_tls13(engine.ssl()) {
+        queue_request(engine)?;
+    } else {
+        schedule_renegotiation(engine)?;
     }
+    ffi::watch_handshake(engine.ssl_mut());
+    Ok(())
+}
+
+/// Ends a request [`begin_request`] started, `r` being how its exchange
+/// went: the client's certificate, or the first error (a hook that
+/// panicked during the exchange before anything else).
+pub(crate) fn finish_request<S>(
+    engine: &mut Engine<S>,
+    r: Result<(), Error>,
+) -> Result<Option<X509>, Error> {
+    ffi::unwatch_handshake(engine.ssl_mut());
+    if let Some(panicked) = engine.take_panic() {
+        return Err(panicked);
+    }
+    r?;
+    let certificate = engine.ssl().peer_certificate();
+    callbacks::emit(
+        engine.ssl(),
+        crate::HandshakeEvent::PostHandshakeAuth {
+            certificate: certificate.is_some(),
+        },
+    );
+    // A hook that panicked on the event just emitted, too.
+    if let Some(panicked) = engine.take_panic() {
+        return Err(panicked);
+    }
+    Ok(certificate)
+}
+
+/// TLS 1.2 and older: schedules a secure server-initiated renegotiation.
+fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
+    let ssl = engine.ssl();
+    if !ffi::secure_renegotiation_support(ssl) {
+        return Err(PostHandshakeError::InsecureRenegotiation.into());
+    }
+    if !ssl.is_init_finished() || !callbacks::renegotiation_idle(ssl) {
+        return Err(PostHandshakeError::RequestPending.into());
+    }
+    let ssl = engine.ssl_mut();
+    // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION),
+    // which SSL_renegotiate checks too; once scheduled, OpenSSL lets the
+    // answer to its own HelloRequest through.
+    ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
+    let scheduled = ffi::renegotiate(ssl);
+    ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, true);
+    scheduled.map_err(PostHandshakeError::Refused)?;
+    callbacks::expect_own_renegotiation(ssl);
+    engine.cert_requests += 1;
+    callbacks::verify_failure(engine.ssl(), true);
+    Ok(())
 }
 
 /// Whether a server may ask for a certificate now (the checks OpenSSL would
@@ -191,28 +222,28 @@ pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Sends the queued request and reads until the client's Finished has been
-/// processed, keeping application data for later reads; waits on the
-/// descriptor whatever the socket's mode (non-blocking programs use
-/// `verify_client_post_handshake` and their own reads).
-fn exchange<S: Read + Write + AsFd>(
-    engine: &mut Engine<S>,
-    timeout: Option<Duration>,
-) -> Result<(), Error> {
-    // OpenSSL writes the request and, after the answer, new session tickets
-    // as separate small records; with Nagle on, the second waits for the
-    // client's delayed ACK (40 ms per request). Send at once meanwhile.
-    let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
-    if nagle {
-        ffi::set_tcp_nodelay(engine.as_fd(), true);
+/// The exchange of a certificate request, one attempt at a time: sends
+/// the queued request and reads until the client's Finished has been
+/// processed, keeping application data for later reads.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    send_first: bool,
+}
+
+impl Default for Exchange {
+    fn default() -> Exchange {
+        Exchange { send_first: true }
     }
-    let mut send_first = true;
-    let r = engine.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
+}
+
+impl Exchange {
+    /// One attempt: done once the client has answered.
+    pub(crate) fn step<S: Read + Write>(&mut self, e: &mut Engine<S>) -> Step<()> {
         loop {
-            // Drive the handshake (sends CertificateRequest / HelloRequest, and
-            // the server's last flight on TLS 1.2), then read.
-            let step = if send_first || !e.ssl().is_init_finished() {
-                send_first = false;
+            // Drive the handshake (sends CertificateRequest / HelloRequest,
+            // and the server's last flight on TLS 1.2), then read.
+            let step = if self.send_first || !e.ssl().is_init_finished() {
+                self.send_first = false;
                 e.rehandshake_step(Operation::PostHandshakeAuth)
                     .map_done(|_| 0)
             } else {
@@ -230,9 +261,5 @@ fn exchange<S: Read + Write + AsFd>(
                 other => return other.map_done(|_| ()),
             }
         }
-    });
-    if nagle {
-        ffi::set_tcp_nodelay(engine.as_fd(), false);
     }
-    r
 }
