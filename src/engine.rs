@@ -211,28 +211,7 @@ impl<S: Read + Write + AsFd> Engine<S> {
                 source,
             })?,
         };
-        let stream = SslStream::new(ssl, Wire::new(stream)).map_err(|source| Error::Tls {
-            during: Operation::Handshake,
-            source,
-        })?;
-        let inner = config.inner();
-        Ok(Engine {
-            stream,
-            fd,
-            was_nonblocking,
-            fd_nonblocking: was_nonblocking,
-            split: false,
-            nonblocking: false,
-            timeouts: inner.timeouts,
-            handshaken: false,
-            needs_server_name,
-            close_notify_sent: false,
-            buffered: Vec::new(),
-            buffered_pos: 0,
-            buffer_limit: inner.post_handshake_buffer_limit,
-            cert_requests: 0,
-            finish: Engine::finish_on_drop,
-        })
+        Engine::assemble(config, (ssl, needs_server_name), stream, fd, was_nonblocking)
     }
 
     /// The descriptor, borrowed.
@@ -338,6 +317,52 @@ impl<S> Engine<S> {
 }
 
 impl<S: Read + Write> Engine<S> {
+    /// Takes over `stream`, which has no descriptor to poll, for a face
+    /// that waits on its own (the async one): every wait is reported, and
+    /// dropping the engine tries once to send what is waiting.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn without_descriptor(
+        config: &SslConfig,
+        ssl: (Ssl, bool),
+        stream: S,
+    ) -> Result<Engine<S>, Error> {
+        let mut engine = Engine::assemble(config, ssl, stream, -1, true)?;
+        engine.nonblocking = true;
+        Ok(engine)
+    }
+
+    fn assemble(
+        config: &SslConfig,
+        (ssl, needs_server_name): (Ssl, bool),
+        stream: S,
+        fd: RawFd,
+        was_nonblocking: bool,
+    ) -> Result<Engine<S>, Error> {
+        let stream = SslStream::new(ssl, Wire::new(stream)).map_err(|source| Error::Tls {
+            during: Operation::Handshake,
+            source,
+        })?;
+        let inner = config.inner();
+        Ok(Engine {
+            stream,
+            fd,
+            was_nonblocking,
+            fd_nonblocking: was_nonblocking,
+            split: false,
+            nonblocking: false,
+            timeouts: inner.timeouts,
+            handshaken: false,
+            needs_server_name,
+            close_notify_sent: false,
+            buffered: Vec::new(),
+            buffered_pos: 0,
+            buffer_limit: inner.post_handshake_buffer_limit,
+            cert_requests: 0,
+            finish: Engine::finish_on_drop,
+        })
+    }
+
+
     /// Whether the peer's close_notify has arrived.
     pub(crate) fn received_close_notify(&mut self) -> bool {
         self.stream.get_shutdown().contains(ShutdownState::RECEIVED)

@@ -81,6 +81,8 @@ mod post_handshake;
 mod reasons;
 mod session;
 mod socket;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod verify;
 mod verify_result;
 mod version;

@@ -530,7 +530,7 @@ fn peer_id_of(fd: BorrowedFd<'_>, name: Option<&str>) -> String {
 }
 
 /// The host part of `host:port`, `[v6]:port` or a bare host.
-fn host_of(addr: &str) -> &str {
+pub(crate) fn host_of(addr: &str) -> &str {
     if let Some(rest) = addr.strip_prefix('[') {
         if let Some(end) = rest.find(']') {
             return &rest[..end];

@@ -1,0 +1,455 @@
+//! `sslsocket::tokio::SslSocket`: the blocking socket's connection for
+//! tokio programs. It drives the same engine attempts; where the blocking
+//! socket polls its descriptor, this one returns `Poll::Pending` (the
+//! stream has registered the task) and keeps the operation's deadline as a
+//! tokio timer.
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::net::TcpStream;
+use ::tokio::time::{sleep, Sleep};
+use openssl::ssl::Ssl;
+use openssl::x509::X509;
+
+use super::io::{AsyncIo, Side};
+use crate::config::SslConfig;
+use crate::engine::{Engine, Step};
+use crate::error::{Error, Operation};
+use crate::parse::IntoVerifyMode;
+use crate::post_handshake::{self, Exchange};
+use crate::verify::Role;
+
+/// A TLS connection for tokio programs, in either role, over a
+/// `tokio::net::TcpStream` (the default) or any `AsyncRead + AsyncWrite`
+/// stream: the blocking [`SslSocket`](crate::SslSocket)'s verification
+/// semantics, inspection calls, post-handshake requests and deadlines,
+/// with [`AsyncRead`] and [`AsyncWrite`] (whose `poll_shutdown` sends
+/// close_notify).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use sslsocket::tokio::{SslListener, SslSocket};
+/// use sslsocket::SslConfig;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let mut server = SslConfig::server();
+/// server
+///     .set_certificate_file("certs/server-chain.pem")
+///     .set_private_key_file("certs/server.key");
+/// let listener = SslListener::bind("127.0.0.1:0", &server.build()?).await?;
+/// let port = listener.local_addr()?.port();
+/// tokio::spawn(async move {
+///     // accept() returns once TCP is accepted; the handshake runs here.
+///     let (mut tls, _) = listener.accept().await?;
+///     let mut hello = [0u8; 5];
+///     tls.read_exact(&mut hello).await?;
+///     tls.write_all(b"world").await?;
+///     tls.shutdown().await?;
+///     Ok::<_, std::io::Error>(())
+/// });
+///
+/// let mut client = SslConfig::client();
+/// client.set_ca_file("certs/ca.pem");
+/// let mut tls = SslSocket::connect(&client.build()?, &format!("localhost:{port}")).await?;
+/// assert_eq!(tls.verify_result().name(), "X509_V_OK");
+/// tls.write_all(b"hello").await?;
+/// let mut reply = String::new();
+/// tls.read_to_string(&mut reply).await?;
+/// assert_eq!(reply, "world");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Each operation's time limit (the configuration's handshake, read and
+/// write timeouts) runs from the first time it has to wait until it
+/// finishes, and gives [`Error::Timeout`]. A read future dropped before it
+/// finished loses nothing: what arrived stays for the next read (a read
+/// started again continues the same deadline).
+pub struct SslSocket<S = TcpStream> {
+    engine: Engine<AsyncIo<S>>,
+    /// The running deadline of the handshake, of reads and of writes.
+    timers: [Option<Pin<Box<Sleep>>>; 3],
+}
+
+/// Which deadline an operation runs under.
+#[derive(Debug, Clone, Copy)]
+enum Timer {
+    Handshake = 0,
+    Read = 1,
+    Write = 2,
+}
+
+impl SslSocket<TcpStream> {
+    /// Connects to `addr` (`"host:port"`) and performs the handshake as a
+    /// client: the host part is sent as SNI and checked, as the blocking
+    /// [`connect`](crate::SslSocket::connect) does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`] or [`Error::Timeout`] for the TCP connection, and
+    /// the handshake's errors.
+    #[doc(alias("SSL_connect", "connectSSL"))]
+    pub async fn connect(config: &SslConfig, addr: &str) -> Result<SslSocket, Error> {
+        let connect = TcpStream::connect(addr);
+        let tcp = match config.timeouts().connect {
+            Some(t) => ::tokio::time::timeout(t, connect)
+                .await
+                .map_err(|_| Error::Timeout {
+                    operation: Operation::Connect,
+                    after: Some(t),
+                })?,
+            None => connect.await,
+        }
+        .map_err(|source| Error::Connect {
+            addr: addr.to_owned(),
+            source,
+        })?;
+        let ssl = config.new_ssl(
+            Role::Client,
+            Some(crate::socket::host_of(addr)),
+            |_| addr.to_owned(),
+        )?;
+        let mut socket = SslSocket::assemble(config, ssl, tcp)?;
+        socket.handshake().await?;
+        Ok(socket)
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's I/O error.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().peer_addr()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
+    /// A client connection over `stream`, ready for its handshake, which
+    /// [`handshake`](Self::handshake) or the first read or write performs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] for a server configuration, [`Error::Tls`] when
+    /// OpenSSL refuses the name.
+    #[doc(alias("SSL_new", "SSL_set_connect_state"))]
+    pub fn new_client(
+        config: &SslConfig,
+        stream: S,
+        server_name: Option<&str>,
+    ) -> Result<SslSocket<S>, Error> {
+        let ssl = config.new_ssl(Role::Client, server_name, |name| {
+            name.unwrap_or_default().to_owned()
+        })?;
+        SslSocket::assemble(config, ssl, stream)
+    }
+
+    /// A server connection over an accepted `stream`, ready for its
+    /// handshake. No byte is read or sent before.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] for a client configuration.
+    #[doc(alias("SSL_new", "SSL_set_accept_state"))]
+    pub fn new_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
+        let ssl = config.new_ssl(Role::Server, None, |_| String::new())?;
+        SslSocket::assemble(config, ssl, stream)
+    }
+
+    /// [`new_server`](Self::new_server) and [`handshake`](Self::handshake)
+    /// in one call.
+    ///
+    /// # Errors
+    ///
+    /// As [`handshake`](Self::handshake).
+    #[doc(alias("SSL_accept", "upgradeServerToSSL"))]
+    pub async fn accept(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
+        let mut socket = SslSocket::new_server(config, stream)?;
+        socket.handshake().await?;
+        Ok(socket)
+    }
+
+    fn assemble(config: &SslConfig, ssl: (Ssl, bool), stream: S) -> Result<SslSocket<S>, Error> {
+        Ok(SslSocket {
+            engine: Engine::without_descriptor(config, ssl, AsyncIo::new(stream))?,
+            timers: [None, None, None],
+        })
+    }
+
+    /// Performs the handshake (`SSL_do_handshake`) within the handshake
+    /// timeout; nothing to do once it is complete.
+    ///
+    /// # Errors
+    ///
+    /// The handshake errors of the blocking socket:
+    /// [`Error::VerifyFailed`], [`Error::AlertReceived`],
+    /// [`Error::Timeout`], [`Error::ServerNameRequired`], …
+    #[doc(alias("SSL_do_handshake", "do_handshake"))]
+    pub async fn handshake(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_handshake(cx, Side::Reader)).await
+    }
+
+    /// Queues a TLS 1.3 CertificateRequest, as the blocking
+    /// [`verify_client_post_handshake`](crate::SslSocket::verify_client_post_handshake)
+    /// does; it goes out with the next I/O, and a later read processes the
+    /// answer. Call it once the handshake is complete.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PostHandshake`] saying why the request cannot be made.
+    #[doc(alias = "SSL_verify_client_post_handshake")]
+    pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
+        post_handshake::queue_request(&mut self.engine)
+    }
+
+    /// Asks the client for its certificate now and waits for the answer
+    /// (TLS 1.3 post-handshake authentication, or a renegotiation on
+    /// TLS 1.2), within `timeout`, as the blocking
+    /// [`request_client_certificate`](crate::SslSocket::request_client_certificate)
+    /// does: the client's certificate, or `Ok(None)` when it sent none and
+    /// the mode allows that.
+    ///
+    /// # Errors
+    ///
+    /// As the blocking call's.
+    #[doc(alias("SSL_verify_client_post_handshake", "SSL_renegotiate"))]
+    pub async fn request_client_certificate(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<Option<X509>, Error> {
+        self.handshake().await?;
+        post_handshake::begin_request(&mut self.engine)?;
+        let mut exchange = Exchange::default();
+        let r = poll_fn(|cx| {
+            self.poll_step(
+                cx,
+                Side::Reader,
+                Operation::PostHandshakeAuth,
+                (Timer::Read, timeout),
+                |e| exchange.step(e),
+            )
+        })
+        .await;
+        post_handshake::finish_request(&mut self.engine, r)
+    }
+
+    /// Sends a TLS 1.3 KeyUpdate (`SSL_key_update`), asking the peer to
+    /// update its keys too with `request_peer`, within the write timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotTls13`] on TLS 1.2 and older, [`Error::Timeout`].
+    #[doc(alias = "SSL_key_update")]
+    pub async fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.handshake().await?;
+        let limit = (Timer::Write, self.engine.timeouts.write);
+        poll_fn(|cx| {
+            self.poll_step(cx, Side::Writer, Operation::KeyUpdate, limit, |e| {
+                e.key_update_room_step()
+            })
+        })
+        .await?;
+        self.engine.schedule_key_update(request_peer)?;
+        poll_fn(|cx| {
+            self.poll_step(cx, Side::Writer, Operation::KeyUpdate, limit, |e| {
+                e.key_update_write_step()
+            })
+        })
+        .await
+    }
+
+    fn poll_handshake(&mut self, cx: &mut Context<'_>, side: Side) -> Poll<Result<(), Error>> {
+        if self.engine.handshaken() {
+            return Poll::Ready(Ok(()));
+        }
+        let limit = (Timer::Handshake, self.engine.timeouts.handshake);
+        self.poll_step(cx, side, Operation::Handshake, limit, |e| e.handshake_step())
+    }
+
+    /// One attempt at `step` for the task of `side`: its result, or
+    /// `Pending` with the stream (or, when OpenSSL asked to be called again
+    /// at once, the task itself) set to wake the task, and the operation's
+    /// deadline running.
+    fn poll_step<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        side: Side,
+        operation: Operation,
+        (timer, limit): (Timer, Option<Duration>),
+        step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
+    ) -> Poll<Result<T, Error>> {
+        self.engine.get_mut().register(side, cx);
+        match step(&mut self.engine) {
+            Step::Done(r) => {
+                self.timers[timer as usize] = None;
+                Poll::Ready(r)
+            }
+            Step::Wait(_) => {
+                if !self.engine.get_mut().pending {
+                    cx.waker().wake_by_ref();
+                }
+                if let Some(limit) = limit {
+                    let deadline =
+                        self.timers[timer as usize].get_or_insert_with(|| Box::pin(sleep(limit)));
+                    if deadline.as_mut().poll(cx).is_ready() {
+                        self.timers[timer as usize] = None;
+                        return Poll::Ready(Err(Error::Timeout {
+                            operation,
+                            after: Some(limit),
+                        }));
+                    }
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<S> SslSocket<S> {
+    crate::inspection::inspection_methods!();
+
+    /// Sets the verify mode of this connection (`SSL_set_verify`), as the
+    /// blocking [`set_verify_mode`](crate::SslSocket::set_verify_mode) does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidVerifyMode`] for bits other than the five flags.
+    #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
+    pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<(), Error> {
+        let mode = mode.into_verify_mode()?;
+        self.engine.ssl_mut().set_verify(mode.to_openssl());
+        Ok(())
+    }
+
+    /// Sets the time limit of each read; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration.
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.engine.timeouts.read = crate::engine::nonzero(t)?;
+        Ok(())
+    }
+
+    /// Sets the time limit of each write; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration.
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.engine.timeouts.write = crate::engine::nonzero(t)?;
+        Ok(())
+    }
+
+    /// Sets the time limit of the whole handshake; `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero duration.
+    pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.engine.timeouts.handshake = crate::engine::nonzero(t)?;
+        Ok(())
+    }
+
+    /// The stream underneath.
+    pub fn get_ref(&self) -> &S {
+        &self.engine.get_ref().inner
+    }
+
+    /// The stream underneath, mutably. Reading or writing it directly
+    /// corrupts the TLS stream.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.engine.get_mut().inner
+    }
+
+    fn engine(&self) -> &Engine<AsyncIo<S>> {
+        &self.engine
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for SslSocket<S> {
+    /// Reads application data (the handshake first, if it has not
+    /// happened); nothing once the peer's close_notify has arrived.
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_handshake(cx, Side::Reader))?;
+        let limit = (Timer::Read, this.engine.timeouts.read);
+        let dst = buf.initialize_unfilled();
+        let n = ready!(this.poll_step(cx, Side::Reader, Operation::Read, limit, |e| {
+            e.read_step(dst)
+        }))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_handshake(cx, Side::Writer))?;
+        let limit = (Timer::Write, this.engine.timeouts.write);
+        let n = ready!(this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
+            e.write_step(buf)
+        }))?;
+        Poll::Ready(Ok(n))
+    }
+
+    /// Sends what OpenSSL wrote and the stream has not taken yet, then
+    /// flushes the stream.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let limit = (Timer::Write, this.engine.timeouts.write);
+        ready!(this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
+            e.flush_step()
+        }))?;
+        Pin::new(&mut this.engine.get_mut().inner).poll_flush(cx)
+    }
+
+    /// Sends close_notify (once, within the write timeout), then shuts the
+    /// stream's writing side down.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let limit = (Timer::Write, this.engine.timeouts.write);
+        ready!(this.poll_step(cx, Side::Writer, Operation::Shutdown, limit, |e| {
+            e.shutdown_step()
+        }))?;
+        Pin::new(&mut this.engine.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+impl<S> fmt::Debug for SslSocket<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("tokio::SslSocket")
+            .field("role", &self.role())
+            .field("version", &self.version())
+            .field("cipher", &self.cipher_name())
+            .field("verify_mode", &self.get_verify_mode())
+            .field("verify_result", &self.verify_result())
+            .finish()
+    }
+}
