@@ -160,7 +160,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    common::handshake_ok(Event::new("handshake"), &tls).emit();
+    common::handshake_ok!(Event::new("handshake"), &tls).emit();
 
     // Standard input is read on its own thread, so that the server's data is
     // printed as it arrives even while no line is being typed.

@@ -179,7 +179,7 @@ fn serve(
             return false;
         }
     };
-    common::handshake_ok(event("handshake"), &tls).emit();
+    common::handshake_ok!(event("handshake"), &tls).emit();
     if request_cert && !request_certificate(&mut tls, event("post_handshake_auth")) {
         return false;
     }

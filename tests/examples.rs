@@ -1,4 +1,4 @@
-//! The `s_client` and `s_server` examples as programs: their JSON events,
+//! The `s_client`, `s_server` and `tokio_echo` examples as programs: their JSON events,
 //! over real loopback handshakes. `cargo test` builds the examples first.
 
 use std::io::{BufRead, BufReader, Write};
@@ -55,6 +55,15 @@ impl Program {
         Program { child, lines }
     }
 
+    /// The port of the server's `listening` event.
+    fn port(&self) -> u16 {
+        let listening = self.event("listening");
+        listening
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.trim_end_matches(['"', '}']).parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("no port in {listening}"))
+    }
+
     /// The next stdout line whose event is `event`.
     fn event(&self, event: &str) -> String {
         let tag = format!("{{\"event\":\"{event}\"");
@@ -87,11 +96,7 @@ fn start_server(certificate: &str, key: &str) -> (Program, String) {
         "--once",
     ];
     let server = Program::start("s_server", &args, b"");
-    let listening = server.event("listening");
-    let port = listening
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.trim_end_matches(['"', '}']).parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("no port in {listening}"));
+    let port = server.port();
     (server, format!("localhost:{port}"))
 }
 
@@ -122,4 +127,37 @@ fn the_handshake_event_names_the_alert() {
         ok.contains("\"ok\":true") && ok.contains("\"alert\":null"),
         "{ok}"
     );
+}
+
+/// The async echo server: one JSON handshake event per connection, with
+/// the client certificate its verify mode asked for, and the bytes echoed.
+#[cfg(feature = "tokio")]
+#[test]
+fn the_tokio_echo_server_reports_each_connection() {
+    let ca = cert("ca.pem");
+    for (with_cert, ok) in [(true, true), (false, false)] {
+        let server = Program::start(
+            "tokio_echo",
+            &["--verify-mode", "3", "--ca-file", &ca, "--once"],
+            b"",
+        );
+        let addr = format!("localhost:{}", server.port());
+        let (c, k) = (cert("client.pem"), cert("client.key"));
+        let mut args = vec!["--connect", &addr, "--ca-file", &ca];
+        if with_cert {
+            args.extend(["--cert", &c, "--key", &k]);
+        }
+        let _client = Program::start("s_client", &args, b"hi\n");
+        let handshake = server.event("handshake");
+        assert!(handshake.contains(&format!("\"ok\":{ok}")), "{handshake}");
+        if ok {
+            assert!(
+                handshake.contains("\"peer_verification\":\"verified\"")
+                    && handshake.contains("\"peer_subject\":\"CN=sslsocket test client\""),
+                "{handshake}"
+            );
+            let closed = server.event("closed");
+            assert!(closed.contains("\"bytes\":3"), "{closed}");
+        }
+    }
 }

@@ -6,7 +6,7 @@
 use std::fmt::Display;
 use std::io::Write;
 
-use sslsocket::{Error, PeerVerification, SslSocket, VerifyFailure, VerifyMode, VerifyResult};
+use sslsocket::{Error, VerifyFailure, VerifyMode, VerifyResult};
 
 /// A JSON string literal, quotes included.
 pub(crate) fn json_str(s: &str) -> String {
@@ -70,7 +70,7 @@ pub(crate) fn verify_result_json(r: VerifyResult) -> String {
     )
 }
 
-fn verify_failure_json(f: Option<&VerifyFailure>) -> String {
+pub(crate) fn verify_failure_json(f: Option<&VerifyFailure>) -> String {
     match f {
         Some(f) if f.location_known => format!(
             "{{\"depth\":{},\"subject\":{},\"resumed\":{}}}",
@@ -86,31 +86,37 @@ fn verify_failure_json(f: Option<&VerifyFailure>) -> String {
     }
 }
 
-/// Fills in the `handshake` event `event` for a connection that came up.
+/// Fills in the `handshake` event `event` for a connection that came up,
+/// from any socket with the inspection calls (blocking or async).
 ///
 /// `peer_verification` says apart "no certificate" and "verified", which
 /// `verify_result` alone cannot (both are `X509_V_OK`).
-pub(crate) fn handshake_ok(event: Event, tls: &SslSocket) -> Event {
-    let verification = match tls.peer_verification() {
-        PeerVerification::NoCertificate => "no_certificate",
-        PeerVerification::Verified => "verified",
-        PeerVerification::Failed(_) => "failed",
-    };
-    event
-        .raw("ok", true)
-        .raw("verify_mode", tls.get_verify_mode().bits())
-        .raw("version", json_str(tls.version()))
-        .raw("cipher", json_opt(tls.cipher_name()))
-        .raw("peer_subject", json_opt(tls.peer_subject().as_deref()))
-        .str("peer_verification", verification)
-        .raw("verify_result", verify_result_json(tls.verify_result()))
-        .raw(
-            "verify_failure",
-            verify_failure_json(tls.verify_failure().as_ref()),
-        )
-        .raw("alert", "null")
-        .raw("error", "null")
+macro_rules! handshake_ok {
+    ($event:expr, $tls:expr) => {{
+        use crate::common::{json_opt, json_str, verify_failure_json, verify_result_json};
+        let tls = $tls;
+        let verification = match tls.peer_verification() {
+            sslsocket::PeerVerification::NoCertificate => "no_certificate",
+            sslsocket::PeerVerification::Verified => "verified",
+            sslsocket::PeerVerification::Failed(_) => "failed",
+        };
+        $event
+            .raw("ok", true)
+            .raw("verify_mode", tls.get_verify_mode().bits())
+            .raw("version", json_str(tls.version()))
+            .raw("cipher", json_opt(tls.cipher_name()))
+            .raw("peer_subject", json_opt(tls.peer_subject().as_deref()))
+            .str("peer_verification", verification)
+            .raw("verify_result", verify_result_json(tls.verify_result()))
+            .raw(
+                "verify_failure",
+                verify_failure_json(tls.verify_failure().as_ref()),
+            )
+            .raw("alert", "null")
+            .raw("error", "null")
+    }};
 }
+pub(crate) use handshake_ok;
 
 /// Fills in the `handshake` event `event` for a handshake that failed: the
 /// error, and the verify result when this side's verification is what failed.
