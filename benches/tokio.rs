@@ -1,1 +1,452 @@
-fn main() {}
+//! `cargo bench --features tokio --bench tokio`: `sslsocket::tokio` against
+//! `tokio-openssl`, the same OpenSSL through the openssl crate's stream.
+//!
+//! Server and client each run a current-thread tokio runtime on a thread of
+//! their own, over loopback, with the same certificates, TLS 1.3 and one
+//! suite on both implementations; both clients verify the chain and the
+//! host name against the one test CA. Every figure is measured round by
+//! round, the implementations interleaved, and reported as the median of
+//! the rounds with the ratio sslsocket / tokio-openssl (for memory,
+//! tokio-openssl / sslsocket, so that above 1 is better in every row).
+//!
+//! Flags: `--quick` (three short rounds: judges nothing, still asserts that
+//! resumed handshakes resumed), `--rounds N`.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use openssl::ssl::{
+    Ssl, SslAcceptor, SslConnector, SslFiletype, SslMethod, SslSession, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::X509;
+use sslsocket::{SslConfig, TlsVersion};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const SUITE: &str = "TLS_AES_256_GCM_SHA384";
+const ECHO_SIZE: usize = 64;
+const BULK_CHUNK: usize = 16 * 1024;
+
+/// A TLS stream of either implementation, after its handshake.
+trait Tls: AsyncRead + AsyncWrite + Unpin + Send {
+    fn ssl(&self) -> &openssl::ssl::SslRef;
+}
+
+impl Tls for sslsocket::tokio::SslSocket {
+    fn ssl(&self) -> &openssl::ssl::SslRef {
+        sslsocket::tokio::SslSocket::ssl(self)
+    }
+}
+
+impl Tls for tokio_openssl::SslStream<TcpStream> {
+    fn ssl(&self) -> &openssl::ssl::SslRef {
+        tokio_openssl::SslStream::ssl(self)
+    }
+}
+
+type Conn = Box<dyn Tls>;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Imp {
+    Ours,
+    Reference,
+}
+
+fn certs(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("certs")
+        .join(name)
+}
+
+fn our_server() -> SslConfig {
+    let mut b = SslConfig::server();
+    b.set_certificate_file(certs("server-chain.pem"))
+        .set_private_key_file(certs("server.key"))
+        .set_version(TlsVersion::Tls1_3)
+        .set_ciphersuites(SUITE);
+    b.build().expect("sslsocket server configuration")
+}
+
+fn our_client(resume: bool) -> SslConfig {
+    let mut b = SslConfig::client();
+    b.set_ca_file(certs("ca.pem"))
+        .set_version(TlsVersion::Tls1_3)
+        .set_ciphersuites(SUITE)
+        .set_session_cache(resume);
+    b.build().expect("sslsocket client configuration")
+}
+
+/// tokio-openssl's server, built the way the openssl crate documents.
+fn reference_server() -> SslAcceptor {
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("acceptor");
+    b.set_private_key_file(certs("server.key"), SslFiletype::PEM)
+        .expect("server key");
+    b.set_certificate_chain_file(certs("server-chain.pem"))
+        .expect("server chain");
+    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+    b.set_ciphersuites(SUITE).unwrap();
+    b.build()
+}
+
+/// tokio-openssl's client, trusting the test CA alone.
+fn reference_client() -> SslConnector {
+    let mut b = SslConnector::builder(SslMethod::tls()).expect("connector");
+    let pem = std::fs::read(certs("ca.pem")).expect("ca.pem");
+    let mut store = X509StoreBuilder::new().expect("store");
+    store
+        .add_cert(X509::from_pem(&pem).expect("CA certificate"))
+        .expect("add CA");
+    b.set_cert_store(store.build());
+    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+    b.set_ciphersuites(SUITE).unwrap();
+    b.build()
+}
+
+/// What the server does with a connection, chosen by its first byte.
+async fn serve(mut tls: Conn) {
+    let mut what = [0u8; 1];
+    if tls.read_exact(&mut what).await.is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    match what[0] {
+        // Echo until the client closes.
+        b'E' => loop {
+            match tls.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tls.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        },
+        // Take everything, then say so.
+        b'S' => {
+            while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {}
+            let _ = tls.write_all(b"K").await;
+        }
+        // Idle until the client closes.
+        _ => while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {},
+    }
+    let _ = tls.shutdown().await;
+}
+
+/// Starts a server of `imp` on its own thread; returns its port.
+fn start_server(imp: Imp) -> u16 {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            match imp {
+                Imp::Ours => {
+                    let listener =
+                        sslsocket::tokio::SslListener::bind("127.0.0.1:0", &our_server())
+                            .await
+                            .unwrap();
+                    tx.send(listener.local_addr().unwrap().port()).unwrap();
+                    loop {
+                        let (mut tls, _) = listener.accept().await.unwrap();
+                        tokio::spawn(async move {
+                            if tls.handshake().await.is_ok() {
+                                serve(Box::new(tls)).await;
+                            }
+                        });
+                    }
+                }
+                Imp::Reference => {
+                    let acceptor = reference_server();
+                    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    tx.send(listener.local_addr().unwrap().port()).unwrap();
+                    loop {
+                        let (tcp, _) = listener.accept().await.unwrap();
+                        let ssl = Ssl::new(acceptor.context()).unwrap();
+                        tokio::spawn(async move {
+                            let mut tls = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
+                            if Pin::new(&mut tls).accept().await.is_ok() {
+                                serve(Box::new(tls)).await;
+                            }
+                        });
+                    }
+                }
+            }
+        })
+    });
+    rx.recv().expect("the server's port")
+}
+
+/// A client of one implementation, keeping what resumption needs.
+struct Client {
+    imp: Imp,
+    port: u16,
+    ours: SslConfig,
+    reference: SslConnector,
+    session: Option<SslSession>,
+    resume: bool,
+}
+
+impl Client {
+    fn new(imp: Imp, port: u16, resume: bool) -> Client {
+        Client {
+            imp,
+            port,
+            ours: our_client(resume),
+            reference: reference_client(),
+            session: None,
+            resume,
+        }
+    }
+
+    async fn connect(&mut self) -> Conn {
+        let addr = format!("localhost:{}", self.port);
+        match self.imp {
+            Imp::Ours => Box::new(
+                sslsocket::tokio::SslSocket::connect(&self.ours, &addr)
+                    .await
+                    .expect("sslsocket connect"),
+            ),
+            Imp::Reference => {
+                let tcp = TcpStream::connect(&addr).await.unwrap();
+                let mut ssl = self
+                    .reference
+                    .configure()
+                    .unwrap()
+                    .into_ssl("localhost")
+                    .unwrap();
+                if let Some(s) = self.session.as_ref().filter(|_| self.resume) {
+                    // SAFETY: the session came from a connection of this
+                    // same connector's context.
+                    unsafe { ssl.set_session(s).unwrap() };
+                }
+                let mut tls = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
+                Pin::new(&mut tls)
+                    .connect()
+                    .await
+                    .expect("tokio-openssl connect");
+                Box::new(tls)
+            }
+        }
+    }
+
+    /// A handshake, its tickets read, and a clean close: whether it resumed.
+    async fn handshake(&mut self) -> bool {
+        let mut tls = self.connect().await;
+        tls.write_all(b"H").await.unwrap();
+        tls.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        let _ = tls.read_to_end(&mut rest).await;
+        if self.resume {
+            self.session = tls.ssl().session().map(|s| s.to_owned());
+        }
+        tls.ssl().session_reused()
+    }
+}
+
+/// Runs `f` on a fresh current-thread runtime.
+fn block_on<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// Handshakes per second over `n` connections, one after the other; every
+/// one resumed when `resume` (asserted), none otherwise.
+fn handshakes(imp: Imp, port: u16, resume: bool, n: usize) -> f64 {
+    block_on(async {
+        let mut client = Client::new(imp, port, resume);
+        if resume {
+            client.handshake().await;
+        }
+        let started = Instant::now();
+        for i in 0..n {
+            let resumed = client.handshake().await;
+            assert_eq!(resumed, resume, "{imp:?} handshake {i}");
+        }
+        n as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// MB/s of `total` bytes written in 16 KiB chunks, until the server has them all.
+fn bulk(imp: Imp, port: u16, total: usize) -> f64 {
+    block_on(async {
+        let mut tls = Client::new(imp, port, false).connect().await;
+        tls.write_all(b"S").await.unwrap();
+        let chunk = vec![0x5au8; BULK_CHUNK];
+        let started = Instant::now();
+        for _ in 0..total / BULK_CHUNK {
+            tls.write_all(&chunk).await.unwrap();
+        }
+        tls.shutdown().await.unwrap();
+        let mut ack = Vec::new();
+        tls.read_to_end(&mut ack).await.unwrap();
+        assert_eq!(ack, b"K");
+        total as f64 / started.elapsed().as_secs_f64() / 1e6
+    })
+}
+
+/// 64-byte round trips per second over one connection.
+fn echo(imp: Imp, port: u16, n: usize) -> f64 {
+    block_on(async {
+        let mut tls = Client::new(imp, port, false).connect().await;
+        tls.write_all(b"E").await.unwrap();
+        let msg = [7u8; ECHO_SIZE];
+        let mut back = [0u8; ECHO_SIZE];
+        let started = Instant::now();
+        for _ in 0..n {
+            tls.write_all(&msg).await.unwrap();
+            tls.read_exact(&mut back).await.unwrap();
+        }
+        let rate = n as f64 / started.elapsed().as_secs_f64();
+        tls.shutdown().await.unwrap();
+        rate
+    })
+}
+
+/// Bytes the allocator has handed out and not had back.
+fn heap() -> f64 {
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct.
+    let m = unsafe { libc::mallinfo2() };
+    (m.uordblks + m.hblkhd) as f64
+}
+
+/// KiB of heap per idle connection, both ends (the server in this process
+/// too), over `n` connections that have shaken hands and read their tickets.
+fn memory(imp: Imp, port: u16, n: usize) -> f64 {
+    block_on(async {
+        let mut client = Client::new(imp, port, false);
+        let before = heap();
+        let mut open = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut tls = client.connect().await;
+            tls.write_all(b"I").await.unwrap();
+            tls.flush().await.unwrap();
+            open.push(tls);
+        }
+        // Let the server's tasks reach their idle read.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let per = (heap() - before) / n as f64 / 1024.0;
+        drop(open);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        per
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+struct Figure {
+    id: &'static str,
+    what: &'static str,
+    unit: &'static str,
+    lower_is_better: bool,
+    ours: Vec<f64>,
+    reference: Vec<f64>,
+}
+
+impl Figure {
+    fn ratio(&self) -> f64 {
+        let (o, r) = (median(self.ours.clone()), median(self.reference.clone()));
+        if self.lower_is_better {
+            r / o
+        } else {
+            o / r
+        }
+    }
+
+    fn print(&self) {
+        let range = |v: &[f64]| {
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{lo:.1}..{hi:.1}")
+        };
+        println!(
+            "[{}] {} ({}): sslsocket::tokio {:.1} ({}), tokio-openssl {:.1} ({}), ratio {:.3}",
+            self.id,
+            self.what,
+            self.unit,
+            median(self.ours.clone()),
+            range(&self.ours),
+            median(self.reference.clone()),
+            range(&self.reference),
+            self.ratio()
+        );
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let rounds = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if quick { 3 } else { 11 });
+    let (hs, bulk_total, echoes, conns) = if quick {
+        (10, 2 << 20, 100, 20)
+    } else {
+        (300, 64 << 20, 5000, 300)
+    };
+    let ports = [
+        (Imp::Ours, start_server(Imp::Ours)),
+        (Imp::Reference, start_server(Imp::Reference)),
+    ];
+    let mut figures = [
+        ("hs_full", "full handshakes", "per s", false),
+        ("hs_resumed", "resumed handshakes", "per s", false),
+        ("bulk", "bulk transfer", "MB/s", false),
+        ("echo", "64-byte echo round trips", "per s", false),
+        ("memory", "heap per idle connection, both ends", "KiB", true),
+    ]
+    .map(|(id, what, unit, lower_is_better)| Figure {
+        id,
+        what,
+        unit,
+        lower_is_better,
+        ours: Vec::new(),
+        reference: Vec::new(),
+    });
+    println!(
+        "sslsocket::tokio against tokio-openssl, {rounds} rounds, interleaved{}",
+        if quick { " (quick: judges nothing)" } else { "" }
+    );
+    for round in 0..rounds {
+        // Alternate which implementation goes first.
+        let order = if round % 2 == 0 { ports } else { [ports[1], ports[0]] };
+        for (imp, port) in order {
+            let values = [
+                handshakes(imp, port, false, hs),
+                handshakes(imp, port, true, hs),
+                bulk(imp, port, bulk_total),
+                echo(imp, port, echoes),
+                memory(imp, port, conns),
+            ];
+            for (f, v) in figures.iter_mut().zip(values) {
+                match imp {
+                    Imp::Ours => f.ours.push(v),
+                    Imp::Reference => f.reference.push(v),
+                }
+            }
+        }
+    }
+    for f in &figures {
+        f.print();
+    }
+}
