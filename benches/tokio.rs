@@ -10,7 +10,9 @@
 //! tokio-openssl / sslsocket, so that above 1 is better in every row).
 //!
 //! Flags: `--quick` (three short rounds: judges nothing, still asserts that
-//! resumed handshakes resumed), `--rounds N`.
+//! resumed handshakes resumed), `--rounds N`, `--only ID` (the figures whose
+//! id, printed in brackets, contains ID), `--imp sslsocket|tokio-openssl`
+//! (one implementation only, for profilers).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -399,6 +401,20 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 3 } else { 11 });
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let imp_only = args
+        .iter()
+        .position(|a| a == "--imp")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| match v.as_str() {
+            "sslsocket" => Imp::Ours,
+            "tokio-openssl" => Imp::Reference,
+            other => panic!("--imp takes sslsocket or tokio-openssl, not {other}"),
+        });
     let (hs, bulk_total, echoes, conns) = if quick {
         (10, 2 << 20, 100, 20)
     } else {
@@ -425,20 +441,34 @@ fn main() {
     });
     println!(
         "sslsocket::tokio against tokio-openssl, {rounds} rounds, interleaved{}",
-        if quick { " (quick: judges nothing)" } else { "" }
+        if quick {
+            " (quick: judges nothing)"
+        } else {
+            ""
+        }
     );
     for round in 0..rounds {
         // Alternate which implementation goes first.
-        let order = if round % 2 == 0 { ports } else { [ports[1], ports[0]] };
+        let order = if round % 2 == 0 {
+            ports
+        } else {
+            [ports[1], ports[0]]
+        };
         for (imp, port) in order {
-            let values = [
-                handshakes(imp, port, false, hs),
-                handshakes(imp, port, true, hs),
-                bulk(imp, port, bulk_total),
-                echo(imp, port, echoes),
-                memory(imp, port, conns),
-            ];
-            for (f, v) in figures.iter_mut().zip(values) {
+            if imp_only.is_some_and(|i| i != imp) {
+                continue;
+            }
+            for f in figures.iter_mut() {
+                if only.as_deref().is_some_and(|o| !f.id.contains(o)) {
+                    continue;
+                }
+                let v = match f.id {
+                    "hs_full" => handshakes(imp, port, false, hs),
+                    "hs_resumed" => handshakes(imp, port, true, hs),
+                    "bulk" => bulk(imp, port, bulk_total),
+                    "echo" => echo(imp, port, echoes),
+                    _ => memory(imp, port, conns),
+                };
                 match imp {
                     Imp::Ours => f.ours.push(v),
                     Imp::Reference => f.reference.push(v),
@@ -447,6 +477,16 @@ fn main() {
         }
     }
     for f in &figures {
-        f.print();
+        match (f.ours.is_empty(), f.reference.is_empty()) {
+            (false, false) => f.print(),
+            (true, true) => {}
+            _ => println!(
+                "[{}] {} ({}): {:.1}",
+                f.id,
+                f.what,
+                f.unit,
+                median([f.ours.clone(), f.reference.clone()].concat())
+            ),
+        }
     }
 }

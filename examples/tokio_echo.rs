@@ -104,9 +104,7 @@ async fn serve(mut tls: SslSocket, conn: u64, peer: SocketAddr, mode: VerifyMode
         }
     };
     let _ = tls.shutdown().await;
-    let closed = Event::new("closed")
-        .raw("conn", conn)
-        .raw("bytes", echoed);
+    let closed = Event::new("closed").raw("conn", conn).raw("bytes", echoed);
     match end {
         None => closed.raw("error", "null").emit(),
         Some(e) => closed.str("error", &e.to_string()).emit(),
@@ -128,7 +126,9 @@ async fn main() {
         .await
         .unwrap_or_else(|e| common::fatal("tokio_echo", &e));
     let addr = listener.local_addr().expect("local address");
-    Event::new("listening").str("addr", &addr.to_string()).emit();
+    Event::new("listening")
+        .str("addr", &addr.to_string())
+        .emit();
     let mut conn = 0;
     loop {
         let (tls, peer) = match listener.accept().await {

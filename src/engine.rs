@@ -211,7 +211,13 @@ impl<S: Read + Write + AsFd> Engine<S> {
                 source,
             })?,
         };
-        Engine::assemble(config, (ssl, needs_server_name), stream, fd, was_nonblocking)
+        Engine::assemble(
+            config,
+            (ssl, needs_server_name),
+            stream,
+            fd,
+            was_nonblocking,
+        )
     }
 
     /// The descriptor, borrowed.
@@ -361,7 +367,6 @@ impl<S: Read + Write> Engine<S> {
             finish: Engine::finish_on_drop,
         })
     }
-
 
     /// Whether the peer's close_notify has arrived.
     pub(crate) fn received_close_notify(&mut self) -> bool {

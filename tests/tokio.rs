@@ -98,7 +98,11 @@ async fn server_verify_mode_rows_against_the_blocking_client() {
             assert_eq!(served.subject, subject, "{row}");
         } else {
             assert!(
-                served.handshake.as_ref().unwrap_err().contains("PeerCertificateRequired"),
+                served
+                    .handshake
+                    .as_ref()
+                    .unwrap_err()
+                    .contains("PeerCertificateRequired"),
                 "{row}: {served:?}"
             );
         }
@@ -265,12 +269,19 @@ async fn a_trickling_client_meets_the_handshake_timeout_while_others_are_served(
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let honest = Instant::now();
-    let mut tls = SslSocket::connect(&build(&client_builder()), &format!("localhost:{}", addr.port()))
-        .await
-        .unwrap();
+    let mut tls = SslSocket::connect(
+        &build(&client_builder()),
+        &format!("localhost:{}", addr.port()),
+    )
+    .await
+    .unwrap();
     let mut hello = [0u8; 5];
     tls.read_exact(&mut hello).await.unwrap();
-    assert!(honest.elapsed() < Duration::from_millis(900), "{:?}", honest.elapsed());
+    assert!(
+        honest.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        honest.elapsed()
+    );
     let out = server.await.unwrap();
     let (trickled, took) = &out[0];
     match trickled {
@@ -388,9 +399,12 @@ async fn a_read_cancelled_mid_record_loses_nothing() {
         }
         let _ = to_client.shutdown().await;
     });
-    let mut tls = SslSocket::connect(&build(&client_builder()), &format!("localhost:{proxy_port}"))
-        .await
-        .unwrap();
+    let mut tls = SslSocket::connect(
+        &build(&client_builder()),
+        &format!("localhost:{proxy_port}"),
+    )
+    .await
+    .unwrap();
     let (mut got, mut cancelled) = (Vec::new(), 0);
     let mut buf = vec![0u8; 64 * 1024];
     loop {

@@ -10,6 +10,7 @@
 
 use std::io::{self, Read, Write};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -22,15 +23,22 @@ pub(crate) enum Side {
     Writer,
 }
 
-/// The tasks to wake when the stream is ready.
+/// The task of one side, and whether it waits.
+#[derive(Debug, Default)]
+struct Slot {
+    waker: Mutex<Option<Waker>>,
+    waiting: AtomicBool,
+}
+
+/// The tasks to wake when the stream is ready: each side's, while it waits.
 #[derive(Debug, Default)]
 struct Tasks {
-    reader: Mutex<Option<Waker>>,
-    writer: Mutex<Option<Waker>>,
+    reader: Slot,
+    writer: Slot,
 }
 
 impl Tasks {
-    fn slot(&self, side: Side) -> &Mutex<Option<Waker>> {
+    fn slot(&self, side: Side) -> &Slot {
         match side {
             Side::Reader => &self.reader,
             Side::Writer => &self.writer,
@@ -44,14 +52,12 @@ impl Wake for Tasks {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        for side in [Side::Reader, Side::Writer] {
-            let waker = self
-                .slot(side)
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take();
-            if let Some(w) = waker {
-                w.wake();
+        for slot in [&self.reader, &self.writer] {
+            if slot.waiting.swap(false, Ordering::AcqRel) {
+                let waker = slot.waker.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(w) = waker.as_ref() {
+                    w.wake_by_ref();
+                }
             }
         }
     }
@@ -77,17 +83,26 @@ impl<S> AsyncIo<S> {
         }
     }
 
-    /// Makes `cx`'s task the one woken for `side`, before an attempt.
+    /// Makes `cx`'s task the one woken for `side`, before an attempt; it
+    /// waits until [`done`](Self::done) or its wake-up.
     pub(crate) fn register(&mut self, side: Side, cx: &Context<'_>) {
-        let mut slot = self
-            .tasks
-            .slot(side)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            *slot = Some(cx.waker().clone());
+        let slot = self.tasks.slot(side);
+        {
+            let mut waker = slot.waker.lock().unwrap_or_else(|p| p.into_inner());
+            if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *waker = Some(cx.waker().clone());
+            }
         }
+        slot.waiting.store(true, Ordering::Release);
         self.pending = false;
+    }
+
+    /// The task of `side` no longer waits: its attempt finished.
+    pub(crate) fn done(&mut self, side: Side) {
+        self.tasks
+            .slot(side)
+            .waiting
+            .store(false, Ordering::Release);
     }
 
     fn poll<T>(

@@ -112,11 +112,9 @@ impl SslSocket<TcpStream> {
             addr: addr.to_owned(),
             source,
         })?;
-        let ssl = config.new_ssl(
-            Role::Client,
-            Some(crate::socket::host_of(addr)),
-            |_| addr.to_owned(),
-        )?;
+        let ssl = config.new_ssl(Role::Client, Some(crate::socket::host_of(addr)), |_| {
+            addr.to_owned()
+        })?;
         let mut socket = SslSocket::assemble(config, ssl, tcp)?;
         socket.handshake().await?;
         Ok(socket)
@@ -280,7 +278,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
             return Poll::Ready(Ok(()));
         }
         let limit = (Timer::Handshake, self.engine.timeouts.handshake);
-        self.poll_step(cx, side, Operation::Handshake, limit, |e| e.handshake_step())
+        self.poll_step(cx, side, Operation::Handshake, limit, |e| {
+            e.handshake_step()
+        })
     }
 
     /// One attempt at `step` for the task of `side`: its result, or
@@ -298,6 +298,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         self.engine.get_mut().register(side, cx);
         match step(&mut self.engine) {
             Step::Done(r) => {
+                self.engine.get_mut().done(side);
                 self.timers[timer as usize] = None;
                 Poll::Ready(r)
             }
@@ -309,6 +310,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
                     let deadline =
                         self.timers[timer as usize].get_or_insert_with(|| Box::pin(sleep(limit)));
                     if deadline.as_mut().poll(cx).is_ready() {
+                        self.engine.get_mut().done(side);
                         self.timers[timer as usize] = None;
                         return Poll::Ready(Err(Error::Timeout {
                             operation,
@@ -396,9 +398,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for SslSocket<S> {
         ready!(this.poll_handshake(cx, Side::Reader))?;
         let limit = (Timer::Read, this.engine.timeouts.read);
         let dst = buf.initialize_unfilled();
-        let n = ready!(this.poll_step(cx, Side::Reader, Operation::Read, limit, |e| {
-            e.read_step(dst)
-        }))?;
+        let n = ready!(
+            this.poll_step(cx, Side::Reader, Operation::Read, limit, |e| {
+                e.read_step(dst)
+            })
+        )?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -413,9 +417,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
         let this = self.get_mut();
         ready!(this.poll_handshake(cx, Side::Writer))?;
         let limit = (Timer::Write, this.engine.timeouts.write);
-        let n = ready!(this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
-            e.write_step(buf)
-        }))?;
+        let n = ready!(
+            this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
+                e.write_step(buf)
+            })
+        )?;
         Poll::Ready(Ok(n))
     }
 
@@ -424,9 +430,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let limit = (Timer::Write, this.engine.timeouts.write);
-        ready!(this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
-            e.flush_step()
-        }))?;
+        ready!(
+            this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
+                e.flush_step()
+            })
+        )?;
         Pin::new(&mut this.engine.get_mut().inner).poll_flush(cx)
     }
 
@@ -435,9 +443,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let limit = (Timer::Write, this.engine.timeouts.write);
-        ready!(this.poll_step(cx, Side::Writer, Operation::Shutdown, limit, |e| {
-            e.shutdown_step()
-        }))?;
+        ready!(
+            this.poll_step(cx, Side::Writer, Operation::Shutdown, limit, |e| {
+                e.shutdown_step()
+            })
+        )?;
         Pin::new(&mut this.engine.get_mut().inner).poll_shutdown(cx)
     }
 }
