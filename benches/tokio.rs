@@ -467,7 +467,11 @@ fn main() {
             continue;
         }
         for round in 0..rounds {
-            let order = if round % 2 == 0 { ports } else { [ports[1], ports[0]] };
+            let order = if round % 2 == 0 {
+                ports
+            } else {
+                [ports[1], ports[0]]
+            };
             for (imp, port) in order {
                 if imp_only.is_some_and(|i| i != imp) {
                     continue;

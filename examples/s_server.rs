@@ -2,11 +2,20 @@
 //! any TLS client: an echo server that prints what happens as JSON.
 //!
 //! It prints `{"event":"listening","addr":…}` once bound (use port 0 for a
-//! free one), then for every connection, on a thread of its own, a
-//! `handshake` event (failures included: the server keeps serving), a
-//! `received` event for each line, which it echoes back, and `closed` or
-//! `error` at the end. Each connection's events carry `conn` (a number) and
-//! `peer` (its address). `--once` exits after the first connection.
+//! free one), then for every connection a `handshake` event (failures
+//! included: the server keeps serving), a `received` event for each line,
+//! which it echoes back, and `closed` or `error` at the end. Each
+//! connection's events carry `conn` (a number) and `peer` (its address).
+//! `--once` exits after the first connection. With `--www` it answers an
+//! HTTP `GET` line as `openssl s_server -www` does: `HTTP/1.0 200 ok`, the
+//! handshake event as the page, close_notify, close.
+//!
+//! Connections are served by a pool of worker threads that accept on one
+//! listener (`--workers`, default four per core): no thread is made per
+//! connection while a worker is free, and when every worker is busy (slow
+//! or long-lived clients) the pool grows, up to `--max-connections`
+//! connections at once; past that, a new connection is closed at once with
+//! a `refused` event. Extra workers leave once idle again.
 //!
 //! `--verify-mode` takes OpenSSL's integer, or names such as
 //! `PEER|FAIL_IF_NO_PEER_CERT`. On a server: `0` asks for no client
@@ -17,8 +26,9 @@
 //! chain to; their names are sent in the CertificateRequest.
 //!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
-//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once]
-//! [--request-cert-after-handshake]
+//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once] [--www]
+//! [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
+//! [--max-connections N] [--request-cert-after-handshake]
 //!
 //! For example, a server that requires a client certificate:
 //!
@@ -34,6 +44,8 @@
 mod common;
 
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -42,7 +54,9 @@ use sslsocket::{Error, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode
 
 const USAGE: &str = "\
 usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode N]
-                [--tls1_2|--tls1_3] [--once] [--request-cert-after-handshake]
+                [--tls1_2|--tls1_3] [--once] [--www] [--handshake-timeout SECS]
+                [--read-timeout SECS] [--workers N] [--max-connections N]
+                [--request-cert-after-handshake]
 
   --accept ADDR:PORT    address to listen on (port 0: a free port, printed first)
   --cert F --key F      server certificate (F may hold the chain: leaf first) and its key
@@ -52,6 +66,14 @@ usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode
                         5 PEER|CLIENT_ONCE, 9 PEER|POST_HANDSHAKE
   --tls1_2, --tls1_3    allow only this protocol version
   --once                exit after the first connection
+  --www                 answer an HTTP GET line with HTTP/1.0 200 ok and the handshake
+                        event as the page, then close (as openssl s_server -www)
+  --handshake-timeout SECS
+                        time limit for each whole handshake (default 30)
+  --read-timeout SECS   time limit for each read after the handshake (default none)
+  --workers N           threads accepting and serving (default four per core)
+  --max-connections N   connections served at once (default 1024); more are closed
+                        at once, with a refused event
   --request-cert-after-handshake
                         ask each client for its certificate right after the
                         handshake (TLS 1.3 post-handshake auth, TLS 1.2
@@ -65,6 +87,11 @@ struct Options {
     verify_mode: Option<String>,
     version: Option<TlsVersion>,
     once: bool,
+    www: bool,
+    handshake_timeout: Duration,
+    read_timeout: Option<Duration>,
+    workers: usize,
+    max_connections: usize,
     request_cert: bool,
 }
 
@@ -73,6 +100,9 @@ fn parse_args() -> Options {
     let (mut accept, mut cert, mut key) = (None, None, None);
     let (mut ca_file, mut verify_mode, mut version, mut once) = (None, None, None, false);
     let mut request_cert = false;
+    let (mut www, mut handshake_timeout, mut read_timeout) = (false, Duration::from_secs(30), None);
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let (mut workers, mut max_connections) = (4 * cores, 1024);
     while let Some(flag) = args.next_flag() {
         match flag.as_str() {
             "--accept" => accept = Some(args.value(&flag)),
@@ -91,6 +121,11 @@ fn parse_args() -> Options {
                 });
             }
             "--once" => once = true,
+            "--www" => www = true,
+            "--handshake-timeout" => handshake_timeout = seconds(&mut args, &flag),
+            "--read-timeout" => read_timeout = Some(seconds(&mut args, &flag)),
+            "--workers" => workers = count(&mut args, &flag),
+            "--max-connections" => max_connections = count(&mut args, &flag),
             "--request-cert-after-handshake" => request_cert = true,
             other => args.error(&format!("unknown argument {other:?}")),
         }
@@ -109,7 +144,32 @@ fn parse_args() -> Options {
         verify_mode,
         version,
         once,
+        www,
+        handshake_timeout,
+        read_timeout,
+        workers,
+        max_connections: max_connections.max(workers),
         request_cert,
+    }
+}
+
+/// A positive number of seconds (fractions allowed) after `flag`.
+fn seconds(args: &mut Args, flag: &str) -> Duration {
+    let v = args.value(flag);
+    match v.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() => Duration::from_secs_f64(s),
+        _ => args.error(&format!(
+            "{flag} takes a positive number of seconds, not {v:?}"
+        )),
+    }
+}
+
+/// A count of at least one after `flag`.
+fn count(args: &mut Args, flag: &str) -> usize {
+    let v = args.value(flag);
+    match v.parse::<usize>() {
+        Ok(n) if n > 0 => n,
+        _ => args.error(&format!("{flag} takes a number of at least 1, not {v:?}")),
     }
 }
 
@@ -125,7 +185,22 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
     if let Some(v) = o.version {
         b.set_version(v);
     }
+    b.set_handshake_timeout(Some(o.handshake_timeout))
+        .set_read_timeout(o.read_timeout);
     b.build()
+}
+
+/// What the workers share.
+struct Pool {
+    listener: SslListener,
+    config: SslConfig,
+    options: Options,
+    /// Connections numbered as they are accepted.
+    next_conn: AtomicU64,
+    /// Workers waiting in accept.
+    idle: AtomicUsize,
+    /// Workers running, idle or not (each serves one connection at a time).
+    running: AtomicUsize,
 }
 
 fn main() {
@@ -136,35 +211,89 @@ fn main() {
     Event::new("listening")
         .str("addr", &listener.local_addr().unwrap().to_string())
         .emit();
+    if options.once {
+        let (tcp, peer) = listener
+            .accept_tcp()
+            .unwrap_or_else(|e| common::fatal("s_server", &e));
+        let ok = serve(&config, &options, tcp, 1, peer);
+        std::process::exit(if ok { 0 } else { 1 });
+    }
+    let pool = Arc::new(Pool {
+        listener,
+        config,
+        next_conn: AtomicU64::new(1),
+        idle: AtomicUsize::new(0),
+        running: AtomicUsize::new(0),
+        options,
+    });
+    for _ in 1..pool.options.workers {
+        start_worker(&pool);
+    }
+    pool.running.fetch_add(1, Ordering::SeqCst);
+    pool.idle.fetch_add(1, Ordering::SeqCst);
+    work(&pool, true);
+}
 
-    for conn in 1u64.. {
-        let (tcp, peer) = match listener.accept_tcp() {
+/// One more worker, counted as running and idle before it starts.
+fn start_worker(pool: &Arc<Pool>) {
+    pool.running.fetch_add(1, Ordering::SeqCst);
+    pool.idle.fetch_add(1, Ordering::SeqCst);
+    let pool = Arc::clone(pool);
+    thread::spawn(move || work(&pool, false));
+}
+
+/// A worker: accepts a connection and serves it, again and again. The last
+/// idle worker to accept starts another, so that someone always accepts,
+/// up to `--max-connections` workers; an extra worker leaves once enough
+/// others are idle. `permanent` is the main thread, which never leaves.
+fn work(pool: &Arc<Pool>, permanent: bool) {
+    loop {
+        let accepted = pool.listener.accept_tcp();
+        let was_idle = pool.idle.fetch_sub(1, Ordering::SeqCst);
+        let (tcp, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors, say: wait a little before trying again.
                 Event::new("error").str("error", &e.to_string()).emit();
                 thread::sleep(Duration::from_millis(100));
+                pool.idle.fetch_add(1, Ordering::SeqCst);
                 continue;
             }
         };
-        if options.once {
-            let ok = serve(&config, tcp, conn, peer, options.request_cert);
-            std::process::exit(if ok { 0 } else { 1 });
+        let conn = pool.next_conn.fetch_add(1, Ordering::SeqCst);
+        if was_idle == 1 {
+            if pool.running.load(Ordering::SeqCst) < pool.options.max_connections {
+                start_worker(pool);
+            } else if pool.idle.load(Ordering::SeqCst) == 0 {
+                // Every worker is busy and there may be no more: this
+                // connection would wait for one to be free.
+                Event::new("refused")
+                    .raw("conn", conn)
+                    .str("peer", &peer.to_string())
+                    .raw("max_connections", pool.options.max_connections)
+                    .emit();
+                drop(tcp);
+                pool.idle.fetch_add(1, Ordering::SeqCst);
+                continue;
+            }
         }
-        // One thread per connection: a slow client does not hold up the others.
-        let config = config.clone();
-        let request_cert = options.request_cert;
-        thread::spawn(move || serve(&config, tcp, conn, peer, request_cert));
+        serve(&pool.config, &pool.options, tcp, conn, peer);
+        let enough = pool.idle.load(Ordering::SeqCst) >= pool.options.workers;
+        if enough && !permanent {
+            pool.running.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        pool.idle.fetch_add(1, Ordering::SeqCst);
     }
 }
 
 /// Handshake, then echo lines until the client closes. True if all went well.
 fn serve(
     config: &SslConfig,
+    options: &Options,
     tcp: TcpStream,
     conn: u64,
     peer: SocketAddr,
-    request_cert: bool,
 ) -> bool {
     // Every event of a connection names it, as threads interleave their lines.
     let event = |name: &str| {
@@ -180,8 +309,12 @@ fn serve(
         }
     };
     common::handshake_ok!(event("handshake"), &tls).emit();
-    if request_cert && !request_certificate(&mut tls, event("post_handshake_auth")) {
+    if options.request_cert && !request_certificate(&mut tls, event("post_handshake_auth")) {
         return false;
+    }
+    if options.www {
+        let page = common::handshake_ok!(event("handshake"), &tls);
+        return answer_get(&mut tls, page);
     }
 
     let mut lines = Lines::default();
@@ -216,6 +349,38 @@ fn serve(
             false
         }
     }
+}
+
+/// `--www`: reads lines until one starts with `GET ` (at most 16 KiB), then
+/// answers as `openssl s_server -www` does, with `page` (the handshake
+/// event) as the body, and closes. True if all went well.
+fn answer_get(tls: &mut SslSocket, page: Event) -> bool {
+    let mut lines = Lines::default();
+    let mut buf = [0u8; 4096];
+    let mut seen = 0;
+    let got_get = loop {
+        match tls.recv(&mut buf) {
+            Ok(0) | Err(_) => break false,
+            Ok(n) => {
+                seen += n;
+                lines.push(&buf[..n]);
+                if std::iter::from_fn(|| lines.next_line()).any(|l| l.starts_with(b"GET ")) {
+                    break true;
+                }
+                if seen > 16 * 1024 {
+                    break false;
+                }
+            }
+        }
+    };
+    if got_get {
+        let body = page.into_line();
+        let answer = format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}\n");
+        if tls.send_all(answer.as_bytes()).is_err() {
+            return false;
+        }
+    }
+    tls.shutdown().is_ok() && got_get
 }
 
 /// Asks the client for its certificate now and reports what came back.

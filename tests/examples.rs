@@ -161,3 +161,77 @@ fn the_tokio_echo_server_reports_each_connection() {
         }
     }
 }
+
+/// `--www` answers an HTTP GET as `openssl s_server -www` does: status line,
+/// the handshake event as the page, close_notify.
+#[test]
+fn s_server_www_answers_a_get() {
+    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
+    let args = [
+        "--accept",
+        "127.0.0.1:0",
+        "--cert",
+        &c,
+        "--key",
+        &k,
+        "--www",
+        "--once",
+    ];
+    let server = Program::start("s_server", &args, b"");
+    let port = server.port();
+    let ca = cert("ca.pem");
+    let client = Program::start(
+        "s_client",
+        &["--connect", &format!("localhost:{port}"), "--ca-file", &ca],
+        b"GET / HTTP/1.0\r\n\r\n",
+    );
+    let status = client.event("received");
+    assert!(status.contains("HTTP/1.0 200 ok"), "{status}");
+    let page = loop {
+        let line = client.event("received");
+        if line.contains("handshake") {
+            break line;
+        }
+    };
+    assert!(page.contains("\\\"ok\\\":true"), "{page}");
+    let closed = client.event("closed");
+    assert!(closed.starts_with("{\"event\":\"closed\""), "{closed}");
+}
+
+/// `--max-connections` bounds what is served at once: one more is closed
+/// at once, with a `refused` event; `--handshake-timeout` ends a silent one.
+#[test]
+fn s_server_bounds_connections_and_handshakes() {
+    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
+    let args = [
+        "--accept",
+        "127.0.0.1:0",
+        "--cert",
+        &c,
+        "--key",
+        &k,
+        "--workers",
+        "1",
+        "--max-connections",
+        "2",
+        "--handshake-timeout",
+        "1",
+    ];
+    let server = Program::start("s_server", &args, b"");
+    let port = server.port();
+    // Two silent clients take both places; a third is refused.
+    let silent: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    thread::sleep(Duration::from_millis(200));
+    let _third = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let refused = server.event("refused");
+    assert!(refused.contains("\"max_connections\":2"), "{refused}");
+    // The silent ones meet the handshake timeout.
+    let failed = server.event("handshake");
+    assert!(
+        failed.contains("\"ok\":false") && failed.contains("timed out"),
+        "{failed}"
+    );
+    drop(silent);
+}

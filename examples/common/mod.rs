@@ -51,12 +51,18 @@ impl Event {
         self.raw(key, json_str(value))
     }
 
-    /// Prints the object as one line and flushes, so a pipe sees it at once.
-    pub(crate) fn emit(mut self) {
+    /// The object as one line of JSON, without the newline.
+    pub(crate) fn into_line(mut self) -> String {
         self.0.push('}');
+        self.0
+    }
+
+    /// Prints the object as one line and flushes, so a pipe sees it at once.
+    pub(crate) fn emit(self) {
+        let line = self.into_line();
         let mut out = std::io::stdout().lock();
         // Nothing sensible to do if stdout is gone.
-        let _ = writeln!(out, "{}", self.0);
+        let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }
 }
