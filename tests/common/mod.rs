@@ -1,7 +1,8 @@
 //! A tiny loopback test harness, modelled on rust-openssl's `ssl/test/server.rs`:
 //! certificate paths, client and server configuration builders with short
-//! timeouts, and a one-connection server on a thread that hands back the
-//! handshake result and what the server saw of its peer.
+//! timeouts, and a server on a thread that serves one connection or several
+//! and hands back, for each, the handshake result and what the server saw of
+//! its peer.
 //!
 //! Every socket made here has read, write and handshake timeouts of a few
 //! seconds, so a bug fails a test instead of hanging it.
@@ -9,10 +10,14 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpStream};
+use std::io::{ErrorKind, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sslsocket::{
     Error, PeerVerification, SslConfig, SslConfigBuilder, SslListener, SslSocket, VerifyFailure,
@@ -21,6 +26,9 @@ use sslsocket::{
 
 /// The generous limit every blocking step gets.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// [`TIMEOUT`] as the timeout arguments take it.
+pub(crate) const T: Option<Duration> = Some(TIMEOUT);
 
 /// `certs/<name>` (e.g. `"server-chain.pem"`, `"rsa/ca.pem"`), from the crate root.
 pub(crate) fn cert(name: &str) -> PathBuf {
@@ -90,6 +98,9 @@ pub(crate) struct Seen {
     pub(crate) peer_subject: Option<String>,
     pub(crate) verify_failure: Option<VerifyFailure>,
     pub(crate) peer_chain_len: usize,
+    pub(crate) session_reused: bool,
+    pub(crate) servername: Option<String>,
+    pub(crate) alpn_protocol: Option<String>,
 }
 
 impl Seen {
@@ -102,21 +113,60 @@ impl Seen {
             peer_subject: sock.peer_subject(),
             verify_failure: sock.verify_failure(),
             peer_chain_len: sock.peer_cert_chain().len(),
+            session_reused: sock.session_reused(),
+            servername: sock.servername().map(str::to_owned),
+            alpn_protocol: sock.alpn_protocol(),
         }
     }
 }
 
-/// What the server thread hands back: the handshake error, or what it saw
-/// plus the closure's result.
+/// What the server hands back for one connection: the handshake error, or
+/// what it saw plus the closure's result.
 pub(crate) type Outcome<T> = Result<(Seen, T), Error>;
 
-/// A server on its own thread that accepts exactly one connection, performs
-/// the handshake with [`SslListener::accept`], records [`Seen`], then runs a
-/// closure on the socket. Joined by [`join`](Self::join), or in `Drop` unless
-/// the test is already panicking.
+/// How long a server waits for a client to connect, and a lingering one for
+/// the client to close.
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
+
+/// How a [`Server`] serves its listener.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Serve {
+    /// How many connections it accepts, one after the other.
+    pub(crate) connections: usize,
+    /// Whether it keeps each TCP connection open, after the handshake failed
+    /// or the closure returned, until the client closes it (or [`WAIT`]), so
+    /// that the client reads an alert before a reset can overtake it.
+    pub(crate) linger: bool,
+}
+
+impl Serve {
+    /// `n` connections, each closed as soon as it is served.
+    pub(crate) fn connections(n: usize) -> Serve {
+        Serve {
+            connections: n,
+            linger: false,
+        }
+    }
+
+    /// The same, each kept open until the client closes it.
+    pub(crate) fn lingering(self) -> Serve {
+        Serve {
+            linger: true,
+            ..self
+        }
+    }
+}
+
+/// A server on its own thread that accepts connections one after the other
+/// (each within [`WAIT`]), performs the handshake, records [`Seen`], then
+/// runs a closure on the socket. Joined by [`join`](Self::join) or
+/// [`join_all`](Self::join_all), or in `Drop` unless the test is already
+/// panicking.
 pub(crate) struct Server<T: Send + 'static> {
     addr: SocketAddr,
-    handle: Option<JoinHandle<Outcome<T>>>,
+    /// Connections not accepted yet, for `Drop` to wake.
+    unaccepted: Arc<AtomicUsize>,
+    handle: Option<JoinHandle<Vec<Outcome<T>>>>,
 }
 
 impl<T: Send + 'static> Server<T> {
@@ -125,9 +175,15 @@ impl<T: Send + 'static> Server<T> {
     where
         F: FnOnce(&mut SslSocket) -> T + Send + 'static,
     {
-        let listener = SslListener::bind("127.0.0.1:0", config)
-            .unwrap_or_else(|e| panic!("binding 127.0.0.1:0: {e:?}"));
-        Server::serve(listener, f)
+        Server::serve(bind(config), f)
+    }
+
+    /// Binds `127.0.0.1:0` and serves `n` connections with `f`.
+    pub(crate) fn start_n<F>(config: &SslConfig, n: usize, f: F) -> Server<T>
+    where
+        F: FnMut(&mut SslSocket) -> T + Send + 'static,
+    {
+        Server::with(bind(config), Serve::connections(n), f)
     }
 
     /// Serves one connection on a listener bound by the caller (e.g. on `[::1]:0`).
@@ -135,15 +191,50 @@ impl<T: Send + 'static> Server<T> {
     where
         F: FnOnce(&mut SslSocket) -> T + Send + 'static,
     {
+        let mut f = Some(f);
+        Server::with(listener, Serve::connections(1), move |sock| {
+            f.take().expect("one connection")(sock)
+        })
+    }
+
+    /// Serves `listener` as `how` says, running `f` on every connection
+    /// whose handshake succeeded.
+    pub(crate) fn with<F>(listener: SslListener, how: Serve, mut f: F) -> Server<T>
+    where
+        F: FnMut(&mut SslSocket) -> T + Send + 'static,
+    {
         let addr = listener.local_addr().expect("local_addr");
+        let unaccepted = Arc::new(AtomicUsize::new(how.connections));
+        let left = Arc::clone(&unaccepted);
         let handle = thread::spawn(move || {
-            let (mut sock, _) = listener.accept()?;
-            let seen = Seen::of(&sock);
-            let out = f(&mut sock);
-            Ok((seen, out))
+            (0..how.connections)
+                .map(|_| {
+                    wait_for_client(listener.get_ref());
+                    left.fetch_sub(1, Ordering::SeqCst);
+                    let (accepted, kept) = if how.linger {
+                        let tcp = listener.accept_tcp()?.0;
+                        let kept = tcp.try_clone().expect("cloning the accepted socket");
+                        (
+                            SslSocket::upgrade_server(listener.config(), tcp),
+                            Some(kept),
+                        )
+                    } else {
+                        (listener.accept().map(|(sock, _)| sock), None)
+                    };
+                    let outcome = accepted.map(|mut sock| {
+                        let seen = Seen::of(&sock);
+                        (seen, f(&mut sock))
+                    });
+                    if let Some(tcp) = kept {
+                        drain_until_closed(tcp);
+                    }
+                    outcome
+                })
+                .collect()
         });
         Server {
             addr,
+            unaccepted,
             handle: Some(handle),
         }
     }
@@ -166,11 +257,18 @@ impl<T: Send + 'static> Server<T> {
         self.addr.to_string()
     }
 
-    /// Waits for the server thread and returns what it saw.
-    pub(crate) fn join(mut self) -> Outcome<T> {
+    /// Waits for a one-connection server and returns what it saw.
+    pub(crate) fn join(self) -> Outcome<T> {
+        let mut all = self.join_all();
+        assert_eq!(all.len(), 1, "a server of {} connections", all.len());
+        all.remove(0)
+    }
+
+    /// Waits for the server thread and returns what it saw of each connection.
+    pub(crate) fn join_all(mut self) -> Vec<Outcome<T>> {
         let handle = self.handle.take().expect("joined twice");
         match handle.join() {
-            Ok(outcome) => outcome,
+            Ok(outcomes) => outcomes,
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
@@ -184,13 +282,69 @@ impl<T: Send + 'static> Drop for Server<T> {
         if thread::panicking() {
             return;
         }
-        if !handle.is_finished() {
-            // A test that never connected: wake the accept with a connection
-            // that closes at once, so the thread ends with HandshakeEof.
+        // A test that did not make every connection: wake each accept still
+        // to come with a connection that closes at once (HandshakeEof).
+        for _ in 0..self.unaccepted.load(Ordering::SeqCst) {
             let _ = TcpStream::connect_timeout(&self.addr, TIMEOUT);
         }
         if let Err(panic) = handle.join() {
             std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// A listener on `127.0.0.1:0` for `config`.
+pub(crate) fn bind(config: &SslConfig) -> SslListener {
+    SslListener::bind("127.0.0.1:0", config)
+        .unwrap_or_else(|e| panic!("binding 127.0.0.1:0: {e:?}"))
+}
+
+/// Waits until a client connects to `listener`, panicking after [`WAIT`].
+fn wait_for_client(listener: &TcpListener) {
+    let mut fd = [libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // SAFETY: `fd` is a live, initialised array of one pollfd, and the
+        // listener's descriptor stays open for the whole call.
+        let r = unsafe { libc::poll(fd.as_mut_ptr(), 1, left.as_millis() as libc::c_int) };
+        match r {
+            1.. => return,
+            0 => panic!("no client connected within {WAIT:?}"),
+            _ => {
+                let e = std::io::Error::last_os_error();
+                assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll: {e}");
+            }
+        }
+    }
+}
+
+/// Reads (and discards) until the peer closes, for at most [`WAIT`].
+fn drain_until_closed(mut tcp: TcpStream) {
+    let deadline = Instant::now() + WAIT;
+    let _ = tcp.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        match tcp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// The server half of a test that talks to the server in its own way:
+/// sends back whatever it reads, until the client closes.
+pub(crate) fn echo(sock: &mut SslSocket) {
+    let mut buf = [0u8; 1024];
+    while let Ok(n) = sock.recv(&mut buf) {
+        if n == 0 || sock.send_all(&buf[..n]).is_err() {
+            break;
         }
     }
 }
@@ -265,5 +419,5 @@ pub(crate) fn listener(mode: i32, version: sslsocket::TlsVersion) -> SslListener
     b.set_version(version)
         .set_verify_mode(mode)
         .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
-    SslListener::bind("127.0.0.1:0", &build(&b)).unwrap_or_else(|e| panic!("bind: {e:?}"))
+    bind(&build(&b))
 }
