@@ -6,17 +6,14 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
 
 mod common;
 
-use common::{cert, client_builder, server_builder};
+use common::{cert, client_builder, server_builder, T};
 use sslsocket::{
     Error, HandshakeEvent, Identity, Role, SniDecision, SslConfig, SslListener, SslSocket,
     TlsVersion, VerifyMode,
 };
-
-const T: Option<Duration> = Some(common::TIMEOUT);
 
 /// Serves one connection: echoes what it reads until EOF; returns the
 /// handshake result and the server-side socket's observations.

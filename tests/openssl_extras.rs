@@ -7,16 +7,13 @@ mod openssl_cli;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
 
-use common::listener as our_server;
+use common::{listener as our_server, T};
 use openssl_cli::{cert, SClient, SServer};
 use sslsocket::{
     Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfig, SslListener,
     SslSocket, TlsVersion,
 };
-
-const T: Option<Duration> = Some(Duration::from_secs(10));
 
 fn our_client(with_cert: bool) -> sslsocket::SslConfigBuilder {
     let mut b = SslConfig::client();

@@ -7,10 +7,8 @@ use std::time::Duration;
 
 mod common;
 
-use common::{cert, listener as server};
+use common::{cert, listener as server, T};
 use sslsocket::{Error, PostHandshakeError, SslConfig, SslSocket, TlsVersion, VerifyMode};
-
-const T: Option<Duration> = Some(Duration::from_secs(5));
 
 /// A client with `client_cert` ("client", "untrusted-client", or None).
 fn client(client_cert: Option<&str>, pha: Option<bool>) -> SslConfig {

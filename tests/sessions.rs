@@ -4,14 +4,11 @@
 
 use std::io::{Read, Write};
 use std::thread;
-use std::time::Duration;
 
 mod common;
 
-use common::cert;
+use common::{cert, T};
 use sslsocket::{SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode};
-
-const T: Option<Duration> = Some(Duration::from_secs(5));
 
 /// What the server saw of one connection: (session_reused, peer subject, verify code).
 type Seen = (bool, Option<String>, i32);
