@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::{listener as our_server, T};
+use common::{listener as our_server, read_line, T};
 use openssl_cli::{cert, SClient, SServer};
 use sslsocket::{
     Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfig, SslListener,
@@ -30,18 +30,6 @@ fn s_server(version: &str, extra: &[&str]) -> SServer {
     let mut args = vec!["-naccept", "1", version, "-CAfile", &ca];
     args.extend_from_slice(extra);
     SServer::localhost(&args)
-}
-
-/// Reads one line (up to `\n`).
-fn read_line(s: &mut SslSocket) -> Result<String, Error> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    loop {
-        if s.recv(&mut b)? == 0 || b[0] == b'\n' {
-            return Ok(String::from_utf8_lossy(&line).into_owned());
-        }
-        line.push(b[0]);
-    }
 }
 
 /// Our client answers `s_server`'s certificate request: `c` (TLS 1.3
@@ -69,7 +57,7 @@ fn our_client_answers_s_server_requests() {
         assert!(s.peer_certificate().is_some());
         server.type_line(command);
         server.type_line("hello");
-        assert_eq!(read_line(&mut s).unwrap(), "hello", "{version}");
+        assert_eq!(read_line(&mut s).unwrap(), "hello\n", "{version}");
         s.close().unwrap();
         let out = server.finish();
         assert!(
@@ -95,7 +83,7 @@ fn s_server_cannot_ask_a_client_that_did_not_offer() {
     let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
     server.type_line("c");
     server.type_line("still here");
-    assert_eq!(read_line(&mut s).unwrap(), "still here");
+    assert_eq!(read_line(&mut s).unwrap(), "still here\n");
     s.close().unwrap();
     let out = server.finish();
     assert!(out.mentions("extension not received"), "{}", out.dump());
@@ -223,7 +211,7 @@ fn our_client_resumes_with_s_server() {
         for _ in 0..2 {
             let mut s = SslSocket::connect(&config, &server.addr()).unwrap();
             s.write_all(b"abc\n").unwrap();
-            assert_eq!(read_line(&mut s).unwrap(), "cba");
+            assert_eq!(read_line(&mut s).unwrap(), "cba\n");
             reused.push(s.session_reused());
             s.close().unwrap();
         }
@@ -328,7 +316,7 @@ fn client_certificate_callback_against_s_server() {
         );
         let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
         s.write_all(b"abc\n").unwrap();
-        assert_eq!(read_line(&mut s).unwrap(), "cba", "{flag}");
+        assert_eq!(read_line(&mut s).unwrap(), "cba\n", "{flag}");
         s.close().unwrap();
         let out = server.finish();
         assert!(

@@ -15,6 +15,7 @@
 //! The mode matrices run under TLS 1.2 and TLS 1.3. Cases run a few at a time on
 //! worker threads; each failure is collected and reported together.
 
+mod common;
 mod openssl_cli;
 
 use std::fmt::Debug;
@@ -23,6 +24,7 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::read_line;
 use openssl_cli::{cert, Output, SClient, SServer};
 use sslsocket::{
     Alert, Error, Operation, PeerVerification, SslConfig, SslListener, SslSocket, TlsVersion,
@@ -96,19 +98,6 @@ macro_rules! check {
             return Err(format!($($fmt)+));
         }
     };
-}
-
-/// Reads up to and including the first `\n` (or to EOF).
-fn read_line(tls: &mut SslSocket) -> Result<String, Error> {
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while !line.ends_with(b"\n") {
-        if tls.recv(&mut byte)? == 0 {
-            break;
-        }
-        line.push(byte[0]);
-    }
-    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// The code an error carries if it is `VerifyFailed`.

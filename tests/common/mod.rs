@@ -363,6 +363,20 @@ pub(crate) fn recv_exact(sock: &mut SslSocket, n: usize) -> Result<Vec<u8>, Erro
     Ok(buf)
 }
 
+/// Reads up to and including the first `\n`, or to a clean close: an
+/// empty string is the end of the stream, `"\n"` an empty line.
+pub(crate) fn read_line(sock: &mut SslSocket) -> Result<String, Error> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\n") {
+        if sock.recv(&mut byte)? == 0 {
+            break;
+        }
+        line.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
 /// The server half of the standard exchange: `hello` →, ← `ping`, `pong` →, close_notify.
 /// Returns what it read from the client.
 pub(crate) fn serve_exchange(sock: &mut SslSocket) -> Result<Vec<u8>, Error> {
