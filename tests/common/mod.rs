@@ -264,6 +264,17 @@ impl<T: Send + 'static> Server<T> {
         all.remove(0)
     }
 
+    /// Waits for the server and returns what it saw of each connection,
+    /// panicking if any handshake failed.
+    pub(crate) fn join_ok(self) -> Vec<(Seen, T)> {
+        let all = self.join_all();
+        let n = all.len();
+        all.into_iter()
+            .enumerate()
+            .map(|(i, o)| o.unwrap_or_else(|e| panic!("server handshake {} of {n}: {e:?}", i + 1)))
+            .collect()
+    }
+
     /// Waits for the server thread and returns what it saw of each connection.
     pub(crate) fn join_all(mut self) -> Vec<Outcome<T>> {
         let handle = self.handle.take().expect("joined twice");
