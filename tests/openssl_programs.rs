@@ -19,16 +19,12 @@ mod common;
 mod openssl_cli;
 
 use std::fmt::Debug;
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::read_line;
+use common::{bind, read_line, Seen, Serve, Server};
 use openssl_cli::{cert, Output, SClient, SServer};
-use sslsocket::{
-    Alert, Error, Operation, PeerVerification, SslConfig, SslListener, SslSocket, TlsVersion,
-};
+use sslsocket::{Alert, Error, Operation, PeerVerification, SslConfig, SslSocket, TlsVersion};
 
 /// Every read, write and handshake of our side gives up after this.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -443,82 +439,23 @@ impl ServerOutcome {
     }
 }
 
-/// What our server did with one connection.
-#[derive(Debug)]
-struct Served {
-    version: String,
-    peer: PeerVerification,
-    peer_subject: Option<String>,
-    received: String,
+/// Our server for one connection, kept open until the client closes it so
+/// that the client reads our alert before any reset can overtake it: reads
+/// a line, answers `sslsocket got: LINE`, close_notify.
+fn serve_one(config: SslConfig) -> Server<Result<String, Error>> {
+    Server::with(bind(&config), Serve::connections(1).lingering(), |tls| {
+        let line = read_line(tls)?;
+        tls.send_all(format!("sslsocket got: {line}").as_bytes())?;
+        tls.shutdown()?;
+        Ok(line)
+    })
 }
 
-/// Binds `config` on 127.0.0.1:0 and serves one connection on a thread:
-/// handshake, read a line, answer `sslsocket got: LINE`, close_notify.
-///
-/// Whatever the handshake's outcome, the thread then keeps the TCP
-/// connection open until the client closes it (or `IO_TIMEOUT`), so that the
-/// client reads our alert before any RST can overtake it.
-fn serve_one(config: SslConfig) -> (u16, thread::JoinHandle<Result<Served, Error>>) {
-    let listener = SslListener::bind("127.0.0.1:0", &config).expect("bind 127.0.0.1:0");
-    let port = listener.local_addr().unwrap().port();
-    let handle = thread::spawn(move || {
-        let tcp = accept_bounded(listener.get_ref());
-        let keep = tcp.try_clone().expect("clone the accepted socket");
-        let result = SslSocket::accept(listener.config(), tcp).and_then(|mut tls| {
-            let version = tls.version().to_string();
-            let peer = tls.peer_verification();
-            let peer_subject = tls.peer_subject();
-            let line = read_line(&mut tls)?;
-            tls.send_all(format!("sslsocket got: {line}").as_bytes())?;
-            tls.shutdown()?;
-            Ok(Served {
-                version,
-                peer,
-                peer_subject,
-                received: line,
-            })
-        });
-        drain_until_closed(keep);
-        result
-    });
-    (port, handle)
-}
-
-/// `accept` on a listener, giving up (panicking) after `IO_TIMEOUT`.
-fn accept_bounded(listener: &TcpListener) -> TcpStream {
-    listener.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + IO_TIMEOUT;
-    loop {
-        match listener.accept() {
-            Ok((tcp, _)) => {
-                tcp.set_nonblocking(false).unwrap();
-                return tcp;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(2));
-            }
-            Err(e) => panic!("no client connected within {IO_TIMEOUT:?}: {e}"),
-        }
-    }
-}
-
-/// Reads (and discards) until the peer closes, bounded by `IO_TIMEOUT`.
-fn drain_until_closed(mut tcp: TcpStream) {
-    let deadline = Instant::now() + IO_TIMEOUT;
-    let _ = tcp.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut buf = [0u8; 4096];
-    while Instant::now() < deadline {
-        match tcp.read(&mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => break,
-        }
-    }
+/// What our server saw and the line it read, or the first error.
+fn served_line(server: Server<Result<String, Error>>) -> Result<(Seen, String), Error> {
+    server
+        .join()
+        .and_then(|(seen, line)| line.map(|line| (seen, line)))
 }
 
 /// Our server configuration: the full chain, trusting `ca.pem` for clients.
@@ -549,7 +486,7 @@ struct ServerCase {
 }
 
 fn check_server_case(c: &ServerCase) -> Result<(), String> {
-    let (port, server) = serve_one(our_server(c.mode));
+    let server = serve_one(our_server(c.mode));
     let mut args = vec![
         "-brief".to_string(),
         version_flag(c.version).into(),
@@ -559,21 +496,19 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
     ];
     args.extend(c.client.args());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let client = SClient::start(port, &args, b"hello\n");
+    let client = SClient::start(server.port(), &args, b"hello\n");
     let out = client.finish();
-    let served = server
-        .join()
-        .map_err(|_| "our server thread panicked".to_string())?;
+    let served = served_line(server);
     let want = ServerOutcome::expected(c.mode, c.client, c.version);
     let ctx = || format!("our server: {served:?}\ns_client: {}", out.dump());
 
     // Our server's handshake outcome.
     match (&served, want) {
-        (Ok(s), ServerOutcome::Ok(peer)) => {
+        (Ok((s, received)), ServerOutcome::Ok(peer)) => {
             check!(
-                s.peer == peer,
+                s.peer_verification == peer,
                 "peer_verification {:?}, expected {peer:?}\n{}",
-                s.peer,
+                s.peer_verification,
                 ctx()
             );
             let subject = match peer {
@@ -586,12 +521,7 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
                 ctx()
             );
             check!(s.version == c.version.name(), "negotiated\n{}", ctx());
-            check!(
-                s.received == "hello\n",
-                "received {:?}\n{}",
-                s.received,
-                ctx()
-            );
+            check!(received == "hello\n", "received {received:?}\n{}", ctx());
         }
         (Err(e), ServerOutcome::VerifyFailed(code)) => {
             check!(
@@ -891,10 +821,10 @@ fn s_client_checks_our_server_chain() {
         ("server.pem", Some("intermediate.pem")),
     ];
     for (certificate, chain) in complete {
-        let (port, server) = serve_one(our_server_with(certificate, chain, 0));
+        let server = serve_one(our_server_with(certificate, chain, 0));
         let args = ["-CAfile", &cert("ca.pem"), "-verify_return_error"];
-        let out = SClient::start(port, &args, b"hello\n").finish();
-        let served = server.join().unwrap();
+        let out = SClient::start(server.port(), &args, b"hello\n").finish();
+        let served = served_line(server);
         assert!(served.is_ok(), "{certificate} {chain:?}: {served:?}");
         assert!(out.success(), "{}", out.dump());
         assert_eq!(out.verify_return_code(), Some(0), "{}", out.dump());
@@ -912,10 +842,10 @@ fn s_client_checks_our_server_chain() {
     }
 
     // The bare leaf, s_client aborting.
-    let (port, server) = serve_one(our_server_with("server.pem", None, 0));
+    let server = serve_one(our_server_with("server.pem", None, 0));
     let args = ["-brief", "-CAfile", &cert("ca.pem"), "-verify_return_error"];
-    let out = SClient::start(port, &args, b"hello\n").finish();
-    let served = server.join().unwrap();
+    let out = SClient::start(server.port(), &args, b"hello\n").finish();
+    let served = served_line(server);
     assert!(!out.success(), "{}", out.dump());
     assert!(
         out.stderr
@@ -935,10 +865,10 @@ fn s_client_checks_our_server_chain() {
     );
 
     // The bare leaf, s_client carrying on.
-    let (port, server) = serve_one(our_server_with("server.pem", None, 0));
+    let server = serve_one(our_server_with("server.pem", None, 0));
     let args = ["-CAfile", &cert("ca.pem")];
-    let out = SClient::start(port, &args, b"hello\n").finish();
-    let served = server.join().unwrap();
+    let out = SClient::start(server.port(), &args, b"hello\n").finish();
+    let served = served_line(server);
     assert!(served.is_ok(), "{served:?}");
     assert!(out.success(), "{}", out.dump());
     assert_eq!(out.verify_return_code(), Some(21), "{}", out.dump());
@@ -1040,7 +970,7 @@ fn rsa_pki_both_directions() {
             .set_handshake_timeout(Some(IO_TIMEOUT))
             .set_read_timeout(Some(IO_TIMEOUT));
         b.set_verify_mode(3).unwrap();
-        let (port, served) = serve_one(b.build().unwrap());
+        let server = serve_one(b.build().unwrap());
         let ca = rsa("ca.pem");
         let (c, k) = (rsa("client.pem"), rsa("client.key"));
         let args = [
@@ -1054,14 +984,11 @@ fn rsa_pki_both_directions() {
             "-key",
             &k,
         ];
-        let out = SClient::start(port, &args, b"hello\n").finish();
-        let served = served
-            .join()
-            .unwrap()
-            .expect("RSA client certificate accepted");
-        assert_eq!(served.peer, PeerVerification::Verified);
+        let out = SClient::start(server.port(), &args, b"hello\n").finish();
+        let (seen, _) = served_line(server).expect("RSA client certificate accepted");
+        assert_eq!(seen.peer_verification, PeerVerification::Verified);
         assert_eq!(
-            served.peer_subject.as_deref(),
+            seen.peer_subject.as_deref(),
             Some("CN=sslsocket test client")
         );
         assert!(out.success(), "{}", out.dump());
