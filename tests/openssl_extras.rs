@@ -6,23 +6,23 @@ mod openssl_cli;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
-use std::thread;
 
-use common::{listener as our_server, read_line, T};
+use common::{
+    bind, build, client_builder, client_with_cert, default_server, listener as our_server,
+    read_line, Serve, Server, T,
+};
 use openssl_cli::{cert, SClient, SServer};
 use sslsocket::{
-    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfig, SslListener,
-    SslSocket, TlsVersion,
+    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfigBuilder,
+    SslListener, SslSocket, TlsVersion,
 };
 
-fn our_client(with_cert: bool) -> sslsocket::SslConfigBuilder {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem")).set_read_timeout(T);
+fn our_client(with_cert: bool) -> SslConfigBuilder {
     if with_cert {
-        b.set_certificate_file(cert("client.pem"))
-            .set_private_key_file(cert("client.key"));
+        client_with_cert("client.pem", "client.key")
+    } else {
+        client_builder()
     }
-    b
 }
 
 fn s_server(version: &str, extra: &[&str]) -> SServer {
@@ -94,21 +94,20 @@ fn s_server_cannot_ask_a_client_that_did_not_offer() {
     );
 }
 
+/// Serves one connection, kept open until s_client has seen the reply and
+/// the close: sets `set_mode_after`, asks for a client certificate, answers
+/// `answered`; hands back the subject of the certificate it got.
 fn serve_request(
     l: SslListener,
     set_mode_after: Option<i32>,
-) -> thread::JoinHandle<Result<Option<String>, Error>> {
-    thread::spawn(move || {
-        let (mut s, _) = l.accept()?;
+) -> Server<Result<Option<String>, Error>> {
+    Server::with(l, Serve::connections(1).lingering(), move |s| {
         if let Some(mode) = set_mode_after {
             s.set_verify_mode(mode)?;
         }
         let got = s.request_client_certificate(T);
         let _ = s.write_all(b"answered\n");
         let _ = s.shutdown();
-        // Let s_client see the reply and the close before we drop TCP.
-        let mut b = [0u8; 64];
-        while matches!(s.recv(&mut b), Ok(n) if n > 0) {}
         got.map(|c| c.map(|c| sslsocket::name_to_string(c.subject_name())))
     })
 }
@@ -122,14 +121,12 @@ fn s_client_answers_our_request() {
         (TlsVersion::Tls1_2, "-tls1_2", 0, Some(1), vec![]),
     ];
     for (version, flag, mode, later, extra) in cases {
-        let l = our_server(mode, version);
-        let port = l.local_addr().unwrap().port();
-        let h = serve_request(l, later);
+        let srv = serve_request(our_server(mode, version), later);
         let (c, k, ca) = (cert("client.pem"), cert("client.key"), cert("ca.pem"));
         let mut args = vec![flag, "-cert", &c, "-key", &k, "-CAfile", &ca];
         args.extend(extra.iter().copied());
-        let client = SClient::start(port, &args, b"");
-        let got = h.join().unwrap();
+        let client = SClient::start(srv.port(), &args, b"");
+        let (_, got) = srv.join().unwrap();
         let out = client.finish();
         assert_eq!(
             got.unwrap().as_deref(),
@@ -143,12 +140,10 @@ fn s_client_answers_our_request() {
 
 #[test]
 fn s_client_without_enable_pha_is_refused_clearly() {
-    let l = our_server(9, TlsVersion::Tls1_3);
-    let port = l.local_addr().unwrap().port();
-    let h = serve_request(l, None);
+    let srv = serve_request(our_server(9, TlsVersion::Tls1_3), None);
     let (c, k) = (cert("client.pem"), cert("client.key"));
-    let client = SClient::start(port, &["-tls1_3", "-cert", &c, "-key", &k], b"");
-    let got = h.join().unwrap();
+    let client = SClient::start(srv.port(), &["-tls1_3", "-cert", &c, "-key", &k], b"");
+    let (_, got) = srv.join().unwrap();
     let out = client.finish();
     assert!(
         matches!(
@@ -167,22 +162,14 @@ fn s_client_resumes_with_our_server() {
         (TlsVersion::Tls1_3, "-tls1_3"),
         (TlsVersion::Tls1_2, "-tls1_2"),
     ] {
-        let l = our_server(0, version);
-        let port = l.local_addr().unwrap().port();
-        let h = thread::spawn(move || {
-            (0..2)
-                .map(|_| {
-                    let (mut s, _) = l.accept().unwrap();
-                    let mut b = [0u8; 3];
-                    s.read_exact(&mut b).unwrap();
-                    s.write_all(b"pong\n").unwrap();
-                    let _ = s.shutdown();
-                    let mut rest = [0u8; 16];
-                    while matches!(s.recv(&mut rest), Ok(n) if n > 0) {}
-                    s.session_reused()
-                })
-                .collect::<Vec<_>>()
+        let how = Serve::connections(2).lingering();
+        let srv = Server::with(our_server(0, version), how, |s| {
+            let mut b = [0u8; 3];
+            s.read_exact(&mut b).unwrap();
+            s.write_all(b"pong\n").unwrap();
+            let _ = s.shutdown();
         });
+        let port = srv.port();
         let sess = std::env::temp_dir().join(format!(
             "sslsocket-sess-{}-{}.pem",
             std::process::id(),
@@ -195,7 +182,12 @@ fn s_client_resumes_with_our_server() {
         let second =
             SClient::start(port, &[flag, "-CAfile", &ca, "-sess_in", &sess], b"hi\n").finish();
         let _ = std::fs::remove_file(&sess);
-        assert_eq!(h.join().unwrap(), vec![false, true], "{version}");
+        let reused: Vec<_> = srv
+            .join_ok()
+            .into_iter()
+            .map(|(seen, ())| seen.session_reused)
+            .collect();
+        assert_eq!(reused, [false, true], "{version}");
         assert!(first.mentions("New, TLSv1"), "{}", first.dump());
         assert!(second.mentions("Reused, TLSv1"), "{}", second.dump());
     }
@@ -231,30 +223,18 @@ fn our_client_resumes_with_s_server() {
 #[test]
 fn s_client_servername_selects_the_virtual_host() {
     let other = Identity::from_files(cert("wrong-host-chain.pem"), cert("wrong-host.key")).unwrap();
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert("server-chain.pem"))
-        .set_private_key_file(cert("server.key"))
-        .set_server_name_callback(move |name| {
-            if name == "other.example" {
-                SniDecision::Use(other.clone())
-            } else {
-                SniDecision::Default
-            }
-        });
-    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = thread::spawn(move || {
-        (0..2)
-            .map(|_| {
-                let (mut s, _) = l.accept().unwrap();
-                let name = s.servername().map(str::to_owned);
-                let _ = s.write_all(b"hi\n");
-                let _ = s.shutdown();
-                let mut rest = [0u8; 16];
-                while matches!(s.recv(&mut rest), Ok(n) if n > 0) {}
-                name
-            })
-            .collect::<Vec<_>>()
+    let mut b = default_server();
+    b.set_server_name_callback(move |name| {
+        if name == "other.example" {
+            SniDecision::Use(other.clone())
+        } else {
+            SniDecision::Default
+        }
+    });
+    let how = Serve::connections(2).lingering();
+    let srv = Server::with(bind(&build(&b)), how, |s| {
+        let _ = s.write_all(b"hi\n");
+        let _ = s.shutdown();
     });
     let ca = cert("ca.pem");
     for (name, subject) in [
@@ -262,7 +242,7 @@ fn s_client_servername_selects_the_virtual_host() {
         ("localhost", "CN = localhost"),
     ] {
         let out = SClient::start_named(
-            port,
+            srv.port(),
             name,
             &[
                 "-brief",
@@ -282,9 +262,14 @@ fn s_client_servername_selects_the_virtual_host() {
         );
         assert!(out.mentions("Verification: OK"), "{}", out.dump());
     }
+    let names: Vec<_> = srv
+        .join_ok()
+        .into_iter()
+        .map(|(seen, ())| seen.servername)
+        .collect();
     assert_eq!(
-        h.join().unwrap(),
-        vec![
+        names,
+        [
             Some("other.example".to_string()),
             Some("localhost".to_string())
         ]
@@ -340,29 +325,26 @@ fn client_certificate_callback_against_s_server() {
 fn a_clients_renegotiation_is_refused() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&events);
-    let mut b = common::default_server();
+    let mut b = default_server();
     b.set_version(TlsVersion::Tls1_2)
         .set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
-    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = thread::spawn(move || {
-        let (mut s, _) = l.accept()?;
+    let srv = Server::start(&build(&b), |s| {
         let mut lines = Vec::new();
         let end = loop {
-            match read_line(&mut s) {
+            match read_line(s) {
                 Ok(line) if line.is_empty() && s.received_close_notify() => break Ok(()),
                 Ok(line) => lines.push(line),
                 Err(e) => break Err(e),
             }
         };
-        Ok::<_, Error>((lines, end))
+        (lines, end)
     });
-    let client = SClient::start(port, &["-tls1_2", "-CAfile", &cert("ca.pem")], b"R\n");
-    let served = h.join().unwrap();
+    let client = SClient::start(srv.port(), &["-tls1_2", "-CAfile", &cert("ca.pem")], b"R\n");
+    let served = srv.join();
     let out = client.finish();
     // s_client gives up on its renegotiation and aborts the connection.
     assert!(out.mentions("no renegotiation"), "{}", out.dump());
-    let (lines, end) = served.unwrap();
+    let (_, (lines, end)) = served.unwrap();
     assert!(lines.is_empty(), "{lines:?}");
     let end = end.unwrap_err();
     assert_eq!(
