@@ -7,7 +7,6 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use common::*;
@@ -346,9 +345,6 @@ fn no_common_protocol_version() {
 fn a_listener_survives_every_bad_peer() {
     let mut sb = default_server();
     sb.set_handshake_timeout(Some(Duration::from_secs(1)));
-    let listener = SslListener::bind("127.0.0.1:0", &build(&sb)).unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-
     type BadPeer = (&'static str, fn(&str));
     let bad: [BadPeer; 6] = [
         ("plaintext HTTP", |a| {
@@ -368,24 +364,15 @@ fn a_listener_survives_every_bad_peer() {
             assert!(matches!(r, Err(Error::VerifyFailed { .. })), "{r:?}");
         }),
     ];
-    let n = bad.len();
-    let server = thread::spawn(move || {
-        let mut errors = Vec::new();
-        for _ in 0..n {
-            errors.push(listener.accept().map(|_| ()));
-        }
-        let good = listener
-            .accept()
-            .and_then(|(mut sock, _)| serve_exchange(&mut sock));
-        (errors, good)
-    });
+    let server = Server::start_n(&build(&sb), bad.len() + 1, serve_exchange);
+    let addr = server.ip();
     for (_, peer) in &bad {
         peer(&addr);
     }
     let mut sock = SslSocket::connect(&build(&client_builder()), &addr).unwrap();
     client_exchange(&mut sock).unwrap();
-    let (errors, good) = server.join().unwrap();
-    assert_eq!(good.unwrap(), b"ping");
+    let mut errors = server.join_all();
+    expect_exchanged(errors.pop().expect("the good client's connection"));
 
     let checks: [fn(&Error) -> bool; 6] = [
         |e| matches!(e, Error::NotTls { reason } if reason == "http request"),

@@ -576,17 +576,8 @@ fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
 #[test]
 fn a_session_is_not_resumed_for_another_checked_name() {
     // server.pem is valid for localhost and for 127.0.0.1.
-    let listener = SslListener::bind("127.0.0.1:0", &build(&default_server())).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        (0..3)
-            .map(|_| {
-                let (mut s, _) = listener.accept()?;
-                serve_exchange(&mut s)?;
-                Ok::<_, Error>(s.session_reused())
-            })
-            .collect::<Vec<_>>()
-    });
+    let server = Server::start_n(&build(&default_server()), 3, serve_exchange);
+    let port = server.port();
     let config = build(&client_builder());
     let connect = |host: &str| {
         let mut s =
@@ -605,10 +596,9 @@ fn a_session_is_not_resumed_for_another_checked_name() {
     // The first name again: its session.
     assert!(connect("localhost"));
     let served: Vec<_> = server
-        .join()
-        .unwrap()
+        .join_all()
         .into_iter()
-        .map(Result::unwrap)
+        .map(|outcome| expect_exchanged(outcome).session_reused)
         .collect();
     assert_eq!(served, [false, false, true]);
 }
