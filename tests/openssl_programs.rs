@@ -22,7 +22,7 @@ use std::fmt::Debug;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{bind, read_line, Seen, Serve, Server};
+use common::{bind, read_line, ClientCert, Seen, Serve, Server};
 use openssl_cli::{cert, Output, SClient, SServer};
 use sslsocket::{Alert, Error, Operation, PeerVerification, SslConfig, SslSocket, TlsVersion};
 
@@ -181,7 +181,7 @@ impl ServerCert {
 }
 
 /// A client configuration trusting `ca.pem`, checking the name `localhost`.
-fn our_client(mode: i32, version: TlsVersion, identity: Option<&str>) -> SslConfig {
+fn our_client(mode: i32, version: TlsVersion, identity: Option<(&str, &str)>) -> SslConfig {
     let mut b = SslConfig::client();
     b.set_ca_file(cert("ca.pem"))
         .set_use_system_ca(false)
@@ -191,9 +191,9 @@ fn our_client(mode: i32, version: TlsVersion, identity: Option<&str>) -> SslConf
         .set_handshake_timeout(Some(IO_TIMEOUT))
         .set_read_timeout(Some(IO_TIMEOUT))
         .set_write_timeout(Some(IO_TIMEOUT));
-    if let Some(name) = identity {
-        b.set_certificate_file(cert(&format!("{name}.pem")))
-            .set_private_key_file(cert(&format!("{name}.key")));
+    if let Some((pem, key)) = identity {
+        b.set_certificate_file(cert(pem))
+            .set_private_key_file(cert(key));
     }
     b.set_verify_mode(mode).expect("a valid mode");
     b.build().expect("client configuration")
@@ -350,52 +350,11 @@ fn our_client_checks_the_ip_address_when_given_no_name() {
 // `openssl s_client` against our server.
 // ---------------------------------------------------------------------------
 
-/// The certificate s_client offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ClientCert {
-    /// `client.pem`, signed by the trusted root.
-    Trusted,
-    /// `untrusted-client.pem`: 20 at our server.
-    Untrusted,
-    /// `expired-client.pem`: 10 at our server.
-    Expired,
-    /// No `-cert`.
-    None,
-}
-
-impl ClientCert {
-    const ALL: [ClientCert; 4] = [
-        ClientCert::Trusted,
-        ClientCert::Untrusted,
-        ClientCert::Expired,
-        ClientCert::None,
-    ];
-
-    /// `-cert` and `-key` for s_client.
-    fn args(self) -> Vec<String> {
-        let name = match self {
-            ClientCert::Trusted => "client",
-            ClientCert::Untrusted => "untrusted-client",
-            ClientCert::Expired => "expired-client",
-            ClientCert::None => return Vec::new(),
-        };
-        vec![
-            "-cert".into(),
-            cert(&format!("{name}.pem")),
-            "-key".into(),
-            cert(&format!("{name}.key")),
-        ]
-    }
-
-    /// The identity name for our own client configuration.
-    fn identity(self) -> Option<&'static str> {
-        match self {
-            ClientCert::Trusted => Some("client"),
-            ClientCert::Untrusted => Some("untrusted-client"),
-            ClientCert::Expired => Some("expired-client"),
-            ClientCert::None => None,
-        }
-    }
+/// `-cert` and `-key` for s_client offering `c`.
+fn client_cert_args(c: ClientCert) -> Vec<String> {
+    c.files().map_or_else(Vec::new, |(pem, key)| {
+        vec!["-cert".into(), cert(pem), "-key".into(), cert(key)]
+    })
 }
 
 /// What our server's handshake should end with.
@@ -494,7 +453,7 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
         cert("ca.pem"),
         "-verify_return_error".into(),
     ];
-    args.extend(c.client.args());
+    args.extend(client_cert_args(c.client));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let client = SClient::start(server.port(), &args, b"hello\n");
     let out = client.finish();
@@ -538,11 +497,11 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
                 failure.depth,
                 ctx()
             );
-            let subject = match c.client {
-                ClientCert::Untrusted => "CN=sslsocket untrusted client",
-                _ => "CN=sslsocket expired client",
-            };
-            check!(failure.subject == subject, "failure subject\n{}", ctx());
+            check!(
+                failure.subject == c.client.subject(),
+                "failure subject\n{}",
+                ctx()
+            );
         }
         (Err(Error::PeerCertificateRequired), ServerOutcome::CertificateRequired) => {}
         _ => return Err(format!("expected {want:?}\n{}", ctx())),
@@ -650,7 +609,7 @@ fn check_require_case(c: &RequireCase) -> Result<(), String> {
         cert("ca.pem"),
     ]);
     let server = s_server(c.version, &args);
-    let config = our_client(1, c.version, c.client.identity());
+    let config = our_client(1, c.version, c.client.files());
     let rejection = s_server_rejection(c);
     let connected = SslSocket::connect(&config, &server.addr());
     match (connected, rejection) {

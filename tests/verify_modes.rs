@@ -15,34 +15,6 @@ const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
 // Server verify modes × client certificates × protocol versions
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum ClientCert {
-    None,
-    Trusted,
-    Untrusted,
-    Expired,
-}
-
-impl ClientCert {
-    fn files(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            ClientCert::None => None,
-            ClientCert::Trusted => Some(("client.pem", "client.key")),
-            ClientCert::Untrusted => Some(("untrusted-client.pem", "untrusted-client.key")),
-            ClientCert::Expired => Some(("expired-client.pem", "expired-client.key")),
-        }
-    }
-
-    fn subject(self) -> &'static str {
-        match self {
-            ClientCert::None => "(none)",
-            ClientCert::Trusted => "CN=sslsocket test client",
-            ClientCert::Untrusted => "CN=sslsocket untrusted client",
-            ClientCert::Expired => "CN=sslsocket expired client",
-        }
-    }
-}
-
 /// What the server's handshake should end with.
 #[derive(Debug, PartialEq)]
 enum ServerEnd {
@@ -115,10 +87,7 @@ fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
     sb.set_version(v).set_verify_mode(mode).unwrap();
     let server = exchange_server(&build(&sb));
 
-    let mut cb = match cert.files() {
-        Some((pem, key)) => client_with_cert(pem, key),
-        None => client_builder(),
-    };
+    let mut cb = cert.builder();
     cb.set_version(v);
     let client_result = SslSocket::connect(&build(&cb), &server.localhost());
     let got_client = match client_result {
@@ -185,16 +154,10 @@ fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
 
 #[test]
 fn server_mode_matrix() {
-    let certs = [
-        ClientCert::None,
-        ClientCert::Trusted,
-        ClientCert::Untrusted,
-        ClientCert::Expired,
-    ];
     let mut problems = Vec::new();
     for v in VERSIONS {
         for mode in [0, 1, 3, 5, 9] {
-            for cert in certs {
+            for cert in ClientCert::ALL {
                 problems.extend(server_row(mode, cert, v));
             }
         }
@@ -600,9 +563,8 @@ fn a_live_mode_change_keeps_the_verify_callback() {
                 }
                 (requested.map(|c| c.is_some()), seen)
             });
-            let (pem, key) = client_cert.files().unwrap();
             let mut sock =
-                SslSocket::connect(&build(&client_with_cert(pem, key)), &srv.localhost()).unwrap();
+                SslSocket::connect(&build(&client_cert.builder()), &srv.localhost()).unwrap();
             let client_read = recv_exact(&mut sock, 4);
             let (handshake, (requested, seen)) = srv.join().unwrap();
             assert_eq!(

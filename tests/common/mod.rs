@@ -82,6 +82,56 @@ pub(crate) fn client_with_cert(pem: &str, key: &str) -> SslConfigBuilder {
     b
 }
 
+/// The certificate a test client offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClientCert {
+    /// No certificate.
+    None,
+    /// `client.pem`, signed by the trusted root.
+    Trusted,
+    /// `untrusted-client.pem`, issued by a root nobody trusts: 20 at a server.
+    Untrusted,
+    /// `expired-client.pem`: 10 at a server.
+    Expired,
+}
+
+impl ClientCert {
+    pub(crate) const ALL: [ClientCert; 4] = [
+        ClientCert::None,
+        ClientCert::Trusted,
+        ClientCert::Untrusted,
+        ClientCert::Expired,
+    ];
+
+    /// Its certificate and key under `certs/`.
+    pub(crate) fn files(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ClientCert::None => None,
+            ClientCert::Trusted => Some(("client.pem", "client.key")),
+            ClientCert::Untrusted => Some(("untrusted-client.pem", "untrusted-client.key")),
+            ClientCert::Expired => Some(("expired-client.pem", "expired-client.key")),
+        }
+    }
+
+    /// Its subject, as [`SslSocket::peer_subject`] prints it.
+    pub(crate) fn subject(self) -> &'static str {
+        match self {
+            ClientCert::None => "(none)",
+            ClientCert::Trusted => "CN=sslsocket test client",
+            ClientCert::Untrusted => "CN=sslsocket untrusted client",
+            ClientCert::Expired => "CN=sslsocket expired client",
+        }
+    }
+
+    /// A [`client_builder`] that offers it.
+    pub(crate) fn builder(self) -> SslConfigBuilder {
+        match self.files() {
+            Some((pem, key)) => client_with_cert(pem, key),
+            None => client_builder(),
+        }
+    }
+}
+
 /// Builds, panicking with the whole error on failure.
 pub(crate) fn build(b: &SslConfigBuilder) -> SslConfig {
     b.build()
