@@ -125,33 +125,6 @@ fn a_panicking_callback_fails_the_handshake_cleanly() {
 }
 
 #[test]
-fn live_mode_change_keeps_the_verify_callback() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let n = calls.clone();
-    let mut b = default_server();
-    b.set_version(TlsVersion::Tls1_3)
-        .set_verify_callback(move |check| {
-            n.fetch_add(1, Ordering::SeqCst);
-            check.preverify_ok()
-        });
-    let srv = Server::start(&build(&b), |s| {
-        assert_eq!(s.get_verify_mode(), VerifyMode::NONE);
-        s.set_verify_mode(VerifyMode::PEER | VerifyMode::POST_HANDSHAKE)
-            .unwrap();
-        let got = s.request_client_certificate(T).map(|c| c.is_some());
-        echo(s);
-        got
-    });
-    let c = common::client_with_cert("client.pem", "client.key");
-    let mut s = SslSocket::connect(&c.build().unwrap(), &srv.localhost()).unwrap();
-    ping(&mut s);
-    drop(s);
-    let (_, got) = srv.join().unwrap();
-    assert!(got.unwrap());
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "client leaf and root");
-}
-
-#[test]
 fn client_certificate_callback_gets_ca_names_in_and_after_the_handshake() {
     for (mode, version, post) in [
         (3, TlsVersion::Tls1_2, false),

@@ -3,6 +3,9 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use common::*;
 use sslsocket::{
     Alert, CertReqs, Error, Operation, PeerVerification, SslConfig, SslSocket, TlsVersion,
@@ -541,70 +544,102 @@ fn default_server_is_none_and_requests_no_certificate() {
 /// SSL_set_verify with a null callback keeps the callback set earlier: after
 /// `set_verify_mode` on a live server socket, a certificate requested later
 /// (TLS 1.3 post-handshake auth, TLS 1.2 renegotiation) still goes through
-/// the crate's callback, which is the only thing that records
-/// `verify_failure()`.
+/// the configuration's verify callback, when it has one, and the crate's
+/// own, which is the only thing that records `verify_failure()`.
 #[test]
 fn a_live_mode_change_keeps_the_verify_callback() {
     for v in VERSIONS {
-        for (client_cert, want) in [
-            (ClientCert::Trusted, None),
-            (ClientCert::Untrusted, Some(20)),
+        for mode in [
+            VerifyMode::PEER,
+            VerifyMode::PEER | VerifyMode::POST_HANDSHAKE,
         ] {
-            let row = format!("{v}, {client_cert:?}");
-            let mut sb = default_server();
-            sb.set_version(v);
-            let srv = Server::start(&build(&sb), |sock| {
-                sock.set_verify_mode(VerifyMode::PEER).unwrap();
-                let requested = sock.request_client_certificate(Some(TIMEOUT));
-                let seen = Seen::of(sock);
-                if requested.is_ok() {
-                    sock.send_all(b"done").unwrap();
-                    sock.shutdown().unwrap();
-                }
-                (requested.map(|c| c.is_some()), seen)
-            });
-            let mut sock =
-                SslSocket::connect(&build(&client_cert.builder()), &srv.localhost()).unwrap();
-            let client_read = recv_exact(&mut sock, 4);
-            let (handshake, (requested, seen)) = srv.join().unwrap();
-            assert_eq!(
-                handshake.peer_verification,
-                PeerVerification::NoCertificate,
-                "{row}"
-            );
-            assert_eq!(seen.verify_mode, VerifyMode::PEER, "{row}");
-            match want {
-                None => {
-                    assert!(matches!(requested, Ok(true)), "{row}: {requested:?}");
-                    assert_eq!(seen.peer_verification, PeerVerification::Verified, "{row}");
-                    assert_eq!(seen.verify_failure, None, "{row}");
-                    assert_eq!(client_read.unwrap(), b"done", "{row}");
-                }
-                Some(code) => {
-                    let failure = seen
-                        .verify_failure
-                        .clone()
-                        .unwrap_or_else(|| panic!("{row}: callback recorded nothing: {seen:?}"));
-                    assert_eq!(failure.result.code(), code, "{row}: {failure:?}");
-                    assert_eq!(failure.depth, 0, "{row}: {failure:?}");
-                    assert_eq!(failure.subject, client_cert.subject(), "{row}");
-                    match requested {
-                        Err(Error::VerifyFailed { failure: f }) => assert_eq!(f, failure, "{row}"),
-                        other => panic!("{row}: server request gave {other:?}"),
-                    }
-                    let err = client_read.unwrap_err();
-                    assert!(
-                        matches!(
-                            err,
-                            Error::AlertReceived {
-                                alert: Alert::UNKNOWN_CA,
-                                during: Operation::Read
-                            }
-                        ),
-                        "{row}: {err:?}"
-                    );
-                }
+            for hooked in [false, true] {
+                live_mode_change(v, mode, hooked, ClientCert::Trusted, None);
+                live_mode_change(v, mode, hooked, ClientCert::Untrusted, Some(20));
             }
+        }
+    }
+}
+
+/// One row of [`a_live_mode_change_keeps_the_verify_callback`]: a server in
+/// mode NONE switches to `mode` and asks for `client_cert`, which fails
+/// verification with `want`; `hooked` gives the server a verify callback
+/// that counts its calls.
+fn live_mode_change(
+    v: TlsVersion,
+    mode: VerifyMode,
+    hooked: bool,
+    client_cert: ClientCert,
+    want: Option<i32>,
+) {
+    let row = format!("{v}, {mode:?}, hooked {hooked}, {client_cert:?}");
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = Arc::clone(&calls);
+    let mut sb = default_server();
+    sb.set_version(v);
+    if hooked {
+        sb.set_verify_callback(move |check| {
+            n.fetch_add(1, Ordering::SeqCst);
+            check.preverify_ok()
+        });
+    }
+    let srv = Server::start(&build(&sb), move |sock| {
+        sock.set_verify_mode(mode).unwrap();
+        let requested = sock.request_client_certificate(T);
+        let seen = Seen::of(sock);
+        if requested.is_ok() {
+            sock.send_all(b"done").unwrap();
+            sock.shutdown().unwrap();
+        }
+        (requested.map(|c| c.is_some()), seen)
+    });
+    let mut sock = SslSocket::connect(&build(&client_cert.builder()), &srv.localhost()).unwrap();
+    let client_read = recv_exact(&mut sock, 4);
+    let (handshake, (requested, seen)) = srv.join().unwrap();
+    assert_eq!(
+        handshake.peer_verification,
+        PeerVerification::NoCertificate,
+        "{row}"
+    );
+    assert_eq!(handshake.verify_mode, VerifyMode::NONE, "{row}");
+    assert_eq!(seen.verify_mode, mode, "{row}");
+    let calls = calls.load(Ordering::SeqCst);
+    match want {
+        None => {
+            assert!(matches!(requested, Ok(true)), "{row}: {requested:?}");
+            assert_eq!(seen.peer_verification, PeerVerification::Verified, "{row}");
+            assert_eq!(seen.verify_failure, None, "{row}");
+            assert_eq!(client_read.unwrap(), b"done", "{row}");
+            if hooked {
+                assert_eq!(calls, 2, "{row}: the client's leaf and root");
+            }
+        }
+        Some(code) => {
+            let failure = seen
+                .verify_failure
+                .clone()
+                .unwrap_or_else(|| panic!("{row}: callback recorded nothing: {seen:?}"));
+            assert_eq!(failure.result.code(), code, "{row}: {failure:?}");
+            assert_eq!(failure.depth, 0, "{row}: {failure:?}");
+            assert_eq!(failure.subject, client_cert.subject(), "{row}");
+            if hooked {
+                assert_eq!(calls, 1, "{row}: the client's leaf");
+            }
+            match requested {
+                Err(Error::VerifyFailed { failure: f }) => assert_eq!(f, failure, "{row}"),
+                other => panic!("{row}: server request gave {other:?}"),
+            }
+            let err = client_read.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::AlertReceived {
+                        alert: Alert::UNKNOWN_CA,
+                        during: Operation::Read
+                    }
+                ),
+                "{row}: {err:?}"
+            );
         }
     }
 }
