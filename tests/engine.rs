@@ -118,7 +118,7 @@ fn a_trickling_client_does_not_delay_the_others() {
             let (tcp, _) = listener.accept_tcp().unwrap();
             let config = config.clone();
             workers.push(thread::spawn(move || {
-                let mut tls = SslSocket::accept(&config, tcp)?;
+                let mut tls = SslSocket::upgrade_server(&config, tcp)?;
                 serve_exchange(&mut tls).map(|_| ())
             }));
         }
