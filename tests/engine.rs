@@ -475,7 +475,7 @@ fn non_blocking_against_the_openssl_programs() {
 fn sockets_made_without_io_handshake_when_first_used() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server_config = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
+    let server_config = build(&wrong_host_server());
     let server = thread::spawn(move || {
         let (tcp, _) = listener.accept().unwrap();
         let mut s = SslSocket::new_server(&server_config, tcp).unwrap();

@@ -66,6 +66,12 @@ pub(crate) fn default_server() -> SslConfigBuilder {
     server_builder("server-chain.pem", "server.key")
 }
 
+/// A server for `other.example` (`wrong-host-chain.pem`, `wrong-host.key`):
+/// a valid chain, for another host than `localhost`.
+pub(crate) fn wrong_host_server() -> SslConfigBuilder {
+    server_builder("wrong-host-chain.pem", "wrong-host.key")
+}
+
 /// A client builder trusting `certs/ca.pem` only, mode left at its default (`PEER`).
 pub(crate) fn client_builder() -> SslConfigBuilder {
     let mut b = SslConfig::client();
@@ -460,8 +466,49 @@ pub(crate) fn client_exchange(sock: &mut SslSocket) -> Result<(), Error> {
 }
 
 /// A server running [`serve_exchange`].
-pub(crate) fn exchange_server(config: &SslConfig) -> Server<Result<Vec<u8>, Error>> {
+pub(crate) type ExchangeServer = Server<Result<Vec<u8>, Error>>;
+
+/// A server running [`serve_exchange`].
+pub(crate) fn exchange_server(config: &SslConfig) -> ExchangeServer {
     Server::start(config, serve_exchange)
+}
+
+/// Where a client connects: [`Server::localhost`] or [`Server::ip`].
+pub(crate) type Target = fn(&ExchangeServer) -> String;
+
+/// Connects with `client` to an [`exchange_server`] made from `server`, runs
+/// the exchange, and returns what each end saw.
+pub(crate) fn exchange(server: &SslConfig, client: &SslConfig, target: Target) -> (Seen, Seen) {
+    let srv = exchange_server(server);
+    let addr = target(&srv);
+    let mut sock =
+        SslSocket::connect(client, &addr).unwrap_or_else(|e| panic!("connecting to {addr}: {e:?}"));
+    let client_seen = Seen::of(&sock);
+    client_exchange(&mut sock).unwrap_or_else(|e| panic!("exchange with {addr}: {e:?}"));
+    (expect_exchanged(srv.join()), client_seen)
+}
+
+/// Connects with `client` to an [`exchange_server`] made from `server`, and
+/// asserts that the client refuses the server's certificate with verify
+/// result `code` and that the server receives the alert named `alert`.
+/// Returns the client's error.
+pub(crate) fn refused(
+    server: &SslConfig,
+    client: &SslConfig,
+    target: Target,
+    code: i32,
+    alert: &str,
+) -> Error {
+    let srv = exchange_server(server);
+    let err = SslSocket::connect(client, &target(&srv)).unwrap_err();
+    assert_eq!(err.verify_result().map(|r| r.code()), Some(code), "{err:?}");
+    let server_err = expect_server_err(srv.join());
+    assert_eq!(
+        server_err.alert().map(|a| a.name()),
+        Some(alert),
+        "{server_err:?}"
+    );
+    err
 }
 
 /// Asserts that the server side of a successful exchange read `ping`, and
