@@ -62,15 +62,7 @@ fn a_verified_client_certificate_is_verified() {
     let mut sock = SslSocket::connect(&client, &srv.localhost()).unwrap();
     client_exchange(&mut sock).unwrap();
     let (server, chain) = srv.join().unwrap();
-    assert_eq!(
-        server.peer_verification,
-        PeerVerification::Verified,
-        "{server:?}"
-    );
-    assert_eq!(
-        server.peer_subject.as_deref(),
-        Some("CN=sslsocket test client")
-    );
+    server.assert_verified("CN=sslsocket test client");
     assert_eq!(server.verify_failure, None);
     // SSL_get_peer_cert_chain on a server leaves the client's own certificate
     // out. client.pem is configured alone, but OpenSSL's client "auto-chains":
@@ -92,11 +84,7 @@ fn a_server_sees_no_chain_from_a_client_that_trusts_nothing() {
         .set_private_key_file(cert("client.key"));
     with_timeouts(&mut cb);
     let (server, client) = exchange(&build(&sb), &build(&cb), Server::localhost);
-    assert_eq!(
-        server.peer_verification,
-        PeerVerification::Verified,
-        "{server:?}"
-    );
+    server.assert_verified("CN=sslsocket test client");
     assert_eq!(server.peer_chain_len, 0, "{server:?}");
     // This client could not verify the server (mode NONE keeps it connected).
     assert_eq!(client.verify_result.code(), 20, "{client:?}");
@@ -374,15 +362,7 @@ fn client_certificate_from_pem_bytes() {
     cb.set_certificate_pem(&cert_bytes("client.pem"))
         .set_private_key_pem(&cert_bytes("client.key"));
     let (server, _) = exchange(&build(&sb), &build(&cb), Server::localhost);
-    assert_eq!(
-        server.peer_verification,
-        PeerVerification::Verified,
-        "{server:?}"
-    );
-    assert_eq!(
-        server.peer_subject.as_deref(),
-        Some("CN=sslsocket test client")
-    );
+    server.assert_verified("CN=sslsocket test client");
 }
 
 #[test]
@@ -402,16 +382,8 @@ fn the_rsa_pki_works_too() {
             .set_private_key_file(cert("rsa/client.key"));
         with_timeouts(&mut cb);
         let (server, client) = exchange(&build(&sb), &build(&cb), Server::localhost);
-        assert_eq!(
-            server.peer_verification,
-            PeerVerification::Verified,
-            "{v}: {server:?}"
-        );
-        assert_eq!(
-            client.peer_verification,
-            PeerVerification::Verified,
-            "{v}: {client:?}"
-        );
+        server.assert_verified("CN=sslsocket test client");
+        client.assert_verified("CN=localhost");
         assert_eq!(client.version, v.name());
         assert_eq!(client.peer_chain_len, 2);
     }

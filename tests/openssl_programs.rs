@@ -945,11 +945,7 @@ fn rsa_pki_both_directions() {
         ];
         let out = SClient::start(server.port(), &args, b"hello\n").finish();
         let (seen, _) = served_line(server).expect("RSA client certificate accepted");
-        assert_eq!(seen.peer_verification, PeerVerification::Verified);
-        assert_eq!(
-            seen.peer_subject.as_deref(),
-            Some("CN=sslsocket test client")
-        );
+        seen.assert_verified("CN=sslsocket test client");
         assert!(out.success(), "{}", out.dump());
         assert!(out.stderr.contains("Verification: OK"), "{}", out.dump());
         assert!(

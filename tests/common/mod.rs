@@ -174,6 +174,17 @@ impl Seen {
             alpn_protocol: sock.alpn_protocol(),
         }
     }
+
+    /// Asserts that the peer's certificate verified and has `subject`.
+    #[track_caller]
+    pub(crate) fn assert_verified(&self, subject: &str) {
+        assert_eq!(
+            self.peer_verification,
+            PeerVerification::Verified,
+            "{self:?}"
+        );
+        assert_eq!(self.peer_subject.as_deref(), Some(subject), "{self:?}");
+    }
 }
 
 /// What the server hands back for one connection: the handshake error, or
