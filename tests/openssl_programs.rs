@@ -43,6 +43,19 @@ fn version_flag(v: TlsVersion) -> &'static str {
     }
 }
 
+/// One case for every `a`, every `b` and each of [`VERSIONS`].
+fn matrix<A: Copy, B: Copy, C>(a: &[A], b: &[B], case: impl Fn(A, B, TlsVersion) -> C) -> Vec<C> {
+    let mut cases = Vec::new();
+    for &x in a {
+        for &y in b {
+            for version in VERSIONS {
+                cases.push(case(x, y, version));
+            }
+        }
+    }
+    cases
+}
+
 /// Runs `check` on every case, `PARALLEL` at a time, and panics listing
 /// every case that failed (a panic inside a case counts as a failure).
 fn run_cases<T, F>(what: &str, cases: Vec<T>, check: F)
@@ -307,18 +320,13 @@ fn check_client_case(c: &ClientCase) -> Result<(), String> {
 /// `VerifyFailed` carrying that code, and s_server receives the alert.
 #[test]
 fn our_client_against_s_server() {
-    let mut cases = Vec::new();
-    for mode in [0, 1, 2] {
-        for server in ServerCert::ALL {
-            for version in VERSIONS {
-                cases.push(ClientCase {
-                    mode,
-                    server,
-                    version,
-                });
-            }
+    let cases = matrix(&[0, 1, 2], &ServerCert::ALL, |mode, server, version| {
+        ClientCase {
+            mode,
+            server,
+            version,
         }
-    }
+    });
     run_cases("our client vs s_server", cases, check_client_case);
 }
 
@@ -410,11 +418,32 @@ fn serve_one(config: SslConfig) -> Server<Result<String, Error>> {
     })
 }
 
-/// What our server saw and the line it read, or the first error.
-fn served_line(server: Server<Result<String, Error>>) -> Result<(Seen, String), Error> {
-    server
+/// s_client with `args` sending `hello` to our server made from `config`
+/// ([`serve_one`]): what s_client printed, and what our server saw and the
+/// line it read, or its first error.
+fn s_client_against(config: SslConfig, args: &[&str]) -> (Output, Result<(Seen, String), Error>) {
+    let server = serve_one(config);
+    let out = SClient::start(server.port(), args, b"hello\n").finish();
+    let served = server
         .join()
-        .and_then(|(seen, line)| line.map(|line| (seen, line)))
+        .and_then(|(seen, line)| line.map(|line| (seen, line)));
+    (out, served)
+}
+
+/// [`s_client_against`] where both ends complete the exchange and s_client
+/// reports the verify result `code`; returns what s_client printed.
+fn s_client_completes(config: SslConfig, args: &[&str], code: i32) -> Output {
+    let (out, served) = s_client_against(config, args);
+    assert!(served.is_ok(), "our server: {served:?}\n{}", out.dump());
+    assert!(out.success(), "{}", out.dump());
+    assert_eq!(out.verify_return_code(), Some(code), "{}", out.dump());
+    assert!(answered(&out), "{}", out.dump());
+    out
+}
+
+/// Whether s_client printed our server's answer to its `hello`.
+fn answered(out: &Output) -> bool {
+    out.stdout.contains("sslsocket got: hello")
 }
 
 /// Our server configuration: the full chain, trusting `ca.pem` for clients.
@@ -445,7 +474,6 @@ struct ServerCase {
 }
 
 fn check_server_case(c: &ServerCase) -> Result<(), String> {
-    let server = serve_one(our_server(c.mode));
     let mut args = vec![
         "-brief".to_string(),
         version_flag(c.version).into(),
@@ -455,9 +483,7 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
     ];
     args.extend(client_cert_args(c.client));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let client = SClient::start(server.port(), &args, b"hello\n");
-    let out = client.finish();
-    let served = served_line(server);
+    let (out, served) = s_client_against(our_server(c.mode), &args);
     let want = ServerOutcome::expected(c.mode, c.client, c.version);
     let ctx = || format!("our server: {served:?}\ns_client: {}", out.dump());
 
@@ -517,11 +543,7 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
     match want.alert(c.version) {
         None => {
             check!(out.success() && established, "s_client failed\n{}", ctx());
-            check!(
-                out.stdout.contains("sslsocket got: hello"),
-                "s_client did not get our answer\n{}",
-                ctx()
-            );
+            check!(answered(&out), "s_client did not get our answer\n{}", ctx());
         }
         Some((text, number)) => {
             check!(
@@ -558,18 +580,15 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
 /// untrusted, an expired and no client certificate, TLS 1.2 and 1.3.
 #[test]
 fn s_client_against_our_server() {
-    let mut cases = Vec::new();
-    for mode in [0, 1, 3, 5, 9] {
-        for client in ClientCert::ALL {
-            for version in VERSIONS {
-                cases.push(ServerCase {
-                    mode,
-                    client,
-                    version,
-                });
-            }
-        }
-    }
+    let cases = matrix(
+        &[0, 1, 3, 5, 9],
+        &ClientCert::ALL,
+        |mode, client, version| ServerCase {
+            mode,
+            client,
+            version,
+        },
+    );
     run_cases("s_client vs our server", cases, check_server_case);
 }
 
@@ -687,18 +706,15 @@ fn check_s_server_rejected(c: &RequireCase, out: Output) -> Result<(), String> {
 /// 1.2 client in `connect` and our TLS 1.3 client on its first read.
 #[test]
 fn s_server_requesting_client_certificates() {
-    let mut cases = Vec::new();
-    for flag in ["-verify", "-Verify"] {
-        for client in ClientCert::ALL {
-            for version in VERSIONS {
-                cases.push(RequireCase {
-                    flag,
-                    client,
-                    version,
-                });
-            }
-        }
-    }
+    let cases = matrix(
+        &["-verify", "-Verify"],
+        &ClientCert::ALL,
+        |flag, client, version| RequireCase {
+            flag,
+            client,
+            version,
+        },
+    );
     run_cases(
         "s_server -verify/-Verify vs our client",
         cases,
@@ -780,31 +796,19 @@ fn s_client_checks_our_server_chain() {
         ("server.pem", Some("intermediate.pem")),
     ];
     for (certificate, chain) in complete {
-        let server = serve_one(our_server_with(certificate, chain, 0));
         let args = ["-CAfile", &cert("ca.pem"), "-verify_return_error"];
-        let out = SClient::start(server.port(), &args, b"hello\n").finish();
-        let served = served_line(server);
-        assert!(served.is_ok(), "{certificate} {chain:?}: {served:?}");
-        assert!(out.success(), "{}", out.dump());
-        assert_eq!(out.verify_return_code(), Some(0), "{}", out.dump());
+        let out = s_client_completes(our_server_with(certificate, chain, 0), &args, 0);
         assert!(
             out.stdout
                 .contains(" 1 s:CN = sslsocket Test Intermediate CA"),
-            "{}",
-            out.dump()
-        );
-        assert!(
-            out.stdout.contains("sslsocket got: hello"),
-            "{}",
+            "{certificate} {chain:?}: {}",
             out.dump()
         );
     }
 
     // The bare leaf, s_client aborting.
-    let server = serve_one(our_server_with("server.pem", None, 0));
     let args = ["-brief", "-CAfile", &cert("ca.pem"), "-verify_return_error"];
-    let out = SClient::start(server.port(), &args, b"hello\n").finish();
-    let served = served_line(server);
+    let (out, served) = s_client_against(our_server_with("server.pem", None, 0), &args);
     assert!(!out.success(), "{}", out.dump());
     assert!(
         out.stderr
@@ -824,13 +828,8 @@ fn s_client_checks_our_server_chain() {
     );
 
     // The bare leaf, s_client carrying on.
-    let server = serve_one(our_server_with("server.pem", None, 0));
     let args = ["-CAfile", &cert("ca.pem")];
-    let out = SClient::start(server.port(), &args, b"hello\n").finish();
-    let served = served_line(server);
-    assert!(served.is_ok(), "{served:?}");
-    assert!(out.success(), "{}", out.dump());
-    assert_eq!(out.verify_return_code(), Some(21), "{}", out.dump());
+    let out = s_client_completes(our_server_with("server.pem", None, 0), &args, 21);
     assert!(
         out.stdout
             .contains("Verification error: unable to verify the first certificate"),
@@ -838,11 +837,6 @@ fn s_client_checks_our_server_chain() {
         out.dump()
     );
     assert!(out.stderr.contains("verify error:num=20"), "{}", out.dump());
-    assert!(
-        out.stdout.contains("sslsocket got: hello"),
-        "{}",
-        out.dump()
-    );
 }
 
 /// `SslSocket::verified_chain` is documented as "empty if verification did
@@ -929,7 +923,6 @@ fn rsa_pki_both_directions() {
             .set_handshake_timeout(Some(IO_TIMEOUT))
             .set_read_timeout(Some(IO_TIMEOUT));
         b.set_verify_mode(3).unwrap();
-        let server = serve_one(b.build().unwrap());
         let ca = rsa("ca.pem");
         let (c, k) = (rsa("client.pem"), rsa("client.key"));
         let args = [
@@ -943,15 +936,11 @@ fn rsa_pki_both_directions() {
             "-key",
             &k,
         ];
-        let out = SClient::start(server.port(), &args, b"hello\n").finish();
-        let (seen, _) = served_line(server).expect("RSA client certificate accepted");
+        let (out, served) = s_client_against(b.build().unwrap(), &args);
+        let (seen, _) = served.expect("RSA client certificate accepted");
         seen.assert_verified("CN=sslsocket test client");
         assert!(out.success(), "{}", out.dump());
         assert!(out.stderr.contains("Verification: OK"), "{}", out.dump());
-        assert!(
-            out.stdout.contains("sslsocket got: hello"),
-            "{}",
-            out.dump()
-        );
+        assert!(answered(&out), "{}", out.dump());
     }
 }
