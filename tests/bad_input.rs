@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::*;
-use sslsocket::{Alert, Error, Operation, SslConfig, SslListener, SslSocket, TlsVersion};
+use sslsocket::{
+    Alert, Error, Operation, SslConfig, SslConfigBuilder, SslListener, SslSocket, TlsVersion,
+};
 
 /// A file under the system temp directory, removed on drop.
 struct TempFile(PathBuf);
@@ -219,27 +221,38 @@ fn raw_peer(addr: &str, bytes: &[u8], close: bool) {
     let _ = tcp.read_to_end(&mut sink);
 }
 
+/// The handshake error of a server made from `sb` for a [`raw_peer`].
+fn server_error(sb: &SslConfigBuilder, bytes: &[u8], close: bool) -> Error {
+    let srv = exchange_server(&build(sb));
+    raw_peer(&srv.ip(), bytes, close);
+    expect_server_err(srv.join())
+}
+
+/// Whether `err` is `NotTls` with the reason `why`.
+fn is_not_tls(err: &Error, why: &str) -> bool {
+    matches!(err, Error::NotTls { reason } if reason == why)
+}
+
+/// Asserts that `err` is a timeout of `operation` after `limit`.
+#[track_caller]
+fn assert_timeout(err: &Error, operation: Operation, limit: Duration) {
+    assert!(
+        matches!(err, Error::Timeout { operation: o, after: Some(a) } if *o == operation && *a == limit),
+        "{err:?}, expected a timeout of {operation:?} after {limit:?}"
+    );
+}
+
 #[test]
 fn plaintext_http_is_not_tls() {
-    let srv = exchange_server(&build(&default_server()));
-    raw_peer(
-        &srv.ip(),
-        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
-        false,
-    );
-    let err = expect_server_err(srv.join());
-    match &err {
-        Error::NotTls { reason } => assert_eq!(reason, "http request", "{err:?}"),
-        _ => panic!("{err:?}"),
-    }
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let err = server_error(&default_server(), request, false);
+    assert!(is_not_tls(&err, "http request"), "{err:?}");
 }
 
 #[test]
 fn a_client_closing_mid_handshake_is_handshake_eof() {
     for bytes in [&[][..], PARTIAL_CLIENT_HELLO] {
-        let srv = exchange_server(&build(&default_server()));
-        raw_peer(&srv.ip(), bytes, true);
-        let err = expect_server_err(srv.join());
+        let err = server_error(&default_server(), bytes, true);
         assert!(matches!(err, Error::HandshakeEof), "{bytes:?}: {err:?}");
     }
 }
@@ -249,16 +262,8 @@ fn a_silent_client_times_the_handshake_out() {
     let limit = Duration::from_millis(300);
     let mut sb = default_server();
     sb.set_handshake_timeout(Some(limit));
-    let srv = exchange_server(&build(&sb));
-    raw_peer(&srv.ip(), b"", false);
-    let err = expect_server_err(srv.join());
-    match err {
-        Error::Timeout {
-            operation: Operation::Handshake,
-            after,
-        } => assert_eq!(after, Some(limit)),
-        _ => panic!("{err:?}"),
-    }
+    let err = server_error(&sb, b"", false);
+    assert_timeout(&err, Operation::Handshake, limit);
 }
 
 #[test]
@@ -276,13 +281,7 @@ fn a_read_past_the_read_timeout_times_out() {
     let mut sock = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap();
     let mut buf = [0u8; 8];
     let err = sock.recv(&mut buf).unwrap_err();
-    match err {
-        Error::Timeout {
-            operation: Operation::Read,
-            after,
-        } => assert_eq!(after, Some(limit), "{err:?}"),
-        _ => panic!("{err:?}"),
-    }
+    assert_timeout(&err, Operation::Read, limit);
     assert!(err.is_timeout());
     // The connection survives a read timeout.
     sock.send_all(b"!").unwrap();
@@ -293,15 +292,10 @@ fn a_read_past_the_read_timeout_times_out() {
 
 #[test]
 fn garbage_bytes_are_refused_without_panic() {
-    let srv = exchange_server(&build(&default_server()));
-    raw_peer(&srv.ip(), &garbage(), false);
-    let err = expect_server_err(srv.join());
+    let err = server_error(&default_server(), &garbage(), false);
     // 0x9c is no TLS content type; with the high bit set OpenSSL also tries
     // the SSLv2 record format, then gives up on the version.
-    match &err {
-        Error::NotTls { reason } => assert_eq!(reason, "wrong version number", "{err:?}"),
-        _ => panic!("{err:?}"),
-    }
+    assert!(is_not_tls(&err, "wrong version number"), "{err:?}");
 }
 
 #[test]
@@ -375,8 +369,8 @@ fn a_listener_survives_every_bad_peer() {
     expect_exchanged(errors.pop().expect("the good client's connection"));
 
     let checks: [fn(&Error) -> bool; 6] = [
-        |e| matches!(e, Error::NotTls { reason } if reason == "http request"),
-        |e| matches!(e, Error::NotTls { reason } if reason == "wrong version number"),
+        |e| is_not_tls(e, "http request"),
+        |e| is_not_tls(e, "wrong version number"),
         |e| matches!(e, Error::HandshakeEof),
         |e| matches!(e, Error::HandshakeEof),
         |e| {
@@ -437,16 +431,7 @@ fn the_connect_timeout_fires() {
     cb.set_connect_timeout(Some(limit));
     let started = std::time::Instant::now();
     let err = SslSocket::connect(&build(&cb), &addr.to_string()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                operation: Operation::Connect,
-                after: Some(l)
-            } if l == limit
-        ),
-        "{err:?}"
-    );
+    assert_timeout(&err, Operation::Connect, limit);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -477,13 +462,7 @@ fn the_write_timeout_fires() {
             "writes never blocked"
         );
     };
-    match err {
-        Error::Timeout {
-            operation: Operation::Write,
-            after,
-        } => assert_eq!(after, Some(limit)),
-        _ => panic!("{err:?}"),
-    }
+    assert_timeout(&err, Operation::Write, limit);
     tx.send(()).unwrap();
     drop(sock);
     srv.join().unwrap();
