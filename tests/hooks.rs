@@ -4,13 +4,14 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 
 mod common;
 
 use common::{
-    build, cert, client_builder, default_server, echo, expect_server_err, server_builder, Server, T,
+    assert_alert, build, cert, client_builder, default_server, echo, expect_server_err,
+    server_builder, Log, Server, T,
 };
 use sslsocket::{
     Error, HandshakeEvent, Identity, Role, SniDecision, SslConfig, SslSocket, TlsVersion,
@@ -31,13 +32,11 @@ fn ping(s: &mut SslSocket) {
 
 #[test]
 fn verify_callback_sees_every_certificate_and_can_reject() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen = Log::new();
     let log = seen.clone();
     let mut c = client_builder();
     c.set_verify_callback(move |check| {
-        log.lock()
-            .unwrap()
-            .push((check.depth(), check.preverify_ok(), check.subject()));
+        log.push((check.depth(), check.preverify_ok(), check.subject()));
         // Reject the leaf even though OpenSSL accepted it.
         check.depth() != 0
     });
@@ -49,7 +48,7 @@ fn verify_callback_sees_every_certificate_and_can_reject() {
         "{e:?}"
     );
     let _ = srv.join();
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen.items();
     assert_eq!(
         seen,
         vec![
@@ -131,13 +130,11 @@ fn client_certificate_callback_gets_ca_names_in_and_after_the_handshake() {
         (3, TlsVersion::Tls1_3, false),
         (9, TlsVersion::Tls1_3, true),
     ] {
-        let requests = Arc::new(Mutex::new(Vec::new()));
+        let requests = Log::new();
         let log = requests.clone();
         let mut c = client_builder();
         c.set_client_certificate_callback(move |req| {
-            log.lock()
-                .unwrap()
-                .push((req.ca_names().to_vec(), req.post_handshake()));
+            log.push((req.ca_names().to_vec(), req.post_handshake()));
             Some(Identity::from_files(cert("client.pem"), cert("client.key")).unwrap())
         });
         let mut b = default_server();
@@ -159,7 +156,7 @@ fn client_certificate_callback_gets_ca_names_in_and_after_the_handshake() {
             "mode {mode} {version}"
         );
         assert_eq!(
-            *requests.lock().unwrap(),
+            requests.items(),
             vec![(vec!["CN=sslsocket Test Root CA".to_string()], post)],
             "mode {mode} {version}"
         );
@@ -176,36 +173,32 @@ fn client_certificate_callback_may_decline() {
         .unwrap();
     let srv = Server::start(&build(&b), echo);
     let e = SslSocket::connect(&c.build().unwrap(), &srv.localhost()).unwrap_err();
-    assert_eq!(
-        e.alert().map(|a| a.name()),
-        Some("handshake_failure"),
-        "{e:?}"
-    );
+    assert_alert(&e, "handshake_failure");
     assert!(matches!(srv.join(), Err(Error::PeerCertificateRequired)));
 }
 
 #[test]
 fn handshake_events_report_renegotiation_and_post_handshake_requests() {
-    let client_events = Arc::new(Mutex::new(Vec::new()));
+    let client_events = Log::new();
     let log = client_events.clone();
     let mut c = client_builder();
     c.set_certificate_file(cert("client.pem"))
         .set_private_key_file(cert("client.key"))
         .set_handshake_callback(move |e, ssl| {
             assert!(ssl.version_str().starts_with("TLS"));
-            log.lock().unwrap().push(*e);
+            log.push(*e);
         });
     let client = c.build().unwrap();
 
     for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
-        client_events.lock().unwrap().clear();
-        let server_events = Arc::new(Mutex::new(Vec::new()));
+        client_events.clear();
+        let server_events = Log::new();
         let slog = server_events.clone();
         let mut b = default_server();
         b.set_version(version)
             .set_verify_mode(9)
             .unwrap()
-            .set_handshake_callback(move |e, _| slog.lock().unwrap().push(*e));
+            .set_handshake_callback(move |e, _| slog.push(*e));
         let srv = Server::start(&build(&b), |s| {
             let got = s.request_client_certificate(T).map(|c| c.is_some());
             echo(s);
@@ -216,7 +209,7 @@ fn handshake_events_report_renegotiation_and_post_handshake_requests() {
         drop(s);
         let (_, got) = srv.join().unwrap();
         assert!(got.unwrap(), "{version}");
-        let got = client_events.lock().unwrap().clone();
+        let got = client_events.items();
         use HandshakeEvent::*;
         let want = if version == TlsVersion::Tls1_2 {
             vec![
@@ -256,7 +249,7 @@ fn handshake_events_report_renegotiation_and_post_handshake_requests() {
             ]
         };
         assert_eq!(got, want, "{version}");
-        let server_got = server_events.lock().unwrap().clone();
+        let server_got = server_events.items();
         assert_eq!(
             server_got.first(),
             Some(&Started {
@@ -324,11 +317,7 @@ fn sni_picks_the_certificate_per_host_name() {
     let mut c = client_builder();
     c.set_server_name(Some("unknown.example"));
     let e = SslSocket::connect(&c.build().unwrap(), &srv.ip()).unwrap_err();
-    assert_eq!(
-        e.alert().map(|a| a.name()),
-        Some("unrecognized_name"),
-        "{e:?}"
-    );
+    assert_alert(&e, "unrecognized_name");
     let names: Vec<_> = srv
         .join_all()
         .into_iter()
@@ -609,11 +598,7 @@ fn a_panic_in_the_alpn_callback_is_reported_as_a_panic() {
         }
         // The client is told with an alert; the cause is the server's to report.
         let client = client.unwrap_err();
-        assert_eq!(
-            client.alert().map(|a| a.name()),
-            Some("no_application_protocol"),
-            "{version}: {client:?}"
-        );
+        assert_alert(&client, "no_application_protocol");
         assert!(
             client.to_string().contains("or its selection failed"),
             "{version}: {client}"

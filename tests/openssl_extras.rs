@@ -5,11 +5,10 @@ mod common;
 mod openssl_cli;
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
 
 use common::{
-    bind, build, client_builder, client_with_cert, default_server, listener as our_server,
-    read_line, Serve, Server, T,
+    assert_alert, bind, build, client_builder, client_with_cert, default_server,
+    listener as our_server, read_line, Log, Serve, Server, T,
 };
 use openssl_cli::{cert, SClient, SServer};
 use sslsocket::{
@@ -48,10 +47,10 @@ fn our_client_answers_s_server_requests() {
     ];
     for (version, command, extra) in cases {
         let post_handshake = true;
-        let events = Arc::new(Mutex::new(Vec::new()));
+        let events = Log::new();
         let log = events.clone();
         let mut c = our_client(true);
-        c.set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+        c.set_handshake_callback(move |e, _| log.push(*e));
         let mut server = s_server(version, extra);
         let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
         assert!(s.peer_certificate().is_some());
@@ -65,7 +64,7 @@ fn our_client_answers_s_server_requests() {
             "{version}: s_server saw no client certificate\n{}",
             out.dump()
         );
-        let got = events.lock().unwrap().clone();
+        let got = events.items();
         assert!(
             got.contains(&HandshakeEvent::CertificateRequested { post_handshake }),
             "{version}: {got:?}"
@@ -281,11 +280,11 @@ fn s_client_servername_selects_the_virtual_host() {
 #[test]
 fn client_certificate_callback_against_s_server() {
     for flag in ["-tls1_3", "-tls1_2"] {
-        let names = Arc::new(Mutex::new(Vec::new()));
+        let names = Log::new();
         let log = names.clone();
         let mut c = our_client(false);
         c.set_client_certificate_callback(move |req| {
-            log.lock().unwrap().extend(req.ca_names().iter().cloned());
+            req.ca_names().iter().for_each(|n| log.push(n.clone()));
             Identity::from_files(cert("client.pem"), cert("client.key")).ok()
         });
         let server = s_server(
@@ -310,7 +309,7 @@ fn client_certificate_callback_against_s_server() {
             out.dump()
         );
         assert_eq!(
-            *names.lock().unwrap(),
+            names.items(),
             vec!["CN=sslsocket Test Root CA".to_string()],
             "{flag}"
         );
@@ -323,11 +322,11 @@ fn client_certificate_callback_against_s_server() {
 /// `request_client_certificate` still renegotiates.
 #[test]
 fn a_clients_renegotiation_is_refused() {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&events);
+    let events = Log::new();
+    let log = events.clone();
     let mut b = default_server();
     b.set_version(TlsVersion::Tls1_2)
-        .set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+        .set_handshake_callback(move |e, _| log.push(*e));
     let srv = Server::start(&build(&b), |s| {
         let mut lines = Vec::new();
         let end = loop {
@@ -347,14 +346,10 @@ fn a_clients_renegotiation_is_refused() {
     let (_, (lines, end)) = served.unwrap();
     assert!(lines.is_empty(), "{lines:?}");
     let end = end.unwrap_err();
-    assert_eq!(
-        end.alert().map(|a| a.name()),
-        Some("handshake_failure"),
-        "{end:?}"
-    );
+    assert_alert(&end, "handshake_failure");
     use HandshakeEvent::*;
     assert_eq!(
-        *events.lock().unwrap(),
+        events.items(),
         [
             Started {
                 renegotiation: false

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::{cert, listener as server, T};
+use common::{assert_alert, cert, listener as server, T};
 use sslsocket::openssl::x509::X509;
 use sslsocket::{
     Error, PostHandshakeError, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
@@ -131,7 +131,7 @@ fn tls13_post_handshake_matrix() {
             "mode {mode}: {e:?}"
         );
         let ce = c.unwrap_err();
-        assert_eq!(ce.alert().map(|a| a.name()), Some("unknown_ca"), "{ce:?}");
+        assert_alert(&ce, "unknown_ca");
 
         // No certificate: allowed by 9, refused by 11 (FAIL_IF_NO_PEER_CERT).
         let (r, c) = one_call(mode, TlsVersion::Tls1_3, None);
@@ -141,11 +141,7 @@ fn tls13_post_handshake_matrix() {
         } else {
             assert!(matches!(r, Err(Error::PeerCertificateRequired)), "{r:?}");
             let ce = c.unwrap_err();
-            assert_eq!(
-                ce.alert().map(|a| a.name()),
-                Some("certificate_required"),
-                "{ce:?}"
-            );
+            assert_alert(&ce, "certificate_required");
         }
     }
 }
@@ -205,11 +201,7 @@ fn tls12_renegotiation_matrix() {
     assert!(matches!(e, Error::PeerCertificateRequired), "{e:?}");
     drop(s);
     let ce = c.join().unwrap().unwrap_err();
-    assert_eq!(
-        ce.alert().map(|a| a.name()),
-        Some("handshake_failure"),
-        "{ce:?}"
-    );
+    assert_alert(&ce, "handshake_failure");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -532,6 +532,41 @@ pub(crate) fn expect_exchanged(outcome: Outcome<Result<Vec<u8>, Error>>) -> Seen
         }
         Ok((seen, Err(e))) => panic!("server exchange failed: {e:?}; saw {seen:?}"),
         Err(e) => panic!("server handshake failed: {e:?}"),
+    }
+}
+
+/// Asserts that `err` is the alert named `name`, received from the peer.
+#[track_caller]
+pub(crate) fn assert_alert(err: &Error, name: &str) {
+    assert_eq!(err.alert().map(|a| a.name()), Some(name), "{err:?}");
+}
+
+/// A list that callbacks, on whatever thread they run, append to.
+#[derive(Debug)]
+pub(crate) struct Log<T>(Arc<Mutex<Vec<T>>>);
+
+impl<T> Clone for Log<T> {
+    fn clone(&self) -> Self {
+        Log(Arc::clone(&self.0))
+    }
+}
+
+impl<T: Clone> Log<T> {
+    pub(crate) fn new() -> Log<T> {
+        Log(Arc::new(Mutex::new(Vec::new())))
+    }
+
+    pub(crate) fn push(&self, item: T) {
+        self.0.lock().unwrap().push(item);
+    }
+
+    /// Everything pushed so far.
+    pub(crate) fn items(&self) -> Vec<T> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap().clear();
     }
 }
 
