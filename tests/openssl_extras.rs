@@ -10,7 +10,7 @@ use common::{
     assert_alert, bind, build, client_builder, client_with_cert, default_server,
     listener as our_server, read_line, Log, Serve, Server, T,
 };
-use openssl_cli::{cert, SClient, SServer};
+use openssl_cli::{cert, Output, SClient, SServer};
 use sslsocket::{
     Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfigBuilder,
     SslListener, SslSocket, TlsVersion,
@@ -29,6 +29,11 @@ fn s_server(version: &str, extra: &[&str]) -> SServer {
     let mut args = vec!["-naccept", "1", version, "-CAfile", &ca];
     args.extend_from_slice(extra);
     SServer::localhost(&args)
+}
+
+/// Whether s_server printed that it verified our client's certificate.
+fn saw_our_certificate(out: &Output) -> bool {
+    out.mentions("depth=0 CN = sslsocket test client")
 }
 
 /// Our client answers `s_server`'s certificate request: `c` (TLS 1.3
@@ -59,11 +64,7 @@ fn our_client_answers_s_server_requests() {
         assert_eq!(read_line(&mut s).unwrap(), "hello\n", "{version}");
         s.close().unwrap();
         let out = server.finish();
-        assert!(
-            out.mentions("depth=0 CN = sslsocket test client"),
-            "{version}: s_server saw no client certificate\n{}",
-            out.dump()
-        );
+        assert!(saw_our_certificate(&out), "{version}\n{}", out.dump());
         let got = events.items();
         assert!(
             got.contains(&HandshakeEvent::CertificateRequested { post_handshake }),
@@ -86,11 +87,7 @@ fn s_server_cannot_ask_a_client_that_did_not_offer() {
     s.close().unwrap();
     let out = server.finish();
     assert!(out.mentions("extension not received"), "{}", out.dump());
-    assert!(
-        !out.mentions("depth=0 CN = sslsocket test client"),
-        "{}",
-        out.dump()
-    );
+    assert!(!saw_our_certificate(&out), "{}", out.dump());
 }
 
 /// Serves one connection, kept open until s_client has seen the reply and
@@ -303,11 +300,7 @@ fn client_certificate_callback_against_s_server() {
         assert_eq!(read_line(&mut s).unwrap(), "cba\n", "{flag}");
         s.close().unwrap();
         let out = server.finish();
-        assert!(
-            out.mentions("depth=0 CN = sslsocket test client"),
-            "{}",
-            out.dump()
-        );
+        assert!(saw_our_certificate(&out), "{flag}\n{}", out.dump());
         assert_eq!(
             names.items(),
             vec!["CN=sslsocket Test Root CA".to_string()],
