@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 
 mod common;
 
-use common::{build, client_builder, client_with_cert, default_server, server_builder, Server};
+use common::{
+    build, client_builder, client_with_cert, default_server, server_builder, Seen, Server,
+};
 use sslsocket::{SslConfig, SslSocket, TlsVersion, VerifyMode};
 
 /// A server for `n` connections, each answering one byte with one byte.
@@ -38,21 +40,27 @@ fn client(mode: VerifyMode, with_cert: bool, cache: bool) -> SslConfig {
     build(&b)
 }
 
-/// One request and reply; returns (session_reused, verify code, peer subject).
-fn round(config: &SslConfig, addr: &str, clean_close: bool) -> (bool, i32, Option<String>) {
+/// One request and reply; returns what the client saw.
+fn round(config: &SslConfig, addr: &str, clean_close: bool) -> Seen {
     let mut s = SslSocket::connect(config, addr).unwrap();
     s.write_all(b"x").unwrap();
     let mut b = [0u8; 1];
     s.read_exact(&mut b).unwrap();
-    let out = (
-        s.session_reused(),
-        s.verify_result().code(),
-        s.peer_subject(),
-    );
+    let seen = Seen::of(&s);
     if clean_close {
         s.close().unwrap();
     }
-    out
+    seen
+}
+
+/// Two connections of a client in `mode` to a server for `server_cert`
+/// (in mode 0, its session cache on): what the client saw of each.
+fn two_rounds(server_cert: &str, version: TlsVersion, mode: VerifyMode) -> [Seen; 2] {
+    let srv = serve(2, server_cert, 0, version, true);
+    let config = client(mode, false, true);
+    let seen = [(); 2].map(|()| round(&config, &srv.localhost(), true));
+    srv.join_ok();
+    seen
 }
 
 #[test]
@@ -62,14 +70,24 @@ fn client_resumes_by_default_on_both_versions() {
         let addr = srv.localhost();
         let config = client(VerifyMode::PEER, true, true);
         let first = round(&config, &addr, true);
-        assert!(!first.0, "{version}: the first handshake is full");
+        assert!(
+            !first.session_reused,
+            "{version}: the first handshake is full"
+        );
         assert_eq!(config.saved_sessions(), 1, "{version}");
         let second = round(&config, &addr, true);
-        assert!(second.0, "{version}: the second connection resumes");
-        assert_eq!(second.2.as_deref(), Some("CN=localhost"), "{version}");
+        assert!(
+            second.session_reused,
+            "{version}: the second connection resumes"
+        );
+        assert_eq!(
+            second.peer_subject.as_deref(),
+            Some("CN=localhost"),
+            "{version}"
+        );
         // Dropped without close_notify: the session still resumes.
         let third_conn = round(&config, &addr, false);
-        assert!(third_conn.0, "{version}");
+        assert!(third_conn.session_reused, "{version}");
         let server = srv.join_ok();
         assert_eq!(
             server
@@ -96,8 +114,8 @@ fn client_resumes_by_default_on_both_versions() {
 fn dropped_connection_keeps_resumption() {
     let srv = serve(2, "server-chain", 0, TlsVersion::Tls1_3, true);
     let config = client(VerifyMode::PEER, false, true);
-    assert!(!round(&config, &srv.localhost(), false).0);
-    assert!(round(&config, &srv.localhost(), false).0);
+    assert!(!round(&config, &srv.localhost(), false).session_reused);
+    assert!(round(&config, &srv.localhost(), false).session_reused);
     srv.join_ok();
 }
 
@@ -106,16 +124,22 @@ fn cache_off_means_full_handshakes() {
     // Off on the client.
     let srv = serve(2, "server-chain", 0, TlsVersion::Tls1_3, true);
     let config = client(VerifyMode::PEER, false, false);
-    assert!(!round(&config, &srv.localhost(), true).0);
-    assert!(!round(&config, &srv.localhost(), true).0);
+    assert!(!round(&config, &srv.localhost(), true).session_reused);
+    assert!(!round(&config, &srv.localhost(), true).session_reused);
     assert_eq!(config.saved_sessions(), 0);
     srv.join_ok();
     // Off on the server (no cache, no tickets), for both versions.
     for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
         let srv = serve(2, "server-chain", 0, version, false);
         let config = client(VerifyMode::PEER, false, true);
-        assert!(!round(&config, &srv.localhost(), true).0, "{version}");
-        assert!(!round(&config, &srv.localhost(), true).0, "{version}");
+        assert!(
+            !round(&config, &srv.localhost(), true).session_reused,
+            "{version}"
+        );
+        assert!(
+            !round(&config, &srv.localhost(), true).session_reused,
+            "{version}"
+        );
         srv.join_ok();
     }
 }
@@ -125,14 +149,11 @@ fn resumed_session_keeps_the_original_verify_result() {
     // NONE mode against a self-signed server: the failure is recorded once
     // and the resumed session reports the same result, verified nowhere again.
     for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
-        let srv = serve(2, "self-signed", 0, version, true);
-        let config = client(VerifyMode::NONE, false, true);
-        let first = round(&config, &srv.localhost(), true);
-        assert_eq!((first.0, first.1), (false, 18), "{version}");
-        let second = round(&config, &srv.localhost(), true);
-        assert_eq!((second.0, second.1), (true, 18), "{version}");
-        assert_eq!(second.2, first.2);
-        srv.join_ok();
+        let [first, second] = two_rounds("self-signed", version, VerifyMode::NONE);
+        let result = |s: &Seen| (s.session_reused, s.verify_result.code());
+        assert_eq!(result(&first), (false, 18), "{version}");
+        assert_eq!(result(&second), (true, 18), "{version}");
+        assert_eq!(second.peer_subject, first.peer_subject);
     }
 }
 
@@ -164,17 +185,8 @@ fn peer_ids_separate_sessions() {
 fn a_resumed_session_describes_the_failure_it_carries() {
     for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
         // Client side: NONE against a self-signed server.
-        let srv = serve(2, "self-signed", 0, version, true);
-        let config = client(VerifyMode::NONE, false, true);
-        let mut failures = Vec::new();
-        for _ in 0..2 {
-            let mut s = SslSocket::connect(&config, &srv.localhost()).unwrap();
-            s.write_all(b"x").unwrap();
-            s.read_exact(&mut [0u8; 1]).unwrap();
-            failures.push((s.session_reused(), s.verify_failure()));
-            s.close().unwrap();
-        }
-        srv.join_ok();
+        let failures = two_rounds("self-signed", version, VerifyMode::NONE)
+            .map(|s| (s.session_reused, s.verify_failure));
         let (false, Some(first)) = failures[0].clone() else {
             panic!("{version}: {failures:?}")
         };
