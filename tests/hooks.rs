@@ -11,7 +11,7 @@ mod common;
 
 use common::{
     assert_alert, build, cert, client_builder, default_server, echo, expect_server_err,
-    server_builder, Log, Server, T,
+    server_builder, Log, Server, T, VERSIONS,
 };
 use sslsocket::{
     Error, HandshakeEvent, Identity, Role, SniDecision, SslConfig, SslSocket, TlsVersion,
@@ -190,7 +190,7 @@ fn handshake_events_report_renegotiation_and_post_handshake_requests() {
         });
     let client = c.build().unwrap();
 
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         client_events.clear();
         let server_events = Log::new();
         let slog = server_events.clone();
@@ -465,7 +465,7 @@ fn an_sni_identity_of_another_key_type_replaces_the_configured_one() {
 #[test]
 fn a_client_certificate_of_another_key_type_is_the_one_sent() {
     use sslsocket::openssl::pkey::Id;
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         let mut b = default_server();
         b.set_ca_file(cert("rsa/ca.pem"))
             .set_version(version)

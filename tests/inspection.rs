@@ -12,8 +12,6 @@ use sslsocket::{
     Error, PeerVerification, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
 };
 
-const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
-
 #[test]
 fn x509_v_ok_without_a_peer_certificate_is_not_verified() {
     for mode in [0, 1] {

@@ -22,7 +22,7 @@ use std::fmt::Debug;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{bind, read_line, ClientCert, Seen, Serve, Server};
+use common::{bind, matrix, read_line, ClientCert, Seen, Serve, Server, VERSIONS};
 use openssl_cli::{cert, Output, SClient, SServer};
 use sslsocket::{Alert, Error, Operation, PeerVerification, SslConfig, SslSocket, TlsVersion};
 
@@ -32,8 +32,6 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many cases run at once.
 const PARALLEL: usize = 4;
 
-const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
-
 /// The s_server / s_client flag that pins `v`.
 fn version_flag(v: TlsVersion) -> &'static str {
     match v {
@@ -41,19 +39,6 @@ fn version_flag(v: TlsVersion) -> &'static str {
         TlsVersion::Tls1_3 => "-tls1_3",
         other => panic!("no test uses {other}"),
     }
-}
-
-/// One case for every `a`, every `b` and each of [`VERSIONS`].
-fn matrix<A: Copy, B: Copy, C>(a: &[A], b: &[B], case: impl Fn(A, B, TlsVersion) -> C) -> Vec<C> {
-    let mut cases = Vec::new();
-    for &x in a {
-        for &y in b {
-            for version in VERSIONS {
-                cases.push(case(x, y, version));
-            }
-        }
-    }
-    cases
 }
 
 /// Runs `check` on every case, `PARALLEL` at a time, and panics listing

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::{assert_alert, cert, listener as server, T};
+use common::{assert_alert, cert, listener as server, T, VERSIONS};
 use sslsocket::openssl::x509::X509;
 use sslsocket::{
     Error, PostHandshakeError, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
@@ -206,7 +206,7 @@ fn tls12_renegotiation_matrix() {
 
 #[test]
 fn client_once_sends_no_second_request() {
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         let (mut s, c) = accept_echo(&server(5, version), client(Some("client"), None));
         assert!(
             s.peer_certificate().is_some(),

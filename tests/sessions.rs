@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 mod common;
 
 use common::{
-    build, client_builder, client_with_cert, default_server, server_builder, Seen, Server,
+    build, client_builder, client_with_cert, default_server, server_builder, Seen, Server, VERSIONS,
 };
 use sslsocket::{SslConfig, SslSocket, TlsVersion, VerifyMode};
 
@@ -65,7 +65,7 @@ fn two_rounds(server_cert: &str, version: TlsVersion, mode: VerifyMode) -> [Seen
 
 #[test]
 fn client_resumes_by_default_on_both_versions() {
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         let srv = serve(3, "server-chain", 1, version, true);
         let addr = srv.localhost();
         let config = client(VerifyMode::PEER, true, true);
@@ -129,7 +129,7 @@ fn cache_off_means_full_handshakes() {
     assert_eq!(config.saved_sessions(), 0);
     srv.join_ok();
     // Off on the server (no cache, no tickets), for both versions.
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         let srv = serve(2, "server-chain", 0, version, false);
         let config = client(VerifyMode::PEER, false, true);
         assert!(
@@ -148,7 +148,7 @@ fn cache_off_means_full_handshakes() {
 fn resumed_session_keeps_the_original_verify_result() {
     // NONE mode against a self-signed server: the failure is recorded once
     // and the resumed session reports the same result, verified nowhere again.
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         let [first, second] = two_rounds("self-signed", version, VerifyMode::NONE);
         let result = |s: &Seen| (s.session_reused, s.verify_result.code());
         assert_eq!(result(&first), (false, 18), "{version}");
@@ -183,7 +183,7 @@ fn peer_ids_separate_sessions() {
 /// server's does not, and says so.
 #[test]
 fn a_resumed_session_describes_the_failure_it_carries() {
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         // Client side: NONE against a self-signed server.
         let failures = two_rounds("self-signed", version, VerifyMode::NONE)
             .map(|s| (s.session_reused, s.verify_failure));

@@ -12,8 +12,6 @@ use sslsocket::{
     VerifyMode,
 };
 
-const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
-
 // ---------------------------------------------------------------------------
 // Server verify modes × client certificates × protocol versions
 // ---------------------------------------------------------------------------
@@ -157,20 +155,7 @@ fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
 
 #[test]
 fn server_mode_matrix() {
-    let mut problems = Vec::new();
-    for v in VERSIONS {
-        for mode in [0, 1, 3, 5, 9] {
-            for cert in ClientCert::ALL {
-                problems.extend(server_row(mode, cert, v));
-            }
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems(&matrix(&[0, 1, 3, 5, 9], &ClientCert::ALL, server_row).concat());
 }
 
 // ---------------------------------------------------------------------------
@@ -301,20 +286,7 @@ fn client_row(
 
 #[test]
 fn client_mode_matrix() {
-    let mut problems = Vec::new();
-    for v in VERSIONS {
-        for mode in [0, 1, 2, 4, 8] {
-            for server in SERVER_CERTS {
-                problems.extend(client_row(mode, server, v));
-            }
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems(&matrix(&[0, 1, 2, 4, 8], &SERVER_CERTS, client_row).concat());
 }
 
 // ---------------------------------------------------------------------------

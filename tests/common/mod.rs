@@ -20,8 +20,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use sslsocket::{
-    Error, PeerVerification, SslConfig, SslConfigBuilder, SslListener, SslSocket, VerifyFailure,
-    VerifyMode, VerifyResult,
+    Error, PeerVerification, SslConfig, SslConfigBuilder, SslListener, SslSocket, TlsVersion,
+    VerifyFailure, VerifyMode, VerifyResult,
 };
 
 /// The generous limit every blocking step gets.
@@ -29,6 +29,37 @@ pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// [`TIMEOUT`] as the timeout arguments take it.
 pub(crate) const T: Option<Duration> = Some(TIMEOUT);
+
+/// The protocol versions every matrix runs under.
+pub(crate) const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
+
+/// One case for every `a`, every `b` and each of [`VERSIONS`].
+pub(crate) fn matrix<A: Copy, B: Copy, C>(
+    a: &[A],
+    b: &[B],
+    case: impl Fn(A, B, TlsVersion) -> C,
+) -> Vec<C> {
+    let mut cases = Vec::new();
+    for &x in a {
+        for &y in b {
+            for version in VERSIONS {
+                cases.push(case(x, y, version));
+            }
+        }
+    }
+    cases
+}
+
+/// Panics listing every problem, if there are any.
+#[track_caller]
+pub(crate) fn assert_no_problems(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
 
 /// `certs/<name>` (e.g. `"server-chain.pem"`, `"rsa/ca.pem"`), from the crate root.
 pub(crate) fn cert(name: &str) -> PathBuf {
