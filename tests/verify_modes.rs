@@ -78,6 +78,21 @@ fn server_expectation(mode: i32, cert: ClientCert, v: TlsVersion) -> (ServerEnd,
     (server, client)
 }
 
+/// What the client's error during the handshake (`connect`) or its first
+/// read means: the alert it received, or a problem.
+fn client_failure(e: Error, during: Operation, row: &str, problems: &mut Vec<String>) -> ClientEnd {
+    match e {
+        Error::AlertReceived { alert, during: d } if d == during => match during {
+            Operation::Handshake => ClientEnd::ConnectAlert(alert),
+            _ => ClientEnd::ReadAlert(alert),
+        },
+        e => {
+            problems.push(format!("{row}: client failed during {during:?}: {e:?}"));
+            ClientEnd::Ok
+        }
+    }
+}
+
 /// Runs one row; returns a description of every way it differed from the expectation.
 fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
     let (want_server, want_client) = server_expectation(mode, cert, v);
@@ -92,28 +107,14 @@ fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
     cb.set_version(v);
     let client_result = SslSocket::connect(&build(&cb), &server.localhost());
     let got_client = match client_result {
-        Err(Error::AlertReceived {
-            alert,
-            during: Operation::Handshake,
-        }) => ClientEnd::ConnectAlert(alert),
-        Err(e) => {
-            problems.push(format!("{row}: client connect failed: {e:?}"));
-            ClientEnd::Ok
-        }
+        Err(e) => client_failure(e, Operation::Handshake, &row, &mut problems),
         Ok(mut sock) => {
             if sock.version() != v.name() {
                 problems.push(format!("{row}: client version {}", sock.version()));
             }
             match client_exchange(&mut sock) {
                 Ok(()) => ClientEnd::Ok,
-                Err(Error::AlertReceived {
-                    alert,
-                    during: Operation::Read,
-                }) => ClientEnd::ReadAlert(alert),
-                Err(e) => {
-                    problems.push(format!("{row}: client exchange failed: {e:?}"));
-                    ClientEnd::Ok
-                }
+                Err(e) => client_failure(e, Operation::Read, &row, &mut problems),
             }
         }
     };
