@@ -33,34 +33,6 @@ pub(crate) const T: Option<Duration> = Some(TIMEOUT);
 /// The protocol versions every matrix runs under.
 pub(crate) const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
 
-/// One case for every `a`, every `b` and each of [`VERSIONS`].
-pub(crate) fn matrix<A: Copy, B: Copy, C>(
-    a: &[A],
-    b: &[B],
-    case: impl Fn(A, B, TlsVersion) -> C,
-) -> Vec<C> {
-    let mut cases = Vec::new();
-    for &x in a {
-        for &y in b {
-            for version in VERSIONS {
-                cases.push(case(x, y, version));
-            }
-        }
-    }
-    cases
-}
-
-/// Panics listing every problem, if there are any.
-#[track_caller]
-pub(crate) fn assert_no_problems(problems: &[String]) {
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
-}
-
 /// `certs/<name>` (e.g. `"server-chain.pem"`, `"rsa/ca.pem"`), from the crate root.
 pub(crate) fn cert(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -408,6 +380,16 @@ pub(crate) fn bind(config: &SslConfig) -> SslListener {
         .unwrap_or_else(|e| panic!("binding 127.0.0.1:0: {e:?}"))
 }
 
+/// A listener on `127.0.0.1:0` for the usual server with `mode`, allowing
+/// only `version`.
+pub(crate) fn listener(mode: i32, version: TlsVersion) -> SslListener {
+    let mut b = default_server();
+    b.set_version(version)
+        .set_verify_mode(mode)
+        .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
+    bind(&build(&b))
+}
+
 /// Waits until a client connects to `listener`, panicking after [`WAIT`].
 fn wait_for_client(listener: &TcpListener) {
     let mut fd = [libc::pollfd {
@@ -426,7 +408,7 @@ fn wait_for_client(listener: &TcpListener) {
             0 => panic!("no client connected within {WAIT:?}"),
             _ => {
                 let e = std::io::Error::last_os_error();
-                assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll: {e}");
+                assert_eq!(e.kind(), ErrorKind::Interrupted, "poll: {e}");
             }
         }
     }
@@ -507,7 +489,7 @@ pub(crate) fn client_exchange(sock: &mut SslSocket) -> Result<(), Error> {
     Ok(())
 }
 
-/// A server running [`serve_exchange`].
+/// What [`exchange_server`] returns.
 pub(crate) type ExchangeServer = Server<Result<Vec<u8>, Error>>;
 
 /// A server running [`serve_exchange`].
@@ -572,6 +554,44 @@ pub(crate) fn assert_alert(err: &Error, name: &str) {
     assert_eq!(err.alert().map(|a| a.name()), Some(name), "{err:?}");
 }
 
+/// The server handshake error, panicking if the handshake succeeded.
+pub(crate) fn expect_server_err<T: std::fmt::Debug>(outcome: Outcome<T>) -> Error {
+    match outcome {
+        Ok((seen, out)) => {
+            panic!("server handshake succeeded, expected an error: {seen:?} {out:?}")
+        }
+        Err(e) => e,
+    }
+}
+
+/// One case for every `a`, every `b` and each of [`VERSIONS`].
+pub(crate) fn matrix<A: Copy, B: Copy, C>(
+    a: &[A],
+    b: &[B],
+    case: impl Fn(A, B, TlsVersion) -> C,
+) -> Vec<C> {
+    let mut cases = Vec::new();
+    for &x in a {
+        for &y in b {
+            for version in VERSIONS {
+                cases.push(case(x, y, version));
+            }
+        }
+    }
+    cases
+}
+
+/// Panics listing every problem, if there are any.
+#[track_caller]
+pub(crate) fn assert_no_problems(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 /// A list that callbacks, on whatever thread they run, append to.
 #[derive(Debug)]
 pub(crate) struct Log<T>(Arc<Mutex<Vec<T>>>);
@@ -599,24 +619,4 @@ impl<T: Clone> Log<T> {
     pub(crate) fn clear(&self) {
         self.0.lock().unwrap().clear();
     }
-}
-
-/// The server handshake error, panicking if the handshake succeeded.
-pub(crate) fn expect_server_err<T: std::fmt::Debug>(outcome: Outcome<T>) -> Error {
-    match outcome {
-        Ok((seen, out)) => {
-            panic!("server handshake succeeded, expected an error: {seen:?} {out:?}")
-        }
-        Err(e) => e,
-    }
-}
-
-/// A listener on `127.0.0.1:0` for the usual server with `mode`, allowing
-/// only `version`.
-pub(crate) fn listener(mode: i32, version: sslsocket::TlsVersion) -> SslListener {
-    let mut b = default_server();
-    b.set_version(version)
-        .set_verify_mode(mode)
-        .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
-    bind(&build(&b))
 }
