@@ -7,7 +7,9 @@ use std::time::Duration;
 
 mod common;
 
-use common::{assert_alert, cert, listener as server, T, VERSIONS};
+use common::{
+    assert_alert, build, client_builder, client_with_cert, listener as server, Server, T, VERSIONS,
+};
 use sslsocket::openssl::x509::X509;
 use sslsocket::{
     Error, PostHandshakeError, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
@@ -15,16 +17,14 @@ use sslsocket::{
 
 /// A client with `client_cert` ("client", "untrusted-client", or None).
 fn client(client_cert: Option<&str>, pha: Option<bool>) -> SslConfig {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem")).set_read_timeout(T);
-    if let Some(c) = client_cert {
-        b.set_certificate_file(cert(&format!("{c}.pem")))
-            .set_private_key_file(cert(&format!("{c}.key")));
-    }
+    let mut b = match client_cert {
+        Some(c) => client_with_cert(&format!("{c}.pem"), &format!("{c}.key")),
+        None => client_builder(),
+    };
     if let Some(p) = pha {
         b.set_post_handshake_auth(p);
     }
-    b.build().unwrap()
+    build(&b)
 }
 
 /// `localhost:PORT` of a listener.
@@ -262,13 +262,10 @@ fn refusals_are_specific() {
     let _ = close(s, c);
 
     // On a client socket.
-    let addr = localhost(&l);
-    let c = thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        let mut b = [0u8; 1];
-        let _ = s.read(&mut b);
+    let srv = Server::serve(l, |s| {
+        let _ = s.read(&mut [0u8; 1]);
     });
-    let mut cs = SslSocket::connect(&client(Some("client"), None), &addr).unwrap();
+    let mut cs = SslSocket::connect(&client(Some("client"), None), &srv.localhost()).unwrap();
     let e = cs.verify_client_post_handshake().unwrap_err();
     assert!(
         matches!(e, Error::PostHandshake(PostHandshakeError::NotServer)),
@@ -276,7 +273,7 @@ fn refusals_are_specific() {
     );
     cs.shutdown().unwrap();
     drop(cs);
-    c.join().unwrap();
+    srv.join().unwrap();
 
     // Low level on TLS 1.2.
     let (mut s, c) = accept_echo(&server(1, TlsVersion::Tls1_2), client(Some("client"), None));
