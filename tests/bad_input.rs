@@ -7,13 +7,13 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use common::*;
 use sslsocket::openssl::error::ErrorStack;
 use sslsocket::{
-    Alert, ConfigError, Error, Operation, Role, SslConfig, SslListener, SslSocket, TlsVersion,
+    Alert, ConfigError, Error, Operation, Role, SslConfig, SslConfigBuilder, SslListener,
+    SslSocket, TlsVersion,
 };
 
 /// A file under the system temp directory, removed on drop.
@@ -295,27 +295,38 @@ fn raw_peer(addr: &str, bytes: &[u8], close: bool) {
     let _ = tcp.read_to_end(&mut sink);
 }
 
+/// The handshake error of a server made from `sb` for a [`raw_peer`].
+fn server_error(sb: &SslConfigBuilder, bytes: &[u8], close: bool) -> Error {
+    let srv = exchange_server(&build(sb));
+    raw_peer(&srv.ip(), bytes, close);
+    expect_server_err(srv.join())
+}
+
+/// Whether `err` is `NotTls` with the reason `why`.
+fn is_not_tls(err: &Error, why: &str) -> bool {
+    matches!(err, Error::NotTls { reason } if reason == why)
+}
+
+/// Asserts that `err` is a timeout of `operation` after `limit`.
+#[track_caller]
+fn assert_timeout(err: &Error, operation: Operation, limit: Duration) {
+    assert!(
+        matches!(err, Error::Timeout { operation: o, after: Some(a) } if *o == operation && *a == limit),
+        "{err:?}, expected a timeout of {operation:?} after {limit:?}"
+    );
+}
+
 #[test]
 fn plaintext_http_is_not_tls() {
-    let srv = exchange_server(&build(&default_server()));
-    raw_peer(
-        &srv.ip(),
-        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
-        false,
-    );
-    let err = expect_server_err(srv.join());
-    match &err {
-        Error::NotTls { reason } => assert_eq!(reason, "http request", "{err:?}"),
-        _ => panic!("{err:?}"),
-    }
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let err = server_error(&default_server(), request, false);
+    assert!(is_not_tls(&err, "http request"), "{err:?}");
 }
 
 #[test]
 fn a_client_closing_mid_handshake_is_handshake_eof() {
     for bytes in [&[][..], PARTIAL_CLIENT_HELLO] {
-        let srv = exchange_server(&build(&default_server()));
-        raw_peer(&srv.ip(), bytes, true);
-        let err = expect_server_err(srv.join());
+        let err = server_error(&default_server(), bytes, true);
         assert!(matches!(err, Error::HandshakeEof), "{bytes:?}: {err:?}");
     }
 }
@@ -325,16 +336,8 @@ fn a_silent_client_times_the_handshake_out() {
     let limit = Duration::from_millis(300);
     let mut sb = default_server();
     sb.set_handshake_timeout(Some(limit));
-    let srv = exchange_server(&build(&sb));
-    raw_peer(&srv.ip(), b"", false);
-    let err = expect_server_err(srv.join());
-    match err {
-        Error::Timeout {
-            operation: Operation::Handshake,
-            after,
-        } => assert_eq!(after, Some(limit)),
-        _ => panic!("{err:?}"),
-    }
+    let err = server_error(&sb, b"", false);
+    assert_timeout(&err, Operation::Handshake, limit);
 }
 
 #[test]
@@ -352,13 +355,7 @@ fn a_read_past_the_read_timeout_times_out() {
     let mut sock = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap();
     let mut buf = [0u8; 8];
     let err = sock.recv(&mut buf).unwrap_err();
-    match err {
-        Error::Timeout {
-            operation: Operation::Read,
-            after,
-        } => assert_eq!(after, Some(limit), "{err:?}"),
-        _ => panic!("{err:?}"),
-    }
+    assert_timeout(&err, Operation::Read, limit);
     assert!(err.is_timeout());
     // The connection survives a read timeout.
     sock.send_all(b"!").unwrap();
@@ -369,15 +366,10 @@ fn a_read_past_the_read_timeout_times_out() {
 
 #[test]
 fn garbage_bytes_are_refused_without_panic() {
-    let srv = exchange_server(&build(&default_server()));
-    raw_peer(&srv.ip(), &garbage(), false);
-    let err = expect_server_err(srv.join());
+    let err = server_error(&default_server(), &garbage(), false);
     // 0x9c is no TLS content type; with the high bit set OpenSSL also tries
     // the SSLv2 record format, then gives up on the version.
-    match &err {
-        Error::NotTls { reason } => assert_eq!(reason, "wrong version number", "{err:?}"),
-        _ => panic!("{err:?}"),
-    }
+    assert!(is_not_tls(&err, "wrong version number"), "{err:?}");
 }
 
 #[test]
@@ -421,9 +413,6 @@ fn no_common_protocol_version() {
 fn a_listener_survives_every_bad_peer() {
     let mut sb = default_server();
     sb.set_handshake_timeout(Some(Duration::from_secs(1)));
-    let listener = SslListener::bind("127.0.0.1:0", &build(&sb)).unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-
     type BadPeer = (&'static str, fn(&str));
     let bad: [BadPeer; 6] = [
         ("plaintext HTTP", |a| {
@@ -443,28 +432,19 @@ fn a_listener_survives_every_bad_peer() {
             assert!(matches!(r, Err(Error::VerifyFailed { .. })), "{r:?}");
         }),
     ];
-    let n = bad.len();
-    let server = thread::spawn(move || {
-        let mut errors = Vec::new();
-        for _ in 0..n {
-            errors.push(listener.accept().map(|_| ()));
-        }
-        let good = listener
-            .accept()
-            .and_then(|(mut sock, _)| serve_exchange(&mut sock));
-        (errors, good)
-    });
+    let server = Server::start_n(&build(&sb), bad.len() + 1, serve_exchange);
+    let addr = server.ip();
     for (_, peer) in &bad {
         peer(&addr);
     }
     let mut sock = SslSocket::connect(&build(&client_builder()), &addr).unwrap();
     client_exchange(&mut sock).unwrap();
-    let (errors, good) = server.join().unwrap();
-    assert_eq!(good.unwrap(), b"ping");
+    let mut errors = server.join_all();
+    expect_exchanged(errors.pop().expect("the good client's connection"));
 
     let checks: [fn(&Error) -> bool; 6] = [
-        |e| matches!(e, Error::NotTls { reason } if reason == "http request"),
-        |e| matches!(e, Error::NotTls { reason } if reason == "wrong version number"),
+        |e| is_not_tls(e, "http request"),
+        |e| is_not_tls(e, "wrong version number"),
         |e| matches!(e, Error::HandshakeEof),
         |e| matches!(e, Error::HandshakeEof),
         |e| {
@@ -525,16 +505,7 @@ fn the_connect_timeout_fires() {
     cb.set_connect_timeout(Some(limit));
     let started = std::time::Instant::now();
     let err = SslSocket::connect(&build(&cb), &addr.to_string()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                operation: Operation::Connect,
-                after: Some(l)
-            } if l == limit
-        ),
-        "{err:?}"
-    );
+    assert_timeout(&err, Operation::Connect, limit);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -565,13 +536,7 @@ fn the_write_timeout_fires() {
             "writes never blocked"
         );
     };
-    match err {
-        Error::Timeout {
-            operation: Operation::Write,
-            after,
-        } => assert_eq!(after, Some(limit)),
-        _ => panic!("{err:?}"),
-    }
+    assert_timeout(&err, Operation::Write, limit);
     tx.send(()).unwrap();
     drop(sock);
     srv.join().unwrap();

@@ -36,49 +36,9 @@ fn poll(fds: &[(RawFd, Want)], ms: i32) {
     assert!(r >= 0, "poll: {}", std::io::Error::last_os_error());
 }
 
-/// The bytes a client sends first: its ClientHello, as our client makes it.
-fn recorded_client_hello() -> Vec<u8> {
-    let raw = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = raw.local_addr().unwrap();
-    let client = thread::spawn(move || {
-        let mut b = client_builder();
-        b.set_handshake_timeout(Some(Duration::from_millis(300)));
-        let _ = SslSocket::connect(&build(&b), &format!("localhost:{}", addr.port()));
-    });
-    let (mut tcp, _) = raw.accept().unwrap();
-    tcp.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let mut hello = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = tcp.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        hello.extend_from_slice(&buf[..n]);
-    }
-    client.join().unwrap();
-    assert!(hello.len() > 100, "a ClientHello: {} bytes", hello.len());
-    hello
-}
-
-/// A client that sends a real ClientHello one byte every 25 ms.
-fn trickle(addr: std::net::SocketAddr, hello: Vec<u8>) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let Ok(mut tcp) = TcpStream::connect(addr) else {
-            return;
-        };
-        for b in hello {
-            if tcp.write_all(&[b]).is_err() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(25));
-        }
-    })
-}
-
 #[test]
 fn the_handshake_timeout_bounds_the_whole_handshake() {
-    let hello = recorded_client_hello();
+    let hello = client_hello();
     let mut b = default_server();
     b.set_handshake_timeout(Some(Duration::from_secs(1)));
     let listener = SslListener::bind("127.0.0.1:0", &build(&b)).unwrap();
@@ -106,7 +66,7 @@ fn the_handshake_timeout_bounds_the_whole_handshake() {
 /// worker. A trickling client holds its worker, not the others.
 #[test]
 fn a_trickling_client_does_not_delay_the_others() {
-    let hello = recorded_client_hello();
+    let hello = client_hello();
     let mut b = default_server();
     b.set_handshake_timeout(Some(Duration::from_secs(1)));
     let config = build(&b);
@@ -475,7 +435,7 @@ fn non_blocking_against_the_openssl_programs() {
 fn sockets_made_without_io_handshake_when_first_used() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server_config = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
+    let server_config = build(&wrong_host_server());
     let server = thread::spawn(move || {
         let (tcp, _) = listener.accept().unwrap();
         let mut s = SslSocket::new_server(&server_config, tcp).unwrap();

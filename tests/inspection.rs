@@ -7,31 +7,10 @@ use std::io::{ErrorKind, Read};
 use std::net::Shutdown;
 
 use common::*;
+use sslsocket::openssl::ssl::SslVersion;
 use sslsocket::{
     Error, PeerVerification, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
 };
-
-const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
-
-/// Connects with `client` to a [`exchange_server`] made from `server`, runs the
-/// exchange, and returns what each end saw.
-fn exchange(
-    server: &SslConfig,
-    client: &SslConfig,
-    target: impl Fn(&Server<Result<Vec<u8>, Error>>) -> String,
-) -> (Seen, Seen) {
-    let srv = exchange_server(server);
-    let addr = target(&srv);
-    let mut sock =
-        SslSocket::connect(client, &addr).unwrap_or_else(|e| panic!("connecting to {addr}: {e:?}"));
-    let client_seen = Seen::of(&sock);
-    client_exchange(&mut sock).unwrap_or_else(|e| panic!("exchange with {addr}: {e:?}"));
-    (expect_exchanged(srv.join()), client_seen)
-}
-
-fn localhost(s: &Server<Result<Vec<u8>, Error>>) -> String {
-    s.localhost()
-}
 
 #[test]
 fn x509_v_ok_without_a_peer_certificate_is_not_verified() {
@@ -39,7 +18,8 @@ fn x509_v_ok_without_a_peer_certificate_is_not_verified() {
         for v in VERSIONS {
             let mut sb = default_server();
             sb.set_verify_mode(mode).unwrap().set_version(v);
-            let (server, client) = exchange(&build(&sb), &build(&client_builder()), localhost);
+            let (server, client) =
+                exchange(&build(&sb), &build(&client_builder()), Server::localhost);
             // The server: X509_V_OK, but no certificate at all.
             assert_eq!(
                 server.verify_result.code(),
@@ -80,15 +60,7 @@ fn a_verified_client_certificate_is_verified() {
     let mut sock = SslSocket::connect(&client, &srv.localhost()).unwrap();
     client_exchange(&mut sock).unwrap();
     let (server, chain) = srv.join().unwrap();
-    assert_eq!(
-        server.peer_verification,
-        PeerVerification::Verified,
-        "{server:?}"
-    );
-    assert_eq!(
-        server.peer_subject.as_deref(),
-        Some("CN=sslsocket test client")
-    );
+    server.assert_verified("CN=sslsocket test client");
     assert_eq!(server.verify_failure, None);
     // SSL_get_peer_cert_chain on a server leaves the client's own certificate
     // out. client.pem is configured alone, but OpenSSL's client "auto-chains":
@@ -109,12 +81,8 @@ fn a_server_sees_no_chain_from_a_client_that_trusts_nothing() {
         .set_certificate_file(cert("client.pem"))
         .set_private_key_file(cert("client.key"));
     with_timeouts(&mut cb);
-    let (server, client) = exchange(&build(&sb), &build(&cb), localhost);
-    assert_eq!(
-        server.peer_verification,
-        PeerVerification::Verified,
-        "{server:?}"
-    );
+    let (server, client) = exchange(&build(&sb), &build(&cb), Server::localhost);
+    server.assert_verified("CN=sslsocket test client");
     assert_eq!(server.peer_chain_len, 0, "{server:?}");
     // This client could not verify the server (mode NONE keeps it connected).
     assert_eq!(client.verify_result.code(), 20, "{client:?}");
@@ -171,7 +139,7 @@ fn a_server_sending_only_its_leaf_fails_to_verify() {
         sock.verify_result()
     );
     assert_eq!(
-        sock.verify_result_name(),
+        sock.verify_result().name(),
         "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
     );
     assert_eq!(
@@ -206,15 +174,8 @@ fn a_server_sending_only_its_leaf_fails_to_verify() {
     expect_exchanged(srv.join());
 
     // PEER: the same result aborts the handshake.
-    let srv = exchange_server(&leaf_only);
-    let err = SslSocket::connect(&build(&client_builder()), &srv.localhost()).unwrap_err();
-    assert_eq!(err.verify_result().map(|r| r.code()), Some(20), "{err:?}");
-    let server_err = expect_server_err(srv.join());
-    assert_eq!(
-        server_err.alert().map(|a| a.name()),
-        Some("unknown_ca"),
-        "{server_err:?}"
-    );
+    let client = build(&client_builder());
+    refused(&leaf_only, &client, Server::localhost, 20, "unknown_ca");
 }
 
 #[test]
@@ -254,6 +215,10 @@ fn version_is_the_protocol_and_cipher_version_is_the_cipher() {
         ),
     ];
     for (v, ciphers, name, bits, cipher_version) in cases {
+        let ssl_version = match v {
+            TlsVersion::Tls1_3 => SslVersion::TLS1_3,
+            _ => SslVersion::TLS1_2,
+        };
         let mut sb = default_server();
         sb.set_version(v);
         if v == TlsVersion::Tls1_3 {
@@ -265,7 +230,7 @@ fn version_is_the_protocol_and_cipher_version_is_the_cipher() {
         let mut sock = SslSocket::connect(&build(&client_builder()), &srv.localhost())
             .unwrap_or_else(|e| panic!("{ciphers}: {e:?}"));
         assert_eq!(sock.version(), v.name(), "{ciphers}");
-        assert_eq!(sock.tls_version(), Some(v), "{ciphers}");
+        assert_eq!(sock.ssl().version2(), Some(ssl_version), "{ciphers}");
         assert_eq!(sock.cipher_name(), Some(name));
         assert_eq!(sock.cipher_bits(), Some(bits), "{ciphers}");
         assert_eq!(sock.cipher_version(), Some(cipher_version), "{ciphers}");
@@ -312,21 +277,11 @@ fn ip_address_targets_are_checked_against_ip_sans() {
     });
     assert_eq!(client.verify_result.code(), 0, "{client:?}");
 
-    let srv = exchange_server(&build(&server_builder(
-        "wrong-host-chain.pem",
-        "wrong-host.key",
-    )));
-    let err = SslSocket::connect(&build(&client_builder()), &srv.ip()).unwrap_err();
-    assert_eq!(err.verify_result().map(|r| r.code()), Some(64), "{err:?}");
+    let (server, client) = (build(&wrong_host_server()), build(&client_builder()));
+    let err = refused(&server, &client, Server::ip, 64, "bad_certificate");
     assert!(
         err.to_string().contains("X509_V_ERR_IP_ADDRESS_MISMATCH"),
         "{err}"
-    );
-    let server_err = expect_server_err(srv.join());
-    assert_eq!(
-        server_err.alert().map(|a| a.name()),
-        Some("bad_certificate"),
-        "{server_err:?}"
     );
 }
 
@@ -352,22 +307,22 @@ fn ipv6_loopback_verifies_the_ip_san() {
 
 #[test]
 fn server_name_overrides_the_connect_host() {
-    let wrong_host = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
+    let wrong_host = build(&wrong_host_server());
     let mut cb = client_builder();
     cb.set_server_name(Some("other.example"));
-    let (_, client) = exchange(&wrong_host, &build(&cb), localhost);
+    let (_, client) = exchange(&wrong_host, &build(&cb), Server::localhost);
     assert_eq!(client.verify_result.code(), 0, "{client:?}");
     assert_eq!(client.peer_subject.as_deref(), Some("CN=other.example"));
 }
 
 #[test]
 fn host_check_off_accepts_a_valid_chain_for_another_host() {
-    let wrong_host = build(&server_builder("wrong-host-chain.pem", "wrong-host.key"));
+    let wrong_host = build(&wrong_host_server());
     let mut cb = client_builder();
     cb.set_check_hostname(false);
     let config = build(&cb);
     assert_eq!(config.get_verify_mode(), VerifyMode::PEER);
-    let (_, client) = exchange(&wrong_host, &config, localhost);
+    let (_, client) = exchange(&wrong_host, &config, Server::localhost);
     assert_eq!(client.verify_result.code(), 0, "{client:?}");
     assert_eq!(client.peer_verification, PeerVerification::Verified);
 }
@@ -381,7 +336,7 @@ fn ca_from_a_directory_and_from_pem_bytes() {
     by_pem.add_ca_pem(&cert_bytes("ca.pem"));
     with_timeouts(&mut by_pem);
     for (what, b) in [("ca-dir", by_dir), ("PEM bytes", by_pem)] {
-        let (_, client) = exchange(&build(&default_server()), &build(&b), localhost);
+        let (_, client) = exchange(&build(&default_server()), &build(&b), Server::localhost);
         assert_eq!(client.verify_result.code(), 0, "{what}: {client:?}");
         assert_eq!(
             client.peer_verification,
@@ -393,7 +348,7 @@ fn ca_from_a_directory_and_from_pem_bytes() {
     let mut none = SslConfig::client();
     none.set_use_system_ca(false).set_verify_mode(0).unwrap();
     with_timeouts(&mut none);
-    let (_, client) = exchange(&build(&default_server()), &build(&none), localhost);
+    let (_, client) = exchange(&build(&default_server()), &build(&none), Server::localhost);
     assert_eq!(client.verify_result.code(), 20, "{client:?}");
 }
 
@@ -404,16 +359,8 @@ fn client_certificate_from_pem_bytes() {
     let mut cb = client_builder();
     cb.set_certificate_pem(&cert_bytes("client.pem"))
         .set_private_key_pem(&cert_bytes("client.key"));
-    let (server, _) = exchange(&build(&sb), &build(&cb), localhost);
-    assert_eq!(
-        server.peer_verification,
-        PeerVerification::Verified,
-        "{server:?}"
-    );
-    assert_eq!(
-        server.peer_subject.as_deref(),
-        Some("CN=sslsocket test client")
-    );
+    let (server, _) = exchange(&build(&sb), &build(&cb), Server::localhost);
+    server.assert_verified("CN=sslsocket test client");
 }
 
 #[test]
@@ -432,17 +379,9 @@ fn the_rsa_pki_works_too() {
             .set_certificate_file(cert("rsa/client.pem"))
             .set_private_key_file(cert("rsa/client.key"));
         with_timeouts(&mut cb);
-        let (server, client) = exchange(&build(&sb), &build(&cb), localhost);
-        assert_eq!(
-            server.peer_verification,
-            PeerVerification::Verified,
-            "{v}: {server:?}"
-        );
-        assert_eq!(
-            client.peer_verification,
-            PeerVerification::Verified,
-            "{v}: {client:?}"
-        );
+        let (server, client) = exchange(&build(&sb), &build(&cb), Server::localhost);
+        server.assert_verified("CN=sslsocket test client");
+        client.assert_verified("CN=localhost");
         assert_eq!(client.version, v.name());
         assert_eq!(client.peer_chain_len, 2);
     }
@@ -450,15 +389,8 @@ fn the_rsa_pki_works_too() {
     let mut cb = SslConfig::client();
     cb.set_ca_file(cert("rsa/ca.pem"));
     with_timeouts(&mut cb);
-    let srv = exchange_server(&build(&default_server()));
-    let err = SslSocket::connect(&build(&cb), &srv.localhost()).unwrap_err();
-    assert_eq!(err.verify_result().map(|r| r.code()), Some(20), "{err:?}");
-    let server_err = expect_server_err(srv.join());
-    assert_eq!(
-        server_err.alert().map(|a| a.name()),
-        Some("unknown_ca"),
-        "{server_err:?}"
-    );
+    let server = build(&default_server());
+    refused(&server, &build(&cb), Server::localhost, 20, "unknown_ca");
 }
 
 #[test]
@@ -516,12 +448,9 @@ fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
     use std::net::{TcpListener, TcpStream};
     use std::os::fd::OwnedFd;
     type Connect = fn(&SslConfig, TcpStream) -> Result<SslSocket, Error>;
-    let forms: [(&str, Connect); 3] = [
+    let forms: [(&str, Connect); 2] = [
         ("upgrade_client", |c, tcp| {
             SslSocket::upgrade_client(c, tcp, None)
-        }),
-        ("upgrade", |c, tcp| {
-            SslSocket::upgrade(c, Role::Client, tcp, None)
         }),
         ("from_fd", |c, tcp| {
             SslSocket::from_fd(c, Role::Client, OwnedFd::from(tcp), None)
@@ -558,10 +487,7 @@ fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
     let mut none = client_builder();
     none.set_verify_mode(0).unwrap();
     for b in [off, none] {
-        let srv = exchange_server(&build(&server_builder(
-            "wrong-host-chain.pem",
-            "wrong-host.key",
-        )));
+        let srv = exchange_server(&build(&wrong_host_server()));
         let tcp = std::net::TcpStream::connect(srv.addr()).unwrap();
         let mut sock = SslSocket::upgrade_client(&build(&b), tcp, None).unwrap();
         assert_eq!(sock.verify_result().code(), 0);
@@ -576,17 +502,8 @@ fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
 #[test]
 fn a_session_is_not_resumed_for_another_checked_name() {
     // server.pem is valid for localhost and for 127.0.0.1.
-    let listener = SslListener::bind("127.0.0.1:0", &build(&default_server())).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        (0..3)
-            .map(|_| {
-                let (mut s, _) = listener.accept()?;
-                serve_exchange(&mut s)?;
-                Ok::<_, Error>(s.session_reused())
-            })
-            .collect::<Vec<_>>()
-    });
+    let server = Server::start_n(&build(&default_server()), 3, serve_exchange);
+    let port = server.port();
     let config = build(&client_builder());
     let connect = |host: &str| {
         let mut s =
@@ -605,10 +522,9 @@ fn a_session_is_not_resumed_for_another_checked_name() {
     // The first name again: its session.
     assert!(connect("localhost"));
     let served: Vec<_> = server
-        .join()
-        .unwrap()
+        .join_all()
         .into_iter()
-        .map(Result::unwrap)
+        .map(|outcome| expect_exchanged(outcome).session_reused)
         .collect();
     assert_eq!(served, [false, false, true]);
 }

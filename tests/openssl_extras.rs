@@ -5,27 +5,23 @@ mod common;
 mod openssl_cli;
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
 
-use common::listener as our_server;
-use openssl_cli::{cert, SClient, SServer};
+use common::{
+    assert_alert, bind, build, client_builder, client_with_cert, default_server,
+    listener as our_server, read_line, Log, Serve, Server, T,
+};
+use openssl_cli::{cert, Output, SClient, SServer};
 use sslsocket::{
-    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfig, SslListener,
-    SslSocket, TlsVersion,
+    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfigBuilder,
+    SslListener, SslSocket, TlsVersion,
 };
 
-const T: Option<Duration> = Some(Duration::from_secs(10));
-
-fn our_client(with_cert: bool) -> sslsocket::SslConfigBuilder {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem")).set_read_timeout(T);
+fn our_client(with_cert: bool) -> SslConfigBuilder {
     if with_cert {
-        b.set_certificate_file(cert("client.pem"))
-            .set_private_key_file(cert("client.key"));
+        client_with_cert("client.pem", "client.key")
+    } else {
+        client_builder()
     }
-    b
 }
 
 fn s_server(version: &str, extra: &[&str]) -> SServer {
@@ -35,16 +31,9 @@ fn s_server(version: &str, extra: &[&str]) -> SServer {
     SServer::localhost(&args)
 }
 
-/// Reads one line (up to `\n`).
-fn read_line(s: &mut SslSocket) -> Result<String, Error> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    loop {
-        if s.recv(&mut b)? == 0 || b[0] == b'\n' {
-            return Ok(String::from_utf8_lossy(&line).into_owned());
-        }
-        line.push(b[0]);
-    }
+/// Whether s_server printed that it verified our client's certificate.
+fn saw_our_certificate(out: &Output) -> bool {
+    out.mentions("depth=0 CN = sslsocket test client")
 }
 
 /// Our client answers `s_server`'s certificate request: `c` (TLS 1.3
@@ -63,24 +52,20 @@ fn our_client_answers_s_server_requests() {
     ];
     for (version, command, extra) in cases {
         let post_handshake = true;
-        let events = Arc::new(Mutex::new(Vec::new()));
+        let events = Log::new();
         let log = events.clone();
         let mut c = our_client(true);
-        c.set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+        c.set_handshake_callback(move |e, _| log.push(*e));
         let mut server = s_server(version, extra);
         let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
         assert!(s.peer_certificate().is_some());
         server.type_line(command);
         server.type_line("hello");
-        assert_eq!(read_line(&mut s).unwrap(), "hello", "{version}");
+        assert_eq!(read_line(&mut s).unwrap(), "hello\n", "{version}");
         s.close().unwrap();
         let out = server.finish();
-        assert!(
-            out.mentions("depth=0 CN = sslsocket test client"),
-            "{version}: s_server saw no client certificate\n{}",
-            out.dump()
-        );
-        let got = events.lock().unwrap().clone();
+        assert!(saw_our_certificate(&out), "{version}\n{}", out.dump());
+        let got = events.items();
         assert!(
             got.contains(&HandshakeEvent::CertificateRequested { post_handshake }),
             "{version}: {got:?}"
@@ -98,32 +83,27 @@ fn s_server_cannot_ask_a_client_that_did_not_offer() {
     let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
     server.type_line("c");
     server.type_line("still here");
-    assert_eq!(read_line(&mut s).unwrap(), "still here");
+    assert_eq!(read_line(&mut s).unwrap(), "still here\n");
     s.close().unwrap();
     let out = server.finish();
     assert!(out.mentions("extension not received"), "{}", out.dump());
-    assert!(
-        !out.mentions("depth=0 CN = sslsocket test client"),
-        "{}",
-        out.dump()
-    );
+    assert!(!saw_our_certificate(&out), "{}", out.dump());
 }
 
+/// Serves one connection, kept open until s_client has seen the reply and
+/// the close: sets `set_mode_after`, asks for a client certificate, answers
+/// `answered`; hands back the subject of the certificate it got.
 fn serve_request(
     l: SslListener,
     set_mode_after: Option<i32>,
-) -> thread::JoinHandle<Result<Option<String>, Error>> {
-    thread::spawn(move || {
-        let (mut s, _) = l.accept()?;
+) -> Server<Result<Option<String>, Error>> {
+    Server::with(l, Serve::connections(1).lingering(), move |s| {
         if let Some(mode) = set_mode_after {
             s.set_verify_mode(mode)?;
         }
         let got = s.request_client_certificate(T);
         let _ = s.write_all(b"answered\n");
         let _ = s.shutdown();
-        // Let s_client see the reply and the close before we drop TCP.
-        let mut b = [0u8; 64];
-        while matches!(s.recv(&mut b), Ok(n) if n > 0) {}
         got.map(|c| c.map(|c| sslsocket::name_to_string(c.subject_name())))
     })
 }
@@ -137,14 +117,12 @@ fn s_client_answers_our_request() {
         (TlsVersion::Tls1_2, "-tls1_2", 0, Some(1), vec![]),
     ];
     for (version, flag, mode, later, extra) in cases {
-        let l = our_server(mode, version);
-        let port = l.local_addr().unwrap().port();
-        let h = serve_request(l, later);
+        let srv = serve_request(our_server(mode, version), later);
         let (c, k, ca) = (cert("client.pem"), cert("client.key"), cert("ca.pem"));
         let mut args = vec![flag, "-cert", &c, "-key", &k, "-CAfile", &ca];
         args.extend(extra.iter().copied());
-        let client = SClient::start(port, &args, b"");
-        let got = h.join().unwrap();
+        let client = SClient::start(srv.port(), &args, b"");
+        let (_, got) = srv.join().unwrap();
         let out = client.finish();
         assert_eq!(
             got.unwrap().as_deref(),
@@ -158,12 +136,10 @@ fn s_client_answers_our_request() {
 
 #[test]
 fn s_client_without_enable_pha_is_refused_clearly() {
-    let l = our_server(9, TlsVersion::Tls1_3);
-    let port = l.local_addr().unwrap().port();
-    let h = serve_request(l, None);
+    let srv = serve_request(our_server(9, TlsVersion::Tls1_3), None);
     let (c, k) = (cert("client.pem"), cert("client.key"));
-    let client = SClient::start(port, &["-tls1_3", "-cert", &c, "-key", &k], b"");
-    let got = h.join().unwrap();
+    let client = SClient::start(srv.port(), &["-tls1_3", "-cert", &c, "-key", &k], b"");
+    let (_, got) = srv.join().unwrap();
     let out = client.finish();
     assert!(
         matches!(
@@ -182,22 +158,14 @@ fn s_client_resumes_with_our_server() {
         (TlsVersion::Tls1_3, "-tls1_3"),
         (TlsVersion::Tls1_2, "-tls1_2"),
     ] {
-        let l = our_server(0, version);
-        let port = l.local_addr().unwrap().port();
-        let h = thread::spawn(move || {
-            (0..2)
-                .map(|_| {
-                    let (mut s, _) = l.accept().unwrap();
-                    let mut b = [0u8; 3];
-                    s.read_exact(&mut b).unwrap();
-                    s.write_all(b"pong\n").unwrap();
-                    let _ = s.shutdown();
-                    let mut rest = [0u8; 16];
-                    while matches!(s.recv(&mut rest), Ok(n) if n > 0) {}
-                    s.session_reused()
-                })
-                .collect::<Vec<_>>()
+        let how = Serve::connections(2).lingering();
+        let srv = Server::with(our_server(0, version), how, |s| {
+            let mut b = [0u8; 3];
+            s.read_exact(&mut b).unwrap();
+            s.write_all(b"pong\n").unwrap();
+            let _ = s.shutdown();
         });
+        let port = srv.port();
         let sess = std::env::temp_dir().join(format!(
             "sslsocket-sess-{}-{}.pem",
             std::process::id(),
@@ -210,7 +178,12 @@ fn s_client_resumes_with_our_server() {
         let second =
             SClient::start(port, &[flag, "-CAfile", &ca, "-sess_in", &sess], b"hi\n").finish();
         let _ = std::fs::remove_file(&sess);
-        assert_eq!(h.join().unwrap(), vec![false, true], "{version}");
+        let reused: Vec<_> = srv
+            .join_ok()
+            .into_iter()
+            .map(|(seen, ())| seen.session_reused)
+            .collect();
+        assert_eq!(reused, [false, true], "{version}");
         assert!(first.mentions("New, TLSv1"), "{}", first.dump());
         assert!(second.mentions("Reused, TLSv1"), "{}", second.dump());
     }
@@ -226,7 +199,7 @@ fn our_client_resumes_with_s_server() {
         for _ in 0..2 {
             let mut s = SslSocket::connect(&config, &server.addr()).unwrap();
             s.write_all(b"abc\n").unwrap();
-            assert_eq!(read_line(&mut s).unwrap(), "cba");
+            assert_eq!(read_line(&mut s).unwrap(), "cba\n");
             reused.push(s.session_reused());
             s.close().unwrap();
         }
@@ -246,30 +219,18 @@ fn our_client_resumes_with_s_server() {
 #[test]
 fn s_client_servername_selects_the_virtual_host() {
     let other = Identity::from_files(cert("wrong-host-chain.pem"), cert("wrong-host.key")).unwrap();
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert("server-chain.pem"))
-        .set_private_key_file(cert("server.key"))
-        .set_server_name_callback(move |name| {
-            if name == "other.example" {
-                SniDecision::Use(other.clone())
-            } else {
-                SniDecision::Default
-            }
-        });
-    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = thread::spawn(move || {
-        (0..2)
-            .map(|_| {
-                let (mut s, _) = l.accept().unwrap();
-                let name = s.servername().map(str::to_owned);
-                let _ = s.write_all(b"hi\n");
-                let _ = s.shutdown();
-                let mut rest = [0u8; 16];
-                while matches!(s.recv(&mut rest), Ok(n) if n > 0) {}
-                name
-            })
-            .collect::<Vec<_>>()
+    let mut b = default_server();
+    b.set_server_name_callback(move |name| {
+        if name == "other.example" {
+            SniDecision::Use(other.clone())
+        } else {
+            SniDecision::Default
+        }
+    });
+    let how = Serve::connections(2).lingering();
+    let srv = Server::with(bind(&build(&b)), how, |s| {
+        let _ = s.write_all(b"hi\n");
+        let _ = s.shutdown();
     });
     let ca = cert("ca.pem");
     for (name, subject) in [
@@ -277,7 +238,7 @@ fn s_client_servername_selects_the_virtual_host() {
         ("localhost", "CN = localhost"),
     ] {
         let out = SClient::start_named(
-            port,
+            srv.port(),
             name,
             &[
                 "-brief",
@@ -297,9 +258,14 @@ fn s_client_servername_selects_the_virtual_host() {
         );
         assert!(out.mentions("Verification: OK"), "{}", out.dump());
     }
+    let names: Vec<_> = srv
+        .join_ok()
+        .into_iter()
+        .map(|(seen, ())| seen.servername)
+        .collect();
     assert_eq!(
-        h.join().unwrap(),
-        vec![
+        names,
+        [
             Some("other.example".to_string()),
             Some("localhost".to_string())
         ]
@@ -311,11 +277,11 @@ fn s_client_servername_selects_the_virtual_host() {
 #[test]
 fn client_certificate_callback_against_s_server() {
     for flag in ["-tls1_3", "-tls1_2"] {
-        let names = Arc::new(Mutex::new(Vec::new()));
+        let names = Log::new();
         let log = names.clone();
         let mut c = our_client(false);
         c.set_client_certificate_callback(move |req| {
-            log.lock().unwrap().extend(req.ca_names().iter().cloned());
+            req.ca_names().iter().for_each(|n| log.push(n.clone()));
             Identity::from_files(cert("client.pem"), cert("client.key")).ok()
         });
         let server = s_server(
@@ -331,16 +297,12 @@ fn client_certificate_callback_against_s_server() {
         );
         let mut s = SslSocket::connect(&c.build().unwrap(), &server.addr()).unwrap();
         s.write_all(b"abc\n").unwrap();
-        assert_eq!(read_line(&mut s).unwrap(), "cba", "{flag}");
+        assert_eq!(read_line(&mut s).unwrap(), "cba\n", "{flag}");
         s.close().unwrap();
         let out = server.finish();
-        assert!(
-            out.mentions("depth=0 CN = sslsocket test client"),
-            "{}",
-            out.dump()
-        );
+        assert!(saw_our_certificate(&out), "{flag}\n{}", out.dump());
         assert_eq!(
-            *names.lock().unwrap(),
+            names.items(),
             vec!["CN=sslsocket Test Root CA".to_string()],
             "{flag}"
         );
@@ -353,41 +315,34 @@ fn client_certificate_callback_against_s_server() {
 /// `request_client_certificate` still renegotiates.
 #[test]
 fn a_clients_renegotiation_is_refused() {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&events);
-    let mut b = common::default_server();
+    let events = Log::new();
+    let log = events.clone();
+    let mut b = default_server();
     b.set_version(TlsVersion::Tls1_2)
-        .set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
-    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = thread::spawn(move || {
-        let (mut s, _) = l.accept()?;
+        .set_handshake_callback(move |e, _| log.push(*e));
+    let srv = Server::start(&build(&b), |s| {
         let mut lines = Vec::new();
         let end = loop {
-            match read_line(&mut s) {
+            match read_line(s) {
                 Ok(line) if line.is_empty() && s.received_close_notify() => break Ok(()),
                 Ok(line) => lines.push(line),
                 Err(e) => break Err(e),
             }
         };
-        Ok::<_, Error>((lines, end))
+        (lines, end)
     });
-    let client = SClient::start(port, &["-tls1_2", "-CAfile", &cert("ca.pem")], b"R\n");
-    let served = h.join().unwrap();
+    let client = SClient::start(srv.port(), &["-tls1_2", "-CAfile", &cert("ca.pem")], b"R\n");
+    let served = srv.join();
     let out = client.finish();
     // s_client gives up on its renegotiation and aborts the connection.
     assert!(out.mentions("no renegotiation"), "{}", out.dump());
-    let (lines, end) = served.unwrap();
+    let (_, (lines, end)) = served.unwrap();
     assert!(lines.is_empty(), "{lines:?}");
     let end = end.unwrap_err();
-    assert_eq!(
-        end.alert().map(|a| a.name()),
-        Some("handshake_failure"),
-        "{end:?}"
-    );
+    assert_alert(&end, "handshake_failure");
     use HandshakeEvent::*;
     assert_eq!(
-        *events.lock().unwrap(),
+        events.items(),
         [
             Started {
                 renegotiation: false

@@ -15,26 +15,22 @@
 //! The mode matrices run under TLS 1.2 and TLS 1.3. Cases run a few at a time on
 //! worker threads; each failure is collected and reported together.
 
+mod common;
 mod openssl_cli;
 
 use std::fmt::Debug;
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::{bind, matrix, read_line, ClientCert, Seen, Serve, Server, VERSIONS};
 use openssl_cli::{cert, Output, SClient, SServer};
-use sslsocket::{
-    Alert, Error, Operation, PeerVerification, SslConfig, SslListener, SslSocket, TlsVersion,
-};
+use sslsocket::{Alert, Error, Operation, PeerVerification, SslConfig, SslSocket, TlsVersion};
 
 /// Every read, write and handshake of our side gives up after this.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many cases run at once.
 const PARALLEL: usize = 4;
-
-const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
 
 /// The s_server / s_client flag that pins `v`.
 fn version_flag(v: TlsVersion) -> &'static str {
@@ -96,19 +92,6 @@ macro_rules! check {
             return Err(format!($($fmt)+));
         }
     };
-}
-
-/// Reads up to and including the first `\n` (or to EOF).
-fn read_line(tls: &mut SslSocket) -> Result<String, Error> {
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while !line.ends_with(b"\n") {
-        if tls.recv(&mut byte)? == 0 {
-            break;
-        }
-        line.push(byte[0]);
-    }
-    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// The code an error carries if it is `VerifyFailed`.
@@ -196,7 +179,7 @@ impl ServerCert {
 }
 
 /// A client configuration trusting `ca.pem`, checking the name `localhost`.
-fn our_client(mode: i32, version: TlsVersion, identity: Option<&str>) -> SslConfig {
+fn our_client(mode: i32, version: TlsVersion, identity: Option<(&str, &str)>) -> SslConfig {
     let mut b = SslConfig::client();
     b.set_ca_file(cert("ca.pem"))
         .set_use_system_ca(false)
@@ -206,9 +189,9 @@ fn our_client(mode: i32, version: TlsVersion, identity: Option<&str>) -> SslConf
         .set_handshake_timeout(Some(IO_TIMEOUT))
         .set_read_timeout(Some(IO_TIMEOUT))
         .set_write_timeout(Some(IO_TIMEOUT));
-    if let Some(name) = identity {
-        b.set_certificate_file(cert(&format!("{name}.pem")))
-            .set_private_key_file(cert(&format!("{name}.key")));
+    if let Some((pem, key)) = identity {
+        b.set_certificate_file(cert(pem))
+            .set_private_key_file(cert(key));
     }
     b.set_verify_mode(mode).expect("a valid mode");
     b.build().expect("client configuration")
@@ -322,18 +305,13 @@ fn check_client_case(c: &ClientCase) -> Result<(), String> {
 /// `VerifyFailed` carrying that code, and s_server receives the alert.
 #[test]
 fn our_client_against_s_server() {
-    let mut cases = Vec::new();
-    for mode in [0, 1, 2] {
-        for server in ServerCert::ALL {
-            for version in VERSIONS {
-                cases.push(ClientCase {
-                    mode,
-                    server,
-                    version,
-                });
-            }
+    let cases = matrix(&[0, 1, 2], &ServerCert::ALL, |mode, server, version| {
+        ClientCase {
+            mode,
+            server,
+            version,
         }
-    }
+    });
     run_cases("our client vs s_server", cases, check_client_case);
 }
 
@@ -365,52 +343,11 @@ fn our_client_checks_the_ip_address_when_given_no_name() {
 // `openssl s_client` against our server.
 // ---------------------------------------------------------------------------
 
-/// The certificate s_client offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ClientCert {
-    /// `client.pem`, signed by the trusted root.
-    Trusted,
-    /// `untrusted-client.pem`: 20 at our server.
-    Untrusted,
-    /// `expired-client.pem`: 10 at our server.
-    Expired,
-    /// No `-cert`.
-    None,
-}
-
-impl ClientCert {
-    const ALL: [ClientCert; 4] = [
-        ClientCert::Trusted,
-        ClientCert::Untrusted,
-        ClientCert::Expired,
-        ClientCert::None,
-    ];
-
-    /// `-cert` and `-key` for s_client.
-    fn args(self) -> Vec<String> {
-        let name = match self {
-            ClientCert::Trusted => "client",
-            ClientCert::Untrusted => "untrusted-client",
-            ClientCert::Expired => "expired-client",
-            ClientCert::None => return Vec::new(),
-        };
-        vec![
-            "-cert".into(),
-            cert(&format!("{name}.pem")),
-            "-key".into(),
-            cert(&format!("{name}.key")),
-        ]
-    }
-
-    /// The identity name for our own client configuration.
-    fn identity(self) -> Option<&'static str> {
-        match self {
-            ClientCert::Trusted => Some("client"),
-            ClientCert::Untrusted => Some("untrusted-client"),
-            ClientCert::Expired => Some("expired-client"),
-            ClientCert::None => None,
-        }
-    }
+/// `-cert` and `-key` for s_client offering `c`.
+fn client_cert_args(c: ClientCert) -> Vec<String> {
+    c.files().map_or_else(Vec::new, |(pem, key)| {
+        vec!["-cert".into(), cert(pem), "-key".into(), cert(key)]
+    })
 }
 
 /// What our server's handshake should end with.
@@ -454,82 +391,44 @@ impl ServerOutcome {
     }
 }
 
-/// What our server did with one connection.
-#[derive(Debug)]
-struct Served {
-    version: String,
-    peer: PeerVerification,
-    peer_subject: Option<String>,
-    received: String,
+/// Our server for one connection, kept open until the client closes it so
+/// that the client reads our alert before any reset can overtake it: reads
+/// a line, answers `sslsocket got: LINE`, close_notify.
+fn serve_one(config: SslConfig) -> Server<Result<String, Error>> {
+    Server::with(bind(&config), Serve::connections(1).lingering(), |tls| {
+        let line = read_line(tls)?;
+        tls.send_all(format!("sslsocket got: {line}").as_bytes())?;
+        tls.shutdown()?;
+        Ok(line)
+    })
 }
 
-/// Binds `config` on 127.0.0.1:0 and serves one connection on a thread:
-/// handshake, read a line, answer `sslsocket got: LINE`, close_notify.
-///
-/// Whatever the handshake's outcome, the thread then keeps the TCP
-/// connection open until the client closes it (or `IO_TIMEOUT`), so that the
-/// client reads our alert before any RST can overtake it.
-fn serve_one(config: SslConfig) -> (u16, thread::JoinHandle<Result<Served, Error>>) {
-    let listener = SslListener::bind("127.0.0.1:0", &config).expect("bind 127.0.0.1:0");
-    let port = listener.local_addr().unwrap().port();
-    let handle = thread::spawn(move || {
-        let tcp = accept_bounded(listener.get_ref());
-        let keep = tcp.try_clone().expect("clone the accepted socket");
-        let result = SslSocket::accept(listener.config(), tcp).and_then(|mut tls| {
-            let version = tls.version().to_string();
-            let peer = tls.peer_verification();
-            let peer_subject = tls.peer_subject();
-            let line = read_line(&mut tls)?;
-            tls.send_all(format!("sslsocket got: {line}").as_bytes())?;
-            tls.shutdown()?;
-            Ok(Served {
-                version,
-                peer,
-                peer_subject,
-                received: line,
-            })
-        });
-        drain_until_closed(keep);
-        result
-    });
-    (port, handle)
+/// s_client with `args` sending `hello` to our server made from `config`
+/// ([`serve_one`]): what s_client printed, and what our server saw and the
+/// line it read, or its first error.
+fn s_client_against(config: SslConfig, args: &[&str]) -> (Output, Result<(Seen, String), Error>) {
+    let server = serve_one(config);
+    let out = SClient::start(server.port(), args, b"hello\n").finish();
+    let served = server
+        .join()
+        .and_then(|(seen, line)| line.map(|line| (seen, line)));
+    (out, served)
 }
 
-/// `accept` on a listener, giving up (panicking) after `IO_TIMEOUT`.
-fn accept_bounded(listener: &TcpListener) -> TcpStream {
-    listener.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + IO_TIMEOUT;
-    loop {
-        match listener.accept() {
-            Ok((tcp, _)) => {
-                tcp.set_nonblocking(false).unwrap();
-                return tcp;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(2));
-            }
-            Err(e) => panic!("no client connected within {IO_TIMEOUT:?}: {e}"),
-        }
-    }
+/// [`s_client_against`] where both ends complete the exchange and s_client
+/// reports the verify result `code`; returns what s_client printed.
+fn s_client_completes(config: SslConfig, args: &[&str], code: i32) -> Output {
+    let (out, served) = s_client_against(config, args);
+    assert!(served.is_ok(), "our server: {served:?}\n{}", out.dump());
+    assert!(out.success(), "{}", out.dump());
+    assert_eq!(out.verify_return_code(), Some(code), "{}", out.dump());
+    assert!(answered(&out), "{}", out.dump());
+    out
 }
 
-/// Reads (and discards) until the peer closes, bounded by `IO_TIMEOUT`.
-fn drain_until_closed(mut tcp: TcpStream) {
-    let deadline = Instant::now() + IO_TIMEOUT;
-    let _ = tcp.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut buf = [0u8; 4096];
-    while Instant::now() < deadline {
-        match tcp.read(&mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => break,
-        }
-    }
+/// Whether s_client printed our server's answer to its `hello`.
+fn answered(out: &Output) -> bool {
+    out.stdout.contains("sslsocket got: hello")
 }
 
 /// Our server configuration: the full chain, trusting `ca.pem` for clients.
@@ -560,7 +459,6 @@ struct ServerCase {
 }
 
 fn check_server_case(c: &ServerCase) -> Result<(), String> {
-    let (port, server) = serve_one(our_server(c.mode));
     let mut args = vec![
         "-brief".to_string(),
         version_flag(c.version).into(),
@@ -568,23 +466,19 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
         cert("ca.pem"),
         "-verify_return_error".into(),
     ];
-    args.extend(c.client.args());
+    args.extend(client_cert_args(c.client));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let client = SClient::start(port, &args, b"hello\n");
-    let out = client.finish();
-    let served = server
-        .join()
-        .map_err(|_| "our server thread panicked".to_string())?;
+    let (out, served) = s_client_against(our_server(c.mode), &args);
     let want = ServerOutcome::expected(c.mode, c.client, c.version);
     let ctx = || format!("our server: {served:?}\ns_client: {}", out.dump());
 
     // Our server's handshake outcome.
     match (&served, want) {
-        (Ok(s), ServerOutcome::Ok(peer)) => {
+        (Ok((s, received)), ServerOutcome::Ok(peer)) => {
             check!(
-                s.peer == peer,
+                s.peer_verification == peer,
                 "peer_verification {:?}, expected {peer:?}\n{}",
-                s.peer,
+                s.peer_verification,
                 ctx()
             );
             let subject = match peer {
@@ -597,12 +491,7 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
                 ctx()
             );
             check!(s.version == c.version.name(), "negotiated\n{}", ctx());
-            check!(
-                s.received == "hello\n",
-                "received {:?}\n{}",
-                s.received,
-                ctx()
-            );
+            check!(received == "hello\n", "received {received:?}\n{}", ctx());
         }
         (Err(e), ServerOutcome::VerifyFailed(code)) => {
             check!(
@@ -619,11 +508,11 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
                 failure.depth,
                 ctx()
             );
-            let subject = match c.client {
-                ClientCert::Untrusted => "CN=sslsocket untrusted client",
-                _ => "CN=sslsocket expired client",
-            };
-            check!(failure.subject == subject, "failure subject\n{}", ctx());
+            check!(
+                failure.subject == c.client.subject(),
+                "failure subject\n{}",
+                ctx()
+            );
         }
         (Err(Error::PeerCertificateRequired), ServerOutcome::CertificateRequired) => {}
         _ => return Err(format!("expected {want:?}\n{}", ctx())),
@@ -639,11 +528,7 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
     match want.alert(c.version) {
         None => {
             check!(out.success() && established, "s_client failed\n{}", ctx());
-            check!(
-                out.stdout.contains("sslsocket got: hello"),
-                "s_client did not get our answer\n{}",
-                ctx()
-            );
+            check!(answered(&out), "s_client did not get our answer\n{}", ctx());
         }
         Some((text, number)) => {
             check!(
@@ -680,18 +565,15 @@ fn check_server_case(c: &ServerCase) -> Result<(), String> {
 /// untrusted, an expired and no client certificate, TLS 1.2 and 1.3.
 #[test]
 fn s_client_against_our_server() {
-    let mut cases = Vec::new();
-    for mode in [0, 1, 3, 5, 9] {
-        for client in ClientCert::ALL {
-            for version in VERSIONS {
-                cases.push(ServerCase {
-                    mode,
-                    client,
-                    version,
-                });
-            }
-        }
-    }
+    let cases = matrix(
+        &[0, 1, 3, 5, 9],
+        &ClientCert::ALL,
+        |mode, client, version| ServerCase {
+            mode,
+            client,
+            version,
+        },
+    );
     run_cases("s_client vs our server", cases, check_server_case);
 }
 
@@ -731,7 +613,7 @@ fn check_require_case(c: &RequireCase) -> Result<(), String> {
         cert("ca.pem"),
     ]);
     let server = s_server(c.version, &args);
-    let config = our_client(1, c.version, c.client.identity());
+    let config = our_client(1, c.version, c.client.files());
     let rejection = s_server_rejection(c);
     let connected = SslSocket::connect(&config, &server.addr());
     match (connected, rejection) {
@@ -809,18 +691,15 @@ fn check_s_server_rejected(c: &RequireCase, out: Output) -> Result<(), String> {
 /// 1.2 client in `connect` and our TLS 1.3 client on its first read.
 #[test]
 fn s_server_requesting_client_certificates() {
-    let mut cases = Vec::new();
-    for flag in ["-verify", "-Verify"] {
-        for client in ClientCert::ALL {
-            for version in VERSIONS {
-                cases.push(RequireCase {
-                    flag,
-                    client,
-                    version,
-                });
-            }
-        }
-    }
+    let cases = matrix(
+        &["-verify", "-Verify"],
+        &ClientCert::ALL,
+        |flag, client, version| RequireCase {
+            flag,
+            client,
+            version,
+        },
+    );
     run_cases(
         "s_server -verify/-Verify vs our client",
         cases,
@@ -902,31 +781,19 @@ fn s_client_checks_our_server_chain() {
         ("server.pem", Some("intermediate.pem")),
     ];
     for (certificate, chain) in complete {
-        let (port, server) = serve_one(our_server_with(certificate, chain, 0));
         let args = ["-CAfile", &cert("ca.pem"), "-verify_return_error"];
-        let out = SClient::start(port, &args, b"hello\n").finish();
-        let served = server.join().unwrap();
-        assert!(served.is_ok(), "{certificate} {chain:?}: {served:?}");
-        assert!(out.success(), "{}", out.dump());
-        assert_eq!(out.verify_return_code(), Some(0), "{}", out.dump());
+        let out = s_client_completes(our_server_with(certificate, chain, 0), &args, 0);
         assert!(
             out.stdout
                 .contains(" 1 s:CN = sslsocket Test Intermediate CA"),
-            "{}",
-            out.dump()
-        );
-        assert!(
-            out.stdout.contains("sslsocket got: hello"),
-            "{}",
+            "{certificate} {chain:?}: {}",
             out.dump()
         );
     }
 
     // The bare leaf, s_client aborting.
-    let (port, server) = serve_one(our_server_with("server.pem", None, 0));
     let args = ["-brief", "-CAfile", &cert("ca.pem"), "-verify_return_error"];
-    let out = SClient::start(port, &args, b"hello\n").finish();
-    let served = server.join().unwrap();
+    let (out, served) = s_client_against(our_server_with("server.pem", None, 0), &args);
     assert!(!out.success(), "{}", out.dump());
     assert!(
         out.stderr
@@ -946,13 +813,8 @@ fn s_client_checks_our_server_chain() {
     );
 
     // The bare leaf, s_client carrying on.
-    let (port, server) = serve_one(our_server_with("server.pem", None, 0));
     let args = ["-CAfile", &cert("ca.pem")];
-    let out = SClient::start(port, &args, b"hello\n").finish();
-    let served = server.join().unwrap();
-    assert!(served.is_ok(), "{served:?}");
-    assert!(out.success(), "{}", out.dump());
-    assert_eq!(out.verify_return_code(), Some(21), "{}", out.dump());
+    let out = s_client_completes(our_server_with("server.pem", None, 0), &args, 21);
     assert!(
         out.stdout
             .contains("Verification error: unable to verify the first certificate"),
@@ -960,11 +822,6 @@ fn s_client_checks_our_server_chain() {
         out.dump()
     );
     assert!(out.stderr.contains("verify error:num=20"), "{}", out.dump());
-    assert!(
-        out.stdout.contains("sslsocket got: hello"),
-        "{}",
-        out.dump()
-    );
 }
 
 /// `SslSocket::verified_chain` is documented as "empty if verification did
@@ -1051,7 +908,6 @@ fn rsa_pki_both_directions() {
             .set_handshake_timeout(Some(IO_TIMEOUT))
             .set_read_timeout(Some(IO_TIMEOUT));
         b.set_verify_mode(3).unwrap();
-        let (port, served) = serve_one(b.build().unwrap());
         let ca = rsa("ca.pem");
         let (c, k) = (rsa("client.pem"), rsa("client.key"));
         let args = [
@@ -1065,22 +921,11 @@ fn rsa_pki_both_directions() {
             "-key",
             &k,
         ];
-        let out = SClient::start(port, &args, b"hello\n").finish();
-        let served = served
-            .join()
-            .unwrap()
-            .expect("RSA client certificate accepted");
-        assert_eq!(served.peer, PeerVerification::Verified);
-        assert_eq!(
-            served.peer_subject.as_deref(),
-            Some("CN=sslsocket test client")
-        );
+        let (out, served) = s_client_against(b.build().unwrap(), &args);
+        let (seen, _) = served.expect("RSA client certificate accepted");
+        seen.assert_verified("CN=sslsocket test client");
         assert!(out.success(), "{}", out.dump());
         assert!(out.stderr.contains("Verification: OK"), "{}", out.dump());
-        assert!(
-            out.stdout.contains("sslsocket got: hello"),
-            "{}",
-            out.dump()
-        );
+        assert!(answered(&out), "{}", out.dump());
     }
 }

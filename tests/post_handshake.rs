@@ -7,27 +7,36 @@ use std::time::Duration;
 
 mod common;
 
-use common::{cert, listener as server};
-use sslsocket::{Error, PostHandshakeError, SslConfig, SslSocket, TlsVersion, VerifyMode};
-
-const T: Option<Duration> = Some(Duration::from_secs(5));
+use common::{
+    assert_alert, build, client_builder, client_with_cert, listener as server, Server, T, VERSIONS,
+};
+use sslsocket::openssl::x509::X509;
+use sslsocket::{
+    Error, PostHandshakeError, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode,
+};
 
 /// A client with `client_cert` ("client", "untrusted-client", or None).
 fn client(client_cert: Option<&str>, pha: Option<bool>) -> SslConfig {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem")).set_read_timeout(T);
-    if let Some(c) = client_cert {
-        b.set_certificate_file(cert(&format!("{c}.pem")))
-            .set_private_key_file(cert(&format!("{c}.key")));
-    }
+    let mut b = match client_cert {
+        Some(c) => client_with_cert(&format!("{c}.pem"), &format!("{c}.key")),
+        None => client_builder(),
+    };
     if let Some(p) = pha {
         b.set_post_handshake_auth(p);
     }
-    b.build().unwrap()
+    build(&b)
 }
 
+/// `localhost:PORT` of a listener.
+fn localhost(l: &SslListener) -> String {
+    format!("localhost:{}", l.local_addr().unwrap().port())
+}
+
+/// The thread of an [`echo_client`]: everything it read, or its error.
+type Echoed = thread::JoinHandle<Result<Vec<u8>, Error>>;
+
 /// Runs a client that reads (answering the request) and echoes until EOF.
-fn echo_client(addr: String, config: SslConfig) -> thread::JoinHandle<Result<Vec<u8>, Error>> {
+fn echo_client(addr: String, config: SslConfig) -> Echoed {
     thread::spawn(move || {
         let mut s = SslSocket::connect(&config, &addr)?;
         let mut got = Vec::new();
@@ -43,30 +52,46 @@ fn echo_client(addr: String, config: SslConfig) -> thread::JoinHandle<Result<Vec
     })
 }
 
+/// The server socket of an [`echo_client`] made from `config`, accepted on `l`.
+fn accept_echo(l: &SslListener, config: SslConfig) -> (SslSocket, Echoed) {
+    let c = echo_client(localhost(l), config);
+    let (s, _) = l.accept().unwrap();
+    (s, c)
+}
+
+/// Sends close_notify and returns what the echo client read.
+fn close(mut s: SslSocket, c: Echoed) -> Result<Vec<u8>, Error> {
+    s.shutdown().unwrap();
+    drop(s);
+    c.join().unwrap()
+}
+
+/// Sends `data`, reads the echo of it, then [`close`]s.
+fn echo_and_close(mut s: SslSocket, c: Echoed, data: &[u8]) -> Result<Vec<u8>, Error> {
+    s.send_all(data).unwrap();
+    let mut back = vec![0u8; data.len()];
+    s.read_exact(&mut back).unwrap();
+    assert_eq!(back, data, "the echo");
+    close(s, c)
+}
+
+fn subject(c: &X509) -> String {
+    sslsocket::name_to_string(c.subject_name())
+}
+
 #[test]
 fn tls13_mode9_trusted_certificate_after_handshake() {
-    let l = server(9, TlsVersion::Tls1_3);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let c = echo_client(addr, client(Some("client"), None));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&server(9, TlsVersion::Tls1_3), client(Some("client"), None));
     assert!(
         s.peer_certificate().is_none(),
         "mode 9 must not ask in the handshake"
     );
     let got = s.request_client_certificate(T).unwrap();
     let got = got.expect("the client has a certificate");
-    assert_eq!(
-        sslsocket::name_to_string(got.subject_name()),
-        "CN=sslsocket test client"
-    );
+    assert_eq!(subject(&got), "CN=sslsocket test client");
     assert_eq!(s.verify_result().code(), 0);
     assert!(s.peer_verification().is_verified());
-    s.send_all(b"ping").unwrap();
-    let mut buf = [0u8; 4];
-    s.read_exact(&mut buf).unwrap();
-    assert_eq!(&buf, b"ping");
-    s.shutdown().unwrap();
-    assert_eq!(c.join().unwrap().unwrap(), b"ping");
+    assert_eq!(echo_and_close(s, c, b"ping").unwrap(), b"ping");
 }
 
 /// What the server's one call returned, and what the client saw.
@@ -75,21 +100,14 @@ fn one_call(
     version: TlsVersion,
     client_cert: Option<&str>,
 ) -> (Result<Option<String>, Error>, Result<Vec<u8>, Error>) {
-    let l = server(mode, version);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
     // A client without a certificate offers post-handshake auth only when told to.
     let pha = client_cert.is_none().then_some(true);
-    let c = echo_client(addr, client(client_cert, pha));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&server(mode, version), client(client_cert, pha));
     let r = s
         .request_client_certificate(T)
-        .map(|c| c.map(|c| sslsocket::name_to_string(c.subject_name())));
+        .map(|c| c.as_ref().map(subject));
     if r.is_ok() {
-        s.send_all(b"after").unwrap();
-        let mut buf = [0u8; 5];
-        s.read_exact(&mut buf).unwrap();
-        assert_eq!(&buf, b"after");
-        s.shutdown().unwrap();
+        return (r, echo_and_close(s, c, b"after"));
     }
     drop(s);
     (r, c.join().unwrap())
@@ -113,7 +131,7 @@ fn tls13_post_handshake_matrix() {
             "mode {mode}: {e:?}"
         );
         let ce = c.unwrap_err();
-        assert_eq!(ce.alert().map(|a| a.name()), Some("unknown_ca"), "{ce:?}");
+        assert_alert(&ce, "unknown_ca");
 
         // No certificate: allowed by 9, refused by 11 (FAIL_IF_NO_PEER_CERT).
         let (r, c) = one_call(mode, TlsVersion::Tls1_3, None);
@@ -123,11 +141,7 @@ fn tls13_post_handshake_matrix() {
         } else {
             assert!(matches!(r, Err(Error::PeerCertificateRequired)), "{r:?}");
             let ce = c.unwrap_err();
-            assert_eq!(
-                ce.alert().map(|a| a.name()),
-                Some("certificate_required"),
-                "{ce:?}"
-            );
+            assert_alert(&ce, "certificate_required");
         }
     }
 }
@@ -135,10 +149,7 @@ fn tls13_post_handshake_matrix() {
 #[test]
 fn tls12_renegotiation_asks_again() {
     // Mode 0 during the handshake; the application decides later.
-    let l = server(0, TlsVersion::Tls1_2);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let c = echo_client(addr, client(Some("client"), None));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&server(0, TlsVersion::Tls1_2), client(Some("client"), None));
     assert!(s.peer_certificate().is_none());
     assert!(matches!(
         s.request_client_certificate(T),
@@ -152,18 +163,10 @@ fn tls12_renegotiation_asks_again() {
         .request_client_certificate(T)
         .unwrap()
         .expect("a certificate");
-    assert_eq!(
-        sslsocket::name_to_string(got.subject_name()),
-        "CN=sslsocket test client"
-    );
+    assert_eq!(subject(&got), "CN=sslsocket test client");
     assert!(s.peer_verification().is_verified());
     assert_eq!(s.version(), "TLSv1.2");
-    s.send_all(b"ok").unwrap();
-    let mut buf = [0u8; 2];
-    s.read_exact(&mut buf).unwrap();
-    s.shutdown().unwrap();
-    drop(s);
-    assert_eq!(c.join().unwrap().unwrap(), b"ok");
+    assert_eq!(echo_and_close(s, c, b"ok").unwrap(), b"ok");
 }
 
 #[test]
@@ -178,10 +181,7 @@ fn tls12_renegotiation_matrix() {
     // Mode 1 with an untrusted certificate fails already in the handshake,
     // so start from mode 0 and ask by renegotiation.
     for (cert, code) in [("untrusted-client", 20), ("expired-client", 10)] {
-        let l = server(0, TlsVersion::Tls1_2);
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-        let c = echo_client(addr, client(Some(cert), None));
-        let (mut s, _) = l.accept().unwrap();
+        let (mut s, c) = accept_echo(&server(0, TlsVersion::Tls1_2), client(Some(cert), None));
         s.set_verify_mode(1).unwrap();
         let e = s.request_client_certificate(T).unwrap_err();
         assert_eq!(
@@ -195,29 +195,19 @@ fn tls12_renegotiation_matrix() {
     }
     // Mode 3 and no certificate: the handshake already fails; from mode 0,
     // renegotiating with mode 3 refuses the client.
-    let l = server(0, TlsVersion::Tls1_2);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let c = echo_client(addr, client(None, None));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&server(0, TlsVersion::Tls1_2), client(None, None));
     s.set_verify_mode(3).unwrap();
     let e = s.request_client_certificate(T).unwrap_err();
     assert!(matches!(e, Error::PeerCertificateRequired), "{e:?}");
     drop(s);
     let ce = c.join().unwrap().unwrap_err();
-    assert_eq!(
-        ce.alert().map(|a| a.name()),
-        Some("handshake_failure"),
-        "{ce:?}"
-    );
+    assert_alert(&ce, "handshake_failure");
 }
 
 #[test]
 fn client_once_sends_no_second_request() {
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
-        let l = server(5, version);
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-        let c = echo_client(addr, client(Some("client"), None));
-        let (mut s, _) = l.accept().unwrap();
+    for version in VERSIONS {
+        let (mut s, c) = accept_echo(&server(5, version), client(Some("client"), None));
         assert!(
             s.peer_certificate().is_some(),
             "{version}: asked in the handshake"
@@ -242,12 +232,7 @@ fn client_once_sends_no_second_request() {
             );
         }
         // The connection is unaffected.
-        s.send_all(b"x").unwrap();
-        let mut b = [0u8; 1];
-        s.read_exact(&mut b).unwrap();
-        s.shutdown().unwrap();
-        drop(s);
-        assert_eq!(c.join().unwrap().unwrap(), b"x");
+        assert_eq!(echo_and_close(s, c, b"x").unwrap(), b"x");
     }
 }
 
@@ -255,22 +240,17 @@ fn client_once_sends_no_second_request() {
 fn refusals_are_specific() {
     // A client that did not offer post-handshake auth.
     let l = server(9, TlsVersion::Tls1_3);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let c = echo_client(addr.clone(), client(Some("client"), Some(false)));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&l, client(Some("client"), Some(false)));
     let e = s.request_client_certificate(T).unwrap_err();
     assert!(
         matches!(e, Error::PostHandshake(PostHandshakeError::NotOffered)),
         "{e:?}"
     );
     assert!(e.to_string().contains("did not offer"), "{e}");
-    s.shutdown().unwrap();
-    drop(s);
-    c.join().unwrap().unwrap();
+    close(s, c).unwrap();
 
     // A request while one is pending.
-    let c = echo_client(addr.clone(), client(Some("client"), None));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&l, client(Some("client"), None));
     s.verify_client_post_handshake().unwrap();
     let e = s.verify_client_post_handshake().unwrap_err();
     assert!(
@@ -279,17 +259,13 @@ fn refusals_are_specific() {
     );
     // OpenSSL refuses SSL_shutdown while the request is queued; shutdown()
     // sends the request first, then close_notify.
-    s.shutdown().unwrap();
-    drop(s);
-    let _ = c.join().unwrap();
+    let _ = close(s, c);
 
     // On a client socket.
-    let c = thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        let mut b = [0u8; 1];
-        let _ = s.read(&mut b);
+    let srv = Server::serve(l, |s| {
+        let _ = s.read(&mut [0u8; 1]);
     });
-    let mut cs = SslSocket::connect(&client(Some("client"), None), &addr).unwrap();
+    let mut cs = SslSocket::connect(&client(Some("client"), None), &srv.localhost()).unwrap();
     let e = cs.verify_client_post_handshake().unwrap_err();
     assert!(
         matches!(e, Error::PostHandshake(PostHandshakeError::NotServer)),
@@ -297,13 +273,10 @@ fn refusals_are_specific() {
     );
     cs.shutdown().unwrap();
     drop(cs);
-    c.join().unwrap();
+    srv.join().unwrap();
 
     // Low level on TLS 1.2.
-    let l = server(1, TlsVersion::Tls1_2);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let c = echo_client(addr, client(Some("client"), None));
-    let (mut s, _) = l.accept().unwrap();
+    let (mut s, c) = accept_echo(&server(1, TlsVersion::Tls1_2), client(Some("client"), None));
     let e = s.verify_client_post_handshake().unwrap_err();
     assert!(
         matches!(
@@ -312,34 +285,39 @@ fn refusals_are_specific() {
         ),
         "{e:?}"
     );
-    s.shutdown().unwrap();
-    drop(s);
-    c.join().unwrap().unwrap();
+    close(s, c).unwrap();
+}
+
+/// The server socket, accepted on `l`, of a client with a certificate that
+/// sends `payload` in writes of `chunk` bytes before reading anything (so it
+/// answers a request only once it reads), then reads `done` and closes.
+fn accept_sender(
+    l: &SslListener,
+    payload: &[u8],
+    chunk: usize,
+) -> (SslSocket, thread::JoinHandle<Result<(), Error>>) {
+    let config = client(Some("client"), None);
+    let addr = localhost(l);
+    let sent = payload.to_vec();
+    let c = thread::spawn(move || -> Result<(), Error> {
+        let mut s = SslSocket::connect(&config, &addr)?;
+        for piece in sent.chunks(chunk) {
+            s.send_all(piece)?;
+        }
+        let got = common::recv_exact(&mut s, 4)?;
+        assert_eq!(got, b"done");
+        s.shutdown()
+    });
+    let (s, _) = l.accept().unwrap();
+    (s, c)
 }
 
 #[test]
 fn data_sent_during_the_exchange_is_kept_in_order() {
     for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
-        let l = server(9, version);
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
         let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let sent = payload.clone();
-        let config = client(Some("client"), None);
-        let c = thread::spawn(move || -> Result<(), Error> {
-            let mut s = SslSocket::connect(&config, &addr)?;
-            // Writing while the request arrives; the answer goes out once it reads.
-            for chunk in sent.chunks(1000) {
-                s.send_all(chunk)?;
-            }
-            let mut b = [0u8; 4];
-            s.read_exact(&mut b).map_err(|e| Error::Io {
-                during: sslsocket::Operation::Read,
-                source: e,
-            })?;
-            assert_eq!(&b, b"done");
-            s.shutdown()
-        });
-        let (mut s, _) = l.accept().unwrap();
+        // Writing while the request arrives.
+        let (mut s, c) = accept_sender(&server(9, version), &payload, 1000);
         // Let some of the data arrive before the request goes out.
         thread::sleep(Duration::from_millis(20));
         let got = s.request_client_certificate(T).unwrap();
@@ -352,28 +330,29 @@ fn data_sent_during_the_exchange_is_kept_in_order() {
     }
 }
 
-/// A client with a certificate that connects and then says nothing until
-/// told (or 5 s).
-fn silent_client(addr: String) -> (std::sync::mpsc::Sender<()>, thread::JoinHandle<()>) {
+/// The error of a 200 ms certificate request on `l` to a client with a
+/// certificate that connects and then says nothing (for up to 5 s).
+fn request_to_a_silent_client(l: &SslListener) -> Error {
     let config = client(Some("client"), None);
+    let addr = localhost(l);
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let c = thread::spawn(move || {
         let s = SslSocket::connect(&config, &addr).unwrap();
         let _ = rx.recv_timeout(Duration::from_secs(5));
         drop(s);
     });
-    (tx, c)
-}
-
-#[test]
-fn silent_client_times_out() {
-    let l = server(9, TlsVersion::Tls1_3);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let (tx, c) = silent_client(addr);
     let (mut s, _) = l.accept().unwrap();
     let e = s
         .request_client_certificate(Some(Duration::from_millis(200)))
         .unwrap_err();
+    tx.send(()).unwrap();
+    c.join().unwrap();
+    e
+}
+
+#[test]
+fn silent_client_times_out() {
+    let e = request_to_a_silent_client(&server(9, TlsVersion::Tls1_3));
     assert!(
         matches!(
             e,
@@ -384,8 +363,6 @@ fn silent_client_times_out() {
         ),
         "{e:?}"
     );
-    tx.send(()).unwrap();
-    c.join().unwrap();
 }
 
 /// A client that writes and never answers cannot make the server buffer
@@ -400,21 +377,9 @@ fn data_past_the_buffer_limit_fails_the_request_and_nothing_is_lost() {
             .set_verify_mode(9)
             .unwrap()
             .set_post_handshake_buffer_limit(LIMIT);
-        let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
         let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
-        let sent = payload.clone();
-        let config = client(Some("client"), None);
-        let c = thread::spawn(move || -> Result<(), Error> {
-            let mut s = SslSocket::connect(&config, &addr)?;
-            // Writes everything before reading anything: the request is
-            // answered only once it reads.
-            s.send_all(&sent)?;
-            let got = common::recv_exact(&mut s, 4)?;
-            assert_eq!(got, b"done");
-            s.shutdown()
-        });
-        let (mut s, _) = l.accept().unwrap();
+        let l = common::bind(&b.build().unwrap());
+        let (mut s, c) = accept_sender(&l, &payload, payload.len());
         let started = std::time::Instant::now();
         let e = s.request_client_certificate(T).unwrap_err();
         assert!(
@@ -452,14 +417,10 @@ fn data_past_the_buffer_limit_fails_the_request_and_nothing_is_lost() {
 #[test]
 fn any_timeout_however_large_is_valid() {
     for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
-        let l = server(9, version);
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-        let c = echo_client(addr, client(Some("client"), None));
-        let (mut s, _) = l.accept().unwrap();
+        let (mut s, c) = accept_echo(&server(9, version), client(Some("client"), None));
         let got = s.request_client_certificate(Some(Duration::MAX)).unwrap();
         assert!(got.is_some(), "{version}");
-        s.shutdown().unwrap();
-        assert_eq!(c.join().unwrap().unwrap(), b"", "{version}");
+        assert_eq!(close(s, c).unwrap(), b"", "{version}");
     }
 }
 
@@ -474,14 +435,11 @@ fn a_full_buffer_still_lets_the_answer_through() {
             .set_verify_mode(9)
             .unwrap()
             .set_post_handshake_buffer_limit(0);
-        let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-        let c = echo_client(addr, client(Some("client"), None));
-        let (mut s, _) = l.accept().unwrap();
+        let l = common::bind(&b.build().unwrap());
+        let (mut s, c) = accept_echo(&l, client(Some("client"), None));
         let got = s.request_client_certificate(T).unwrap();
         assert!(got.is_some(), "{version}");
-        s.shutdown().unwrap();
-        c.join().unwrap().unwrap();
+        close(s, c).unwrap();
     }
 }
 
@@ -491,7 +449,7 @@ fn a_full_buffer_still_lets_the_answer_through() {
 #[test]
 fn one_renegotiation_at_a_time() {
     let l = server(9, TlsVersion::Tls1_2);
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
+    let addr = localhost(&l);
     let config = client(Some("client"), None);
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let c = thread::spawn(move || -> Result<Vec<u8>, Error> {
@@ -554,13 +512,7 @@ fn a_hook_panic_beats_the_requests_own_failure() {
                 panic!("boom while asking");
             }
         });
-    let l = sslsocket::SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let (tx, c) = silent_client(addr);
-    let (mut s, _) = l.accept().unwrap();
-    let e = s
-        .request_client_certificate(Some(Duration::from_millis(200)))
-        .unwrap_err();
+    let e = request_to_a_silent_client(&common::bind(&b.build().unwrap()));
     assert!(
         matches!(
             e,
@@ -571,6 +523,4 @@ fn a_hook_panic_beats_the_requests_own_failure() {
         ),
         "{e:?}"
     );
-    tx.send(()).unwrap();
-    c.join().unwrap();
 }

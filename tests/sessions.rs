@@ -3,149 +3,144 @@
 //! peer certificate and verify result of the session it resumed.
 
 use std::io::{Read, Write};
-use std::thread;
-use std::time::Duration;
 
 mod common;
 
-use common::cert;
-use sslsocket::{SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode};
+use common::{
+    build, client_builder, client_with_cert, default_server, server_builder, Seen, Server, VERSIONS,
+};
+use sslsocket::{SslConfig, SslSocket, TlsVersion, VerifyMode};
 
-const T: Option<Duration> = Some(Duration::from_secs(5));
-
-/// What the server saw of one connection: (session_reused, peer subject, verify code).
-type Seen = (bool, Option<String>, i32);
-
-/// A server for `n` connections, each answering one byte with one byte;
-/// returns per connection (session_reused, peer subject, verify code).
-fn serve(
-    n: usize,
-    server_cert: &str,
-    mode: i32,
-    version: TlsVersion,
-    cache: bool,
-) -> (String, thread::JoinHandle<Vec<Seen>>) {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert(&format!("{server_cert}.pem")))
-        .set_private_key_file(cert(&format!(
-            "{}.key",
-            server_cert.trim_end_matches("-chain")
-        )))
-        .set_ca_file(cert("ca.pem"))
-        .set_version(version)
-        .set_read_timeout(T)
+/// A server for `n` connections, each answering one byte with one byte.
+fn serve(n: usize, server_cert: &str, mode: i32, version: TlsVersion, cache: bool) -> Server<()> {
+    let key = format!("{}.key", server_cert.trim_end_matches("-chain"));
+    let mut b = server_builder(&format!("{server_cert}.pem"), &key);
+    b.set_version(version)
         .set_session_cache(cache)
         .set_verify_mode(mode)
         .unwrap();
-    let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-    let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-    let h = thread::spawn(move || {
-        (0..n)
-            .map(|_| {
-                let (mut s, _) = l.accept().unwrap();
-                let mut b = [0u8; 1];
-                s.read_exact(&mut b).unwrap();
-                s.write_all(&b).unwrap();
-                let _ = s.shutdown();
-                (
-                    s.session_reused(),
-                    s.peer_subject(),
-                    s.verify_result().code(),
-                )
-            })
-            .collect()
-    });
-    (addr, h)
+    Server::start_n(&build(&b), n, answer)
+}
+
+/// Answers one byte with one byte, then closes.
+fn answer(s: &mut SslSocket) {
+    let mut b = [0u8; 1];
+    s.read_exact(&mut b).unwrap();
+    s.write_all(&b).unwrap();
+    let _ = s.shutdown();
 }
 
 fn client(mode: VerifyMode, with_cert: bool, cache: bool) -> SslConfig {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem"))
-        .set_read_timeout(T)
-        .set_session_cache(cache)
-        .set_verify_mode(mode)
-        .unwrap();
-    if with_cert {
-        b.set_certificate_file(cert("client.pem"))
-            .set_private_key_file(cert("client.key"));
-    }
-    b.build().unwrap()
+    let mut b = if with_cert {
+        client_with_cert("client.pem", "client.key")
+    } else {
+        client_builder()
+    };
+    b.set_session_cache(cache).set_verify_mode(mode).unwrap();
+    build(&b)
 }
 
-/// One request and reply; returns (session_reused, verify code, peer subject).
-fn round(config: &SslConfig, addr: &str, clean_close: bool) -> (bool, i32, Option<String>) {
+/// One request and reply; returns what the client saw.
+fn round(config: &SslConfig, addr: &str, clean_close: bool) -> Seen {
     let mut s = SslSocket::connect(config, addr).unwrap();
     s.write_all(b"x").unwrap();
     let mut b = [0u8; 1];
     s.read_exact(&mut b).unwrap();
-    let out = (
-        s.session_reused(),
-        s.verify_result().code(),
-        s.peer_subject(),
-    );
+    let seen = Seen::of(&s);
     if clean_close {
         s.close().unwrap();
     }
-    out
+    seen
+}
+
+/// Two connections of a client in `mode` to a server for `server_cert`
+/// (in mode 0, its session cache on): what the client saw of each.
+fn two_rounds(server_cert: &str, version: TlsVersion, mode: VerifyMode) -> [Seen; 2] {
+    let srv = serve(2, server_cert, 0, version, true);
+    let config = client(mode, false, true);
+    let seen = [(); 2].map(|()| round(&config, &srv.localhost(), true));
+    srv.join_ok();
+    seen
 }
 
 #[test]
 fn client_resumes_by_default_on_both_versions() {
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
-        let (addr, h) = serve(3, "server-chain", 1, version, true);
+    for version in VERSIONS {
+        let srv = serve(3, "server-chain", 1, version, true);
+        let addr = srv.localhost();
         let config = client(VerifyMode::PEER, true, true);
         let first = round(&config, &addr, true);
-        assert!(!first.0, "{version}: the first handshake is full");
+        assert!(
+            !first.session_reused,
+            "{version}: the first handshake is full"
+        );
         assert_eq!(config.saved_sessions(), 1, "{version}");
         let second = round(&config, &addr, true);
-        assert!(second.0, "{version}: the second connection resumes");
-        assert_eq!(second.2.as_deref(), Some("CN=localhost"), "{version}");
+        assert!(
+            second.session_reused,
+            "{version}: the second connection resumes"
+        );
+        assert_eq!(
+            second.peer_subject.as_deref(),
+            Some("CN=localhost"),
+            "{version}"
+        );
         // Dropped without close_notify: the session still resumes.
         let third_conn = round(&config, &addr, false);
-        assert!(third_conn.0, "{version}");
-        let server = h.join().unwrap();
+        assert!(third_conn.session_reused, "{version}");
+        let server = srv.join_ok();
         assert_eq!(
-            server.iter().map(|s| s.0).collect::<Vec<_>>(),
+            server
+                .iter()
+                .map(|(s, ())| s.session_reused)
+                .collect::<Vec<_>>(),
             [false, true, true],
             "{version}"
         );
         // The server keeps the client's certificate and its verify result.
-        for (reused, subject, code) in &server {
+        for (seen, ()) in &server {
             assert_eq!(
-                subject.as_deref(),
+                seen.peer_subject.as_deref(),
                 Some("CN=sslsocket test client"),
-                "{version} {reused}"
+                "{version} {}",
+                seen.session_reused
             );
-            assert_eq!(*code, 0);
+            assert_eq!(seen.verify_result.code(), 0);
         }
     }
 }
 
 #[test]
 fn dropped_connection_keeps_resumption() {
-    let (addr, h) = serve(2, "server-chain", 0, TlsVersion::Tls1_3, true);
+    let srv = serve(2, "server-chain", 0, TlsVersion::Tls1_3, true);
     let config = client(VerifyMode::PEER, false, true);
-    assert!(!round(&config, &addr, false).0);
-    assert!(round(&config, &addr, false).0);
-    h.join().unwrap();
+    assert!(!round(&config, &srv.localhost(), false).session_reused);
+    assert!(round(&config, &srv.localhost(), false).session_reused);
+    srv.join_ok();
 }
 
 #[test]
 fn cache_off_means_full_handshakes() {
     // Off on the client.
-    let (addr, h) = serve(2, "server-chain", 0, TlsVersion::Tls1_3, true);
+    let srv = serve(2, "server-chain", 0, TlsVersion::Tls1_3, true);
     let config = client(VerifyMode::PEER, false, false);
-    assert!(!round(&config, &addr, true).0);
-    assert!(!round(&config, &addr, true).0);
+    assert!(!round(&config, &srv.localhost(), true).session_reused);
+    assert!(!round(&config, &srv.localhost(), true).session_reused);
     assert_eq!(config.saved_sessions(), 0);
-    h.join().unwrap();
+    srv.join_ok();
     // Off on the server (no cache, no tickets), for both versions.
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
-        let (addr, h) = serve(2, "server-chain", 0, version, false);
+    for version in VERSIONS {
+        let srv = serve(2, "server-chain", 0, version, false);
         let config = client(VerifyMode::PEER, false, true);
-        assert!(!round(&config, &addr, true).0, "{version}");
-        assert!(!round(&config, &addr, true).0, "{version}");
-        h.join().unwrap();
+        assert!(
+            !round(&config, &srv.localhost(), true).session_reused,
+            "{version}"
+        );
+        assert!(
+            !round(&config, &srv.localhost(), true).session_reused,
+            "{version}"
+        );
+        srv.join_ok();
     }
 }
 
@@ -153,21 +148,19 @@ fn cache_off_means_full_handshakes() {
 fn resumed_session_keeps_the_original_verify_result() {
     // NONE mode against a self-signed server: the failure is recorded once
     // and the resumed session reports the same result, verified nowhere again.
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
-        let (addr, h) = serve(2, "self-signed", 0, version, true);
-        let config = client(VerifyMode::NONE, false, true);
-        let first = round(&config, &addr, true);
-        assert_eq!((first.0, first.1), (false, 18), "{version}");
-        let second = round(&config, &addr, true);
-        assert_eq!((second.0, second.1), (true, 18), "{version}");
-        assert_eq!(second.2, first.2);
-        h.join().unwrap();
+    for version in VERSIONS {
+        let [first, second] = two_rounds("self-signed", version, VerifyMode::NONE);
+        let result = |s: &Seen| (s.session_reused, s.verify_result.code());
+        assert_eq!(result(&first), (false, 18), "{version}");
+        assert_eq!(result(&second), (true, 18), "{version}");
+        assert_eq!(second.peer_subject, first.peer_subject);
     }
 }
 
 #[test]
 fn peer_ids_separate_sessions() {
-    let (addr, h) = serve(3, "server-chain", 0, TlsVersion::Tls1_3, true);
+    let srv = serve(3, "server-chain", 0, TlsVersion::Tls1_3, true);
+    let addr = srv.localhost();
     let config = client(VerifyMode::PEER, false, true);
     let once = |id: &str| {
         let mut s = SslSocket::connect_with_peer_id(&config, &addr, id).unwrap();
@@ -182,7 +175,7 @@ fn peer_ids_separate_sessions() {
     assert!(!once("b"), "another peer id has no session yet");
     assert!(once("a"));
     assert_eq!(config.saved_sessions(), 2);
-    h.join().unwrap();
+    srv.join_ok();
 }
 
 /// A resumed session verifies nothing, yet `verify_failure()` describes the
@@ -190,19 +183,10 @@ fn peer_ids_separate_sessions() {
 /// server's does not, and says so.
 #[test]
 fn a_resumed_session_describes_the_failure_it_carries() {
-    for version in [TlsVersion::Tls1_2, TlsVersion::Tls1_3] {
+    for version in VERSIONS {
         // Client side: NONE against a self-signed server.
-        let (addr, h) = serve(2, "self-signed", 0, version, true);
-        let config = client(VerifyMode::NONE, false, true);
-        let mut failures = Vec::new();
-        for _ in 0..2 {
-            let mut s = SslSocket::connect(&config, &addr).unwrap();
-            s.write_all(b"x").unwrap();
-            s.read_exact(&mut [0u8; 1]).unwrap();
-            failures.push((s.session_reused(), s.verify_failure()));
-            s.close().unwrap();
-        }
-        h.join().unwrap();
+        let failures = two_rounds("self-signed", version, VerifyMode::NONE)
+            .map(|s| (s.session_reused, s.verify_failure));
         let (false, Some(first)) = failures[0].clone() else {
             panic!("{version}: {failures:?}")
         };
@@ -230,37 +214,24 @@ fn a_resumed_session_describes_the_failure_it_carries() {
 
         // Server side: an untrusted client certificate let through by the
         // bad-certificate hook.
-        let mut b = common::default_server();
+        let mut b = default_server();
         b.set_version(version)
             .set_verify_mode(VerifyMode::PEER)
             .unwrap()
             .set_bad_certificate_callback(|_| true);
-        let l = SslListener::bind("127.0.0.1:0", &b.build().unwrap()).unwrap();
-        let addr = format!("localhost:{}", l.local_addr().unwrap().port());
-        let h = thread::spawn(move || {
-            (0..2)
-                .map(|_| {
-                    let (mut s, _) = l.accept().unwrap();
-                    s.read_exact(&mut [0u8; 1]).unwrap();
-                    s.write_all(b"y").unwrap();
-                    let _ = s.shutdown();
-                    (s.session_reused(), s.verify_failure(), s.verify_result())
-                })
-                .collect::<Vec<_>>()
-        });
-        let mut c = SslConfig::client();
-        c.set_ca_file(cert("ca.pem"))
-            .set_read_timeout(T)
-            .set_certificate_file(cert("untrusted-client.pem"))
-            .set_private_key_file(cert("untrusted-client.key"));
-        let config = c.build().unwrap();
+        let srv = Server::start_n(&build(&b), 2, answer);
+        let config = build(&client_with_cert(
+            "untrusted-client.pem",
+            "untrusted-client.key",
+        ));
         for _ in 0..2 {
-            let mut s = SslSocket::connect(&config, &addr).unwrap();
-            s.write_all(b"x").unwrap();
-            s.read_exact(&mut [0u8; 1]).unwrap();
-            s.close().unwrap();
+            round(&config, &srv.localhost(), true);
         }
-        let seen = h.join().unwrap();
+        let seen: Vec<_> = srv
+            .join_ok()
+            .into_iter()
+            .map(|(s, ())| (s.session_reused, s.verify_failure, s.verify_result))
+            .collect();
         let (false, Some(first), result) = seen[0].clone() else {
             panic!("{version}: {seen:?}")
         };

@@ -3,45 +3,18 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use common::*;
 use sslsocket::{
     Alert, CertReqs, Error, Operation, PeerVerification, SslConfig, SslSocket, TlsVersion,
     VerifyMode,
 };
 
-const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
-
 // ---------------------------------------------------------------------------
 // Server verify modes × client certificates × protocol versions
 // ---------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum ClientCert {
-    None,
-    Trusted,
-    Untrusted,
-    Expired,
-}
-
-impl ClientCert {
-    fn files(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            ClientCert::None => None,
-            ClientCert::Trusted => Some(("client.pem", "client.key")),
-            ClientCert::Untrusted => Some(("untrusted-client.pem", "untrusted-client.key")),
-            ClientCert::Expired => Some(("expired-client.pem", "expired-client.key")),
-        }
-    }
-
-    fn subject(self) -> &'static str {
-        match self {
-            ClientCert::None => "(none)",
-            ClientCert::Trusted => "CN=sslsocket test client",
-            ClientCert::Untrusted => "CN=sslsocket untrusted client",
-            ClientCert::Expired => "CN=sslsocket expired client",
-        }
-    }
-}
 
 /// What the server's handshake should end with.
 #[derive(Debug, PartialEq)]
@@ -105,6 +78,21 @@ fn server_expectation(mode: i32, cert: ClientCert, v: TlsVersion) -> (ServerEnd,
     (server, client)
 }
 
+/// What the client's error during the handshake (`connect`) or its first
+/// read means: the alert it received, or a problem.
+fn client_failure(e: Error, during: Operation, row: &str, problems: &mut Vec<String>) -> ClientEnd {
+    match e {
+        Error::AlertReceived { alert, during: d } if d == during => match during {
+            Operation::Handshake => ClientEnd::ConnectAlert(alert),
+            _ => ClientEnd::ReadAlert(alert),
+        },
+        e => {
+            problems.push(format!("{row}: client failed during {during:?}: {e:?}"));
+            ClientEnd::Ok
+        }
+    }
+}
+
 /// Runs one row; returns a description of every way it differed from the expectation.
 fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
     let (want_server, want_client) = server_expectation(mode, cert, v);
@@ -115,35 +103,18 @@ fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
     sb.set_version(v).set_verify_mode(mode).unwrap();
     let server = exchange_server(&build(&sb));
 
-    let mut cb = match cert.files() {
-        Some((pem, key)) => client_with_cert(pem, key),
-        None => client_builder(),
-    };
+    let mut cb = cert.builder();
     cb.set_version(v);
     let client_result = SslSocket::connect(&build(&cb), &server.localhost());
     let got_client = match client_result {
-        Err(Error::AlertReceived {
-            alert,
-            during: Operation::Handshake,
-        }) => ClientEnd::ConnectAlert(alert),
-        Err(e) => {
-            problems.push(format!("{row}: client connect failed: {e:?}"));
-            ClientEnd::Ok
-        }
+        Err(e) => client_failure(e, Operation::Handshake, &row, &mut problems),
         Ok(mut sock) => {
             if sock.version() != v.name() {
                 problems.push(format!("{row}: client version {}", sock.version()));
             }
             match client_exchange(&mut sock) {
                 Ok(()) => ClientEnd::Ok,
-                Err(Error::AlertReceived {
-                    alert,
-                    during: Operation::Read,
-                }) => ClientEnd::ReadAlert(alert),
-                Err(e) => {
-                    problems.push(format!("{row}: client exchange failed: {e:?}"));
-                    ClientEnd::Ok
-                }
+                Err(e) => client_failure(e, Operation::Read, &row, &mut problems),
             }
         }
     };
@@ -185,26 +156,7 @@ fn server_row(mode: i32, cert: ClientCert, v: TlsVersion) -> Vec<String> {
 
 #[test]
 fn server_mode_matrix() {
-    let certs = [
-        ClientCert::None,
-        ClientCert::Trusted,
-        ClientCert::Untrusted,
-        ClientCert::Expired,
-    ];
-    let mut problems = Vec::new();
-    for v in VERSIONS {
-        for mode in [0, 1, 3, 5, 9] {
-            for cert in certs {
-                problems.extend(server_row(mode, cert, v));
-            }
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems(&matrix(&[0, 1, 3, 5, 9], &ClientCert::ALL, server_row).concat());
 }
 
 // ---------------------------------------------------------------------------
@@ -335,20 +287,7 @@ fn client_row(
 
 #[test]
 fn client_mode_matrix() {
-    let mut problems = Vec::new();
-    for v in VERSIONS {
-        for mode in [0, 1, 2, 4, 8] {
-            for server in SERVER_CERTS {
-                problems.extend(client_row(mode, server, v));
-            }
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems(&matrix(&[0, 1, 2, 4, 8], &SERVER_CERTS, client_row).concat());
 }
 
 // ---------------------------------------------------------------------------
@@ -484,10 +423,7 @@ fn cert_optional_on_a_server_is_mode_1_and_accepts_a_client_without_certificate(
 
 #[test]
 fn cert_none_on_a_client_is_mode_0_without_host_check() {
-    let server = exchange_server(&build(&server_builder(
-        "wrong-host-chain.pem",
-        "wrong-host.key",
-    )));
+    let server = exchange_server(&build(&wrong_host_server()));
     let mut cb = client_builder();
     cb.set_cert_reqs(CertReqs::None);
     let config = build(&cb);
@@ -516,11 +452,8 @@ fn default_client_is_peer_and_checks_the_host_name() {
     with_timeouts(&mut cb);
     let config = build(&cb);
     assert_eq!(config.get_verify_mode(), VerifyMode::PEER);
-    let server = exchange_server(&build(&server_builder(
-        "wrong-host-chain.pem",
-        "wrong-host.key",
-    )));
-    let err = SslSocket::connect(&config, &server.localhost()).unwrap_err();
+    let server = build(&wrong_host_server());
+    let err = refused(&server, &config, Server::localhost, 62, "bad_certificate");
     match &err {
         Error::VerifyFailed { failure } => {
             assert_eq!(failure.result.code(), 62, "{err:?}");
@@ -529,18 +462,6 @@ fn default_client_is_peer_and_checks_the_host_name() {
         }
         _ => panic!("{err:?}"),
     }
-    assert_eq!(err.verify_result().map(|r| r.code()), Some(62));
-    let server_err = expect_server_err(server.join());
-    assert!(
-        matches!(
-            server_err,
-            Error::AlertReceived {
-                alert: Alert::BAD_CERTIFICATE,
-                ..
-            }
-        ),
-        "{server_err:?}"
-    );
 }
 
 #[test]
@@ -578,71 +499,102 @@ fn default_server_is_none_and_requests_no_certificate() {
 /// SSL_set_verify with a null callback keeps the callback set earlier: after
 /// `set_verify_mode` on a live server socket, a certificate requested later
 /// (TLS 1.3 post-handshake auth, TLS 1.2 renegotiation) still goes through
-/// the crate's callback, which is the only thing that records
-/// `verify_failure()`.
+/// the configuration's verify callback, when it has one, and the crate's
+/// own, which is the only thing that records `verify_failure()`.
 #[test]
 fn a_live_mode_change_keeps_the_verify_callback() {
     for v in VERSIONS {
-        for (client_cert, want) in [
-            (ClientCert::Trusted, None),
-            (ClientCert::Untrusted, Some(20)),
+        for mode in [
+            VerifyMode::PEER,
+            VerifyMode::PEER | VerifyMode::POST_HANDSHAKE,
         ] {
-            let row = format!("{v}, {client_cert:?}");
-            let mut sb = default_server();
-            sb.set_version(v);
-            let srv = Server::start(&build(&sb), |sock| {
-                sock.set_verify_mode(VerifyMode::PEER).unwrap();
-                let requested = sock.request_client_certificate(Some(TIMEOUT));
-                let seen = Seen::of(sock);
-                if requested.is_ok() {
-                    sock.send_all(b"done").unwrap();
-                    sock.shutdown().unwrap();
-                }
-                (requested.map(|c| c.is_some()), seen)
-            });
-            let (pem, key) = client_cert.files().unwrap();
-            let mut sock =
-                SslSocket::connect(&build(&client_with_cert(pem, key)), &srv.localhost()).unwrap();
-            let client_read = recv_exact(&mut sock, 4);
-            let (handshake, (requested, seen)) = srv.join().unwrap();
-            assert_eq!(
-                handshake.peer_verification,
-                PeerVerification::NoCertificate,
-                "{row}"
-            );
-            assert_eq!(seen.verify_mode, VerifyMode::PEER, "{row}");
-            match want {
-                None => {
-                    assert!(matches!(requested, Ok(true)), "{row}: {requested:?}");
-                    assert_eq!(seen.peer_verification, PeerVerification::Verified, "{row}");
-                    assert_eq!(seen.verify_failure, None, "{row}");
-                    assert_eq!(client_read.unwrap(), b"done", "{row}");
-                }
-                Some(code) => {
-                    let failure = seen
-                        .verify_failure
-                        .clone()
-                        .unwrap_or_else(|| panic!("{row}: callback recorded nothing: {seen:?}"));
-                    assert_eq!(failure.result.code(), code, "{row}: {failure:?}");
-                    assert_eq!(failure.depth, 0, "{row}: {failure:?}");
-                    assert_eq!(failure.subject, client_cert.subject(), "{row}");
-                    match requested {
-                        Err(Error::VerifyFailed { failure: f }) => assert_eq!(f, failure, "{row}"),
-                        other => panic!("{row}: server request gave {other:?}"),
-                    }
-                    let err = client_read.unwrap_err();
-                    assert!(
-                        matches!(
-                            err,
-                            Error::AlertReceived {
-                                alert: Alert::UNKNOWN_CA,
-                                during: Operation::Read
-                            }
-                        ),
-                        "{row}: {err:?}"
-                    );
-                }
+            for hooked in [false, true] {
+                live_mode_change(v, mode, hooked, ClientCert::Trusted, None);
+                live_mode_change(v, mode, hooked, ClientCert::Untrusted, Some(20));
             }
+        }
+    }
+}
+
+/// One row of [`a_live_mode_change_keeps_the_verify_callback`]: a server in
+/// mode NONE switches to `mode` and asks for `client_cert`, which fails
+/// verification with `want`; `hooked` gives the server a verify callback
+/// that counts its calls.
+fn live_mode_change(
+    v: TlsVersion,
+    mode: VerifyMode,
+    hooked: bool,
+    client_cert: ClientCert,
+    want: Option<i32>,
+) {
+    let row = format!("{v}, {mode:?}, hooked {hooked}, {client_cert:?}");
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = Arc::clone(&calls);
+    let mut sb = default_server();
+    sb.set_version(v);
+    if hooked {
+        sb.set_verify_callback(move |check| {
+            n.fetch_add(1, Ordering::SeqCst);
+            check.preverify_ok()
+        });
+    }
+    let srv = Server::start(&build(&sb), move |sock| {
+        sock.set_verify_mode(mode).unwrap();
+        let requested = sock.request_client_certificate(T);
+        let seen = Seen::of(sock);
+        if requested.is_ok() {
+            sock.send_all(b"done").unwrap();
+            sock.shutdown().unwrap();
+        }
+        (requested.map(|c| c.is_some()), seen)
+    });
+    let mut sock = SslSocket::connect(&build(&client_cert.builder()), &srv.localhost()).unwrap();
+    let client_read = recv_exact(&mut sock, 4);
+    let (handshake, (requested, seen)) = srv.join().unwrap();
+    assert_eq!(
+        handshake.peer_verification,
+        PeerVerification::NoCertificate,
+        "{row}"
+    );
+    assert_eq!(handshake.verify_mode, VerifyMode::NONE, "{row}");
+    assert_eq!(seen.verify_mode, mode, "{row}");
+    let calls = calls.load(Ordering::SeqCst);
+    match want {
+        None => {
+            assert!(matches!(requested, Ok(true)), "{row}: {requested:?}");
+            assert_eq!(seen.peer_verification, PeerVerification::Verified, "{row}");
+            assert_eq!(seen.verify_failure, None, "{row}");
+            assert_eq!(client_read.unwrap(), b"done", "{row}");
+            if hooked {
+                assert_eq!(calls, 2, "{row}: the client's leaf and root");
+            }
+        }
+        Some(code) => {
+            let failure = seen
+                .verify_failure
+                .clone()
+                .unwrap_or_else(|| panic!("{row}: callback recorded nothing: {seen:?}"));
+            assert_eq!(failure.result.code(), code, "{row}: {failure:?}");
+            assert_eq!(failure.depth, 0, "{row}: {failure:?}");
+            assert_eq!(failure.subject, client_cert.subject(), "{row}");
+            if hooked {
+                assert_eq!(calls, 1, "{row}: the client's leaf");
+            }
+            match requested {
+                Err(Error::VerifyFailed { failure: f }) => assert_eq!(f, failure, "{row}"),
+                other => panic!("{row}: server request gave {other:?}"),
+            }
+            let err = client_read.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::AlertReceived {
+                        alert: Alert::UNKNOWN_CA,
+                        during: Operation::Read
+                    }
+                ),
+                "{row}: {err:?}"
+            );
         }
     }
 }
@@ -696,10 +648,7 @@ fn a_later_mode_restores_the_host_check_cert_none_turned_off() {
         let mut b = client_builder();
         setup(&mut b);
         assert_eq!(b.get_check_hostname(), checks, "{what}");
-        let server = exchange_server(&build(&server_builder(
-            "wrong-host-chain.pem",
-            "wrong-host.key",
-        )));
+        let server = exchange_server(&build(&wrong_host_server()));
         let r = SslSocket::connect(&build(&b), &server.localhost());
         match (checks, r) {
             (true, Err(e)) => {
@@ -753,13 +702,8 @@ fn a_verification_failure_names_the_alert_sent() {
         for (chain, key, code, alert) in cases {
             let mut sb = server_builder(chain, key);
             sb.set_version(v);
-            let server = exchange_server(&build(&sb));
-            let e = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap_err();
-            assert_eq!(
-                e.verify_result().map(|r| r.code()),
-                Some(code),
-                "{v} {chain}"
-            );
+            let client = build(&client_builder());
+            let e = refused(&build(&sb), &client, Server::localhost, code, alert);
             assert_eq!(
                 e.alert_sent().map(|a| a.name()),
                 Some(alert),
@@ -769,12 +713,6 @@ fn a_verification_failure_names_the_alert_sent() {
             assert!(
                 text.contains(&format!("sent alert {alert} (")),
                 "{v} {chain}: {text}"
-            );
-            let server_err = expect_server_err(server.join());
-            assert_eq!(
-                server_err.alert().map(|a| a.name()),
-                Some(alert),
-                "{v} {chain}"
             );
         }
         // The server's view of an untrusted client certificate.

@@ -1,7 +1,8 @@
 //! A tiny loopback test harness, modelled on rust-openssl's `ssl/test/server.rs`:
 //! certificate paths, client and server configuration builders with short
-//! timeouts, and a one-connection server on a thread that hands back the
-//! handshake result and what the server saw of its peer.
+//! timeouts, and a server on a thread that serves one connection or several
+//! and hands back, for each, the handshake result and what the server saw of
+//! its peer.
 //!
 //! Every socket made here has read, write and handshake timeouts of a few
 //! seconds, so a bug fails a test instead of hanging it.
@@ -9,18 +10,28 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpStream};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sslsocket::{
-    Error, PeerVerification, SslConfig, SslConfigBuilder, SslListener, SslSocket, VerifyFailure,
-    VerifyMode, VerifyResult,
+    Error, PeerVerification, SslConfig, SslConfigBuilder, SslListener, SslSocket, TlsVersion,
+    VerifyFailure, VerifyMode, VerifyResult,
 };
 
 /// The generous limit every blocking step gets.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// [`TIMEOUT`] as the timeout arguments take it.
+pub(crate) const T: Option<Duration> = Some(TIMEOUT);
+
+/// The protocol versions every matrix runs under.
+pub(crate) const VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls1_2, TlsVersion::Tls1_3];
 
 /// `certs/<name>` (e.g. `"server-chain.pem"`, `"rsa/ca.pem"`), from the crate root.
 pub(crate) fn cert(name: &str) -> PathBuf {
@@ -58,6 +69,12 @@ pub(crate) fn default_server() -> SslConfigBuilder {
     server_builder("server-chain.pem", "server.key")
 }
 
+/// A server for `other.example` (`wrong-host-chain.pem`, `wrong-host.key`):
+/// a valid chain, for another host than `localhost`.
+pub(crate) fn wrong_host_server() -> SslConfigBuilder {
+    server_builder("wrong-host-chain.pem", "wrong-host.key")
+}
+
 /// A client builder trusting `certs/ca.pem` only, mode left at its default (`PEER`).
 pub(crate) fn client_builder() -> SslConfigBuilder {
     let mut b = SslConfig::client();
@@ -72,6 +89,56 @@ pub(crate) fn client_with_cert(pem: &str, key: &str) -> SslConfigBuilder {
     b.set_certificate_file(cert(pem))
         .set_private_key_file(cert(key));
     b
+}
+
+/// The certificate a test client offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClientCert {
+    /// No certificate.
+    None,
+    /// `client.pem`, signed by the trusted root.
+    Trusted,
+    /// `untrusted-client.pem`, issued by a root nobody trusts: 20 at a server.
+    Untrusted,
+    /// `expired-client.pem`: 10 at a server.
+    Expired,
+}
+
+impl ClientCert {
+    pub(crate) const ALL: [ClientCert; 4] = [
+        ClientCert::None,
+        ClientCert::Trusted,
+        ClientCert::Untrusted,
+        ClientCert::Expired,
+    ];
+
+    /// Its certificate and key under `certs/`.
+    pub(crate) fn files(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ClientCert::None => None,
+            ClientCert::Trusted => Some(("client.pem", "client.key")),
+            ClientCert::Untrusted => Some(("untrusted-client.pem", "untrusted-client.key")),
+            ClientCert::Expired => Some(("expired-client.pem", "expired-client.key")),
+        }
+    }
+
+    /// Its subject, as [`SslSocket::peer_subject`] prints it.
+    pub(crate) fn subject(self) -> &'static str {
+        match self {
+            ClientCert::None => "(none)",
+            ClientCert::Trusted => "CN=sslsocket test client",
+            ClientCert::Untrusted => "CN=sslsocket untrusted client",
+            ClientCert::Expired => "CN=sslsocket expired client",
+        }
+    }
+
+    /// A [`client_builder`] that offers it.
+    pub(crate) fn builder(self) -> SslConfigBuilder {
+        match self.files() {
+            Some((pem, key)) => client_with_cert(pem, key),
+            None => client_builder(),
+        }
+    }
 }
 
 /// Builds, panicking with the whole error on failure.
@@ -90,6 +157,9 @@ pub(crate) struct Seen {
     pub(crate) peer_subject: Option<String>,
     pub(crate) verify_failure: Option<VerifyFailure>,
     pub(crate) peer_chain_len: usize,
+    pub(crate) session_reused: bool,
+    pub(crate) servername: Option<String>,
+    pub(crate) alpn_protocol: Option<String>,
 }
 
 impl Seen {
@@ -102,21 +172,71 @@ impl Seen {
             peer_subject: sock.peer_subject(),
             verify_failure: sock.verify_failure(),
             peer_chain_len: sock.peer_cert_chain().len(),
+            session_reused: sock.session_reused(),
+            servername: sock.servername().map(str::to_owned),
+            alpn_protocol: sock.alpn_protocol(),
+        }
+    }
+
+    /// Asserts that the peer's certificate verified and has `subject`.
+    #[track_caller]
+    pub(crate) fn assert_verified(&self, subject: &str) {
+        assert_eq!(
+            self.peer_verification,
+            PeerVerification::Verified,
+            "{self:?}"
+        );
+        assert_eq!(self.peer_subject.as_deref(), Some(subject), "{self:?}");
+    }
+}
+
+/// What the server hands back for one connection: the handshake error, or
+/// what it saw plus the closure's result.
+pub(crate) type Outcome<T> = Result<(Seen, T), Error>;
+
+/// How long a server waits for a client to connect, and a lingering one for
+/// the client to close.
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
+
+/// How a [`Server`] serves its listener.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Serve {
+    /// How many connections it accepts, one after the other.
+    pub(crate) connections: usize,
+    /// Whether it keeps each TCP connection open, after the handshake failed
+    /// or the closure returned, until the client closes it (or [`WAIT`]), so
+    /// that the client reads an alert before a reset can overtake it.
+    pub(crate) linger: bool,
+}
+
+impl Serve {
+    /// `n` connections, each closed as soon as it is served.
+    pub(crate) fn connections(n: usize) -> Serve {
+        Serve {
+            connections: n,
+            linger: false,
+        }
+    }
+
+    /// The same, each kept open until the client closes it.
+    pub(crate) fn lingering(self) -> Serve {
+        Serve {
+            linger: true,
+            ..self
         }
     }
 }
 
-/// What the server thread hands back: the handshake error, or what it saw
-/// plus the closure's result.
-pub(crate) type Outcome<T> = Result<(Seen, T), Error>;
-
-/// A server on its own thread that accepts exactly one connection, performs
-/// the handshake with [`SslListener::accept`], records [`Seen`], then runs a
-/// closure on the socket. Joined by [`join`](Self::join), or in `Drop` unless
-/// the test is already panicking.
+/// A server on its own thread that accepts connections one after the other
+/// (each within [`WAIT`]), performs the handshake, records [`Seen`], then
+/// runs a closure on the socket. Joined by [`join`](Self::join) or
+/// [`join_all`](Self::join_all), or in `Drop` unless the test is already
+/// panicking.
 pub(crate) struct Server<T: Send + 'static> {
     addr: SocketAddr,
-    handle: Option<JoinHandle<Outcome<T>>>,
+    /// Connections not accepted yet, for `Drop` to wake.
+    unaccepted: Arc<AtomicUsize>,
+    handle: Option<JoinHandle<Vec<Outcome<T>>>>,
 }
 
 impl<T: Send + 'static> Server<T> {
@@ -125,9 +245,15 @@ impl<T: Send + 'static> Server<T> {
     where
         F: FnOnce(&mut SslSocket) -> T + Send + 'static,
     {
-        let listener = SslListener::bind("127.0.0.1:0", config)
-            .unwrap_or_else(|e| panic!("binding 127.0.0.1:0: {e:?}"));
-        Server::serve(listener, f)
+        Server::serve(bind(config), f)
+    }
+
+    /// Binds `127.0.0.1:0` and serves `n` connections with `f`.
+    pub(crate) fn start_n<F>(config: &SslConfig, n: usize, f: F) -> Server<T>
+    where
+        F: FnMut(&mut SslSocket) -> T + Send + 'static,
+    {
+        Server::with(bind(config), Serve::connections(n), f)
     }
 
     /// Serves one connection on a listener bound by the caller (e.g. on `[::1]:0`).
@@ -135,15 +261,50 @@ impl<T: Send + 'static> Server<T> {
     where
         F: FnOnce(&mut SslSocket) -> T + Send + 'static,
     {
+        let mut f = Some(f);
+        Server::with(listener, Serve::connections(1), move |sock| {
+            f.take().expect("one connection")(sock)
+        })
+    }
+
+    /// Serves `listener` as `how` says, running `f` on every connection
+    /// whose handshake succeeded.
+    pub(crate) fn with<F>(listener: SslListener, how: Serve, mut f: F) -> Server<T>
+    where
+        F: FnMut(&mut SslSocket) -> T + Send + 'static,
+    {
         let addr = listener.local_addr().expect("local_addr");
+        let unaccepted = Arc::new(AtomicUsize::new(how.connections));
+        let left = Arc::clone(&unaccepted);
         let handle = thread::spawn(move || {
-            let (mut sock, _) = listener.accept()?;
-            let seen = Seen::of(&sock);
-            let out = f(&mut sock);
-            Ok((seen, out))
+            (0..how.connections)
+                .map(|_| {
+                    wait_for_client(listener.get_ref());
+                    left.fetch_sub(1, Ordering::SeqCst);
+                    let (accepted, kept) = if how.linger {
+                        let tcp = listener.accept_tcp()?.0;
+                        let kept = tcp.try_clone().expect("cloning the accepted socket");
+                        (
+                            SslSocket::upgrade_server(listener.config(), tcp),
+                            Some(kept),
+                        )
+                    } else {
+                        (listener.accept().map(|(sock, _)| sock), None)
+                    };
+                    let outcome = accepted.map(|mut sock| {
+                        let seen = Seen::of(&sock);
+                        (seen, f(&mut sock))
+                    });
+                    if let Some(tcp) = kept {
+                        drain_until_closed(tcp);
+                    }
+                    outcome
+                })
+                .collect()
         });
         Server {
             addr,
+            unaccepted,
             handle: Some(handle),
         }
     }
@@ -166,11 +327,29 @@ impl<T: Send + 'static> Server<T> {
         self.addr.to_string()
     }
 
-    /// Waits for the server thread and returns what it saw.
-    pub(crate) fn join(mut self) -> Outcome<T> {
+    /// Waits for a one-connection server and returns what it saw.
+    pub(crate) fn join(self) -> Outcome<T> {
+        let mut all = self.join_all();
+        assert_eq!(all.len(), 1, "a server of {} connections", all.len());
+        all.remove(0)
+    }
+
+    /// Waits for the server and returns what it saw of each connection,
+    /// panicking if any handshake failed.
+    pub(crate) fn join_ok(self) -> Vec<(Seen, T)> {
+        let all = self.join_all();
+        let n = all.len();
+        all.into_iter()
+            .enumerate()
+            .map(|(i, o)| o.unwrap_or_else(|e| panic!("server handshake {} of {n}: {e:?}", i + 1)))
+            .collect()
+    }
+
+    /// Waits for the server thread and returns what it saw of each connection.
+    pub(crate) fn join_all(mut self) -> Vec<Outcome<T>> {
         let handle = self.handle.take().expect("joined twice");
         match handle.join() {
-            Ok(outcome) => outcome,
+            Ok(outcomes) => outcomes,
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
@@ -184,13 +363,79 @@ impl<T: Send + 'static> Drop for Server<T> {
         if thread::panicking() {
             return;
         }
-        if !handle.is_finished() {
-            // A test that never connected: wake the accept with a connection
-            // that closes at once, so the thread ends with HandshakeEof.
+        // A test that did not make every connection: wake each accept still
+        // to come with a connection that closes at once (HandshakeEof).
+        for _ in 0..self.unaccepted.load(Ordering::SeqCst) {
             let _ = TcpStream::connect_timeout(&self.addr, TIMEOUT);
         }
         if let Err(panic) = handle.join() {
             std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// A listener on `127.0.0.1:0` for `config`.
+pub(crate) fn bind(config: &SslConfig) -> SslListener {
+    SslListener::bind("127.0.0.1:0", config)
+        .unwrap_or_else(|e| panic!("binding 127.0.0.1:0: {e:?}"))
+}
+
+/// A listener on `127.0.0.1:0` for the usual server with `mode`, allowing
+/// only `version`.
+pub(crate) fn listener(mode: i32, version: TlsVersion) -> SslListener {
+    let mut b = default_server();
+    b.set_version(version)
+        .set_verify_mode(mode)
+        .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
+    bind(&build(&b))
+}
+
+/// Waits until a client connects to `listener`, panicking after [`WAIT`].
+fn wait_for_client(listener: &TcpListener) {
+    let mut fd = [libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // SAFETY: `fd` is a live, initialised array of one pollfd, and the
+        // listener's descriptor stays open for the whole call.
+        let r = unsafe { libc::poll(fd.as_mut_ptr(), 1, left.as_millis() as libc::c_int) };
+        match r {
+            1.. => return,
+            0 => panic!("no client connected within {WAIT:?}"),
+            _ => {
+                let e = std::io::Error::last_os_error();
+                assert_eq!(e.kind(), ErrorKind::Interrupted, "poll: {e}");
+            }
+        }
+    }
+}
+
+/// Reads (and discards) until the peer closes, for at most [`WAIT`].
+fn drain_until_closed(mut tcp: TcpStream) {
+    let deadline = Instant::now() + WAIT;
+    let _ = tcp.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        match tcp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// The server half of a test that talks to the server in its own way:
+/// sends back whatever it reads, until the client closes.
+pub(crate) fn echo(sock: &mut SslSocket) {
+    let mut buf = [0u8; 1024];
+    while let Ok(n) = sock.recv(&mut buf) {
+        if n == 0 || sock.send_all(&buf[..n]).is_err() {
+            break;
         }
     }
 }
@@ -207,6 +452,20 @@ pub(crate) fn recv_exact(sock: &mut SslSocket, n: usize) -> Result<Vec<u8>, Erro
     }
     buf.truncate(got);
     Ok(buf)
+}
+
+/// Reads up to and including the first `\n`, or to a clean close: an
+/// empty string is the end of the stream, `"\n"` an empty line.
+pub(crate) fn read_line(sock: &mut SslSocket) -> Result<String, Error> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\n") {
+        if sock.recv(&mut byte)? == 0 {
+            break;
+        }
+        line.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// The server half of the standard exchange: `hello` →, ← `ping`, `pong` →, close_notify.
@@ -230,9 +489,50 @@ pub(crate) fn client_exchange(sock: &mut SslSocket) -> Result<(), Error> {
     Ok(())
 }
 
+/// What [`exchange_server`] returns.
+pub(crate) type ExchangeServer = Server<Result<Vec<u8>, Error>>;
+
 /// A server running [`serve_exchange`].
-pub(crate) fn exchange_server(config: &SslConfig) -> Server<Result<Vec<u8>, Error>> {
+pub(crate) fn exchange_server(config: &SslConfig) -> ExchangeServer {
     Server::start(config, serve_exchange)
+}
+
+/// Where a client connects: [`Server::localhost`] or [`Server::ip`].
+pub(crate) type Target = fn(&ExchangeServer) -> String;
+
+/// Connects with `client` to an [`exchange_server`] made from `server`, runs
+/// the exchange, and returns what each end saw.
+pub(crate) fn exchange(server: &SslConfig, client: &SslConfig, target: Target) -> (Seen, Seen) {
+    let srv = exchange_server(server);
+    let addr = target(&srv);
+    let mut sock =
+        SslSocket::connect(client, &addr).unwrap_or_else(|e| panic!("connecting to {addr}: {e:?}"));
+    let client_seen = Seen::of(&sock);
+    client_exchange(&mut sock).unwrap_or_else(|e| panic!("exchange with {addr}: {e:?}"));
+    (expect_exchanged(srv.join()), client_seen)
+}
+
+/// Connects with `client` to an [`exchange_server`] made from `server`, and
+/// asserts that the client refuses the server's certificate with verify
+/// result `code` and that the server receives the alert named `alert`.
+/// Returns the client's error.
+pub(crate) fn refused(
+    server: &SslConfig,
+    client: &SslConfig,
+    target: Target,
+    code: i32,
+    alert: &str,
+) -> Error {
+    let srv = exchange_server(server);
+    let err = SslSocket::connect(client, &target(&srv)).unwrap_err();
+    assert_eq!(err.verify_result().map(|r| r.code()), Some(code), "{err:?}");
+    let server_err = expect_server_err(srv.join());
+    assert_eq!(
+        server_err.alert().map(|a| a.name()),
+        Some(alert),
+        "{server_err:?}"
+    );
+    err
 }
 
 /// Asserts that the server side of a successful exchange read `ping`, and
@@ -248,6 +548,12 @@ pub(crate) fn expect_exchanged(outcome: Outcome<Result<Vec<u8>, Error>>) -> Seen
     }
 }
 
+/// Asserts that `err` is the alert named `name`, received from the peer.
+#[track_caller]
+pub(crate) fn assert_alert(err: &Error, name: &str) {
+    assert_eq!(err.alert().map(|a| a.name()), Some(name), "{err:?}");
+}
+
 /// The server handshake error, panicking if the handshake succeeded.
 pub(crate) fn expect_server_err<T: std::fmt::Debug>(outcome: Outcome<T>) -> Error {
     match outcome {
@@ -258,12 +564,99 @@ pub(crate) fn expect_server_err<T: std::fmt::Debug>(outcome: Outcome<T>) -> Erro
     }
 }
 
-/// A listener on `127.0.0.1:0` for the usual server with `mode`, allowing
-/// only `version`.
-pub(crate) fn listener(mode: i32, version: sslsocket::TlsVersion) -> SslListener {
-    let mut b = default_server();
-    b.set_version(version)
-        .set_verify_mode(mode)
-        .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
-    SslListener::bind("127.0.0.1:0", &build(&b)).unwrap_or_else(|e| panic!("bind: {e:?}"))
+/// One case for every `a`, every `b` and each of [`VERSIONS`].
+pub(crate) fn matrix<A: Copy, B: Copy, C>(
+    a: &[A],
+    b: &[B],
+    case: impl Fn(A, B, TlsVersion) -> C,
+) -> Vec<C> {
+    let mut cases = Vec::new();
+    for &x in a {
+        for &y in b {
+            for version in VERSIONS {
+                cases.push(case(x, y, version));
+            }
+        }
+    }
+    cases
+}
+
+/// Panics listing every problem, if there are any.
+#[track_caller]
+pub(crate) fn assert_no_problems(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// A list that callbacks, on whatever thread they run, append to.
+#[derive(Debug)]
+pub(crate) struct Log<T>(Arc<Mutex<Vec<T>>>);
+
+impl<T> Clone for Log<T> {
+    fn clone(&self) -> Self {
+        Log(Arc::clone(&self.0))
+    }
+}
+
+impl<T: Clone> Log<T> {
+    pub(crate) fn new() -> Log<T> {
+        Log(Arc::new(Mutex::new(Vec::new())))
+    }
+
+    pub(crate) fn push(&self, item: T) {
+        self.0.lock().unwrap().push(item);
+    }
+
+    /// Everything pushed so far.
+    pub(crate) fn items(&self) -> Vec<T> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+}
+
+/// The bytes a client sends first: its ClientHello, as our client makes it.
+pub(crate) fn client_hello() -> Vec<u8> {
+    let raw = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = raw.local_addr().unwrap();
+    let client = thread::spawn(move || {
+        let mut b = client_builder();
+        b.set_handshake_timeout(Some(Duration::from_millis(300)));
+        let _ = SslSocket::connect(&build(&b), &format!("localhost:{}", addr.port()));
+    });
+    let (mut tcp, _) = raw.accept().unwrap();
+    tcp.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut hello = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = tcp.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        hello.extend_from_slice(&buf[..n]);
+    }
+    client.join().unwrap();
+    assert!(hello.len() > 100, "a ClientHello: {} bytes", hello.len());
+    hello
+}
+
+/// A client that sends a real ClientHello one byte every 25 ms.
+pub(crate) fn trickle(addr: std::net::SocketAddr, hello: Vec<u8>) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let Ok(mut tcp) = TcpStream::connect(addr) else {
+            return;
+        };
+        for b in hello {
+            if tcp.write_all(&[b]).is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    })
 }
