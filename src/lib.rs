@@ -80,6 +80,7 @@ mod parse;
 mod post_handshake;
 mod reasons;
 mod session;
+mod settings;
 mod socket;
 #[cfg(feature = "tokio")]
 pub mod tokio;

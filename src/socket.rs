@@ -10,8 +10,7 @@ use std::time::Duration;
 use crate::config::SslConfig;
 use crate::engine::Engine;
 use crate::error::{Error, Operation};
-use crate::parse::IntoVerifyMode;
-use crate::verify::{Role, VerifyMode};
+use crate::verify::Role;
 
 /// A TLS connection, in either role, with OpenSSL's verification semantics
 /// and the inspection calls C, Qore and Python code expect, over a
@@ -386,56 +385,7 @@ impl<S> SslSocket<S> {
         self.engine.nonblocking
     }
 
-    /// Sets the time limit for each read, the whole call; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
-    #[doc(alias("settimeout", "SO_RCVTIMEO"))]
-    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.read = crate::engine::nonzero(t)?;
-        Ok(())
-    }
-
-    /// Sets the time limit for each write, the whole call; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
-    #[doc(alias("settimeout", "SO_SNDTIMEO"))]
-    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.write = crate::engine::nonzero(t)?;
-        Ok(())
-    }
-
-    /// Sets the time limit for the whole handshake; `None` waits forever.
-    /// For a socket made with [`new_client`](Self::new_client) or
-    /// [`new_server`](Self::new_server), before its handshake.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for a zero duration.
-    pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.handshake = crate::engine::nonzero(t)?;
-        Ok(())
-    }
-
-    /// Sets the verify mode of this connection (`SSL_set_verify`): before
-    /// the handshake of a socket made with [`new_client`](Self::new_client) /
-    /// [`new_server`](Self::new_server) it applies to that handshake
-    /// (Qore sets the mode per socket before connecting); afterwards to a
-    /// later renegotiation or post-handshake request. The verify callback
-    /// set on the configuration is kept, as OpenSSL keeps it.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidVerifyMode`] for bits other than the five flags.
-    #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
-    pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<(), Error> {
-        let mode: VerifyMode = mode.into_verify_mode()?;
-        self.engine.ssl_mut().set_verify(mode.to_openssl());
-        Ok(())
-    }
+    crate::settings::settings_methods!();
 
     crate::inspection::inspection_methods!();
 

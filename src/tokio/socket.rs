@@ -22,7 +22,6 @@ use super::io::{AsyncIo, Side};
 use crate::config::SslConfig;
 use crate::engine::{Engine, Step};
 use crate::error::{Error, Operation};
-use crate::parse::IntoVerifyMode;
 use crate::post_handshake::{self, Exchange};
 use crate::verify::Role;
 
@@ -327,48 +326,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
 impl<S> SslSocket<S> {
     crate::inspection::inspection_methods!();
 
-    /// Sets the verify mode of this connection (`SSL_set_verify`), as the
-    /// blocking [`set_verify_mode`](crate::SslSocket::set_verify_mode) does.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidVerifyMode`] for bits other than the five flags.
-    #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
-    pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<(), Error> {
-        let mode = mode.into_verify_mode()?;
-        self.engine.ssl_mut().set_verify(mode.to_openssl());
-        Ok(())
-    }
-
-    /// Sets the time limit of each read; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for a zero duration.
-    pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.read = crate::engine::nonzero(t)?;
-        Ok(())
-    }
-
-    /// Sets the time limit of each write; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for a zero duration.
-    pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.write = crate::engine::nonzero(t)?;
-        Ok(())
-    }
-
-    /// Sets the time limit of the whole handshake; `None` waits forever.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for a zero duration.
-    pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.engine.timeouts.handshake = crate::engine::nonzero(t)?;
-        Ok(())
-    }
+    crate::settings::settings_methods!();
 
     /// The stream underneath.
     pub fn get_ref(&self) -> &S {
@@ -383,6 +341,10 @@ impl<S> SslSocket<S> {
 
     fn engine(&self) -> &Engine<AsyncIo<S>> {
         &self.engine
+    }
+
+    fn engine_mut(&mut self) -> &mut Engine<AsyncIo<S>> {
+        &mut self.engine
     }
 }
 

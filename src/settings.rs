@@ -1,0 +1,60 @@
+//! The per-connection settings every socket face offers (the time limits
+//! and the verify mode), written once as a macro over the face's engine.
+
+/// The setters of a face that has an `engine_mut()`.
+macro_rules! settings_methods {
+    () => {
+        /// Sets the time limit for each read, the whole call; `None` waits forever.
+        ///
+        /// # Errors
+        ///
+        /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
+        #[doc(alias("settimeout", "SO_RCVTIMEO"))]
+        pub fn set_read_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+            self.engine_mut().timeouts.read = crate::engine::nonzero(t)?;
+            Ok(())
+        }
+
+        /// Sets the time limit for each write, the whole call; `None` waits forever.
+        ///
+        /// # Errors
+        ///
+        /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
+        #[doc(alias("settimeout", "SO_SNDTIMEO"))]
+        pub fn set_write_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+            self.engine_mut().timeouts.write = crate::engine::nonzero(t)?;
+            Ok(())
+        }
+
+        /// Sets the time limit for the whole handshake; `None` waits forever.
+        /// For a socket made with [`new_client`](Self::new_client) or
+        /// [`new_server`](Self::new_server), before its handshake.
+        ///
+        /// # Errors
+        ///
+        /// `InvalidInput` for a zero duration.
+        pub fn set_handshake_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+            self.engine_mut().timeouts.handshake = crate::engine::nonzero(t)?;
+            Ok(())
+        }
+
+        /// Sets the verify mode of this connection (`SSL_set_verify`): before
+        /// the handshake of a socket made with [`new_client`](Self::new_client) /
+        /// [`new_server`](Self::new_server) it applies to that handshake
+        /// (Qore sets the mode per socket before connecting); afterwards to a
+        /// later renegotiation or post-handshake request. The verify callback
+        /// set on the configuration is kept, as OpenSSL keeps it.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidVerifyMode`](crate::Error::InvalidVerifyMode) for bits other than the five flags.
+        #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
+        pub fn set_verify_mode(&mut self, mode: impl crate::IntoVerifyMode) -> Result<(), crate::Error> {
+            let mode: crate::VerifyMode = mode.into_verify_mode()?;
+            self.engine_mut().ssl_mut().set_verify(mode.to_openssl());
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use settings_methods;
