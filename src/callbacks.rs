@@ -6,7 +6,6 @@
 //! fails that handshake with [`Error::CallbackPanicked`](crate::Error::CallbackPanicked)
 //! and never unwinds into C.
 
-use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -17,6 +16,7 @@ use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyRe
 
 use crate::identity::Identity;
 use crate::names::{name_to_string, subject_of};
+use crate::panics::{drop_contained, panic_message};
 use crate::verify_result::{VerifyFailure, VerifyResult};
 
 /// One certificate of the peer's chain, as OpenSSL's verify callback sees it.
@@ -317,25 +317,6 @@ pub(crate) fn alert_sent(ssl: &SslRef) -> Option<u8> {
 /// yet: which, and its message.
 pub(crate) fn take_panic(ssl: &SslRef) -> Option<(&'static str, String)> {
     with_record(ssl, |r| r.panic.take()).flatten()
-}
-
-fn panic_message(p: Box<dyn Any + Send>) -> String {
-    let message = p
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(non-string panic payload)".into());
-    drop_contained(p);
-    message
-}
-
-/// Drops `value` without letting a panic from its `Drop` escape: this runs
-/// inside callbacks from C, where an unwind aborts the process. A value
-/// whose drop panics is leaked (its panic payload too), never unwound.
-fn drop_contained<T>(value: T) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        std::mem::forget(payload);
-    }
 }
 
 /// Runs a hook, turning a panic into a recorded failure. The first panic

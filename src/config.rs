@@ -15,6 +15,7 @@ use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniD
 use crate::error::{ConfigError, Error, Operation};
 use crate::identity::{Identity, Source};
 use crate::parse::IntoVerifyMode;
+use crate::password::{IntoPassword, KeyPassword};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
@@ -66,6 +67,8 @@ pub struct SslConfigBuilder {
     certificate: Option<Source>,
     chain: Option<Source>,
     key: Option<Source>,
+    key_password: KeyPassword,
+    pkcs12: Option<(Source, String)>,
     min_version: Option<TlsVersion>,
     max_version: Option<TlsVersion>,
     cipher_list: Option<String>,
@@ -98,6 +101,8 @@ impl SslConfigBuilder {
             certificate: None,
             chain: None,
             key: None,
+            key_password: KeyPassword::None,
+            pkcs12: None,
             min_version: None,
             max_version: None,
             cipher_list: None,
@@ -256,6 +261,58 @@ impl SslConfigBuilder {
     #[doc(alias = "SSL_CTX_use_PrivateKey")]
     pub fn set_private_key_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.key = Some(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// The password of an encrypted private key (PEM `ENCRYPTED PRIVATE KEY`
+    /// as `openssl pkey -aes256` writes it, or encrypted PKCS#8 DER).
+    /// Without one an encrypted key fails [`build`](Self::build) with
+    /// [`ConfigError::KeyPasswordRequired`]: OpenSSL never prompts on the
+    /// terminal. A wrong one fails it with [`ConfigError::WrongKeyPassword`].
+    ///
+    /// Python: `load_cert_chain(certfile, keyfile, password)`.
+    #[doc(alias(
+        "SSL_CTX_set_default_passwd_cb_userdata",
+        "SSL_CTX_set_default_passwd_cb",
+        "load_cert_chain",
+        "password"
+    ))]
+    pub fn set_private_key_password(&mut self, password: &str) -> &mut Self {
+        self.key_password = KeyPassword::Given(password.as_bytes().to_vec());
+        self
+    }
+
+    /// Asks `ask` for the private key's password when the key turns out to
+    /// be encrypted, at [`build`](Self::build) (Python's callable
+    /// `load_cert_chain(password=...)`, C's `SSL_CTX_set_default_passwd_cb`).
+    /// It returns the password (a string or bytes) or `None`; it is not
+    /// called for a key that is not encrypted. A panic in it fails `build`
+    /// with [`Error::CallbackPanicked`].
+    #[doc(alias("SSL_CTX_set_default_passwd_cb", "pem_password_cb", "load_cert_chain"))]
+    pub fn set_private_key_password_callback<F, P>(&mut self, ask: F) -> &mut Self
+    where
+        F: Fn() -> P + Send + Sync + 'static,
+        P: IntoPassword,
+    {
+        self.key_password = KeyPassword::callback(ask);
+        self
+    }
+
+    /// This side's certificate, intermediates and private key from one
+    /// PKCS#12 (`.p12`, `.pfx`) file, as `openssl pkcs12 -export` writes it;
+    /// `password` opens it (`""` for a file made without one). Instead of
+    /// [`set_certificate_file`](Self::set_certificate_file) and
+    /// [`set_private_key_file`](Self::set_private_key_file).
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12_fp"))]
+    pub fn set_pkcs12_file(&mut self, path: impl AsRef<Path>, password: &str) -> &mut Self {
+        self.pkcs12 = Some((Source::File(path.as_ref().to_owned()), password.to_owned()));
+        self
+    }
+
+    /// As [`set_pkcs12_file`](Self::set_pkcs12_file), from the file's bytes.
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12"))]
+    pub fn set_pkcs12_der(&mut self, der: &[u8], password: &str) -> &mut Self {
+        self.pkcs12 = Some((Source::Der(der.to_vec()), password.to_owned()));
         self
     }
 
@@ -497,6 +554,9 @@ impl SslConfigBuilder {
         // may have moved (a Vec that grew, a buffer of another thread).
         b.set_mode(SslMode::RELEASE_BUFFERS | SslMode::ACCEPT_MOVING_WRITE_BUFFER);
         crate::callbacks::install_verify_callback(&mut b, self.verify_mode);
+        // OpenSSL's own password callback prompts on the terminal.
+        let password = self.key_password.clone();
+        crate::ffi::set_default_password_callback(&mut b, Box::new(move |buf| password.fill(buf)));
 
         // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
         // release's own default (1.1.1 allows TLS 1.0).
@@ -563,9 +623,9 @@ impl SslConfigBuilder {
             .clone()
             .install(&mut b, self.role)
             .map_err(config_err("ALPN protocols"))?;
-        let post_handshake_auth = self
-            .post_handshake_auth
-            .unwrap_or(self.certificate.is_some() || self.hooks.client_cert.is_some());
+        let post_handshake_auth = self.post_handshake_auth.unwrap_or(
+            self.certificate.is_some() || self.pkcs12.is_some() || self.hooks.client_cert.is_some(),
+        );
         if self.role == Role::Client && post_handshake_auth {
             crate::ffi::ctx_set_post_handshake_auth(&mut b, true);
         }
@@ -627,16 +687,19 @@ impl SslConfigBuilder {
     }
 
     fn load_identity(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
-        let (cert_src, key_src) = match (&self.certificate, &self.key) {
-            (None, None) if self.role == Role::Server => {
+        let mut id = match (&self.pkcs12, &self.certificate, &self.key) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(ConfigError::Pkcs12AndCertificate.into())
+            }
+            (Some((source, password)), None, None) => source.pkcs12(password)?,
+            (None, None, None) if self.role == Role::Server => {
                 return Err(ConfigError::MissingIdentity.into())
             }
-            (None, None) => return Ok(()),
-            (Some(_), None) => return Err(ConfigError::MissingPrivateKey.into()),
-            (None, Some(_)) => return Err(ConfigError::MissingCertificate.into()),
-            (Some(c), Some(k)) => (c, k),
+            (None, None, None) => return Ok(()),
+            (None, Some(_), None) => return Err(ConfigError::MissingPrivateKey.into()),
+            (None, None, Some(_)) => return Err(ConfigError::MissingCertificate.into()),
+            (None, Some(c), Some(k)) => Identity::load(c, k, &self.key_password)?,
         };
-        let mut id = Identity::load(cert_src, key_src)?;
         if let Some(c) = &self.chain {
             id.chain.extend(c.certificates("certificate chain")?);
         }

@@ -531,6 +531,50 @@ pub enum ConfigError {
     #[error("a private key was given without its certificate: call set_certificate_file")]
     MissingCertificate,
 
+    /// Both a PKCS#12 identity and a certificate or private key were given.
+    #[error(
+        "both a PKCS#12 file and a certificate or private key were given: use set_pkcs12_file \
+         alone, or set_certificate_file with set_private_key_file"
+    )]
+    Pkcs12AndCertificate,
+
+    /// An encrypted private key, or a password-protected PKCS#12 file, and
+    /// no password for it. OpenSSL is never left to prompt on the terminal.
+    #[error(
+        "the {what} {origin} is encrypted and no password was given: pass it with \
+         set_private_key_password or set_private_key_password_callback (for PKCS#12, \
+         set_pkcs12_file's password)"
+    )]
+    KeyPasswordRequired {
+        /// `private key` or `PKCS#12 file`.
+        what: &'static str,
+        /// The file name, or `PEM bytes` / `DER bytes`.
+        origin: String,
+    },
+
+    /// The password given does not decrypt the key or PKCS#12 file.
+    #[error("the password does not decrypt the {what} {origin}: {source}")]
+    WrongKeyPassword {
+        /// `private key` or `PKCS#12 file`.
+        what: &'static str,
+        /// The file name, or `PEM bytes` / `DER bytes`.
+        origin: String,
+        /// OpenSSL's errors (`bad decrypt`, `mac verify failure`, ...).
+        source: ErrorStack,
+    },
+
+    /// A password OpenSSL cannot take: longer than its 1024-byte buffer,
+    /// or (for PKCS#12) with a NUL byte.
+    #[error("the password for the {what} {origin} cannot be used: it {why}")]
+    KeyPasswordUnusable {
+        /// `private key` or `PKCS#12 file`.
+        what: &'static str,
+        /// The file name, or `PEM bytes` / `DER bytes`.
+        origin: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+
     /// An ALPN protocol name that is empty or longer than 255 bytes.
     #[error("ALPN protocol {0:?} must be 1 to 255 bytes long")]
     AlpnProtocol(String),

@@ -521,6 +521,75 @@ pub(crate) fn free_buffers_is_safe(version: i64) -> bool {
     }
 }
 
+unsafe extern "C" {
+    fn SSL_CTX_set_default_passwd_cb(ctx: *mut openssl_sys::SSL_CTX, cb: Option<PemPasswordCb>);
+    fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut openssl_sys::SSL_CTX, u: *mut libc::c_void);
+}
+
+type PemPasswordCb = unsafe extern "C" fn(
+    buf: *mut libc::c_char,
+    size: c_int,
+    rwflag: c_int,
+    userdata: *mut libc::c_void,
+) -> c_int;
+
+/// What gives a context's key password: copies it into the buffer and
+/// returns its length, 0 for none. Called from C: it must not panic.
+pub(crate) type PasswordSource = Box<dyn Fn(&mut [u8]) -> usize + Send + Sync>;
+
+fn password_index() -> Index<openssl::ssl::SslContext, Box<PasswordSource>> {
+    static INDEX: OnceLock<Index<openssl::ssl::SslContext, Box<PasswordSource>>> = OnceLock::new();
+    *INDEX.get_or_init(|| {
+        openssl::ssl::SslContext::new_ex_index().expect("OpenSSL ran out of ex_data indexes")
+    })
+}
+
+unsafe extern "C" fn password_trampoline(
+    buf: *mut libc::c_char,
+    size: c_int,
+    _rwflag: c_int,
+    userdata: *mut libc::c_void,
+) -> c_int {
+    let Ok(len) = usize::try_from(size) else {
+        return 0;
+    };
+    if buf.is_null() || userdata.is_null() || len == 0 {
+        return 0;
+    }
+    // SAFETY: `userdata` is the `PasswordSource` that
+    // `set_default_password_callback` boxed into the context's ex_data,
+    // which the context keeps (and never replaces) until it is freed.
+    let source = unsafe { &*userdata.cast::<PasswordSource>() };
+    // SAFETY: OpenSSL hands a writable buffer of `size` (> 0) bytes, ours
+    // for the duration of the call.
+    let buf = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), len) };
+    let n = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| source(buf))).unwrap_or(0);
+    c_int::try_from(n.min(len)).unwrap_or(0)
+}
+
+/// Makes `source` the context's password callback
+/// (`SSL_CTX_set_default_passwd_cb`), so that OpenSSL never falls back to
+/// its own, which prompts on the terminal ("Enter PEM pass phrase:").
+pub(crate) fn set_default_password_callback(
+    b: &mut openssl::ssl::SslContextBuilder,
+    source: PasswordSource,
+) {
+    let boxed = Box::new(source);
+    let userdata = (&*boxed as *const PasswordSource)
+        .cast_mut()
+        .cast::<libc::c_void>();
+    // Moving the box into ex_data leaves its heap cell, which `userdata`
+    // points to, where it is.
+    b.set_ex_data(password_index(), boxed);
+    // SAFETY: `b` owns a live `SSL_CTX*`; the callback is a plain function
+    // valid for the whole program, and `userdata` stays valid for the life
+    // of the context (see `password_trampoline`).
+    unsafe {
+        SSL_CTX_set_default_passwd_cb(b.as_ptr(), Some(password_trampoline));
+        SSL_CTX_set_default_passwd_cb_userdata(b.as_ptr(), userdata);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::free_buffers_is_safe;

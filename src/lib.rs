@@ -76,7 +76,9 @@ mod identity;
 mod inspection;
 mod listener;
 mod names;
+mod panics;
 mod parse;
+mod password;
 mod post_handshake;
 mod reasons;
 mod session;
@@ -96,6 +98,7 @@ pub use inspection::SecurityStatus;
 pub use listener::SslListener;
 pub use names::name_to_string;
 pub use parse::IntoVerifyMode;
+pub use password::IntoPassword;
 pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
