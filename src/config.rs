@@ -13,10 +13,12 @@ use openssl::ssl::{
 
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
 use crate::error::{ConfigError, Error, Operation};
+use crate::hostname_flags::HostnameFlags;
 use crate::identity::{Identity, Source};
 use crate::parse::IntoVerifyMode;
 use crate::password::{IntoPassword, KeyPassword};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
+use crate::revocation::{VerifyFlags, VerifyParams};
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
 use crate::version::TlsVersion;
@@ -64,6 +66,7 @@ pub struct SslConfigBuilder {
     ca: Vec<Source>,
     ca_dirs: Vec<PathBuf>,
     system_ca: Option<bool>,
+    verify_params: VerifyParams,
     certificate: Option<Source>,
     chain: Option<Source>,
     key: Option<Source>,
@@ -98,6 +101,7 @@ impl SslConfigBuilder {
             ca: Vec::new(),
             ca_dirs: Vec::new(),
             system_ca: None,
+            verify_params: VerifyParams::default(),
             certificate: None,
             chain: None,
             key: None,
@@ -222,6 +226,85 @@ impl SslConfigBuilder {
     pub fn set_use_system_ca(&mut self, use_it: bool) -> &mut Self {
         self.system_ca = Some(use_it);
         self
+    }
+
+    /// Loads the certificate revocation lists in a PEM file (one or many
+    /// `X509 CRL` blocks) or a DER file into the trust store; may be called
+    /// more than once. CRLs are consulted only under
+    /// [`VerifyFlags::CRL_CHECK`] (see [`set_verify_flags`](Self::set_verify_flags)),
+    /// as in OpenSSL and Python.
+    #[doc(alias("X509_STORE_add_crl", "X509_load_crl_file", "load_verify_locations"))]
+    pub fn set_crl_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.verify_params
+            .crls
+            .push(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// Loads the CRLs in PEM bytes into the trust store.
+    #[doc(alias("X509_STORE_add_crl", "PEM_read_bio_X509_CRL", "cadata"))]
+    pub fn add_crl_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.verify_params.crls.push(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// OpenSSL's verification flags ([`VerifyFlags`], `X509_V_FLAG_*`),
+    /// passed to OpenSSL unchanged: CRL checks, strict mode, partial chains,
+    /// ... (Python's `verify_flags`). Replaces those set before. Defaults to
+    /// none.
+    #[doc(alias("X509_VERIFY_PARAM_set_flags", "X509_STORE_set_flags", "verify_flags"))]
+    pub fn set_verify_flags(&mut self, flags: VerifyFlags) -> &mut Self {
+        self.verify_params.flags = flags;
+        self
+    }
+
+    /// The verification flags that will be set, as
+    /// [`set_verify_flags`](Self::set_verify_flags) took them.
+    #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
+    pub fn get_verify_flags(&self) -> VerifyFlags {
+        self.verify_params.flags
+    }
+
+    /// The longest chain accepted: at most `depth` intermediate CAs between
+    /// the peer's certificate and the trust anchor (`SSL_CTX_set_verify_depth`);
+    /// a longer one fails with `X509_V_ERR_CERT_CHAIN_TOO_LONG` (22).
+    /// Defaults to OpenSSL's 100.
+    #[doc(alias("SSL_CTX_set_verify_depth", "X509_VERIFY_PARAM_set_depth"))]
+    pub fn set_verify_depth(&mut self, depth: u32) -> &mut Self {
+        self.verify_params.depth = Some(depth);
+        self
+    }
+
+    /// How a client matches the server's certificate to the name it checks
+    /// ([`HostnameFlags`], `X509_CHECK_FLAG_*`, passed unchanged). Defaults
+    /// to none: OpenSSL's own matching.
+    #[doc(alias("X509_VERIFY_PARAM_set_hostflags", "SSL_set_hostflags"))]
+    pub fn set_hostname_flags(&mut self, flags: HostnameFlags) -> &mut Self {
+        self.verify_params.host_flags = flags;
+        self
+    }
+
+    /// Whether the host-name check falls back to the subject's CN when the
+    /// certificate has no DNS name (Python's `hostname_checks_common_name`):
+    /// `false` sets [`HostnameFlags::NEVER_CHECK_SUBJECT`], `true` clears it.
+    /// Defaults to `true`, as OpenSSL does.
+    #[doc(alias("hostname_checks_common_name", "X509_CHECK_FLAG_NEVER_CHECK_SUBJECT"))]
+    pub fn set_hostname_checks_common_name(&mut self, check: bool) -> &mut Self {
+        let never = HostnameFlags::NEVER_CHECK_SUBJECT.bits();
+        let bits = self.verify_params.host_flags.bits();
+        let bits = if check { bits & !never } else { bits | never };
+        self.verify_params.host_flags = HostnameFlags::from_openssl(bits);
+        self
+    }
+
+    /// Whether the host-name check falls back to the subject's CN (Python's
+    /// `hostname_checks_common_name`).
+    #[doc(alias = "hostname_checks_common_name")]
+    pub fn get_hostname_checks_common_name(&self) -> bool {
+        !self
+            .verify_params
+            .host_flags
+            .contains(HostnameFlags::NEVER_CHECK_SUBJECT)
     }
 
     /// This side's certificate from a PEM file: the leaf, then any
@@ -593,6 +676,7 @@ impl SslConfigBuilder {
         }
 
         self.load_trust(&mut b)?;
+        self.verify_params.apply(&mut b)?;
         self.load_identity(&mut b)?;
         if self.role == Role::Server {
             b.set_session_id_context(b"sslsocket")
@@ -757,6 +841,13 @@ impl SslConfig {
     #[doc(alias("SSL_CTX_get_verify_mode", "getSslVerifyMode"))]
     pub fn get_verify_mode(&self) -> VerifyMode {
         VerifyMode::from_openssl(self.inner.ctx.verify_mode().bits())
+    }
+
+    /// The verification flags, read back from OpenSSL (the context's
+    /// `X509_VERIFY_PARAM_get_flags`).
+    #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
+    pub fn get_verify_flags(&self) -> VerifyFlags {
+        VerifyFlags::from_openssl(crate::ffi::ctx_verify_flags(&self.inner.ctx))
     }
 
     /// The time limits sockets made from this configuration use.

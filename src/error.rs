@@ -575,6 +575,17 @@ pub enum ConfigError {
         why: &'static str,
     },
 
+    /// Flag bits OpenSSL does not define (`X509_V_FLAG_*`, `X509_CHECK_FLAG_*`).
+    #[error("invalid {kind} flags {given:#x}: bits {unknown:#x} are not {kind} flags")]
+    UnknownFlags {
+        /// Which flags, e.g. `X509_V_FLAG_*`.
+        kind: &'static str,
+        /// The integer given.
+        given: u64,
+        /// Its bits that are not flags.
+        unknown: u64,
+    },
+
     /// An ALPN protocol name that is empty or longer than 255 bytes.
     #[error("ALPN protocol {0:?} must be 1 to 255 bytes long")]
     AlpnProtocol(String),

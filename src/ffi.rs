@@ -590,6 +590,41 @@ pub(crate) fn set_default_password_callback(
     }
 }
 
+unsafe extern "C" {
+    fn X509_STORE_add_crl(
+        store: *mut openssl_sys::X509_STORE,
+        crl: *mut openssl_sys::X509_CRL,
+    ) -> c_int;
+}
+
+/// Adds a CRL to a certificate store (`X509_STORE_add_crl`), which takes
+/// its own reference; the same CRL twice is not an error.
+pub(crate) fn store_add_crl(
+    store: &mut openssl::x509::store::X509StoreBuilderRef,
+    crl: &openssl::x509::X509CrlRef,
+) -> Result<(), ErrorStack> {
+    // SAFETY: both pointers are live objects borrowed for the call; the
+    // store increments the CRL's reference count, so `crl` may be dropped.
+    cvt(unsafe { X509_STORE_add_crl(store.as_ptr(), crl.as_ptr()) })
+}
+
+/// The verification flags of a context's parameters (`SSL_CTX_get0_param`,
+/// `X509_VERIFY_PARAM_get_flags`).
+pub(crate) fn ctx_verify_flags(ctx: &openssl::ssl::SslContextRef) -> libc::c_ulong {
+    // SAFETY: `ctx` is a live `SSL_CTX*`; its parameters live as long as it
+    // does and are only read.
+    unsafe {
+        openssl_sys::X509_VERIFY_PARAM_get_flags(openssl_sys::SSL_CTX_get0_param(ctx.as_ptr()))
+    }
+}
+
+/// The verification flags of one connection's parameters (`SSL_get0_param`).
+pub(crate) fn ssl_verify_flags(ssl: &SslRef) -> libc::c_ulong {
+    // SAFETY: `ssl` is a live `SSL*`; its parameters live as long as it
+    // does and are only read.
+    unsafe { openssl_sys::X509_VERIFY_PARAM_get_flags(openssl_sys::SSL_get0_param(ssl.as_ptr())) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::free_buffers_is_safe;

@@ -6,6 +6,7 @@ use openssl::x509::X509;
 
 use crate::callbacks;
 use crate::names::name_to_string;
+use crate::revocation::VerifyFlags;
 use crate::verify::VerifyMode;
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
@@ -30,6 +31,10 @@ pub struct SecurityStatus {
 
 pub(crate) fn verify_mode(ssl: &SslRef) -> VerifyMode {
     VerifyMode::from_openssl(ssl.verify_mode().bits())
+}
+
+pub(crate) fn verify_flags(ssl: &SslRef) -> VerifyFlags {
+    VerifyFlags::from_openssl(crate::ffi::ssl_verify_flags(ssl))
 }
 
 pub(crate) fn verify_result(ssl: &SslRef) -> VerifyResult {

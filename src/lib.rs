@@ -72,6 +72,8 @@ mod engine;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod flags;
+mod hostname_flags;
 mod identity;
 mod inspection;
 mod listener;
@@ -81,6 +83,7 @@ mod parse;
 mod password;
 mod post_handshake;
 mod reasons;
+mod revocation;
 mod session;
 mod socket;
 mod verify;
@@ -93,12 +96,14 @@ pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::{SslConfig, SslConfigBuilder, Timeouts, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT};
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
 pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
+pub use hostname_flags::HostnameFlags;
 pub use identity::Identity;
 pub use inspection::SecurityStatus;
 pub use listener::SslListener;
 pub use names::name_to_string;
 pub use parse::IntoVerifyMode;
 pub use password::IntoPassword;
+pub use revocation::VerifyFlags;
 pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,

@@ -15,6 +15,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Operation};
 use crate::inspection::{self, SecurityStatus};
 use crate::parse::IntoVerifyMode;
+use crate::revocation::VerifyFlags;
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
@@ -446,6 +447,13 @@ impl<S> SslSocket<S> {
     #[doc(alias("SSL_get_verify_mode", "getSslVerifyMode"))]
     pub fn get_verify_mode(&self) -> VerifyMode {
         inspection::verify_mode(self.ssl())
+    }
+
+    /// This connection's verification flags, read from OpenSSL
+    /// (`SSL_get0_param`, `X509_VERIFY_PARAM_get_flags`).
+    #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
+    pub fn get_verify_flags(&self) -> VerifyFlags {
+        inspection::verify_flags(self.ssl())
     }
 
     /// The verification result (`SSL_get_verify_result`), on both sides and

@@ -341,3 +341,301 @@ fn identity_from_pkcs12() {
     b.set_server_name_callback(move |_| sslsocket::SniDecision::Use(host.clone()));
     assert_eq!(serves_our_client(&b), 2);
 }
+
+// 3. Revocation and verification flags.
+
+/// The verify error code of a failed handshake, and at which depth.
+fn verify_error(e: &Error) -> (i32, u32) {
+    match e {
+        Error::VerifyFailed { failure } => (failure.result.code(), failure.depth),
+        other => panic!("expected Error::VerifyFailed, got {other:?}"),
+    }
+}
+
+/// Our client with `client_cert` against our server requiring a client
+/// certificate (mode 3) with `setup`: the server's handshake result and
+/// the client's exchange result.
+fn client_cert_against_our_server(
+    client_cert: &str,
+    setup: impl FnOnce(&mut SslConfigBuilder),
+) -> (Result<(), Error>, Result<(), Error>) {
+    let mut b = common::default_server();
+    b.set_verify_mode(3).unwrap();
+    setup(&mut b);
+    let server = exchange_server(&build(&b));
+    let c = common::client_with_cert(&format!("{client_cert}.pem"), &format!("{client_cert}.key"));
+    let client = SslSocket::connect(&build(&c), &server.localhost())
+        .and_then(|mut s| client_exchange(&mut s));
+    let served = match server.join() {
+        Ok((_, r)) => r.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    (served, client)
+}
+
+/// `CRL_CHECK` and `CRL_CHECK | CRL_CHECK_ALL` with the root's CRL: the
+/// revoked client is refused with `X509_V_ERR_CERT_REVOKED` (23) and told
+/// `certificate_revoked`; the good one passes. CRLs alone check nothing.
+#[test]
+fn revoked_client_certificate_is_refused() {
+    use sslsocket::VerifyFlags;
+    for flags in [
+        VerifyFlags::CRL_CHECK,
+        VerifyFlags::CRL_CHECK | VerifyFlags::CRL_CHECK_ALL,
+    ] {
+        let crl = |b: &mut SslConfigBuilder| {
+            b.set_crl_file(cert("ca.crl")).set_verify_flags(flags);
+        };
+        let (served, client) = client_cert_against_our_server("revoked-client", crl);
+        let e = served.unwrap_err();
+        assert_eq!(verify_error(&e), (23, 0), "{flags:?}: {e}");
+        assert_eq!(
+            e.alert_sent().map(|a| a.name()),
+            Some("certificate_revoked")
+        );
+        let e = client.unwrap_err();
+        assert_eq!(
+            e.alert().map(|a| a.name()),
+            Some("certificate_revoked"),
+            "{e:?}"
+        );
+
+        let (served, client) = client_cert_against_our_server("client", crl);
+        served.unwrap();
+        client.unwrap();
+    }
+    let (served, client) = client_cert_against_our_server("revoked-client", |b| {
+        b.set_crl_file(cert("ca.crl"));
+    });
+    served.unwrap();
+    client.unwrap();
+}
+
+/// `CRL_CHECK` without the issuer's CRL: `X509_V_ERR_UNABLE_TO_GET_CRL` (3).
+#[test]
+fn missing_crl_under_crl_check() {
+    let (served, _) = client_cert_against_our_server("client", |b| {
+        b.set_verify_flags(sslsocket::VerifyFlags::CRL_CHECK);
+    });
+    assert_eq!(verify_error(&served.unwrap_err()), (3, 0));
+}
+
+/// `openssl s_client` with the revoked certificate against our server.
+#[test]
+fn s_client_with_a_revoked_certificate_is_refused() {
+    let mut b = common::default_server();
+    b.set_verify_mode(3)
+        .unwrap()
+        .set_crl_file(cert("ca.crl"))
+        .set_verify_flags(sslsocket::VerifyFlags::CRL_CHECK);
+    let server = common::Server::start(&build(&b), |s| s.send_all(b"hello\n"));
+    let (c, k, ca) = (
+        path("revoked-client.pem"),
+        path("revoked-client.key"),
+        path("ca.pem"),
+    );
+    let out = SClient::start(
+        server.port(),
+        &["-cert", &c, "-key", &k, "-CAfile", &ca],
+        b"",
+    )
+    .finish();
+    let e = server.join().unwrap_err();
+    assert_eq!(verify_error(&e), (23, 0));
+    assert!(out.mentions("certificate revoked"), "{}", out.dump());
+}
+
+/// Our client against `openssl s_server`: the revoked server under
+/// `CRL_CHECK`, and `CRL_CHECK_ALL` needing the root's CRL too.
+#[test]
+fn our_client_checks_the_servers_crls() {
+    use sslsocket::VerifyFlags;
+    let connect = |server: &SServer, crls: &[&str], flags: VerifyFlags| {
+        let mut c = client_builder();
+        for crl in crls {
+            c.set_crl_file(cert(crl));
+        }
+        c.set_verify_flags(flags);
+        let config = build(&c);
+        assert_eq!(config.get_verify_flags(), flags);
+        let tcp = std::net::TcpStream::connect(server.addr()).unwrap();
+        let r = SslSocket::upgrade_client(&config, tcp, Some("localhost"));
+        if let Ok(s) = &r {
+            assert_eq!(s.get_verify_flags(), flags);
+        }
+        r
+    };
+    let (revoked, inter, key) = (
+        path("revoked-server.pem"),
+        path("intermediate.pem"),
+        path("revoked-server.key"),
+    );
+    let server = SServer::start(&[
+        "-cert",
+        &revoked,
+        "-cert_chain",
+        &inter,
+        "-key",
+        &key,
+        "-naccept",
+        "1",
+    ]);
+    let e = connect(&server, &["intermediate.crl"], VerifyFlags::CRL_CHECK).unwrap_err();
+    assert_eq!(verify_error(&e), (23, 0), "{e}");
+    drop(server);
+
+    let chain_check = VerifyFlags::CRL_CHECK | VerifyFlags::CRL_CHECK_ALL;
+    let server = SServer::localhost(&["-naccept", "3"]);
+    connect(&server, &["intermediate.crl"], VerifyFlags::CRL_CHECK).unwrap();
+    let e = connect(&server, &["intermediate.crl"], chain_check).unwrap_err();
+    assert_eq!(verify_error(&e), (3, 1), "{e}");
+    connect(&server, &["intermediate.crl", "ca.crl"], chain_check).unwrap();
+}
+
+/// Both CRLs in one PEM buffer; a file that holds no CRL is a load error.
+#[test]
+fn crls_from_pem_bytes() {
+    use sslsocket::VerifyFlags;
+    let mut both = cert_bytes("intermediate.crl");
+    both.extend(cert_bytes("ca.crl"));
+    let server = exchange_server(&build(&common::default_server()));
+    let mut c = client_builder();
+    c.add_crl_pem(&both)
+        .set_verify_flags(VerifyFlags::CRL_CHECK | VerifyFlags::CRL_CHECK_ALL);
+    let mut s = SslSocket::connect(&build(&c), &server.localhost()).unwrap();
+    client_exchange(&mut s).unwrap();
+    expect_exchanged(server.join());
+
+    let mut c = client_builder();
+    c.set_crl_file(cert("server.pem"));
+    let e = c.build().unwrap_err();
+    assert!(matches!(e, Error::Load { what: "CRL", .. }), "{e:?}");
+}
+
+/// `PARTIAL_CHAIN`: the intermediate alone as the trust anchor.
+#[test]
+fn partial_chain_trusts_an_intermediate() {
+    let run = |partial: bool| {
+        let server = exchange_server(&build(&common::default_server()));
+        let mut c = SslConfig::client();
+        c.set_ca_file(cert("intermediate.pem"));
+        with_timeouts(&mut c);
+        if partial {
+            c.set_verify_flags(sslsocket::VerifyFlags::PARTIAL_CHAIN);
+        }
+        let r = SslSocket::connect(&build(&c), &server.localhost())
+            .and_then(|mut s| client_exchange(&mut s).map(|()| s.verified_chain().len()));
+        drop(server);
+        r
+    };
+    // OpenSSL finds the intermediate trusted but not its issuer.
+    assert_eq!(verify_error(&run(false).unwrap_err()), (2, 1));
+    assert_eq!(run(true).unwrap(), 2, "leaf and the intermediate anchor");
+}
+
+/// `set_verify_depth(0)`: the intermediate makes the chain too long (22).
+#[test]
+fn verify_depth_limits_the_chain() {
+    for (depth, ok) in [(0, false), (1, true)] {
+        let server = exchange_server(&build(&common::default_server()));
+        let mut c = client_builder();
+        c.set_verify_depth(depth);
+        let r = SslSocket::connect(&build(&c), &server.localhost())
+            .and_then(|mut s| client_exchange(&mut s));
+        match (r, ok) {
+            (Ok(()), true) => {}
+            (Err(e), false) => assert_eq!(verify_error(&e), (22, 1)),
+            (r, _) => panic!("depth {depth}: {r:?}"),
+        }
+        drop(server);
+    }
+}
+
+/// The flags newtypes: values, `|`, unknown bits refused, C names.
+#[test]
+fn verify_and_hostname_flags_values() {
+    use sslsocket::{HostnameFlags, VerifyFlags};
+    let table: [(VerifyFlags, std::os::raw::c_ulong, &str); 5] = [
+        (VerifyFlags::CRL_CHECK, 0x4, "X509_V_FLAG_CRL_CHECK"),
+        (VerifyFlags::CRL_CHECK_ALL, 0x8, "X509_V_FLAG_CRL_CHECK_ALL"),
+        (VerifyFlags::X509_STRICT, 0x20, "X509_V_FLAG_X509_STRICT"),
+        (
+            VerifyFlags::PARTIAL_CHAIN,
+            0x80000,
+            "X509_V_FLAG_PARTIAL_CHAIN",
+        ),
+        (
+            VerifyFlags::TRUSTED_FIRST,
+            0x8000,
+            "X509_V_FLAG_TRUSTED_FIRST",
+        ),
+    ];
+    for (flag, bits, name) in table {
+        assert_eq!(flag.bits(), bits);
+        assert_eq!(format!("{flag:?}"), name);
+        assert_eq!(VerifyFlags::try_from(flag.bits()).unwrap(), flag);
+    }
+    let suite_b = VerifyFlags::SUITEB_128_LOS_ONLY | VerifyFlags::SUITEB_192_LOS;
+    assert_eq!(format!("{suite_b:?}"), "X509_V_FLAG_SUITEB_128_LOS");
+    assert_eq!(format!("{:?}", VerifyFlags::default()), "0");
+    match VerifyFlags::try_from(0x40004).unwrap_err() {
+        Error::InvalidConfig(ConfigError::UnknownFlags {
+            kind,
+            given,
+            unknown,
+        }) => assert_eq!((kind, given, unknown), ("X509_V_FLAG_*", 0x40004, 0x40000)),
+        e => panic!("{e:?}"),
+    }
+    let host = HostnameFlags::NO_PARTIAL_WILDCARDS | HostnameFlags::NEVER_CHECK_SUBJECT;
+    assert_eq!(host.bits(), 0x24);
+    assert_eq!(
+        format!("{host:?}"),
+        "X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT"
+    );
+    assert!(HostnameFlags::try_from(0x40).is_err());
+
+    let mut b = client_builder();
+    assert!(b.get_hostname_checks_common_name());
+    b.set_hostname_checks_common_name(false);
+    assert!(!b.get_hostname_checks_common_name());
+    b.set_verify_flags(VerifyFlags::X509_STRICT | VerifyFlags::TRUSTED_FIRST);
+    assert_eq!(b.get_verify_flags().bits(), 0x8020);
+    assert_eq!(build(&b).get_verify_flags().bits(), 0x8020);
+}
+
+/// Host-name flags on the wire: the CN fallback (a certificate without
+/// SANs) and a partial wildcard (`w*.sslsocket.test`).
+#[test]
+fn hostname_flags_change_what_matches() {
+    use sslsocket::HostnameFlags;
+    let run = |chain: &str, key: &str, name: &str, setup: &dyn Fn(&mut SslConfigBuilder)| {
+        let server = exchange_server(&build(&server_with_key(chain, key)));
+        let mut c = client_builder();
+        c.set_server_name(Some(name));
+        setup(&mut c);
+        let r =
+            SslSocket::connect(&build(&c), &server.ip()).and_then(|mut s| client_exchange(&mut s));
+        drop(server);
+        r
+    };
+    let cn = ("cn-only-chain.pem", "cn-only.key", "localhost");
+    run(cn.0, cn.1, cn.2, &|_| {}).unwrap();
+    let e = run(cn.0, cn.1, cn.2, &|c| {
+        c.set_hostname_checks_common_name(false);
+    })
+    .unwrap_err();
+    assert_eq!(verify_error(&e).0, 62, "X509_V_ERR_HOSTNAME_MISMATCH");
+    let e = run(cn.0, cn.1, cn.2, &|c| {
+        c.set_hostname_flags(HostnameFlags::NEVER_CHECK_SUBJECT);
+    })
+    .unwrap_err();
+    assert_eq!(verify_error(&e).0, 62);
+
+    let w = ("wildcard-chain.pem", "wildcard.key", "www.sslsocket.test");
+    run(w.0, w.1, w.2, &|_| {}).unwrap();
+    let e = run(w.0, w.1, w.2, &|c| {
+        c.set_hostname_flags(HostnameFlags::NO_PARTIAL_WILDCARDS);
+    })
+    .unwrap_err();
+    assert_eq!(verify_error(&e).0, 62);
+}
