@@ -16,6 +16,9 @@
 //! is the same as `1`). `--ca-file` names the CAs client certificates must
 //! chain to; their names are sent in the CertificateRequest.
 //!
+//! With `SSLKEYLOGFILE` set, the TLS secrets of every connection are
+//! appended to that file for Wireshark, as curl and Python do.
+//!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
 //! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once]
 //! [--request-cert-after-handshake]
@@ -125,6 +128,7 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
     if let Some(v) = o.version {
         b.set_version(v);
     }
+    common::keylog_from_env(&mut b);
     b.build()
 }
 

@@ -321,7 +321,7 @@ pub(crate) fn take_panic(ssl: &SslRef) -> Option<(&'static str, String)> {
 
 /// Runs a hook, turning a panic into a recorded failure. The first panic
 /// of a connection is the one reported.
-fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Option<T> {
+pub(crate) fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Option<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => Some(v),
         Err(p) => {

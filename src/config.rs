@@ -15,6 +15,7 @@ use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniD
 use crate::error::{ConfigError, Error, Operation};
 use crate::hostname_flags::HostnameFlags;
 use crate::identity::{Identity, Source};
+use crate::keylog::KeyLog;
 use crate::parse::IntoVerifyMode;
 use crate::password::{IntoPassword, KeyPassword};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
@@ -82,6 +83,7 @@ pub struct SslConfigBuilder {
     session_cache: bool,
     post_handshake_buffer_limit: usize,
     hooks: Hooks,
+    keylog: KeyLog,
 }
 
 /// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
@@ -123,6 +125,7 @@ impl SslConfigBuilder {
             session_cache: true,
             post_handshake_buffer_limit: DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
             hooks: Hooks::default(),
+            keylog: KeyLog::default(),
         }
     }
 
@@ -616,6 +619,40 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Calls `log` with each TLS secret of every connection, one NSS key log
+    /// line without its newline (`CLIENT_HANDSHAKE_TRAFFIC_SECRET <client
+    /// random> <secret>`, ..., `CLIENT_RANDOM` on TLS 1.2), the format
+    /// Wireshark reads (`SSL_CTX_set_keylog_callback`).
+    ///
+    /// # Warning
+    ///
+    /// Anyone with these lines can decrypt the connections: for debugging only.
+    #[doc(alias = "SSL_CTX_set_keylog_callback")]
+    pub fn set_keylog_callback<F>(&mut self, log: F) -> &mut Self
+    where
+        F: Fn(&str) + Send + Sync + 'static,
+    {
+        self.keylog.callback = Some(Arc::new(log));
+        self
+    }
+
+    /// Appends each TLS secret to `path` as a key log line (Python's
+    /// `keylog_filename`); the file is created if missing and opened at
+    /// [`build`](Self::build) ([`Error::File`] if it cannot be). The crate
+    /// never reads `SSLKEYLOGFILE` itself: an application that wants to
+    /// honour it, as curl and Python do, passes its value here (the
+    /// `s_client` and `s_server` examples do).
+    ///
+    /// # Warning
+    ///
+    /// As [`set_keylog_callback`](Self::set_keylog_callback): the file
+    /// decrypts every connection.
+    #[doc(alias("keylog_filename", "SSLKEYLOGFILE", "SSL_CTX_set_keylog_callback"))]
+    pub fn set_keylog_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.keylog.file = Some(path.as_ref().to_owned());
+        self
+    }
+
     /// Loads everything and builds the shared OpenSSL context.
     ///
     /// # Errors
@@ -703,6 +740,7 @@ impl SslConfigBuilder {
                 b.set_options(SslOptions::NO_TICKET);
             }
         }
+        self.keylog.install(&mut b)?;
         self.hooks
             .clone()
             .install(&mut b, self.role)

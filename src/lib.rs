@@ -76,6 +76,7 @@ mod flags;
 mod hostname_flags;
 mod identity;
 mod inspection;
+mod keylog;
 mod listener;
 mod names;
 mod panics;

@@ -639,3 +639,201 @@ fn hostname_flags_change_what_matches() {
     .unwrap_err();
     assert_eq!(verify_error(&e).0, 62);
 }
+
+// 4. Key log.
+
+/// A fresh path in the temporary directory, removed first if it exists.
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("sslsocket-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+/// Lines in the NSS key log format: `LABEL <client random, 64 hex> <secret hex>`.
+fn keylog_labels(lines: &[String]) -> Vec<String> {
+    let mut labels: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            assert!(!l.ends_with('\n'), "{l:?}");
+            let parts: Vec<&str> = l.split(' ').collect();
+            assert_eq!(parts.len(), 3, "{l:?}");
+            assert_eq!(parts[1].len(), 64, "client random: {l:?}");
+            assert!(
+                parts[1..]
+                    .iter()
+                    .all(|p| p.chars().all(|c| c.is_ascii_hexdigit())),
+                "{l:?}"
+            );
+            parts[0].to_string()
+        })
+        .collect();
+    labels.sort();
+    labels
+}
+
+fn file_lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The client's callback and the server's file see the same secrets of one
+/// connection: the five TLS 1.3 ones, `CLIENT_RANDOM` on TLS 1.2. The file
+/// is appended to.
+#[test]
+fn keylog_callback_and_file_agree() {
+    use sslsocket::TlsVersion;
+    use std::sync::Mutex;
+    let file = temp_path("keylog-agree.txt");
+    std::fs::write(&file, "# kept\n").unwrap();
+    let cases: [(TlsVersion, &[&str]); 2] = [
+        (
+            TlsVersion::Tls1_3,
+            &[
+                "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                "CLIENT_TRAFFIC_SECRET_0",
+                "EXPORTER_SECRET",
+                "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                "SERVER_TRAFFIC_SECRET_0",
+            ],
+        ),
+        (TlsVersion::Tls1_2, &["CLIENT_RANDOM"]),
+    ];
+    let mut all = Vec::new();
+    for (version, labels) in cases {
+        let mut b = common::default_server();
+        b.set_version(version).set_keylog_file(&file);
+        let server = exchange_server(&build(&b));
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let mut c = client_builder();
+        c.set_keylog_callback(move |l| sink.lock().unwrap().push(l.to_owned()));
+        let mut s = SslSocket::connect(&build(&c), &server.localhost()).unwrap();
+        client_exchange(&mut s).unwrap();
+        expect_exchanged(server.join());
+        let client_lines = lines.lock().unwrap().clone();
+        assert_eq!(keylog_labels(&client_lines), labels, "{version:?}");
+        all.extend(client_lines);
+    }
+    let mut written = file_lines(&file);
+    let mut all_sorted = all.clone();
+    written.sort();
+    all_sorted.sort();
+    assert_eq!(written, all_sorted, "the server logged what the client did");
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .starts_with("# kept\n"));
+    let _ = std::fs::remove_file(&file);
+}
+
+/// Our server's key log equals `openssl s_client -keylogfile`'s.
+#[test]
+fn keylog_matches_s_client_keylogfile() {
+    let ours = temp_path("keylog-ours.txt");
+    let theirs = temp_path("keylog-theirs.txt");
+    let mut b = common::default_server();
+    b.set_keylog_file(&ours);
+    let theirs_arg = theirs.display().to_string();
+    let out = s_client_against(&b, &["-keylogfile", &theirs_arg]);
+    assert_eq!(out.verify_return_code(), Some(0), "{}", out.dump());
+    let (mut a, mut b) = (file_lines(&ours), file_lines(&theirs));
+    a.sort();
+    b.sort();
+    assert_eq!(a.len(), 5);
+    assert_eq!(a, b);
+    let _ = (std::fs::remove_file(&ours), std::fs::remove_file(&theirs));
+}
+
+/// A key log file that cannot be opened fails build(); a panicking key
+/// log callback fails the handshake.
+#[test]
+fn keylog_errors() {
+    let mut c = client_builder();
+    c.set_keylog_file("/nonexistent-dir/keylog.txt");
+    assert!(
+        matches!(
+            c.build().unwrap_err(),
+            Error::File {
+                what: "key log",
+                ..
+            }
+        ),
+        "unwritable key log"
+    );
+    let server = exchange_server(&build(&common::default_server()));
+    let mut c = client_builder();
+    c.set_keylog_callback(|_| panic!("key log full"));
+    match SslSocket::connect(&build(&c), &server.localhost()) {
+        Err(Error::CallbackPanicked { callback, message }) => {
+            assert_eq!((callback, message.as_str()), ("key log", "key log full"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `target/<profile>/examples/<name>`, next to this test's own binary.
+fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    profile.join("examples").join(name)
+}
+
+/// The `s_client` and `s_server` examples append to `SSLKEYLOGFILE`.
+#[test]
+fn examples_honour_sslkeylogfile() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let log = temp_path("keylog-examples.txt");
+    let server = SServer::localhost(&["-naccept", "1"]);
+    let out = Command::new(example("s_client"))
+        .args(["--connect", &server.addr(), "--servername", "localhost"])
+        .args(["--ca-file", &path("ca.pem")])
+        .env("SSLKEYLOGFILE", &log)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the s_client example");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"ok\":true"),
+        "{out:?}"
+    );
+    drop(server);
+    assert_eq!(
+        keylog_labels(&file_lines(&log)).len(),
+        5,
+        "s_client example"
+    );
+
+    let mut child = Command::new(example("s_server"))
+        .args(["--accept", "127.0.0.1:0", "--once"])
+        .args([
+            "--cert",
+            &path("server-chain.pem"),
+            "--key",
+            &path("server.key"),
+        ])
+        .env("SSLKEYLOGFILE", &log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the s_server example");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = lines.next().unwrap().unwrap();
+    let port: u16 = listening
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.trim_end_matches(['"', '}']).parse().ok())
+        .unwrap_or_else(|| panic!("{listening}"));
+    let ca = path("ca.pem");
+    // `Q` makes s_client close; the example then exits (`--once`).
+    let out = SClient::start(port, &["-CAfile", &ca], b"Q\n").finish();
+    assert!(out.success(), "{}", out.dump());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.verify_return_code(), Some(0), "{}", out.dump());
+    assert_eq!(keylog_labels(&file_lines(&log)).len(), 10, "and s_server's");
+    let _ = std::fs::remove_file(&log);
+}
