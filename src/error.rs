@@ -276,6 +276,20 @@ pub enum Error {
         message: String,
     },
 
+    /// Something a connection cannot give, and why: exported keying
+    /// material or a channel binding before the handshake is complete,
+    /// `tls-unique` on TLS 1.3 or without Extended Master Secret, ...
+    #[error("{what} is not available: {reason}")]
+    Unavailable {
+        /// What was asked for.
+        what: &'static str,
+        /// Why it cannot be had.
+        reason: &'static str,
+        /// OpenSSL's errors, when it refused.
+        #[source]
+        source: Option<ErrorStack>,
+    },
+
     /// Any other TLS-level failure, with OpenSSL's error stack.
     #[error("TLS error during {during}: {source}")]
     Tls {

@@ -70,6 +70,7 @@ mod deprecated;
 mod duplex;
 mod engine;
 mod error;
+mod exporter;
 #[allow(unsafe_code)]
 mod ffi;
 mod flags;
@@ -97,6 +98,7 @@ pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::{SslConfig, SslConfigBuilder, Timeouts, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT};
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
 pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
+pub use exporter::ChannelBinding;
 pub use hostname_flags::HostnameFlags;
 pub use identity::Identity;
 pub use inspection::SecurityStatus;

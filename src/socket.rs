@@ -13,6 +13,7 @@ use openssl::x509::X509;
 use crate::config::SslConfig;
 use crate::engine::Engine;
 use crate::error::{Error, Operation};
+use crate::exporter::ChannelBinding;
 use crate::inspection::{self, SecurityStatus};
 use crate::parse::IntoVerifyMode;
 use crate::revocation::VerifyFlags;
@@ -593,6 +594,41 @@ impl<S> SslSocket<S> {
     #[doc(alias = "SSL_session_reused")]
     pub fn session_reused(&self) -> bool {
         self.ssl().session_reused()
+    }
+
+    /// `len` bytes of keying material for `label` and `context`, the same
+    /// on both ends of the connection (RFC 5705; RFC 8446 §7.5 on TLS 1.3,
+    /// where no context and an empty one are the same).
+    /// `openssl s_client -keymatexport LABEL -keymatexportlen N` prints the
+    /// value for `context` `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] before the handshake is complete, for more than
+    /// 65535 bytes, or when OpenSSL refuses.
+    #[doc(alias = "SSL_export_keying_material")]
+    pub fn export_keying_material(
+        &self,
+        label: &str,
+        context: Option<&[u8]>,
+        len: usize,
+    ) -> Result<Vec<u8>, Error> {
+        crate::exporter::export_keying_material(self.ssl(), label, context, len)
+    }
+
+    /// The channel binding data of `binding` for this connection, the same
+    /// on both ends (Python's `get_channel_binding`, RFC 5929, RFC 9266).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`], saying why: before the handshake is complete;
+    /// [`ChannelBinding::TlsUnique`] on TLS 1.3 (use `TlsExporter`) or on
+    /// TLS 1.2 without Extended Master Secret; `TlsExporter` on TLS 1.2
+    /// without it; `TlsServerEndPoint` for a certificate signed with no
+    /// hash of its own (Ed25519).
+    #[doc(alias("get_channel_binding", "SSL_get_finished", "SSL_get_peer_finished"))]
+    pub fn channel_binding(&self, binding: ChannelBinding) -> Result<Vec<u8>, Error> {
+        crate::exporter::channel_binding(self.ssl(), binding)
     }
 
     /// Whether this end is the client or the server.

@@ -837,3 +837,199 @@ fn examples_honour_sslkeylogfile() {
     assert_eq!(keylog_labels(&file_lines(&log)).len(), 10, "and s_server's");
     let _ = std::fs::remove_file(&log);
 }
+
+// 5. Exporters and channel binding.
+
+/// What one end computes from its connection.
+#[derive(Debug, PartialEq)]
+struct Exported {
+    no_context: Vec<u8>,
+    empty_context: Vec<u8>,
+    context: Vec<u8>,
+    other_label: Vec<u8>,
+    exporter: Vec<u8>,
+    unique: Result<Vec<u8>, String>,
+    end_point: Vec<u8>,
+}
+
+fn exported(s: &SslSocket) -> Exported {
+    use sslsocket::ChannelBinding;
+    let ekm =
+        |label: &str, context: Option<&[u8]>| s.export_keying_material(label, context, 40).unwrap();
+    Exported {
+        no_context: ekm("EXPERIMENTAL-sslsocket", None),
+        empty_context: ekm("EXPERIMENTAL-sslsocket", Some(b"")),
+        context: ekm("EXPERIMENTAL-sslsocket", Some(b"context")),
+        other_label: ekm("EXPERIMENTAL-other", None),
+        exporter: s.channel_binding(ChannelBinding::TlsExporter).unwrap(),
+        unique: s
+            .channel_binding(ChannelBinding::TlsUnique)
+            .map_err(|e| e.to_string()),
+        end_point: s
+            .channel_binding(ChannelBinding::TlsServerEndPoint)
+            .unwrap(),
+    }
+}
+
+/// Both ends agree on every exported value and binding, on TLS 1.3 and
+/// 1.2; `tls-unique` is refused on TLS 1.3, saying why; the end point is
+/// the SHA-256 of the server's certificate.
+#[test]
+fn exporters_and_channel_bindings_agree() {
+    use sslsocket::TlsVersion;
+    let leaf = sslsocket::openssl::x509::X509::from_pem(&cert_bytes("server.pem")).unwrap();
+    let sha256 = leaf
+        .digest(sslsocket::openssl::hash::MessageDigest::sha256())
+        .unwrap()
+        .to_vec();
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut b = common::default_server();
+        b.set_version(version);
+        let server = common::Server::start(&build(&b), |s| exported(s));
+        let s = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap();
+        let ours = exported(&s);
+        let (_, theirs) = server.join().unwrap();
+        assert_eq!(ours, theirs, "{version:?}");
+        assert_eq!(ours.no_context.len(), 40);
+        assert_ne!(ours.no_context, ours.context);
+        assert_ne!(ours.no_context, ours.other_label);
+        assert_eq!(ours.exporter.len(), 32);
+        assert_eq!(ours.end_point, sha256);
+        match version {
+            TlsVersion::Tls1_3 => {
+                // RFC 8446 §7.5: no context is the empty context.
+                assert_eq!(ours.no_context, ours.empty_context);
+                let why = ours.unique.unwrap_err();
+                assert!(why.contains("TLS 1.3 has no tls-unique"), "{why}");
+            }
+            _ => {
+                // RFC 5705: they differ.
+                assert_ne!(ours.no_context, ours.empty_context);
+                assert_eq!(ours.unique.unwrap().len(), 12, "a TLS 1.2 Finished");
+            }
+        }
+    }
+}
+
+/// A resumed TLS 1.2 handshake: `tls-unique` is then the server's
+/// Finished, and both ends still agree, with a new value.
+#[test]
+fn tls_unique_after_resumption() {
+    use sslsocket::{ChannelBinding, SslListener, TlsVersion};
+    let mut b = common::default_server();
+    b.set_version(TlsVersion::Tls1_2);
+    let listener = SslListener::bind("127.0.0.1:0", &build(&b)).unwrap();
+    let addr = format!("localhost:{}", listener.local_addr().unwrap().port());
+    let server = std::thread::spawn(move || {
+        (0..2)
+            .map(|_| {
+                let (mut s, _) = listener.accept().unwrap();
+                let unique = s.channel_binding(ChannelBinding::TlsUnique).unwrap();
+                s.send_all(b"x").unwrap();
+                (s.session_reused(), unique)
+            })
+            .collect::<Vec<_>>()
+    });
+    let config = build(&client_builder());
+    let mut ours = Vec::new();
+    for _ in 0..2 {
+        let mut s = SslSocket::connect(&config, &addr).unwrap();
+        common::recv_exact(&mut s, 1).unwrap();
+        ours.push((
+            s.session_reused(),
+            s.channel_binding(ChannelBinding::TlsUnique).unwrap(),
+        ));
+    }
+    let theirs = server.join().unwrap();
+    assert_eq!(ours, theirs);
+    assert_eq!((ours[0].0, ours[1].0), (false, true));
+    assert_ne!(ours[0].1, ours[1].1);
+}
+
+/// The exporter is what `openssl s_client -keymatexport` prints, with our
+/// server; and what `openssl s_server -keymatexport` prints, with our client.
+#[test]
+fn exporter_matches_the_openssl_programs() {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+    let label = "EXPERIMENTAL-sslsocket";
+    let server = common::Server::start(&build(&common::default_server()), move |s| {
+        let _ = s.send_all(b"hello\n");
+        s.export_keying_material(label, None, 20).unwrap()
+    });
+    let ca = path("ca.pem");
+    let args = [
+        "-CAfile",
+        &ca,
+        "-keymatexport",
+        label,
+        "-keymatexportlen",
+        "20",
+    ];
+    let out = SClient::start(server.port(), &args, b"Q\n").finish();
+    let (_, ours) = server.join().unwrap();
+    let line = format!("Keying material: {}", hex(&ours));
+    assert!(out.mentions(&line), "{line}\n{}", out.dump());
+
+    let server = SServer::localhost(&[
+        "-naccept",
+        "1",
+        "-keymatexport",
+        label,
+        "-keymatexportlen",
+        "20",
+    ]);
+    let s = SslSocket::connect(&build(&client_builder()), &server.addr()).unwrap();
+    let ours = s.export_keying_material(label, None, 20).unwrap();
+    s.close().unwrap();
+    let out = server.finish();
+    let line = format!("Keying material: {}", hex(&ours));
+    assert!(out.mentions(&line), "{line}\n{}", out.dump());
+}
+
+/// Before the handshake, and for more than 65535 bytes: unavailable, why.
+#[test]
+fn exporter_refusals() {
+    use sslsocket::ChannelBinding;
+    let server = exchange_server(&build(&common::default_server()));
+    let tcp = std::net::TcpStream::connect(server.addr()).unwrap();
+    let mut s = SslSocket::new_client(&build(&client_builder()), tcp, Some("localhost")).unwrap();
+    let e = s
+        .export_keying_material("EXPERIMENTAL-x", None, 16)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Unavailable {
+                reason: "the handshake is not complete",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(s.channel_binding(ChannelBinding::TlsExporter).is_err());
+    client_exchange(&mut s).unwrap();
+    let e = s
+        .export_keying_material("EXPERIMENTAL-x", None, 70_000)
+        .unwrap_err();
+    assert!(e.to_string().contains("at most 65535 bytes"), "{e}");
+    // TLS 1.3's HKDF-Expand gives at most 255 hash lengths (SHA-384 here):
+    // OpenSSL refuses beyond, and its error is kept.
+    assert_eq!(s.cipher_name(), Some("TLS_AES_256_GCM_SHA384"));
+    assert_eq!(
+        s.export_keying_material("EXPERIMENTAL-x", None, 255 * 48)
+            .unwrap()
+            .len(),
+        12_240
+    );
+    match s
+        .export_keying_material("EXPERIMENTAL-x", None, 255 * 48 + 1)
+        .unwrap_err()
+    {
+        Error::Unavailable {
+            source: Some(stack),
+            ..
+        } => assert!(!stack.errors().is_empty()),
+        e => panic!("{e:?}"),
+    }
+    expect_exchanged(server.join());
+}
