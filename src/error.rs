@@ -290,6 +290,16 @@ pub enum Error {
         source: Option<ErrorStack>,
     },
 
+    /// A call that this socket cannot take now, and why (a session set on
+    /// a server socket, or after the handshake).
+    #[error("{call} cannot be used here: {reason}")]
+    InvalidState {
+        /// The call.
+        call: &'static str,
+        /// Why not.
+        reason: &'static str,
+    },
+
     /// Any other TLS-level failure, with OpenSSL's error stack.
     #[error("TLS error during {during}: {source}")]
     Tls {

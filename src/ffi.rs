@@ -346,6 +346,43 @@ pub(crate) fn set_session(
     unsafe { ssl.set_session(session) }
 }
 
+/// Offers a session made anywhere (read back from DER or PEM, or taken
+/// from another configuration's connection) on a client connection
+/// (`SSL_set_session`), as `openssl s_client -sess_in` does.
+pub(crate) fn set_foreign_session(
+    ssl: &mut SslRef,
+    session: &openssl::ssl::SslSessionRef,
+) -> Result<(), openssl::error::ErrorStack> {
+    // SAFETY: `set_session` is unsafe because a session must not be used
+    // with another context where sessions point into their context
+    // (BoringSSL's hold its `SSL_X509_METHOD`). OpenSSL's sessions are
+    // self-contained (d2i_SSL_SESSION makes them with no context at all,
+    // and SSL_set_session takes its own reference), and build.rs refuses
+    // BoringSSL and LibreSSL.
+    unsafe { ssl.set_session(session) }
+}
+
+unsafe extern "C" {
+    fn SSL_in_before(ssl: *const openssl_sys::SSL) -> c_int;
+}
+
+/// Whether the connection's handshake has begun (not `SSL_in_before`).
+pub(crate) fn handshake_started(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live `SSL*`; this only reads its state.
+    unsafe { SSL_in_before(ssl.as_ptr()) == 0 }
+}
+
+unsafe extern "C" {
+    fn SSL_SESSION_is_resumable(s: *const openssl_sys::SSL_SESSION) -> c_int;
+}
+
+/// Whether a session can be resumed (`SSL_SESSION_is_resumable`): a
+/// TLS 1.3 client's is not until a ticket has arrived.
+pub(crate) fn session_is_resumable(session: &openssl::ssl::SslSessionRef) -> bool {
+    // SAFETY: `session` is a live `SSL_SESSION*`, only read.
+    unsafe { SSL_SESSION_is_resumable(session.as_ptr()) == 1 }
+}
+
 /// `SSL_CTRL_CHAIN` (`ssl.h`), which openssl-sys does not declare.
 const SSL_CTRL_CHAIN: c_int = 88;
 

@@ -86,6 +86,7 @@ mod password;
 mod post_handshake;
 mod reasons;
 mod revocation;
+mod saved_session;
 mod session;
 mod socket;
 mod verify;
@@ -107,6 +108,7 @@ pub use names::name_to_string;
 pub use parse::IntoVerifyMode;
 pub use password::IntoPassword;
 pub use revocation::VerifyFlags;
+pub use saved_session::Session;
 pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,

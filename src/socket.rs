@@ -17,6 +17,7 @@ use crate::exporter::ChannelBinding;
 use crate::inspection::{self, SecurityStatus};
 use crate::parse::IntoVerifyMode;
 use crate::revocation::VerifyFlags;
+use crate::saved_session::Session;
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
@@ -629,6 +630,47 @@ impl<S> SslSocket<S> {
     #[doc(alias("get_channel_binding", "SSL_get_finished", "SSL_get_peer_finished"))]
     pub fn channel_binding(&self, binding: ChannelBinding) -> Result<Vec<u8>, Error> {
         crate::exporter::channel_binding(self.ssl(), binding)
+    }
+
+    /// The connection's session, to resume later
+    /// ([`set_session`](Self::set_session), Python's `SSLSocket.session`),
+    /// once it can be resumed: after the handshake on TLS 1.2, and on
+    /// TLS 1.3 once a session ticket has arrived, which a client reads
+    /// with the data after the handshake (`None` until then).
+    #[doc(alias("SSL_get1_session", "SSL_get_session"))]
+    pub fn session(&self) -> Option<Session> {
+        crate::saved_session::session(self.ssl())
+    }
+
+    /// Offers `session` for resumption on a client socket made with
+    /// [`new_client`](Self::new_client), before its handshake (Python's
+    /// `wrap_socket(..., session=)`, C's `SSL_set_session`), instead of the
+    /// one the configuration saved for the peer. The server may decline it
+    /// and make a full handshake; [`session_reused`](Self::session_reused)
+    /// tells afterwards. A session from another configuration, process or
+    /// program (`openssl s_client -sess_out`) is fine, as in C.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidState`] on a server socket or once the handshake
+    /// has started; [`Error::Tls`] if OpenSSL refuses the session.
+    #[doc(alias("SSL_set_session", "session"))]
+    pub fn set_session(&mut self, session: &Session) -> Result<(), Error> {
+        let call = "set_session";
+        if self.ssl().is_server() {
+            return Err(Error::InvalidState {
+                call,
+                reason: "only a client offers a session to resume",
+            });
+        }
+        if self.engine.handshaken() || crate::ffi::handshake_started(self.ssl()) {
+            return Err(Error::InvalidState {
+                call,
+                reason: "the handshake has started: set the session on a socket made with \
+                         new_client, before its first I/O",
+            });
+        }
+        crate::saved_session::set_session(self.engine.ssl_mut(), session)
     }
 
     /// Whether this end is the client or the server.

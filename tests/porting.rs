@@ -1033,3 +1033,168 @@ fn exporter_refusals() {
     }
     expect_exchanged(server.join());
 }
+
+// 6. Sessions to keep.
+
+/// Our server for `n` connections: each sends `hello`, then closes; gives
+/// back whether each resumed a session.
+fn session_server(
+    n: usize,
+    version: sslsocket::TlsVersion,
+) -> (u16, std::thread::JoinHandle<Vec<bool>>) {
+    let mut b = common::default_server();
+    b.set_version(version);
+    let listener = sslsocket::SslListener::bind("127.0.0.1:0", &build(&b)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let h = std::thread::spawn(move || {
+        (0..n)
+            .map(|_| {
+                let (mut s, _) = listener.accept().unwrap();
+                let _ = s.send_all(b"hello\n");
+                let _ = s.shutdown();
+                s.session_reused()
+            })
+            .collect()
+    });
+    (port, h)
+}
+
+/// A client that keeps no sessions of its own, resuming `session` at
+/// 127.0.0.1:`port`: whether it resumed.
+fn resume_with(port: u16, session: &sslsocket::Session, request: &[u8]) -> bool {
+    let mut c = client_builder();
+    c.set_session_cache(false);
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut s = SslSocket::new_client(&build(&c), tcp, Some("localhost")).unwrap();
+    s.set_session(session).unwrap();
+    s.handshake().unwrap();
+    s.send_all(request).unwrap();
+    // The answer, or the close; either way the handshake is over.
+    let _ = common::recv_exact(&mut s, 5);
+    s.session_reused()
+}
+
+/// A session taken after the handshake (TLS 1.3: after the first read,
+/// which brings the ticket), through DER and PEM and back, resumes with a
+/// client of another configuration.
+#[test]
+fn sessions_round_trip_through_der_and_pem() {
+    use sslsocket::{Session, TlsVersion};
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let (port, server) = session_server(3, version);
+        let mut s =
+            SslSocket::connect(&build(&client_builder()), &format!("localhost:{port}")).unwrap();
+        if version == TlsVersion::Tls1_3 {
+            assert!(s.session().is_none(), "no ticket yet");
+        }
+        assert_eq!(common::recv_exact(&mut s, 6).unwrap(), b"hello\n");
+        let session = s.session().expect("a resumable session");
+        assert_eq!(session.version(), s.version());
+        let der = session.to_der().unwrap();
+        let pem = session.to_pem().unwrap();
+        assert!(pem.starts_with(b"-----BEGIN SSL SESSION PARAMETERS-----\n"));
+        assert!(pem.ends_with(b"-----END SSL SESSION PARAMETERS-----\n"));
+        assert_eq!(Session::from_der(&der).unwrap().to_der().unwrap(), der);
+        assert_eq!(Session::from_pem(&pem).unwrap().to_der().unwrap(), der);
+        assert_eq!(Session::from_pem(&pem).unwrap().to_pem().unwrap(), pem);
+        drop(s);
+        assert!(
+            resume_with(port, &Session::from_der(&der).unwrap(), b""),
+            "{version:?} DER"
+        );
+        assert!(
+            resume_with(port, &Session::from_pem(&pem).unwrap(), b""),
+            "{version:?} PEM"
+        );
+        assert_eq!(server.join().unwrap(), [false, true, true], "{version:?}");
+    }
+}
+
+/// The port an `openssl s_server` listens on.
+fn s_server_port(server: &SServer) -> u16 {
+    let addr = server.addr();
+    addr.rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("{addr}"))
+}
+
+/// A session `openssl s_client -sess_out` saved resumes with our client
+/// against `openssl s_server`; our PEM of it is the file byte for byte.
+#[test]
+fn s_client_sess_out_resumes_with_our_client() {
+    let file = temp_path("sess-out.pem");
+    let file_arg = file.display().to_string();
+    let server = SServer::localhost(&["-naccept", "2", "-www"]);
+    let port = s_server_port(&server);
+    let ca = path("ca.pem");
+    let get = b"GET / HTTP/1.0\r\n\r\n";
+    let out = SClient::start(port, &["-CAfile", &ca, "-sess_out", &file_arg], get).finish();
+    assert!(out.mentions("New, TLSv1.3"), "{}", out.dump());
+    let saved = std::fs::read(&file).unwrap();
+    let session = sslsocket::Session::from_pem(&saved).unwrap();
+    assert_eq!(session.to_pem().unwrap(), saved);
+    assert!(resume_with(port, &session, get));
+    let _ = std::fs::remove_file(&file);
+}
+
+/// A session our client saved resumes with `openssl s_client -sess_in`
+/// against our server.
+#[test]
+fn our_session_resumes_with_s_client_sess_in() {
+    let file = temp_path("sess-in.pem");
+    let file_arg = file.display().to_string();
+    let (port, server) = session_server(2, sslsocket::TlsVersion::Tls1_3);
+    let mut s =
+        SslSocket::connect(&build(&client_builder()), &format!("localhost:{port}")).unwrap();
+    common::recv_exact(&mut s, 6).unwrap();
+    std::fs::write(&file, s.session().unwrap().to_pem().unwrap()).unwrap();
+    drop(s);
+    let ca = path("ca.pem");
+    let out = SClient::start(port, &["-CAfile", &ca, "-sess_in", &file_arg], b"").finish();
+    assert!(out.mentions("Reused, TLSv1.3"), "{}", out.dump());
+    assert_eq!(server.join().unwrap(), [false, true]);
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn session_errors() {
+    use sslsocket::Session;
+    for bad in [&b"not a session"[..], b""] {
+        assert!(matches!(Session::from_der(bad), Err(Error::Load { .. })));
+    }
+    let e = Session::from_pem(b"-----BEGIN CERTIFICATE-----\n").unwrap_err();
+    assert!(
+        e.to_string().contains("no SSL SESSION PARAMETERS block"),
+        "{e}"
+    );
+    let bad_b64 =
+        b"-----BEGIN SSL SESSION PARAMETERS-----\n@@@@\n-----END SSL SESSION PARAMETERS-----\n";
+    assert!(matches!(
+        Session::from_pem(bad_b64),
+        Err(Error::Load { .. })
+    ));
+
+    let (port, server) = session_server(2, sslsocket::TlsVersion::Tls1_2);
+    let mut s =
+        SslSocket::connect(&build(&client_builder()), &format!("localhost:{port}")).unwrap();
+    let session = s.session().unwrap();
+    let e = s.set_session(&session).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidState {
+                call: "set_session",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    common::recv_exact(&mut s, 6).unwrap();
+    drop(s);
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut srv = SslSocket::new_server(&build(&common::default_server()), tcp).unwrap();
+    let e = srv.set_session(&session).unwrap_err();
+    assert!(matches!(e, Error::InvalidState { .. }), "{e:?}");
+    drop(srv);
+    drop(server);
+}
