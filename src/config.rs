@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use openssl::ssl::{Ssl, SslRef};
+use openssl::ssl::{Ssl, SslRef, StatusType};
 use openssl::ssl::{
     SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
 };
@@ -16,6 +16,7 @@ use crate::error::{ConfigError, Error, Operation};
 use crate::hostname_flags::HostnameFlags;
 use crate::identity::{Identity, Source};
 use crate::keylog::KeyLog;
+use crate::ocsp::Ocsp;
 use crate::parse::IntoVerifyMode;
 use crate::password::{IntoPassword, KeyPassword};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
@@ -84,6 +85,7 @@ pub struct SslConfigBuilder {
     post_handshake_buffer_limit: usize,
     hooks: Hooks,
     keylog: KeyLog,
+    ocsp: Ocsp,
 }
 
 /// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
@@ -126,6 +128,7 @@ impl SslConfigBuilder {
             post_handshake_buffer_limit: DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
             hooks: Hooks::default(),
             keylog: KeyLog::default(),
+            ocsp: Ocsp::default(),
         }
     }
 
@@ -653,6 +656,56 @@ impl SslConfigBuilder {
         self
     }
 
+    /// On a server, the OCSP response (DER, as `openssl ocsp -respout`
+    /// writes it) to staple for clients that ask for one (`status_request`,
+    /// `openssl s_client -status`); clients that do not ask get none.
+    #[doc(alias("SSL_set_tlsext_status_ocsp_resp", "SSL_CTX_set_tlsext_status_cb"))]
+    pub fn set_ocsp_response(&mut self, der: &[u8]) -> &mut Self {
+        self.ocsp.response = Some(der.to_vec());
+        self
+    }
+
+    /// On a server, calls `pick` for each client that asks for a staple,
+    /// with the connection (its SNI name, the certificate chosen), to
+    /// return the OCSP response to send, or `None` for none. Takes
+    /// precedence over [`set_ocsp_response`](Self::set_ocsp_response). A
+    /// panic in it fails the handshake with [`Error::CallbackPanicked`].
+    #[doc(alias = "SSL_CTX_set_tlsext_status_cb")]
+    pub fn set_ocsp_response_callback<F>(&mut self, pick: F) -> &mut Self
+    where
+        F: Fn(&SslRef) -> Option<Vec<u8>> + Send + Sync + 'static,
+    {
+        self.ocsp.pick = Some(Arc::new(pick));
+        self
+    }
+
+    /// On a client, whether to ask the server for a stapled OCSP response
+    /// (`SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp)`, as
+    /// `openssl s_client -status` does). The response is
+    /// [`SslSocket::ocsp_response`](crate::SslSocket::ocsp_response) after
+    /// the handshake. Defaults to `false`.
+    #[doc(alias("SSL_set_tlsext_status_type", "SSL_CTX_set_tlsext_status_type"))]
+    pub fn set_ocsp_stapling(&mut self, request: bool) -> &mut Self {
+        self.ocsp.request = request;
+        self
+    }
+
+    /// On a client that asks for a staple, calls `check` during the
+    /// handshake with the OCSP response the server stapled (`None` when it
+    /// sent none) and the connection (its peer chain, to verify the
+    /// response against); `false` aborts the handshake with a
+    /// `bad_certificate_status_response` alert. Without it any staple, or
+    /// none, is accepted and kept. A panic in it fails the handshake with
+    /// [`Error::CallbackPanicked`].
+    #[doc(alias = "SSL_CTX_set_tlsext_status_cb")]
+    pub fn set_ocsp_verify_callback<F>(&mut self, check: F) -> &mut Self
+    where
+        F: Fn(Option<&[u8]>, &SslRef) -> bool + Send + Sync + 'static,
+    {
+        self.ocsp.check = Some(Arc::new(check));
+        self
+    }
+
     /// Loads everything and builds the shared OpenSSL context.
     ///
     /// # Errors
@@ -741,6 +794,7 @@ impl SslConfigBuilder {
             }
         }
         self.keylog.install(&mut b)?;
+        self.ocsp.install(&mut b, self.role)?;
         self.hooks
             .clone()
             .install(&mut b, self.role)
@@ -759,6 +813,7 @@ impl SslConfigBuilder {
                 server_name: self.server_name.clone(),
                 timeouts: self.timeouts,
                 post_handshake_buffer_limit: self.post_handshake_buffer_limit,
+                ocsp_stapling: self.role == Role::Client && self.ocsp.request,
                 sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
             }),
         })
@@ -852,6 +907,7 @@ pub(crate) struct Inner {
     pub(crate) server_name: Option<String>,
     pub(crate) timeouts: Timeouts,
     pub(crate) post_handshake_buffer_limit: usize,
+    pub(crate) ocsp_stapling: bool,
     pub(crate) sessions: Option<Arc<SessionCache>>,
 }
 
@@ -950,6 +1006,9 @@ impl SslConfig {
             return Ok((ssl, false));
         }
         ssl.set_connect_state();
+        if inner.ocsp_stapling {
+            ssl.set_status_type(StatusType::OCSP).map_err(setup)?;
+        }
         let name = inner
             .server_name
             .as_deref()

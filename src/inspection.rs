@@ -127,3 +127,7 @@ pub(crate) fn certificate_requested(ssl: &SslRef) -> bool {
         && !ssl.session_reused()
         && !(is_tls13(ssl) && mode.contains(VerifyMode::POST_HANDSHAKE))
 }
+
+pub(crate) fn ocsp_response(ssl: &SslRef) -> Option<&[u8]> {
+    ssl.ocsp_status()
+}

@@ -80,6 +80,7 @@ mod inspection;
 mod keylog;
 mod listener;
 mod names;
+mod ocsp;
 mod panics;
 mod parse;
 mod password;

@@ -632,6 +632,14 @@ impl<S> SslSocket<S> {
         crate::exporter::channel_binding(self.ssl(), binding)
     }
 
+    /// The OCSP response the server stapled (DER), on a client that asked
+    /// for one ([`SslConfigBuilder::set_ocsp_stapling`](crate::SslConfigBuilder::set_ocsp_stapling));
+    /// on a server, the one it sent. `None` when there was none.
+    #[doc(alias = "SSL_get_tlsext_status_ocsp_resp")]
+    pub fn ocsp_response(&self) -> Option<&[u8]> {
+        inspection::ocsp_response(self.ssl())
+    }
+
     /// The connection's session, to resume later
     /// ([`set_session`](Self::set_session), Python's `SSLSocket.session`),
     /// once it can be resumed: after the handshake on TLS 1.2, and on

@@ -1198,3 +1198,118 @@ fn session_errors() {
     drop(srv);
     drop(server);
 }
+
+// 7. OCSP stapling.
+
+/// `openssl s_client -status` against our server: the staple is printed
+/// when we have one, "no response sent" otherwise; without `-status` the
+/// client asked for nothing and got nothing.
+#[test]
+fn s_client_status_prints_our_staple() {
+    let staple = cert_bytes("server-ocsp.der");
+    for version in ["-tls1_3", "-tls1_2"] {
+        let mut b = common::default_server();
+        b.set_ocsp_response(&staple);
+        let out = s_client_against(&b, &["-status", version]);
+        assert!(
+            out.mentions("OCSP Response Status: successful") && out.mentions("Cert Status: good"),
+            "{version}: {}",
+            out.dump()
+        );
+        let asked_nothing = common::Server::start(&build(&b), |s| s.ocsp_response().is_some());
+        let ca = path("ca.pem");
+        let out = SClient::start(asked_nothing.port(), &["-CAfile", &ca, version], b"Q\n").finish();
+        assert!(!out.mentions("OCSP response"), "{}", out.dump());
+        assert!(!asked_nothing.join().unwrap().1, "nothing stapled unasked");
+    }
+    let out = s_client_against(&common::default_server(), &["-status"]);
+    assert!(
+        out.mentions("OCSP response: no response sent"),
+        "{}",
+        out.dump()
+    );
+}
+
+/// Our client against `openssl s_server -status_file`: the staple arrives
+/// when asked for, not otherwise.
+#[test]
+fn our_client_receives_s_servers_staple() {
+    let staple = cert_bytes("server-ocsp.der");
+    let file = path("server-ocsp.der");
+    for version in ["-tls1_3", "-tls1_2"] {
+        let server = SServer::localhost(&["-naccept", "2", "-status_file", &file, version]);
+        let mut c = client_builder();
+        c.set_ocsp_stapling(true);
+        let s = SslSocket::connect(&build(&c), &server.addr()).unwrap();
+        assert_eq!(s.ocsp_response(), Some(&staple[..]), "{version}");
+        drop(s);
+        let s = SslSocket::connect(&build(&client_builder()), &server.addr()).unwrap();
+        assert_eq!(s.ocsp_response(), None, "{version}: not asked");
+    }
+}
+
+/// Our own ends: a callback picks the staple per connection (by SNI); the
+/// client's hook sees it (or its absence) and can refuse the handshake.
+#[test]
+fn ocsp_callbacks_between_our_ends() {
+    use std::sync::Mutex;
+    let staple = cert_bytes("server-ocsp.der");
+    let picked = staple.clone();
+    let mut b = common::default_server();
+    b.set_ocsp_response(b"a static response the callback overrides")
+        .set_ocsp_response_callback(move |ssl| {
+            (ssl.servername(sslsocket::openssl::ssl::NameType::HOST_NAME) == Some("localhost"))
+                .then(|| picked.clone())
+        });
+    let config = build(&b);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut c = client_builder();
+    c.set_ocsp_stapling(true)
+        .set_ocsp_verify_callback(move |staple, _| {
+            log.lock().unwrap().push(staple.map(<[u8]>::to_vec));
+            true
+        });
+    let client = build(&c);
+    // By IP address no SNI is sent, so the callback staples nothing.
+    for name in ["localhost", "127.0.0.1"] {
+        let server = exchange_server(&config);
+        let tcp = std::net::TcpStream::connect(server.addr()).unwrap();
+        let mut s = SslSocket::upgrade_client(&client, tcp, Some(name)).unwrap();
+        client_exchange(&mut s).unwrap();
+        expect_exchanged(server.join());
+        assert_eq!(s.ocsp_response().is_some(), name == "localhost");
+    }
+    assert_eq!(*seen.lock().unwrap(), [Some(staple), None]);
+
+    // A hook that refuses: the handshake fails, the server hears why.
+    let server = common::Server::start(&config, |_| ());
+    let mut c = client_builder();
+    c.set_ocsp_stapling(true)
+        .set_ocsp_verify_callback(|_, _| false);
+    let e = SslSocket::connect(&build(&c), &server.localhost()).unwrap_err();
+    assert!(e.to_string().contains("invalid status response"), "{e}");
+    let e = server.join().unwrap_err();
+    assert_eq!(
+        e.alert().map(|a| a.name()),
+        Some("bad_certificate_status_response"),
+        "{e:?}"
+    );
+}
+
+/// A panic in the server's staple callback fails that handshake.
+#[test]
+fn a_panicking_staple_callback_fails_the_handshake() {
+    let mut b = common::default_server();
+    b.set_ocsp_response_callback(|_| panic!("no staple"));
+    let server = common::Server::start(&build(&b), |_| ());
+    let mut c = client_builder();
+    c.set_ocsp_stapling(true);
+    let _ = SslSocket::connect(&build(&c), &server.localhost());
+    match server.join() {
+        Err(Error::CallbackPanicked { callback, message }) => {
+            assert_eq!((callback, message.as_str()), ("OCSP response", "no staple"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
