@@ -236,7 +236,8 @@ pub(crate) struct Record {
     pub(crate) renegotiation: Renegotiation,
 }
 
-/// A server's view of a renegotiation (TLS 1.2 and older). OpenSSL reports
+/// A server's view of a renegotiation (TLS 1.2 and older), and a
+/// client's of a HelloRequest it refuses (`Refusing`). OpenSSL reports
 /// a handshake start and end for sending a HelloRequest, and again for the
 /// handshake that answers it, and also for a client's ClientHello that the
 /// server refuses: this tells them apart, so that the application sees one
@@ -253,7 +254,8 @@ pub(crate) enum Renegotiation {
     HelloRequestSent,
     /// The handshake answering the HelloRequest is under way.
     Answering,
-    /// A ClientHello the server did not ask for, which it refuses.
+    /// A ClientHello the server did not ask for, which it refuses (or a
+    /// HelloRequest a client refuses).
     Refusing,
 }
 
@@ -464,7 +466,15 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_HANDSHAKE_START != 0 {
         let started = with_record(ssl, |r| {
             let renegotiation = r.completed > 0;
-            if !(renegotiation && ssl.is_server()) {
+            if !renegotiation {
+                return Some(HandshakeEvent::Started { renegotiation });
+            }
+            if !ssl.is_server() {
+                // A HelloRequest the client refuses (set_renegotiation(false)).
+                if crate::options::refuses_peer_renegotiation(ssl) {
+                    r.renegotiation = Renegotiation::Refusing;
+                    return None;
+                }
                 return Some(HandshakeEvent::Started { renegotiation });
             }
             let (next, event) = match r.renegotiation {
@@ -475,6 +485,13 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                     }),
                 ),
                 Renegotiation::HelloRequestSent => (Renegotiation::Answering, None),
+                // The client's own, which the server lets through.
+                Renegotiation::Idle if !crate::options::refuses_peer_renegotiation(ssl) => (
+                    Renegotiation::Answering,
+                    Some(HandshakeEvent::Started {
+                        renegotiation: true,
+                    }),
+                ),
                 Renegotiation::Idle | Renegotiation::Refusing => (Renegotiation::Refusing, None),
                 Renegotiation::Answering => (Renegotiation::Answering, None),
             };

@@ -17,6 +17,7 @@ use crate::hostname_flags::HostnameFlags;
 use crate::identity::{Identity, Source};
 use crate::keylog::KeyLog;
 use crate::ocsp::Ocsp;
+use crate::options::Knobs;
 use crate::parse::IntoVerifyMode;
 use crate::password::{IntoPassword, KeyPassword};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
@@ -86,6 +87,7 @@ pub struct SslConfigBuilder {
     hooks: Hooks,
     keylog: KeyLog,
     ocsp: Ocsp,
+    knobs: Knobs,
 }
 
 /// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
@@ -129,6 +131,7 @@ impl SslConfigBuilder {
             hooks: Hooks::default(),
             keylog: KeyLog::default(),
             ocsp: Ocsp::default(),
+            knobs: Knobs::default(),
         }
     }
 
@@ -706,6 +709,134 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Sets OpenSSL's `SSL_OP_*` option bits ([`SslOptions`], passed
+    /// through), on top of OpenSSL's defaults and the crate's (a server
+    /// sets `NO_RENEGOTIATION` and `NO_SESSION_RESUMPTION_ON_RENEGOTIATION`);
+    /// a later [`clear_options`](Self::clear_options) of the same bits wins,
+    /// and the reverse. Python: `ctx.options |= ssl.OP_...`.
+    #[doc(alias("SSL_CTX_set_options", "options"))]
+    pub fn set_options(&mut self, options: SslOptions) -> &mut Self {
+        self.knobs.set(options);
+        self
+    }
+
+    /// Clears `SSL_OP_*` option bits, OpenSSL's defaults and the crate's
+    /// included. Python: `ctx.options &= ~ssl.OP_...`.
+    #[doc(alias("SSL_CTX_clear_options", "options"))]
+    pub fn clear_options(&mut self, options: SslOptions) -> &mut Self {
+        self.knobs.clear(options);
+        self
+    }
+
+    /// The options the context will have: OpenSSL's defaults, the crate's,
+    /// and those set and cleared here (worked out on a scratch OpenSSL
+    /// context), as Python's `ctx.options` reads them.
+    #[doc(alias = "SSL_CTX_get_options")]
+    pub fn options(&self) -> SslOptions {
+        match SslContextBuilder::new(self.method()) {
+            Ok(mut b) => {
+                self.apply_options(&mut b);
+                b.options()
+            }
+            Err(_) => self.knobs.set,
+        }
+    }
+
+    /// Whether a server picks the cipher by its own order of preference
+    /// rather than the client's (`SSL_OP_CIPHER_SERVER_PREFERENCE`).
+    /// Defaults to `false`, OpenSSL's default: the client's order.
+    #[doc(alias("SSL_OP_CIPHER_SERVER_PREFERENCE", "OP_CIPHER_SERVER_PREFERENCE"))]
+    pub fn set_server_cipher_preference(&mut self, server_first: bool) -> &mut Self {
+        self.knobs
+            .turn(SslOptions::CIPHER_SERVER_PREFERENCE, server_first);
+        self
+    }
+
+    /// The key-exchange groups offered (client) and accepted (server), most
+    /// preferred first, in OpenSSL's syntax: `"X25519:P-256"`
+    /// (`SSL_CTX_set1_groups_list`, `openssl s_client -groups`). Python:
+    /// `set_ecdh_curve` (one curve).
+    ///
+    /// # Errors
+    ///
+    /// At [`build`](Self::build), [`ConfigError::Groups`] for a list
+    /// OpenSSL rejects.
+    #[doc(alias(
+        "SSL_CTX_set1_groups_list",
+        "SSL_CTX_set1_curves_list",
+        "set_ecdh_curve"
+    ))]
+    pub fn set_groups(&mut self, groups: &str) -> &mut Self {
+        self.knobs.groups = Some(groups.to_owned());
+        self
+    }
+
+    /// The signature algorithms this end accepts and signs with, in
+    /// OpenSSL's syntax: `"ECDSA+SHA256:RSA-PSS+SHA256"` or TLS 1.3 names
+    /// such as `"ecdsa_secp256r1_sha256"` (`SSL_CTX_set1_sigalgs_list`,
+    /// `openssl s_client -sigalgs`).
+    ///
+    /// # Errors
+    ///
+    /// At [`build`](Self::build), [`ConfigError::Sigalgs`] for a list
+    /// OpenSSL rejects.
+    #[doc(alias("SSL_CTX_set1_sigalgs_list", "sigalgs"))]
+    pub fn set_sigalgs(&mut self, sigalgs: &str) -> &mut Self {
+        self.knobs.sigalgs = Some(sigalgs.to_owned());
+        self
+    }
+
+    /// How many TLS 1.3 session tickets a server sends after each full
+    /// handshake (`SSL_CTX_set_num_tickets`; OpenSSL's default is 2, Python's
+    /// `num_tickets`); 0 sends none.
+    #[doc(alias("SSL_CTX_set_num_tickets", "num_tickets"))]
+    pub fn set_num_tickets(&mut self, tickets: usize) -> &mut Self {
+        self.knobs.num_tickets = Some(tickets);
+        self
+    }
+
+    /// Whether a peer that closes TCP without sending close_notify ends
+    /// reading cleanly (`Ok(0)`, OpenSSL 3's `SSL_OP_IGNORE_UNEXPECTED_EOF`;
+    /// Python's `suppress_ragged_eofs`) instead of
+    /// [`Error::UnexpectedEof`]. As in OpenSSL, the end of the stream then
+    /// counts as the peer's close_notify
+    /// ([`SslSocket::received_close_notify`](crate::SslSocket::received_close_notify)
+    /// is true). Defaults to `false`.
+    ///
+    /// # Warning
+    ///
+    /// A truncation attack then looks like the end of the data: use it only
+    /// where the application's own framing shows where the data ends.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::NeedsNewerOpenSsl`] when built against OpenSSL 1.1.1.
+    #[doc(alias("SSL_OP_IGNORE_UNEXPECTED_EOF", "suppress_ragged_eofs"))]
+    pub fn set_allow_unexpected_eof(&mut self, allow: bool) -> Result<&mut Self, Error> {
+        self.knobs.allow_unexpected_eof(allow)?;
+        Ok(self)
+    }
+
+    /// Whether the peer may renegotiate (TLS 1.2 and older). On a server,
+    /// `true` lets clients renegotiate again (OpenSSL 3 refuses them by
+    /// default, and this crate on every release: it clears
+    /// `SSL_OP_NO_RENEGOTIATION` and sets `SSL_OP_ALLOW_CLIENT_RENEGOTIATION`);
+    /// each one is reported as `HandshakeEvent::Started` / `Completed` with
+    /// `renegotiation: true`. On a client, `false` refuses the server's
+    /// HelloRequest (`SSL_OP_NO_RENEGOTIATION`), which also refuses a
+    /// server's request for a certificate by renegotiation. Defaults to
+    /// `false` on a server, `true` on a client. Secure renegotiation
+    /// (RFC 5746) is always required.
+    #[doc(alias(
+        "SSL_OP_NO_RENEGOTIATION",
+        "SSL_OP_ALLOW_CLIENT_RENEGOTIATION",
+        "OP_NO_RENEGOTIATION"
+    ))]
+    pub fn set_renegotiation(&mut self, allow: bool) -> &mut Self {
+        self.knobs.renegotiation(allow, self.role);
+        self
+    }
+
     /// Loads everything and builds the shared OpenSSL context.
     ///
     /// # Errors
@@ -716,13 +847,10 @@ impl SslConfigBuilder {
     /// that cannot work together.
     #[doc(alias = "SSL_CTX_new")]
     pub fn build(&self) -> Result<SslConfig, Error> {
-        let method = match self.role {
-            Role::Client => SslMethod::tls_client(),
-            Role::Server => SslMethod::tls_server(),
-        };
         let config_err =
             |step: &'static str| move |source| Error::from(ConfigError::OpenSsl { step, source });
-        let mut b = SslContextBuilder::new(method).map_err(config_err("creating the context"))?;
+        let mut b =
+            SslContextBuilder::new(self.method()).map_err(config_err("creating the context"))?;
         // A write that would block is retried with the same bytes, which
         // may have moved (a Vec that grew, a buffer of another thread).
         b.set_mode(SslMode::RELEASE_BUFFERS | SslMode::ACCEPT_MOVING_WRITE_BUFFER);
@@ -771,28 +899,18 @@ impl SslConfigBuilder {
         if self.role == Role::Server {
             b.set_session_id_context(b"sslsocket")
                 .map_err(config_err("session id context"))?;
-            // A renegotiation that resumed the session would skip the
-            // CertificateRequest that `request_client_certificate` needs.
-            // Peers' renegotiations are refused on every release (OpenSSL 3
-            // refuses them by default, 1.1.1 allows them);
-            // `request_client_certificate` lifts this for its own.
-            b.set_options(
-                SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION | SslOptions::NO_RENEGOTIATION,
-            );
         }
 
         let sessions = Arc::new(SessionCache::default());
         match (self.role, self.session_cache) {
             (Role::Client, true) => SessionCache::install(&mut b, sessions.clone()),
-            (Role::Client, false) => {
-                b.set_session_cache_mode(SslSessionCacheMode::OFF);
-            }
             (Role::Server, true) => {}
-            (Role::Server, false) => {
+            (_, false) => {
                 b.set_session_cache_mode(SslSessionCacheMode::OFF);
-                b.set_options(SslOptions::NO_TICKET);
             }
         }
+        self.apply_options(&mut b);
+        self.knobs.apply(&mut b)?;
         self.keylog.install(&mut b)?;
         self.ocsp.install(&mut b, self.role)?;
         self.hooks
@@ -817,6 +935,33 @@ impl SslConfigBuilder {
                 sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
             }),
         })
+    }
+
+    fn method(&self) -> SslMethod {
+        match self.role {
+            Role::Client => SslMethod::tls_client(),
+            Role::Server => SslMethod::tls_server(),
+        }
+    }
+
+    /// Every `SSL_OP_*` bit: the crate's defaults for the role, then those
+    /// set and cleared by the application.
+    fn apply_options(&self, b: &mut SslContextBuilder) {
+        if self.role == Role::Server {
+            // A renegotiation that resumed the session would skip the
+            // CertificateRequest that `request_client_certificate` needs.
+            // Peers' renegotiations are refused on every release (OpenSSL 3
+            // refuses them by default, 1.1.1 allows them) unless
+            // `set_renegotiation(true)`; `request_client_certificate` lifts
+            // this for its own.
+            b.set_options(
+                SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION | SslOptions::NO_RENEGOTIATION,
+            );
+            if !self.session_cache {
+                b.set_options(SslOptions::NO_TICKET);
+            }
+        }
+        self.knobs.apply_options(b);
     }
 
     fn load_trust(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
@@ -942,6 +1087,27 @@ impl SslConfig {
     #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
     pub fn get_verify_flags(&self) -> VerifyFlags {
         VerifyFlags::from_openssl(crate::ffi::ctx_verify_flags(&self.inner.ctx))
+    }
+
+    /// The context's `SSL_OP_*` options, read back from OpenSSL
+    /// (`SSL_CTX_get_options`).
+    #[doc(alias = "SSL_CTX_get_options")]
+    pub fn options(&self) -> SslOptions {
+        crate::ffi::ctx_options(&self.inner.ctx)
+    }
+
+    /// The trusted CA certificates loaded into the context's store (from
+    /// CA files and PEM; a CA directory's only once a handshake looked
+    /// them up), Python's `get_ca_certs`: certificates with the CA flag.
+    #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
+    pub fn ca_certificates(&self) -> Vec<openssl::x509::X509> {
+        crate::inspection::ca_certificates(&self.inner.ctx)
+    }
+
+    /// What the context's trust store holds (Python's `cert_store_stats`).
+    #[doc(alias = "X509_STORE_get0_objects")]
+    pub fn cert_store_stats(&self) -> crate::CertStoreStats {
+        crate::inspection::cert_store_stats(&self.inner.ctx)
     }
 
     /// The time limits sockets made from this configuration use.

@@ -540,6 +540,33 @@ pub enum ConfigError {
         source: ErrorStack,
     },
 
+    /// A key-exchange group list OpenSSL rejects (`SSL_CTX_set1_groups_list`).
+    #[error("key-exchange groups {list:?}: {source}")]
+    Groups {
+        /// The list as given.
+        list: String,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+
+    /// A signature algorithm list OpenSSL rejects (`SSL_CTX_set1_sigalgs_list`).
+    #[error("signature algorithms {list:?}: {source}")]
+    Sigalgs {
+        /// The list as given.
+        list: String,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+
+    /// A setting the OpenSSL this crate was built against does not have.
+    #[error("{setting} needs OpenSSL {version} or later")]
+    NeedsNewerOpenSsl {
+        /// The setting.
+        setting: &'static str,
+        /// The first OpenSSL release that has it.
+        version: &'static str,
+    },
+
     /// A server configuration without a certificate and key.
     #[error(
         "a server needs a certificate and a private key: call set_certificate_file and \

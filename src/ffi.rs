@@ -65,6 +65,23 @@ unsafe extern "C" {
     fn SSL_clear_options(ssl: *mut openssl_sys::SSL, op: OptionBits) -> OptionBits;
 }
 
+unsafe extern "C" {
+    fn SSL_get_options(ssl: *const openssl_sys::SSL) -> OptionBits;
+}
+
+/// The options of one connection (`SSL_get_options`).
+pub(crate) fn ssl_options(ssl: &SslRef) -> openssl::ssl::SslOptions {
+    // SAFETY: `ssl` is a live `SSL*`; this only reads its option bits.
+    openssl::ssl::SslOptions::from_bits_retain(unsafe { SSL_get_options(ssl.as_ptr()) })
+}
+
+/// The options of a context (`SSL_CTX_get_options`).
+pub(crate) fn ctx_options(ctx: &openssl::ssl::SslContextRef) -> openssl::ssl::SslOptions {
+    // SAFETY: `ctx` is a live `SSL_CTX*`; this only reads its option bits.
+    let bits = unsafe { openssl_sys::SSL_CTX_get_options(ctx.as_ptr()) };
+    openssl::ssl::SslOptions::from_bits_retain(bits)
+}
+
 /// Sets (`on`) or clears options on one connection (`SSL_set_options`,
 /// `SSL_clear_options`), leaving its context's as they are.
 pub(crate) fn set_ssl_options(ssl: &mut SslRef, options: openssl::ssl::SslOptions, on: bool) {
@@ -660,6 +677,67 @@ pub(crate) fn ssl_verify_flags(ssl: &SslRef) -> libc::c_ulong {
     // SAFETY: `ssl` is a live `SSL*`; its parameters live as long as it
     // does and are only read.
     unsafe { openssl_sys::X509_VERIFY_PARAM_get_flags(openssl_sys::SSL_get0_param(ssl.as_ptr())) }
+}
+
+unsafe extern "C" {
+    fn X509_STORE_lock(store: *mut openssl_sys::X509_STORE) -> c_int;
+    fn X509_STORE_unlock(store: *mut openssl_sys::X509_STORE) -> c_int;
+    fn X509_OBJECT_get_type(obj: *const openssl_sys::X509_OBJECT) -> c_int;
+    fn X509_check_ca(cert: *mut openssl_sys::X509) -> c_int;
+    fn SSL_get_shared_ciphers(
+        ssl: *const openssl_sys::SSL,
+        buf: *mut libc::c_char,
+        size: c_int,
+    ) -> *mut libc::c_char;
+}
+
+/// `X509_LU_CRL` (`x509_vfy.h`): a CRL in a store.
+const X509_LU_CRL: c_int = 2;
+
+/// What a trust store holds: its certificates, each with whether it is a
+/// CA (`X509_check_ca`), and how many CRLs. Read under the store's lock,
+/// so that a lookup adding to it meanwhile cannot move the list.
+pub(crate) fn store_contents(
+    store: &openssl::x509::store::X509StoreRef,
+) -> (Vec<(openssl::x509::X509, bool)>, usize) {
+    let mut certs = Vec::new();
+    let mut crls = 0;
+    // SAFETY: `store` is a live `X509_STORE*`. While its lock is held no
+    // other thread changes its object list, which it owns; each
+    // certificate is copied out with its own reference (`to_owned`) before
+    // the lock is released, and nothing else is kept.
+    unsafe {
+        X509_STORE_lock(store.as_ptr());
+        let objects = openssl_sys::X509_STORE_get0_objects(store.as_ptr());
+        if !objects.is_null() {
+            let objects = openssl::stack::StackRef::<openssl::x509::X509Object>::from_ptr(objects);
+            for obj in objects {
+                if let Some(cert) = obj.x509() {
+                    certs.push((cert.to_owned(), X509_check_ca(cert.as_ptr()) != 0));
+                } else if X509_OBJECT_get_type(obj.as_ptr()) == X509_LU_CRL {
+                    crls += 1;
+                }
+            }
+        }
+        X509_STORE_unlock(store.as_ptr());
+    }
+    (certs, crls)
+}
+
+/// The ciphers a server's client offered that the server also has
+/// (`SSL_get_shared_ciphers`), `:`-separated; `None` on a client.
+pub(crate) fn shared_ciphers(ssl: &SslRef) -> Option<String> {
+    let mut buf = vec![0u8; 16 * 1024];
+    let size = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+    // SAFETY: `ssl` is a live `SSL*`; OpenSSL writes at most `size` bytes,
+    // NUL included, into `buf`, which is that long.
+    let p = unsafe { SSL_get_shared_ciphers(ssl.as_ptr(), buf.as_mut_ptr().cast(), size) };
+    if p.is_null() {
+        return None;
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf.truncate(len);
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 #[cfg(test)]

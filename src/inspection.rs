@@ -1,7 +1,10 @@
 //! What a connection says about itself and its peer, written once over
 //! `&SslRef` so that every face of a socket answers the same way.
 
-use openssl::ssl::{NameType, SslRef, SslVersion};
+use std::fmt;
+
+use openssl::pkey::{Id, PKey, Public};
+use openssl::ssl::{NameType, SslContextRef, SslRef, SslVersion};
 use openssl::x509::X509;
 
 use crate::callbacks;
@@ -130,4 +133,104 @@ pub(crate) fn certificate_requested(ssl: &SslRef) -> bool {
 
 pub(crate) fn ocsp_response(ssl: &SslRef) -> Option<&[u8]> {
     ssl.ocsp_status()
+}
+
+/// The ciphers both ends have, by OpenSSL name, in the client's order: on
+/// a server, those its client offered that it also has; empty on a client.
+pub(crate) fn shared_ciphers(ssl: &SslRef) -> Vec<String> {
+    crate::ffi::shared_ciphers(ssl)
+        .map(|list| {
+            list.split(':')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The CA certificates of a context's trust store (Python's `get_ca_certs`).
+pub(crate) fn ca_certificates(ctx: &SslContextRef) -> Vec<X509> {
+    let (certs, _) = crate::ffi::store_contents(ctx.cert_store());
+    certs
+        .into_iter()
+        .filter_map(|(c, ca)| ca.then_some(c))
+        .collect()
+}
+
+/// What a context's trust store holds, counted as Python's
+/// `SSLContext.cert_store_stats()` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CertStoreStats {
+    /// Certificates, CA or not (`x509`).
+    pub x509: usize,
+    /// Of those, the CA certificates (`x509_ca`).
+    pub x509_ca: usize,
+    /// Certificate revocation lists (`crl`).
+    pub crl: usize,
+}
+
+pub(crate) fn cert_store_stats(ctx: &SslContextRef) -> CertStoreStats {
+    let (certs, crl) = crate::ffi::store_contents(ctx.cert_store());
+    CertStoreStats {
+        x509: certs.len(),
+        x509_ca: certs.iter().filter(|(_, ca)| *ca).count(),
+        crl,
+    }
+}
+
+/// The peer's ephemeral key-exchange key: the group the handshake used, as
+/// `openssl s_client` prints it (`Server Temp Key: X25519, 253 bits`).
+#[derive(Clone)]
+pub struct TempKey {
+    key: PKey<Public>,
+}
+
+impl TempKey {
+    /// The key type and group as `s_client` names them: `X25519`, `X448`,
+    /// `ECDH, prime256v1`, `DH`.
+    pub fn name(&self) -> String {
+        match self.key.id() {
+            Id::X25519 => "X25519".into(),
+            Id::X448 => "X448".into(),
+            Id::EC => {
+                let curve = self
+                    .key
+                    .ec_key()
+                    .ok()
+                    .and_then(|k| k.group().curve_name())
+                    .and_then(|n| n.short_name().ok())
+                    .unwrap_or("unknown curve");
+                format!("ECDH, {curve}")
+            }
+            Id::DH => "DH".into(),
+            other => format!("key type {}", other.as_raw()),
+        }
+    }
+
+    /// The key's size in bits (253 for X25519, 256 for P-256).
+    pub fn bits(&self) -> u32 {
+        self.key.bits()
+    }
+
+    /// The key itself.
+    pub fn public_key(&self) -> &PKey<Public> {
+        &self.key
+    }
+}
+
+impl fmt::Display for TempKey {
+    /// `X25519, 253 bits`, as after `s_client`'s `Server Temp Key:`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, {} bits", self.name(), self.bits())
+    }
+}
+
+impl fmt::Debug for TempKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TempKey({self})")
+    }
+}
+
+pub(crate) fn peer_tmp_key(ssl: &SslRef) -> Option<TempKey> {
+    ssl.peer_tmp_key().ok().map(|key| TempKey { key })
 }

@@ -81,6 +81,7 @@ mod keylog;
 mod listener;
 mod names;
 mod ocsp;
+mod options;
 mod panics;
 mod parse;
 mod password;
@@ -103,7 +104,7 @@ pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
 pub use exporter::ChannelBinding;
 pub use hostname_flags::HostnameFlags;
 pub use identity::Identity;
-pub use inspection::SecurityStatus;
+pub use inspection::{CertStoreStats, SecurityStatus, TempKey};
 pub use listener::SslListener;
 pub use names::name_to_string;
 pub use parse::IntoVerifyMode;
@@ -120,6 +121,8 @@ pub use version::TlsVersion;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;
+/// OpenSSL's `SSL_OP_*` option bits, for [`SslConfigBuilder::set_options`].
+pub use openssl::ssl::SslOptions;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

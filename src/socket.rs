@@ -640,6 +640,42 @@ impl<S> SslSocket<S> {
         inspection::ocsp_response(self.ssl())
     }
 
+    /// This connection's `SSL_OP_*` options, read from OpenSSL (`SSL_get_options`).
+    #[doc(alias = "SSL_get_options")]
+    pub fn options(&self) -> crate::SslOptions {
+        crate::ffi::ssl_options(self.ssl())
+    }
+
+    /// On a server, the ciphers its client offered that it has too, by
+    /// OpenSSL name (`SSL_get_shared_ciphers`; Python's `shared_ciphers`);
+    /// empty on a client.
+    #[doc(alias = "SSL_get_shared_ciphers")]
+    pub fn shared_ciphers(&self) -> Vec<String> {
+        inspection::shared_ciphers(self.ssl())
+    }
+
+    /// The trusted CA certificates of the connection's configuration
+    /// (Python's `get_ca_certs`; see [`SslConfig::ca_certificates`]).
+    #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
+    pub fn ca_certificates(&self) -> Vec<X509> {
+        inspection::ca_certificates(self.ssl().ssl_context())
+    }
+
+    /// What the connection's trust store holds (Python's `cert_store_stats`).
+    #[doc(alias = "X509_STORE_get0_objects")]
+    pub fn cert_store_stats(&self) -> crate::CertStoreStats {
+        inspection::cert_store_stats(self.ssl().ssl_context())
+    }
+
+    /// The peer's ephemeral key-exchange key, the group the handshake used
+    /// (`SSL_get_peer_tmp_key`; what `openssl s_client` prints as
+    /// `Server Temp Key: X25519, 253 bits`). `None` before the handshake
+    /// and for a resumption without key exchange.
+    #[doc(alias("SSL_get_peer_tmp_key", "SSL_get_server_tmp_key"))]
+    pub fn peer_tmp_key(&self) -> Option<crate::TempKey> {
+        inspection::peer_tmp_key(self.ssl())
+    }
+
     /// The connection's session, to resume later
     /// ([`set_session`](Self::set_session), Python's `SSLSocket.session`),
     /// once it can be resumed: after the handshake on TLS 1.2, and on

@@ -1313,3 +1313,346 @@ fn a_panicking_staple_callback_fails_the_handshake() {
         other => panic!("{other:?}"),
     }
 }
+
+// 8. Options and protocol knobs.
+
+/// The value after `label` on the first line of `out` that has it.
+fn s_client_field(out: &openssl_cli::Output, label: &str) -> Option<String> {
+    out.stdout
+        .lines()
+        .chain(out.stderr.lines())
+        .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
+}
+
+/// Options pass through: the builder's, the context's and the socket's
+/// agree, the crate's defaults show, and setting or clearing one is seen
+/// on the wire (`NO_TICKET` on TLS 1.2: `s_client` gets no ticket).
+/// `set_num_tickets`: TLS 1.3 tickets, counted by `s_client`.
+#[test]
+fn options_pass_through_and_read_back() {
+    use sslsocket::{SslOptions, TlsVersion};
+    let mut b = common::default_server();
+    assert!(b.options().contains(SslOptions::NO_RENEGOTIATION));
+    b.set_options(SslOptions::NO_TICKET);
+    let config = build(&b);
+    assert_eq!(config.options(), b.options());
+    assert!(config.options().contains(SslOptions::NO_TICKET));
+    let server = common::Server::start(&config, |s| s.options());
+    let _ = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap();
+    assert_eq!(server.join().unwrap().1, config.options());
+
+    let ticket = |b: &SslConfigBuilder| {
+        let out = s_client_against(b, &["-tls1_2"]);
+        out.mentions("TLS session ticket:")
+    };
+    assert!(!ticket(&b));
+    b.clear_options(SslOptions::NO_TICKET);
+    assert!(!b.options().contains(SslOptions::NO_TICKET));
+    assert!(ticket(&b));
+
+    let tickets = |b: &SslConfigBuilder| {
+        let out = s_client_against(b, &["-tls1_3"]);
+        out.stdout
+            .matches("Post-Handshake New Session Ticket arrived")
+            .count()
+    };
+    let mut b = common::default_server();
+    b.set_version(TlsVersion::Tls1_3);
+    assert_eq!(tickets(&b), 2, "OpenSSL's default");
+    b.set_num_tickets(1);
+    assert_eq!(tickets(&b), 1);
+    b.set_num_tickets(0);
+    assert_eq!(tickets(&b), 0);
+}
+
+/// `SSL_OP_NO_EXTENDED_MASTER_SECRET` (bit 0 on OpenSSL 3) on a TLS 1.2
+/// server: `s_client` sees no EMS, and `tls-unique` and `tls-exporter` are
+/// refused on both ends, saying why.
+#[test]
+fn without_extended_master_secret_tls_unique_is_refused() {
+    use sslsocket::{ChannelBinding, SslOptions, TlsVersion};
+    let mut b = common::default_server();
+    b.set_version(TlsVersion::Tls1_2)
+        .set_options(SslOptions::from_bits_retain(1));
+    let out = s_client_against(&b, &["-tls1_2"]);
+    assert_eq!(
+        s_client_field(&out, "Extended master secret:").as_deref(),
+        Some("no"),
+        "{}",
+        out.dump()
+    );
+    let bindings = |s: &SslSocket| {
+        [ChannelBinding::TlsUnique, ChannelBinding::TlsExporter]
+            .map(|c| s.channel_binding(c).map_err(|e| e.to_string()))
+    };
+    let server = common::Server::start(&build(&b), move |s| bindings(s));
+    let s = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap();
+    let ours = bindings(&s);
+    let (_, theirs) = server.join().unwrap();
+    assert_eq!(ours, theirs);
+    for r in ours {
+        let why = r.unwrap_err();
+        assert!(why.contains("Extended Master Secret"), "{why}");
+    }
+    assert!(s.channel_binding(ChannelBinding::TlsServerEndPoint).is_ok());
+}
+
+/// The server's cipher order wins only when asked to; `shared_ciphers`
+/// lists what the client offered in its order.
+#[test]
+fn server_cipher_preference() {
+    let (aes128, aes256) = (
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+    );
+    let client_order = format!("{aes128}:{aes256}");
+    for (prefer, expected) in [(false, aes128), (true, aes256)] {
+        let mut b = common::default_server();
+        b.set_cipher_list(&format!("{aes256}:{aes128}"))
+            .set_server_cipher_preference(prefer);
+        let out = s_client_against(&b, &["-tls1_2", "-cipher", &client_order]);
+        let line = format!("New, TLSv1.2, Cipher is {expected}");
+        assert!(out.mentions(&line), "{prefer}: {}", out.dump());
+    }
+    let mut b = common::default_server();
+    b.set_cipher_list(&format!("{aes256}:{aes128}"));
+    let server = common::Server::start(&build(&b), |s| s.shared_ciphers());
+    let mut c = client_builder();
+    c.set_cipher_list(&client_order)
+        .set_max_version(Some(sslsocket::TlsVersion::Tls1_2));
+    let s = SslSocket::connect(&build(&c), &server.localhost()).unwrap();
+    assert!(
+        s.shared_ciphers().is_empty(),
+        "a client knows no shared list"
+    );
+    assert_eq!(server.join().unwrap().1, [aes128, aes256]);
+}
+
+/// Groups: what `s_client` prints as "Server Temp Key" is what our
+/// `peer_tmp_key` says, for our server's and `s_server`'s groups, and our
+/// client's.
+#[test]
+fn groups_and_the_peer_temp_key() {
+    // Our server's groups, as s_client sees them.
+    for (groups, expected) in [
+        (None, "X25519, 253 bits"),
+        (Some("P-256"), "ECDH, prime256v1, 256 bits"),
+        (Some("P-384"), "ECDH, secp384r1, 384 bits"),
+    ] {
+        let mut b = common::default_server();
+        if let Some(g) = groups {
+            b.set_groups(g);
+        }
+        let out = s_client_against(&b, &[]);
+        assert_eq!(
+            s_client_field(&out, "Server Temp Key:").as_deref(),
+            Some(expected),
+            "{}",
+            out.dump()
+        );
+        let server = exchange_server(&build(&b));
+        let mut s = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap();
+        assert_eq!(
+            s.peer_tmp_key().map(|k| k.to_string()).as_deref(),
+            Some(expected)
+        );
+        client_exchange(&mut s).unwrap();
+        expect_exchanged(server.join());
+    }
+    // s_server's groups and ours as a client.
+    // No key share the server takes: it asks again (HelloRetryRequest) for
+    // its own first choice; one it takes: that one.
+    for (ours, theirs, expected) in [
+        (None, "X448:P-256", "X448, 448 bits"),
+        (
+            Some("P-256:X448"),
+            "X448:P-256",
+            "ECDH, prime256v1, 256 bits",
+        ),
+    ] {
+        let server = SServer::localhost(&["-naccept", "1", "-groups", theirs]);
+        let mut c = client_builder();
+        if let Some(g) = ours {
+            c.set_groups(g);
+        }
+        let s = SslSocket::connect(&build(&c), &server.addr()).unwrap();
+        let key = s.peer_tmp_key().unwrap();
+        assert_eq!(key.to_string(), expected);
+    }
+    let mut b = common::default_server();
+    b.set_groups("P-256:no-such-group");
+    let e = config_error(b.build().unwrap_err());
+    assert!(matches!(e, ConfigError::Groups { .. }), "{e:?}");
+}
+
+/// Signature algorithms: a TLS 1.2 server restricted to ECDSA+SHA384
+/// signs with SHA-384, as `s_client` reports.
+#[test]
+fn sigalgs_choose_the_servers_signature() {
+    for (sigalgs, digest) in [(None, "SHA256"), (Some("ECDSA+SHA384"), "SHA384")] {
+        let mut b = common::default_server();
+        if let Some(s) = sigalgs {
+            b.set_sigalgs(s);
+        }
+        let out = s_client_against(&b, &["-tls1_2"]);
+        assert_eq!(
+            s_client_field(&out, "Peer signing digest:").as_deref(),
+            Some(digest),
+            "{}",
+            out.dump()
+        );
+    }
+    let mut b = common::default_server();
+    b.set_sigalgs("ECDSA+NOHASH");
+    let e = config_error(b.build().unwrap_err());
+    assert!(matches!(e, ConfigError::Sigalgs { .. }), "{e:?}");
+}
+
+/// A client that closes TCP without close_notify: an error by default, a
+/// clean end with `set_allow_unexpected_eof(true)`.
+#[test]
+fn unexpected_eof_allowed_or_not() {
+    for allow in [false, true] {
+        let mut b = common::default_server();
+        b.set_allow_unexpected_eof(allow).unwrap();
+        let server = common::Server::start(&build(&b), |s| {
+            let mut buf = [0u8; 16];
+            let _ = s.send_all(b"hello\n");
+            (
+                s.recv(&mut buf).map_err(|e| e.to_string()),
+                s.received_close_notify(),
+            )
+        });
+        let mut s = SslSocket::connect(&build(&client_builder()), &server.localhost()).unwrap();
+        // Read what the server sent (tickets, hello) so the close is a FIN.
+        assert_eq!(common::recv_exact(&mut s, 6).unwrap(), b"hello\n");
+        s.get_ref().shutdown(std::net::Shutdown::Both).unwrap();
+        let (_, (read, clean)) = server.join().unwrap();
+        if allow {
+            assert_eq!(read, Ok(0));
+        } else {
+            let e = read.unwrap_err();
+            assert!(e.contains("without sending close_notify"), "{e}");
+        }
+        // As OpenSSL has it: with the option, the end counts as close_notify.
+        assert_eq!(clean, allow);
+        drop(s);
+    }
+}
+
+/// `set_renegotiation(true)` on a server lets `s_client`'s `R` through,
+/// reported as a renegotiation; `false` on a client refuses `s_server`'s
+/// HelloRequest (`r`), and s_server fails the connection.
+#[test]
+fn renegotiation_allowed_by_a_server_refused_by_a_client() {
+    use sslsocket::{HandshakeEvent, TlsVersion};
+    use std::sync::Mutex;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = events.clone();
+    let mut b = common::default_server();
+    b.set_version(TlsVersion::Tls1_2)
+        .set_renegotiation(true)
+        .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+    let server = common::Server::start(&build(&b), |s| {
+        let mut buf = [0u8; 16];
+        // s_client's renegotiation runs inside this read, which then
+        // times out: nothing else comes.
+        let read = s.recv(&mut buf);
+        let _ = s.send_all(b"still here\n");
+        let _ = s.shutdown();
+        read.map_err(|e| e.is_timeout())
+    });
+    let ca = path("ca.pem");
+    let out = SClient::start(server.port(), &["-tls1_2", "-CAfile", &ca], b"R\n").finish();
+    let (_, read) = server.join().unwrap();
+    assert_eq!(read, Err(true), "the read timed out");
+    assert!(
+        out.mentions("RENEGOTIATING") && out.mentions("still here"),
+        "{}",
+        out.dump()
+    );
+    assert!(!out.mentions("no renegotiation"), "{}", out.dump());
+    let got = events.lock().unwrap().clone();
+    assert!(
+        got.contains(&HandshakeEvent::Started {
+            renegotiation: true
+        }) && got.iter().any(|e| matches!(
+            e,
+            HandshakeEvent::Completed {
+                renegotiation: true,
+                ..
+            }
+        )),
+        "{got:?}"
+    );
+
+    for allow in [true, false] {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let log = events.clone();
+        let mut server = SServer::localhost(&["-naccept", "1", "-tls1_2"]);
+        let mut c = client_builder();
+        c.set_renegotiation(allow)
+            .set_handshake_callback(move |e, _| log.lock().unwrap().push(*e));
+        let mut s = SslSocket::connect(&build(&c), &server.addr()).unwrap();
+        server.type_line("r");
+        server.type_line("hello");
+        // The HelloRequest comes before `hello`: answered, or refused
+        // with a no_renegotiation warning, inside this read.
+        assert_eq!(common::recv_exact(&mut s, 6).unwrap(), b"hello\n");
+        s.send_all(b"ping\n").unwrap();
+        let _ = s.close();
+        let out = server.finish();
+        let events = events.lock().unwrap().clone();
+        let renegotiated = events.iter().any(|e| {
+            matches!(
+                e,
+                HandshakeEvent::Completed {
+                    renegotiation: true,
+                    ..
+                }
+            )
+        });
+        assert_eq!(renegotiated, allow, "{events:?}");
+        assert_eq!(
+            events.contains(&HandshakeEvent::RenegotiationRefused),
+            !allow,
+            "{events:?}"
+        );
+        // s_server fails the connection when it reads the refusal.
+        assert_eq!(out.mentions("no renegotiation"), !allow, "{}", out.dump());
+        assert_eq!(out.mentions("ping"), allow, "{}", out.dump());
+    }
+}
+
+/// Python's `get_ca_certs` and `cert_store_stats`: CA certificates only,
+/// and counts of certificates, CAs and CRLs.
+#[test]
+fn ca_certificates_and_store_stats() {
+    let mut c = client_builder();
+    c.add_ca_pem(&cert_bytes("intermediate.pem"))
+        .add_ca_pem(&cert_bytes("client.pem"))
+        .set_crl_file(cert("ca.crl"));
+    let config = build(&c);
+    let mut names: Vec<String> = config
+        .ca_certificates()
+        .iter()
+        .map(|c| sslsocket::name_to_string(c.subject_name()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "CN=sslsocket Test Intermediate CA",
+            "CN=sslsocket Test Root CA"
+        ]
+    );
+    let stats = config.cert_store_stats();
+    assert_eq!((stats.x509, stats.x509_ca, stats.crl), (3, 2, 1));
+    let server = exchange_server(&build(&common::default_server()));
+    let mut s = SslSocket::connect(&config, &server.localhost()).unwrap();
+    assert_eq!(s.cert_store_stats(), stats);
+    assert_eq!(s.ca_certificates().len(), 2);
+    client_exchange(&mut s).unwrap();
+    expect_exchanged(server.join());
+}
