@@ -208,6 +208,19 @@ fn client_with_an_encrypted_key_against_s_server() {
     );
 }
 
+/// What our server requiring a client certificate sees of our client
+/// presenting `id` from its client-certificate callback.
+fn client_identity_seen(id: Identity) -> Option<String> {
+    let mut b = common::default_server();
+    b.set_verify_mode(3).unwrap();
+    let server = exchange_server(&build(&b));
+    let mut c = client_builder();
+    c.set_client_certificate_callback(move |_| Some(id.clone()));
+    let mut s = SslSocket::connect(&build(&c), &server.localhost()).unwrap();
+    client_exchange(&mut s).unwrap();
+    expect_exchanged(server.join()).peer_subject
+}
+
 /// `Identity` with a password: a client certificate chosen by the callback.
 #[test]
 fn identity_with_a_password() {
@@ -231,16 +244,8 @@ fn identity_with_a_password() {
         ),
         "{wrong:?}"
     );
-    let mut b = common::default_server();
-    b.set_verify_mode(3).unwrap();
-    let server = exchange_server(&build(&b));
-    let mut c = client_builder();
-    c.set_client_certificate_callback(move |_| Some(id.clone()));
-    let mut s = SslSocket::connect(&build(&c), &server.localhost()).unwrap();
-    client_exchange(&mut s).unwrap();
-    let seen = expect_exchanged(server.join());
     assert_eq!(
-        seen.peer_subject.as_deref(),
+        client_identity_seen(id).as_deref(),
         Some("CN=sslsocket test client")
     );
 }
@@ -323,16 +328,8 @@ fn pkcs12_errors() {
 fn identity_from_pkcs12() {
     let client_id = Identity::from_pkcs12_file(cert("client.p12"), PASSWORD).unwrap();
     assert!(Identity::from_pkcs12_file(cert("client.p12"), "wrong").is_err());
-    let mut b = common::default_server();
-    b.set_verify_mode(3).unwrap();
-    let server = exchange_server(&build(&b));
-    let mut c = client_builder();
-    c.set_client_certificate_callback(move |_| Some(client_id.clone()));
-    let mut s = SslSocket::connect(&build(&c), &server.localhost()).unwrap();
-    client_exchange(&mut s).unwrap();
-    let seen = expect_exchanged(server.join());
     assert_eq!(
-        seen.peer_subject.as_deref(),
+        client_identity_seen(client_id).as_deref(),
         Some("CN=sslsocket test client")
     );
 
