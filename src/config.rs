@@ -19,7 +19,7 @@ use crate::keylog::KeyLog;
 use crate::ocsp::Ocsp;
 use crate::options::Knobs;
 use crate::parse::IntoVerifyMode;
-use crate::password::{IntoPassword, KeyPassword};
+use crate::password::{IntoPassword, KeyPassword, Password};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::revocation::{VerifyFlags, VerifyParams};
 use crate::session::SessionCache;
@@ -74,7 +74,7 @@ pub struct SslConfigBuilder {
     chain: Option<Source>,
     key: Option<Source>,
     key_password: KeyPassword,
-    pkcs12: Option<(Source, String)>,
+    pkcs12: Option<(Source, Password)>,
     min_version: Option<TlsVersion>,
     max_version: Option<TlsVersion>,
     cipher_list: Option<String>,
@@ -397,14 +397,17 @@ impl SslConfigBuilder {
     /// [`set_private_key_file`](Self::set_private_key_file).
     #[doc(alias("PKCS12_parse", "d2i_PKCS12_fp"))]
     pub fn set_pkcs12_file(&mut self, path: impl AsRef<Path>, password: &str) -> &mut Self {
-        self.pkcs12 = Some((Source::File(path.as_ref().to_owned()), password.to_owned()));
+        self.pkcs12 = Some((
+            Source::File(path.as_ref().to_owned()),
+            Password(password.to_owned()),
+        ));
         self
     }
 
     /// As [`set_pkcs12_file`](Self::set_pkcs12_file), from the file's bytes.
     #[doc(alias("PKCS12_parse", "d2i_PKCS12"))]
     pub fn set_pkcs12_der(&mut self, der: &[u8], password: &str) -> &mut Self {
-        self.pkcs12 = Some((Source::Der(der.to_vec()), password.to_owned()));
+        self.pkcs12 = Some((Source::Der(der.to_vec()), Password(password.to_owned())));
         self
     }
 
@@ -1013,7 +1016,7 @@ impl SslConfigBuilder {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
                 return Err(ConfigError::Pkcs12AndCertificate.into())
             }
-            (Some((source, password)), None, None) => source.pkcs12(password)?,
+            (Some((source, password)), None, None) => source.pkcs12(&password.0)?,
             (None, None, None) if self.role == Role::Server => {
                 return Err(ConfigError::MissingIdentity.into())
             }

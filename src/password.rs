@@ -120,3 +120,13 @@ impl fmt::Debug for KeyPassword {
         })
     }
 }
+
+/// A password kept in a configuration (a PKCS#12 file's), never shown by `Debug`.
+#[derive(Clone)]
+pub(crate) struct Password(pub(crate) String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(..)")
+    }
+}

@@ -74,6 +74,10 @@ fn config_error(e: Error) -> ConfigError {
 fn encrypted_key_with_its_password() {
     let mut b = server_with_key("server-chain.pem", "server-encrypted.key");
     b.set_private_key_password(PASSWORD);
+    assert!(
+        !format!("{b:?}").contains(PASSWORD),
+        "Debug shows no password"
+    );
     assert_eq!(serves_our_client(&b), 2);
     let out = s_client_against(&b, &[]);
     assert_eq!(out.verify_return_code(), Some(0), "{}", out.dump());
@@ -271,6 +275,10 @@ fn pkcs12_files_serve_our_client_and_s_client() {
     }
     let mut b = SslConfig::server();
     b.set_pkcs12_der(&cert_bytes("server.p12"), PASSWORD);
+    assert!(
+        !format!("{b:?}").contains(PASSWORD),
+        "Debug shows no password"
+    );
     with_timeouts(&mut b);
     assert_eq!(serves_our_client(&b), 2);
 }
