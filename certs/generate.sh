@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the test PKI in this directory (ECDSA P-256) and in rsa/ (RSA-2048).
 # Requires only the `openssl` program (tested with OpenSSL 3.0).
-# Usage: bash certs/generate.sh   (works from any directory)
+# Usage: bash certs/generate.sh          (works from any directory): everything
+#        bash certs/generate.sh extras   only the files made from the existing
+#                                        ECDSA CAs (see EXTRA_FILES), keeping the rest
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -49,6 +51,7 @@ default_ca = test_ca
 database        = $db/index.txt
 new_certs_dir   = $db/newcerts
 serial          = $db/serial
+crlnumber       = $db/crlnumber
 default_md      = sha256
 policy          = policy_any
 unique_subject  = no
@@ -105,6 +108,24 @@ keyUsage               = critical, \${ENV::LEAF_KEY_USAGE}
 extendedKeyUsage       = serverAuth
 subjectKeyIdentifier   = hash
 subjectAltName         = DNS:localhost, IP:127.0.0.1, IP:::1
+
+[ cn_only_leaf ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, \${ENV::LEAF_KEY_USAGE}
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ wildcard_leaf ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, \${ENV::LEAF_KEY_USAGE}
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = DNS:w*.sslsocket.test
+
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
 CNF
 }
 
@@ -177,7 +198,87 @@ build_pki() {
     )
 }
 
-KEY_ALG=ec  LEAF_KEY_USAGE=digitalSignature                 build_pki .   "sslsocket Test Root CA"
-KEY_ALG=rsa LEAF_KEY_USAGE="digitalSignature, keyEncipherment" build_pki rsa "sslsocket Test RSA Root CA"
+# Made from the ECDSA PKI's CAs: revocation, encrypted keys, PKCS#12, OCSP,
+# host-name check flags. `bash certs/generate.sh extras` remakes only these.
+EXTRA_FILES=(
+    revoked-client.pem revoked-client.key
+    revoked-server.pem revoked-server.key revoked-server-chain.pem
+    ca.crl intermediate.crl
+    server-encrypted.key server-encrypted.der client-encrypted.key
+    server.p12 server-empty-password.p12 server-unprotected.p12 client.p12
+    server-ocsp.der
+    cn-only.pem cn-only.key cn-only-chain.pem
+    wildcard.pem wildcard.key wildcard-chain.pem
+)
+# The password of every encrypted key and password-protected PKCS#12 file.
+KEY_PASSWORD=sslsocket-test
+
+# crl <issuer> <revoked-certificate> <out>: a CRL of <issuer> listing one
+# revoked certificate, valid over the same fixed window as the certificates.
+crl() {
+    local issuer="$1" revoked="$2" out="$3"
+    local db="$WORK/crl-$issuer"
+    rm -rf "$db"
+    mkdir -p "$db/newcerts"
+    : > "$db/index.txt"
+    echo 1000 > "$db/crlnumber"
+    write_config "$db"
+    openssl ca -config "$db/openssl.cnf" -keyfile "$issuer.key" -cert "$issuer.pem" \
+        -revoke "$revoked" -crl_reason keyCompromise 2> "$db/ca.log" || { cat "$db/ca.log" >&2; exit 1; }
+    openssl ca -config "$db/openssl.cnf" -keyfile "$issuer.key" -cert "$issuer.pem" -gencrl \
+        -crlexts crl_ext -md sha256 -crl_lastupdate "$VALID_FROM" -crl_nextupdate "$VALID_UNTIL" \
+        -out "$out" 2> "$db/ca.log" || { cat "$db/ca.log" >&2; exit 1; }
+}
+
+build_extras() {
+    DB="$WORK/extras"
+    rm -rf "$DB"
+    mkdir -p "$DB/newcerts"
+    : > "$DB/index.txt"
+    write_config "$DB"
+    rm -f "${EXTRA_FILES[@]}"
+
+    issue revoked-client "/CN=sslsocket revoked client"     client_leaf   "$VALID_FROM" "$VALID_UNTIL" ca
+    issue revoked-server "/O=sslsocket revoked/CN=localhost" server_leaf  "$VALID_FROM" "$VALID_UNTIL" intermediate
+    issue cn-only        "/CN=localhost"                     cn_only_leaf  "$VALID_FROM" "$VALID_UNTIL" intermediate
+    issue wildcard       "/CN=w*.sslsocket.test"             wildcard_leaf "$VALID_FROM" "$VALID_UNTIL" intermediate
+    cat revoked-server.pem intermediate.pem > revoked-server-chain.pem
+    cat cn-only.pem        intermediate.pem > cn-only-chain.pem
+    cat wildcard.pem       intermediate.pem > wildcard-chain.pem
+
+    crl ca           revoked-client.pem ca.crl
+    crl intermediate revoked-server.pem intermediate.crl
+
+    # AES-256 encrypted PKCS#8, PEM and DER.
+    openssl pkey -in server.key -aes256 -passout "pass:$KEY_PASSWORD" -out server-encrypted.key
+    openssl pkey -in client.key -aes256 -passout "pass:$KEY_PASSWORD" -out client-encrypted.key
+    openssl pkcs8 -topk8 -v2 aes256 -in server.key -passout "pass:$KEY_PASSWORD" \
+        -outform DER -out server-encrypted.der
+
+    # PKCS#12: leaf, key and intermediate in one file (OpenSSL 3 defaults:
+    # AES-256-CBC, PBKDF2, HMAC-SHA256 MAC).
+    openssl pkcs12 -export -in server.pem -inkey server.key -certfile intermediate.pem \
+        -name localhost -passout "pass:$KEY_PASSWORD" -out server.p12
+    openssl pkcs12 -export -in server.pem -inkey server.key -certfile intermediate.pem \
+        -name localhost -passout pass: -out server-empty-password.p12
+    openssl pkcs12 -export -in server.pem -inkey server.key -certfile intermediate.pem \
+        -name localhost -keypbe NONE -certpbe NONE -nomac -passout pass: -out server-unprotected.p12
+    openssl pkcs12 -export -in client.pem -inkey client.key \
+        -name client -passout "pass:$KEY_PASSWORD" -out client.p12
+
+    # A "good" OCSP response for server.pem, signed by its issuer.
+    printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "371231235959Z" \
+        "$(openssl x509 -in server.pem -noout -serial | cut -d= -f2)" > "$DB/ocsp-index.txt"
+    openssl ocsp -issuer intermediate.pem -cert server.pem -no_nonce -reqout "$DB/ocsp-req.der"
+    openssl ocsp -index "$DB/ocsp-index.txt" -rsigner intermediate.pem -rkey intermediate.key \
+        -CA intermediate.pem -reqin "$DB/ocsp-req.der" -ndays 3650 -respout server-ocsp.der > /dev/null
+    chmod 0644 "${EXTRA_FILES[@]}"
+}
+
+if [[ "${1:-all}" != extras ]]; then
+    KEY_ALG=ec  LEAF_KEY_USAGE=digitalSignature                 build_pki .   "sslsocket Test Root CA"
+    KEY_ALG=rsa LEAF_KEY_USAGE="digitalSignature, keyEncipherment" build_pki rsa "sslsocket Test RSA Root CA"
+fi
+KEY_ALG=ec LEAF_KEY_USAGE=digitalSignature build_extras
 
 echo "Generated test PKI in $(pwd) and $(pwd)/rsa"

@@ -15,6 +15,9 @@
 //! mode aborts) or names such as `PEER`. `--servername` sets both the SNI
 //! name and the name the certificate is checked against (default: HOST).
 //!
+//! With `SSLKEYLOGFILE` set, the TLS secrets of every connection are
+//! appended to that file for Wireshark, as curl and Python do.
+//!
 //! Usage: cargo run --example s_client -- --connect HOST:PORT [--servername NAME]
 //! [--ca-file F] [--cert F --key F] [--verify-mode N] [--no-hostname-check]
 //! [--tls1_2|--tls1_3] [--pha|--no-pha]
@@ -144,6 +147,7 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
     if let Some(v) = o.version {
         b.set_version(v);
     }
+    common::keylog_from_env(&mut b);
     b.set_connect_timeout(Some(Duration::from_secs(10)))
         .set_handshake_timeout(Some(Duration::from_secs(10)));
     b.build()

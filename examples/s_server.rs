@@ -25,6 +25,9 @@
 //! is the same as `1`). `--ca-file` names the CAs client certificates must
 //! chain to; their names are sent in the CertificateRequest.
 //!
+//! With `SSLKEYLOGFILE` set, the TLS secrets of every connection are
+//! appended to that file for Wireshark, as curl and Python do.
+//!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
 //! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once] [--www]
 //! [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
@@ -187,6 +190,7 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
     }
     b.set_handshake_timeout(Some(o.handshake_timeout))
         .set_read_timeout(o.read_timeout);
+    common::keylog_from_env(&mut b);
     b.build()
 }
 

@@ -6,7 +6,6 @@
 //! fails that handshake with [`Error::CallbackPanicked`](crate::Error::CallbackPanicked)
 //! and never unwinds into C.
 
-use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -17,6 +16,7 @@ use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyRe
 
 use crate::identity::Identity;
 use crate::names::{name_to_string, subject_of};
+use crate::panics::{drop_contained, panic_message};
 use crate::verify_result::{VerifyFailure, VerifyResult};
 
 /// One certificate of the peer's chain, as OpenSSL's verify callback sees it.
@@ -236,7 +236,8 @@ pub(crate) struct Record {
     pub(crate) renegotiation: Renegotiation,
 }
 
-/// A server's view of a renegotiation (TLS 1.2 and older). OpenSSL reports
+/// A server's view of a renegotiation (TLS 1.2 and older), and a
+/// client's of a HelloRequest it refuses (`Refusing`). OpenSSL reports
 /// a handshake start and end for sending a HelloRequest, and again for the
 /// handshake that answers it, and also for a client's ClientHello that the
 /// server refuses: this tells them apart, so that the application sees one
@@ -253,7 +254,8 @@ pub(crate) enum Renegotiation {
     HelloRequestSent,
     /// The handshake answering the HelloRequest is under way.
     Answering,
-    /// A ClientHello the server did not ask for, which it refuses.
+    /// A ClientHello the server did not ask for, which it refuses (or a
+    /// HelloRequest a client refuses).
     Refusing,
 }
 
@@ -319,28 +321,9 @@ pub(crate) fn take_panic(ssl: &SslRef) -> Option<(&'static str, String)> {
     with_record(ssl, |r| r.panic.take()).flatten()
 }
 
-fn panic_message(p: Box<dyn Any + Send>) -> String {
-    let message = p
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(non-string panic payload)".into());
-    drop_contained(p);
-    message
-}
-
-/// Drops `value` without letting a panic from its `Drop` escape: this runs
-/// inside callbacks from C, where an unwind aborts the process. A value
-/// whose drop panics is leaked (its panic payload too), never unwound.
-fn drop_contained<T>(value: T) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        std::mem::forget(payload);
-    }
-}
-
 /// Runs a hook, turning a panic into a recorded failure. The first panic
 /// of a connection is the one reported.
-fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Option<T> {
+pub(crate) fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> T) -> Option<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => Some(v),
         Err(p) => {
@@ -483,7 +466,15 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_HANDSHAKE_START != 0 {
         let started = with_record(ssl, |r| {
             let renegotiation = r.completed > 0;
-            if !(renegotiation && ssl.is_server()) {
+            if !renegotiation {
+                return Some(HandshakeEvent::Started { renegotiation });
+            }
+            if !ssl.is_server() {
+                // A HelloRequest the client refuses (set_renegotiation(false)).
+                if crate::options::refuses_peer_renegotiation(ssl) {
+                    r.renegotiation = Renegotiation::Refusing;
+                    return None;
+                }
                 return Some(HandshakeEvent::Started { renegotiation });
             }
             let (next, event) = match r.renegotiation {
@@ -494,6 +485,13 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                     }),
                 ),
                 Renegotiation::HelloRequestSent => (Renegotiation::Answering, None),
+                // The client's own, which the server lets through.
+                Renegotiation::Idle if !crate::options::refuses_peer_renegotiation(ssl) => (
+                    Renegotiation::Answering,
+                    Some(HandshakeEvent::Started {
+                        renegotiation: true,
+                    }),
+                ),
                 Renegotiation::Idle | Renegotiation::Refusing => (Renegotiation::Refusing, None),
                 Renegotiation::Answering => (Renegotiation::Answering, None),
             };

@@ -6,16 +6,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use openssl::ssl::{Ssl, SslRef};
+use openssl::ssl::{Ssl, SslRef, StatusType};
 use openssl::ssl::{
     SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
 };
 
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
 use crate::error::{ConfigError, Error, Operation};
+use crate::hostname_flags::HostnameFlags;
 use crate::identity::{Identity, Source};
+use crate::keylog::KeyLog;
+use crate::ocsp::Ocsp;
+use crate::options::Knobs;
 use crate::parse::IntoVerifyMode;
+use crate::password::{IntoPassword, KeyPassword, Password};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
+use crate::revocation::{VerifyFlags, VerifyParams};
 use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
 use crate::version::TlsVersion;
@@ -63,9 +69,12 @@ pub struct SslConfigBuilder {
     ca: Vec<Source>,
     ca_dirs: Vec<PathBuf>,
     system_ca: Option<bool>,
+    verify_params: VerifyParams,
     certificate: Option<Source>,
     chain: Option<Source>,
     key: Option<Source>,
+    key_password: KeyPassword,
+    pkcs12: Option<(Source, Password)>,
     min_version: Option<TlsVersion>,
     max_version: Option<TlsVersion>,
     cipher_list: Option<String>,
@@ -76,6 +85,9 @@ pub struct SslConfigBuilder {
     session_cache: bool,
     post_handshake_buffer_limit: usize,
     hooks: Hooks,
+    keylog: KeyLog,
+    ocsp: Ocsp,
+    knobs: Knobs,
 }
 
 /// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
@@ -95,9 +107,12 @@ impl SslConfigBuilder {
             ca: Vec::new(),
             ca_dirs: Vec::new(),
             system_ca: None,
+            verify_params: VerifyParams::default(),
             certificate: None,
             chain: None,
             key: None,
+            key_password: KeyPassword::None,
+            pkcs12: None,
             min_version: None,
             max_version: None,
             cipher_list: None,
@@ -114,6 +129,9 @@ impl SslConfigBuilder {
             session_cache: true,
             post_handshake_buffer_limit: DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
             hooks: Hooks::default(),
+            keylog: KeyLog::default(),
+            ocsp: Ocsp::default(),
+            knobs: Knobs::default(),
         }
     }
 
@@ -219,6 +237,85 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Loads the certificate revocation lists in a PEM file (one or many
+    /// `X509 CRL` blocks) or a DER file into the trust store; may be called
+    /// more than once. CRLs are consulted only under
+    /// [`VerifyFlags::CRL_CHECK`] (see [`set_verify_flags`](Self::set_verify_flags)),
+    /// as in OpenSSL and Python.
+    #[doc(alias("X509_STORE_add_crl", "X509_load_crl_file", "load_verify_locations"))]
+    pub fn set_crl_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.verify_params
+            .crls
+            .push(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// Loads the CRLs in PEM bytes into the trust store.
+    #[doc(alias("X509_STORE_add_crl", "PEM_read_bio_X509_CRL", "cadata"))]
+    pub fn add_crl_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.verify_params.crls.push(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// OpenSSL's verification flags ([`VerifyFlags`], `X509_V_FLAG_*`),
+    /// passed to OpenSSL unchanged: CRL checks, strict mode, partial chains,
+    /// ... (Python's `verify_flags`). Replaces those set before. Defaults to
+    /// none.
+    #[doc(alias("X509_VERIFY_PARAM_set_flags", "X509_STORE_set_flags", "verify_flags"))]
+    pub fn set_verify_flags(&mut self, flags: VerifyFlags) -> &mut Self {
+        self.verify_params.flags = flags;
+        self
+    }
+
+    /// The verification flags that will be set, as
+    /// [`set_verify_flags`](Self::set_verify_flags) took them.
+    #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
+    pub fn get_verify_flags(&self) -> VerifyFlags {
+        self.verify_params.flags
+    }
+
+    /// The longest chain accepted: at most `depth` intermediate CAs between
+    /// the peer's certificate and the trust anchor (`SSL_CTX_set_verify_depth`);
+    /// a longer one fails with `X509_V_ERR_CERT_CHAIN_TOO_LONG` (22).
+    /// Defaults to OpenSSL's 100.
+    #[doc(alias("SSL_CTX_set_verify_depth", "X509_VERIFY_PARAM_set_depth"))]
+    pub fn set_verify_depth(&mut self, depth: u32) -> &mut Self {
+        self.verify_params.depth = Some(depth);
+        self
+    }
+
+    /// How a client matches the server's certificate to the name it checks
+    /// ([`HostnameFlags`], `X509_CHECK_FLAG_*`, passed unchanged). Defaults
+    /// to none: OpenSSL's own matching.
+    #[doc(alias("X509_VERIFY_PARAM_set_hostflags", "SSL_set_hostflags"))]
+    pub fn set_hostname_flags(&mut self, flags: HostnameFlags) -> &mut Self {
+        self.verify_params.host_flags = flags;
+        self
+    }
+
+    /// Whether the host-name check falls back to the subject's CN when the
+    /// certificate has no DNS name (Python's `hostname_checks_common_name`):
+    /// `false` sets [`HostnameFlags::NEVER_CHECK_SUBJECT`], `true` clears it.
+    /// Defaults to `true`, as OpenSSL does.
+    #[doc(alias("hostname_checks_common_name", "X509_CHECK_FLAG_NEVER_CHECK_SUBJECT"))]
+    pub fn set_hostname_checks_common_name(&mut self, check: bool) -> &mut Self {
+        let never = HostnameFlags::NEVER_CHECK_SUBJECT.bits();
+        let bits = self.verify_params.host_flags.bits();
+        let bits = if check { bits & !never } else { bits | never };
+        self.verify_params.host_flags = HostnameFlags::from_openssl(bits);
+        self
+    }
+
+    /// Whether the host-name check falls back to the subject's CN (Python's
+    /// `hostname_checks_common_name`).
+    #[doc(alias = "hostname_checks_common_name")]
+    pub fn get_hostname_checks_common_name(&self) -> bool {
+        !self
+            .verify_params
+            .host_flags
+            .contains(HostnameFlags::NEVER_CHECK_SUBJECT)
+    }
+
     /// This side's certificate from a PEM file: the leaf, then any
     /// intermediates, which are sent along with it.
     #[doc(alias(
@@ -256,6 +353,61 @@ impl SslConfigBuilder {
     #[doc(alias = "SSL_CTX_use_PrivateKey")]
     pub fn set_private_key_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.key = Some(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// The password of an encrypted private key (PEM `ENCRYPTED PRIVATE KEY`
+    /// as `openssl pkey -aes256` writes it, or encrypted PKCS#8 DER).
+    /// Without one an encrypted key fails [`build`](Self::build) with
+    /// [`ConfigError::KeyPasswordRequired`]: OpenSSL never prompts on the
+    /// terminal. A wrong one fails it with [`ConfigError::WrongKeyPassword`].
+    ///
+    /// Python: `load_cert_chain(certfile, keyfile, password)`.
+    #[doc(alias(
+        "SSL_CTX_set_default_passwd_cb_userdata",
+        "SSL_CTX_set_default_passwd_cb",
+        "load_cert_chain",
+        "password"
+    ))]
+    pub fn set_private_key_password(&mut self, password: &str) -> &mut Self {
+        self.key_password = KeyPassword::Given(password.as_bytes().to_vec());
+        self
+    }
+
+    /// Asks `ask` for the private key's password when the key turns out to
+    /// be encrypted, at [`build`](Self::build) (Python's callable
+    /// `load_cert_chain(password=...)`, C's `SSL_CTX_set_default_passwd_cb`).
+    /// It returns the password (a string or bytes) or `None`; it is not
+    /// called for a key that is not encrypted. A panic in it fails `build`
+    /// with [`Error::CallbackPanicked`].
+    #[doc(alias("SSL_CTX_set_default_passwd_cb", "pem_password_cb", "load_cert_chain"))]
+    pub fn set_private_key_password_callback<F, P>(&mut self, ask: F) -> &mut Self
+    where
+        F: Fn() -> P + Send + Sync + 'static,
+        P: IntoPassword,
+    {
+        self.key_password = KeyPassword::callback(ask);
+        self
+    }
+
+    /// This side's certificate, intermediates and private key from one
+    /// PKCS#12 (`.p12`, `.pfx`) file, as `openssl pkcs12 -export` writes it;
+    /// `password` opens it (`""` for a file made without one). Instead of
+    /// [`set_certificate_file`](Self::set_certificate_file) and
+    /// [`set_private_key_file`](Self::set_private_key_file).
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12_fp"))]
+    pub fn set_pkcs12_file(&mut self, path: impl AsRef<Path>, password: &str) -> &mut Self {
+        self.pkcs12 = Some((
+            Source::File(path.as_ref().to_owned()),
+            Password(password.to_owned()),
+        ));
+        self
+    }
+
+    /// As [`set_pkcs12_file`](Self::set_pkcs12_file), from the file's bytes.
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12"))]
+    pub fn set_pkcs12_der(&mut self, der: &[u8], password: &str) -> &mut Self {
+        self.pkcs12 = Some((Source::Der(der.to_vec()), Password(password.to_owned())));
         self
     }
 
@@ -476,6 +628,218 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Calls `log` with each TLS secret of every connection, one NSS key log
+    /// line without its newline (`CLIENT_HANDSHAKE_TRAFFIC_SECRET <client
+    /// random> <secret>`, ..., `CLIENT_RANDOM` on TLS 1.2), the format
+    /// Wireshark reads (`SSL_CTX_set_keylog_callback`).
+    ///
+    /// # Warning
+    ///
+    /// Anyone with these lines can decrypt the connections: for debugging only.
+    #[doc(alias = "SSL_CTX_set_keylog_callback")]
+    pub fn set_keylog_callback<F>(&mut self, log: F) -> &mut Self
+    where
+        F: Fn(&str) + Send + Sync + 'static,
+    {
+        self.keylog.callback = Some(Arc::new(log));
+        self
+    }
+
+    /// Appends each TLS secret to `path` as a key log line (Python's
+    /// `keylog_filename`); the file is created if missing and opened at
+    /// [`build`](Self::build) ([`Error::File`] if it cannot be). The crate
+    /// never reads `SSLKEYLOGFILE` itself: an application that wants to
+    /// honour it, as curl and Python do, passes its value here (the
+    /// `s_client` and `s_server` examples do).
+    ///
+    /// # Warning
+    ///
+    /// As [`set_keylog_callback`](Self::set_keylog_callback): the file
+    /// decrypts every connection.
+    #[doc(alias("keylog_filename", "SSLKEYLOGFILE", "SSL_CTX_set_keylog_callback"))]
+    pub fn set_keylog_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.keylog.file = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// On a server, the OCSP response (DER, as `openssl ocsp -respout`
+    /// writes it) to staple for clients that ask for one (`status_request`,
+    /// `openssl s_client -status`); clients that do not ask get none.
+    #[doc(alias("SSL_set_tlsext_status_ocsp_resp", "SSL_CTX_set_tlsext_status_cb"))]
+    pub fn set_ocsp_response(&mut self, der: &[u8]) -> &mut Self {
+        self.ocsp.response = Some(der.to_vec());
+        self
+    }
+
+    /// On a server, calls `pick` for each client that asks for a staple,
+    /// with the connection (its SNI name, the certificate chosen), to
+    /// return the OCSP response to send, or `None` for none. Takes
+    /// precedence over [`set_ocsp_response`](Self::set_ocsp_response). A
+    /// panic in it fails the handshake with [`Error::CallbackPanicked`].
+    #[doc(alias = "SSL_CTX_set_tlsext_status_cb")]
+    pub fn set_ocsp_response_callback<F>(&mut self, pick: F) -> &mut Self
+    where
+        F: Fn(&SslRef) -> Option<Vec<u8>> + Send + Sync + 'static,
+    {
+        self.ocsp.pick = Some(Arc::new(pick));
+        self
+    }
+
+    /// On a client, whether to ask the server for a stapled OCSP response
+    /// (`SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp)`, as
+    /// `openssl s_client -status` does). The response is
+    /// [`SslSocket::ocsp_response`](crate::SslSocket::ocsp_response) after
+    /// the handshake. Defaults to `false`.
+    #[doc(alias("SSL_set_tlsext_status_type", "SSL_CTX_set_tlsext_status_type"))]
+    pub fn set_ocsp_stapling(&mut self, request: bool) -> &mut Self {
+        self.ocsp.request = request;
+        self
+    }
+
+    /// On a client that asks for a staple, calls `check` during the
+    /// handshake with the OCSP response the server stapled (`None` when it
+    /// sent none) and the connection (its peer chain, to verify the
+    /// response against); `false` aborts the handshake with a
+    /// `bad_certificate_status_response` alert. Without it any staple, or
+    /// none, is accepted and kept. A panic in it fails the handshake with
+    /// [`Error::CallbackPanicked`].
+    #[doc(alias = "SSL_CTX_set_tlsext_status_cb")]
+    pub fn set_ocsp_verify_callback<F>(&mut self, check: F) -> &mut Self
+    where
+        F: Fn(Option<&[u8]>, &SslRef) -> bool + Send + Sync + 'static,
+    {
+        self.ocsp.check = Some(Arc::new(check));
+        self
+    }
+
+    /// Sets OpenSSL's `SSL_OP_*` option bits ([`SslOptions`], passed
+    /// through), on top of OpenSSL's defaults and the crate's (a server
+    /// sets `NO_RENEGOTIATION` and `NO_SESSION_RESUMPTION_ON_RENEGOTIATION`);
+    /// a later [`clear_options`](Self::clear_options) of the same bits wins,
+    /// and the reverse. Python: `ctx.options |= ssl.OP_...`.
+    #[doc(alias("SSL_CTX_set_options", "options"))]
+    pub fn set_options(&mut self, options: SslOptions) -> &mut Self {
+        self.knobs.set(options);
+        self
+    }
+
+    /// Clears `SSL_OP_*` option bits, OpenSSL's defaults and the crate's
+    /// included. Python: `ctx.options &= ~ssl.OP_...`.
+    #[doc(alias("SSL_CTX_clear_options", "options"))]
+    pub fn clear_options(&mut self, options: SslOptions) -> &mut Self {
+        self.knobs.clear(options);
+        self
+    }
+
+    /// The options the context will have: OpenSSL's defaults, the crate's,
+    /// and those set and cleared here (worked out on a scratch OpenSSL
+    /// context), as Python's `ctx.options` reads them.
+    #[doc(alias = "SSL_CTX_get_options")]
+    pub fn options(&self) -> SslOptions {
+        match SslContextBuilder::new(self.method()) {
+            Ok(mut b) => {
+                self.apply_options(&mut b);
+                b.options()
+            }
+            Err(_) => self.knobs.set,
+        }
+    }
+
+    /// Whether a server picks the cipher by its own order of preference
+    /// rather than the client's (`SSL_OP_CIPHER_SERVER_PREFERENCE`).
+    /// Defaults to `false`, OpenSSL's default: the client's order.
+    #[doc(alias("SSL_OP_CIPHER_SERVER_PREFERENCE", "OP_CIPHER_SERVER_PREFERENCE"))]
+    pub fn set_server_cipher_preference(&mut self, server_first: bool) -> &mut Self {
+        self.knobs
+            .turn(SslOptions::CIPHER_SERVER_PREFERENCE, server_first);
+        self
+    }
+
+    /// The key-exchange groups offered (client) and accepted (server), most
+    /// preferred first, in OpenSSL's syntax: `"X25519:P-256"`
+    /// (`SSL_CTX_set1_groups_list`, `openssl s_client -groups`). Python:
+    /// `set_ecdh_curve` (one curve).
+    ///
+    /// # Errors
+    ///
+    /// At [`build`](Self::build), [`ConfigError::Groups`] for a list
+    /// OpenSSL rejects.
+    #[doc(alias(
+        "SSL_CTX_set1_groups_list",
+        "SSL_CTX_set1_curves_list",
+        "set_ecdh_curve"
+    ))]
+    pub fn set_groups(&mut self, groups: &str) -> &mut Self {
+        self.knobs.groups = Some(groups.to_owned());
+        self
+    }
+
+    /// The signature algorithms this end accepts and signs with, in
+    /// OpenSSL's syntax: `"ECDSA+SHA256:RSA-PSS+SHA256"` or TLS 1.3 names
+    /// such as `"ecdsa_secp256r1_sha256"` (`SSL_CTX_set1_sigalgs_list`,
+    /// `openssl s_client -sigalgs`).
+    ///
+    /// # Errors
+    ///
+    /// At [`build`](Self::build), [`ConfigError::Sigalgs`] for a list
+    /// OpenSSL rejects.
+    #[doc(alias("SSL_CTX_set1_sigalgs_list", "sigalgs"))]
+    pub fn set_sigalgs(&mut self, sigalgs: &str) -> &mut Self {
+        self.knobs.sigalgs = Some(sigalgs.to_owned());
+        self
+    }
+
+    /// How many TLS 1.3 session tickets a server sends after each full
+    /// handshake (`SSL_CTX_set_num_tickets`; OpenSSL's default is 2, Python's
+    /// `num_tickets`); 0 sends none.
+    #[doc(alias("SSL_CTX_set_num_tickets", "num_tickets"))]
+    pub fn set_num_tickets(&mut self, tickets: usize) -> &mut Self {
+        self.knobs.num_tickets = Some(tickets);
+        self
+    }
+
+    /// Whether a peer that closes TCP without sending close_notify ends
+    /// reading cleanly (`Ok(0)`, OpenSSL 3's `SSL_OP_IGNORE_UNEXPECTED_EOF`;
+    /// Python's `suppress_ragged_eofs`) instead of
+    /// [`Error::UnexpectedEof`]. As in OpenSSL, the end of the stream then
+    /// counts as the peer's close_notify
+    /// ([`SslSocket::received_close_notify`](crate::SslSocket::received_close_notify)
+    /// is true). Defaults to `false`.
+    ///
+    /// # Warning
+    ///
+    /// A truncation attack then looks like the end of the data: use it only
+    /// where the application's own framing shows where the data ends.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::NeedsNewerOpenSsl`] when built against OpenSSL 1.1.1.
+    #[doc(alias("SSL_OP_IGNORE_UNEXPECTED_EOF", "suppress_ragged_eofs"))]
+    pub fn set_allow_unexpected_eof(&mut self, allow: bool) -> Result<&mut Self, Error> {
+        self.knobs.allow_unexpected_eof(allow)?;
+        Ok(self)
+    }
+
+    /// Whether the peer may renegotiate (TLS 1.2 and older). On a server,
+    /// `true` lets clients renegotiate again (OpenSSL 3 refuses them by
+    /// default, and this crate on every release: it clears
+    /// `SSL_OP_NO_RENEGOTIATION` and sets `SSL_OP_ALLOW_CLIENT_RENEGOTIATION`);
+    /// each one is reported as `HandshakeEvent::Started` / `Completed` with
+    /// `renegotiation: true`. On a client, `false` refuses the server's
+    /// HelloRequest (`SSL_OP_NO_RENEGOTIATION`), which also refuses a
+    /// server's request for a certificate by renegotiation. Defaults to
+    /// `false` on a server, `true` on a client. Secure renegotiation
+    /// (RFC 5746) is always required.
+    #[doc(alias(
+        "SSL_OP_NO_RENEGOTIATION",
+        "SSL_OP_ALLOW_CLIENT_RENEGOTIATION",
+        "OP_NO_RENEGOTIATION"
+    ))]
+    pub fn set_renegotiation(&mut self, allow: bool) -> &mut Self {
+        self.knobs.renegotiation(allow, self.role);
+        self
+    }
+
     /// Loads everything and builds the shared OpenSSL context.
     ///
     /// # Errors
@@ -486,17 +850,17 @@ impl SslConfigBuilder {
     /// that cannot work together.
     #[doc(alias = "SSL_CTX_new")]
     pub fn build(&self) -> Result<SslConfig, Error> {
-        let method = match self.role {
-            Role::Client => SslMethod::tls_client(),
-            Role::Server => SslMethod::tls_server(),
-        };
         let config_err =
             |step: &'static str| move |source| Error::from(ConfigError::OpenSsl { step, source });
-        let mut b = SslContextBuilder::new(method).map_err(config_err("creating the context"))?;
+        let mut b =
+            SslContextBuilder::new(self.method()).map_err(config_err("creating the context"))?;
         // A write that would block is retried with the same bytes, which
         // may have moved (a Vec that grew, a buffer of another thread).
         b.set_mode(SslMode::RELEASE_BUFFERS | SslMode::ACCEPT_MOVING_WRITE_BUFFER);
         crate::callbacks::install_verify_callback(&mut b, self.verify_mode);
+        // OpenSSL's own password callback prompts on the terminal.
+        let password = self.key_password.clone();
+        crate::ffi::set_default_password_callback(&mut b, Box::new(move |buf| password.fill(buf)));
 
         // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
         // release's own default (1.1.1 allows TLS 1.0).
@@ -533,39 +897,32 @@ impl SslConfigBuilder {
         }
 
         self.load_trust(&mut b)?;
+        self.verify_params.apply(&mut b)?;
         self.load_identity(&mut b)?;
         if self.role == Role::Server {
             b.set_session_id_context(b"sslsocket")
                 .map_err(config_err("session id context"))?;
-            // A renegotiation that resumed the session would skip the
-            // CertificateRequest that `request_client_certificate` needs.
-            // Peers' renegotiations are refused on every release (OpenSSL 3
-            // refuses them by default, 1.1.1 allows them);
-            // `request_client_certificate` lifts this for its own.
-            b.set_options(
-                SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION | SslOptions::NO_RENEGOTIATION,
-            );
         }
 
         let sessions = Arc::new(SessionCache::default());
         match (self.role, self.session_cache) {
             (Role::Client, true) => SessionCache::install(&mut b, sessions.clone()),
-            (Role::Client, false) => {
-                b.set_session_cache_mode(SslSessionCacheMode::OFF);
-            }
             (Role::Server, true) => {}
-            (Role::Server, false) => {
+            (_, false) => {
                 b.set_session_cache_mode(SslSessionCacheMode::OFF);
-                b.set_options(SslOptions::NO_TICKET);
             }
         }
+        self.apply_options(&mut b);
+        self.knobs.apply(&mut b)?;
+        self.keylog.install(&mut b)?;
+        self.ocsp.install(&mut b, self.role)?;
         self.hooks
             .clone()
             .install(&mut b, self.role)
             .map_err(config_err("ALPN protocols"))?;
-        let post_handshake_auth = self
-            .post_handshake_auth
-            .unwrap_or(self.certificate.is_some() || self.hooks.client_cert.is_some());
+        let post_handshake_auth = self.post_handshake_auth.unwrap_or(
+            self.certificate.is_some() || self.pkcs12.is_some() || self.hooks.client_cert.is_some(),
+        );
         if self.role == Role::Client && post_handshake_auth {
             crate::ffi::ctx_set_post_handshake_auth(&mut b, true);
         }
@@ -577,9 +934,37 @@ impl SslConfigBuilder {
                 server_name: self.server_name.clone(),
                 timeouts: self.timeouts,
                 post_handshake_buffer_limit: self.post_handshake_buffer_limit,
+                ocsp_stapling: self.role == Role::Client && self.ocsp.request,
                 sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
             }),
         })
+    }
+
+    fn method(&self) -> SslMethod {
+        match self.role {
+            Role::Client => SslMethod::tls_client(),
+            Role::Server => SslMethod::tls_server(),
+        }
+    }
+
+    /// Every `SSL_OP_*` bit: the crate's defaults for the role, then those
+    /// set and cleared by the application.
+    fn apply_options(&self, b: &mut SslContextBuilder) {
+        if self.role == Role::Server {
+            // A renegotiation that resumed the session would skip the
+            // CertificateRequest that `request_client_certificate` needs.
+            // Peers' renegotiations are refused on every release (OpenSSL 3
+            // refuses them by default, 1.1.1 allows them) unless
+            // `set_renegotiation(true)`; `request_client_certificate` lifts
+            // this for its own.
+            b.set_options(
+                SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION | SslOptions::NO_RENEGOTIATION,
+            );
+            if !self.session_cache {
+                b.set_options(SslOptions::NO_TICKET);
+            }
+        }
+        self.knobs.apply_options(b);
     }
 
     fn load_trust(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
@@ -627,16 +1012,19 @@ impl SslConfigBuilder {
     }
 
     fn load_identity(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
-        let (cert_src, key_src) = match (&self.certificate, &self.key) {
-            (None, None) if self.role == Role::Server => {
+        let mut id = match (&self.pkcs12, &self.certificate, &self.key) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(ConfigError::Pkcs12AndCertificate.into())
+            }
+            (Some((source, password)), None, None) => source.pkcs12(&password.0)?,
+            (None, None, None) if self.role == Role::Server => {
                 return Err(ConfigError::MissingIdentity.into())
             }
-            (None, None) => return Ok(()),
-            (Some(_), None) => return Err(ConfigError::MissingPrivateKey.into()),
-            (None, Some(_)) => return Err(ConfigError::MissingCertificate.into()),
-            (Some(c), Some(k)) => (c, k),
+            (None, None, None) => return Ok(()),
+            (None, Some(_), None) => return Err(ConfigError::MissingPrivateKey.into()),
+            (None, None, Some(_)) => return Err(ConfigError::MissingCertificate.into()),
+            (None, Some(c), Some(k)) => Identity::load(c, k, &self.key_password)?,
         };
-        let mut id = Identity::load(cert_src, key_src)?;
         if let Some(c) = &self.chain {
             id.chain.extend(c.certificates("certificate chain")?);
         }
@@ -667,6 +1055,7 @@ pub(crate) struct Inner {
     pub(crate) server_name: Option<String>,
     pub(crate) timeouts: Timeouts,
     pub(crate) post_handshake_buffer_limit: usize,
+    pub(crate) ocsp_stapling: bool,
     pub(crate) sessions: Option<Arc<SessionCache>>,
 }
 
@@ -694,6 +1083,34 @@ impl SslConfig {
     #[doc(alias("SSL_CTX_get_verify_mode", "getSslVerifyMode"))]
     pub fn get_verify_mode(&self) -> VerifyMode {
         VerifyMode::from_openssl(self.inner.ctx.verify_mode().bits())
+    }
+
+    /// The verification flags, read back from OpenSSL (the context's
+    /// `X509_VERIFY_PARAM_get_flags`).
+    #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
+    pub fn get_verify_flags(&self) -> VerifyFlags {
+        VerifyFlags::from_openssl(crate::ffi::ctx_verify_flags(&self.inner.ctx))
+    }
+
+    /// The context's `SSL_OP_*` options, read back from OpenSSL
+    /// (`SSL_CTX_get_options`).
+    #[doc(alias = "SSL_CTX_get_options")]
+    pub fn options(&self) -> SslOptions {
+        crate::ffi::ctx_options(&self.inner.ctx)
+    }
+
+    /// The trusted CA certificates loaded into the context's store (from
+    /// CA files and PEM; a CA directory's only once a handshake looked
+    /// them up), Python's `get_ca_certs`: certificates with the CA flag.
+    #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
+    pub fn ca_certificates(&self) -> Vec<openssl::x509::X509> {
+        crate::inspection::ca_certificates(&self.inner.ctx)
+    }
+
+    /// What the context's trust store holds (Python's `cert_store_stats`).
+    #[doc(alias = "X509_STORE_get0_objects")]
+    pub fn cert_store_stats(&self) -> crate::CertStoreStats {
+        crate::inspection::cert_store_stats(&self.inner.ctx)
     }
 
     /// The time limits sockets made from this configuration use.
@@ -758,6 +1175,9 @@ impl SslConfig {
             return Ok((ssl, false));
         }
         ssl.set_connect_state();
+        if inner.ocsp_stapling {
+            ssl.set_status_type(StatusType::OCSP).map_err(setup)?;
+        }
         let name = inner
             .server_name
             .as_deref()

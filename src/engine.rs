@@ -520,6 +520,19 @@ impl<S: Read + Write> Engine<S> {
             Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(0),
             r => r,
         });
+        // SSL_OP_IGNORE_UNEXPECTED_EOF looks for BIO_eof, which the stream's
+        // BIO never reports: do here what OpenSSL does with the option, take
+        // the end of the stream for a close_notify.
+        let step = match step {
+            Step::Done(Err(Error::UnexpectedEof))
+                if crate::options::ignores_unexpected_eof(self.ssl()) =>
+            {
+                let state = self.stream.get_shutdown() | ShutdownState::RECEIVED;
+                self.stream.set_shutdown(state);
+                Step::Done(Ok(0))
+            }
+            step => step,
+        };
         // Answers the read wrote (a KeyUpdate) go out as far as they can.
         if let Err(e) = self.push(Operation::Read) {
             if !matches!(step, Step::Done(Ok(_))) {

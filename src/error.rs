@@ -276,6 +276,30 @@ pub enum Error {
         message: String,
     },
 
+    /// Something a connection cannot give, and why: exported keying
+    /// material or a channel binding before the handshake is complete,
+    /// `tls-unique` on TLS 1.3 or without Extended Master Secret, ...
+    #[error("{what} is not available: {reason}")]
+    Unavailable {
+        /// What was asked for.
+        what: &'static str,
+        /// Why it cannot be had.
+        reason: &'static str,
+        /// OpenSSL's errors, when it refused.
+        #[source]
+        source: Option<ErrorStack>,
+    },
+
+    /// A call that this socket cannot take now, and why (a session set on
+    /// a server socket, or after the handshake).
+    #[error("{call} cannot be used here: {reason}")]
+    InvalidState {
+        /// The call.
+        call: &'static str,
+        /// Why not.
+        reason: &'static str,
+    },
+
     /// Any other TLS-level failure, with OpenSSL's error stack.
     #[error("TLS error during {during}: {source}")]
     Tls {
@@ -516,6 +540,33 @@ pub enum ConfigError {
         source: ErrorStack,
     },
 
+    /// A key-exchange group list OpenSSL rejects (`SSL_CTX_set1_groups_list`).
+    #[error("key-exchange groups {list:?}: {source}")]
+    Groups {
+        /// The list as given.
+        list: String,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+
+    /// A signature algorithm list OpenSSL rejects (`SSL_CTX_set1_sigalgs_list`).
+    #[error("signature algorithms {list:?}: {source}")]
+    Sigalgs {
+        /// The list as given.
+        list: String,
+        /// OpenSSL's errors.
+        source: ErrorStack,
+    },
+
+    /// A setting the OpenSSL this crate was built against does not have.
+    #[error("{setting} needs OpenSSL {version} or later")]
+    NeedsNewerOpenSsl {
+        /// The setting.
+        setting: &'static str,
+        /// The first OpenSSL release that has it.
+        version: &'static str,
+    },
+
     /// A server configuration without a certificate and key.
     #[error(
         "a server needs a certificate and a private key: call set_certificate_file and \
@@ -530,6 +581,61 @@ pub enum ConfigError {
     /// A private key without its certificate.
     #[error("a private key was given without its certificate: call set_certificate_file")]
     MissingCertificate,
+
+    /// Both a PKCS#12 identity and a certificate or private key were given.
+    #[error(
+        "both a PKCS#12 file and a certificate or private key were given: use set_pkcs12_file \
+         alone, or set_certificate_file with set_private_key_file"
+    )]
+    Pkcs12AndCertificate,
+
+    /// An encrypted private key, or a password-protected PKCS#12 file, and
+    /// no password for it. OpenSSL is never left to prompt on the terminal.
+    #[error(
+        "the {what} {origin} is encrypted and no password was given: pass it with \
+         set_private_key_password or set_private_key_password_callback (for PKCS#12, \
+         set_pkcs12_file's password)"
+    )]
+    KeyPasswordRequired {
+        /// `private key` or `PKCS#12 file`.
+        what: &'static str,
+        /// The file name, or `PEM bytes` / `DER bytes`.
+        origin: String,
+    },
+
+    /// The password given does not decrypt the key or PKCS#12 file.
+    #[error("the password does not decrypt the {what} {origin}: {source}")]
+    WrongKeyPassword {
+        /// `private key` or `PKCS#12 file`.
+        what: &'static str,
+        /// The file name, or `PEM bytes` / `DER bytes`.
+        origin: String,
+        /// OpenSSL's errors (`bad decrypt`, `mac verify failure`, ...).
+        source: ErrorStack,
+    },
+
+    /// A password OpenSSL cannot take: longer than its 1024-byte buffer,
+    /// or (for PKCS#12) with a NUL byte.
+    #[error("the password for the {what} {origin} cannot be used: it {why}")]
+    KeyPasswordUnusable {
+        /// `private key` or `PKCS#12 file`.
+        what: &'static str,
+        /// The file name, or `PEM bytes` / `DER bytes`.
+        origin: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+
+    /// Flag bits OpenSSL does not define (`X509_V_FLAG_*`, `X509_CHECK_FLAG_*`).
+    #[error("invalid {kind} flags {given:#x}: bits {unknown:#x} are not {kind} flags")]
+    UnknownFlags {
+        /// Which flags, e.g. `X509_V_FLAG_*`.
+        kind: &'static str,
+        /// The integer given.
+        given: u64,
+        /// Its bits that are not flags.
+        unknown: u64,
+    },
 
     /// An ALPN protocol name that is empty or longer than 255 bytes.
     #[error("ALPN protocol {0:?} must be 1 to 255 bytes long")]

@@ -65,6 +65,23 @@ unsafe extern "C" {
     fn SSL_clear_options(ssl: *mut openssl_sys::SSL, op: OptionBits) -> OptionBits;
 }
 
+unsafe extern "C" {
+    fn SSL_get_options(ssl: *const openssl_sys::SSL) -> OptionBits;
+}
+
+/// The options of one connection (`SSL_get_options`).
+pub(crate) fn ssl_options(ssl: &SslRef) -> openssl::ssl::SslOptions {
+    // SAFETY: `ssl` is a live `SSL*`; this only reads its option bits.
+    openssl::ssl::SslOptions::from_bits_retain(unsafe { SSL_get_options(ssl.as_ptr()) })
+}
+
+/// The options of a context (`SSL_CTX_get_options`).
+pub(crate) fn ctx_options(ctx: &openssl::ssl::SslContextRef) -> openssl::ssl::SslOptions {
+    // SAFETY: `ctx` is a live `SSL_CTX*`; this only reads its option bits.
+    let bits = unsafe { openssl_sys::SSL_CTX_get_options(ctx.as_ptr()) };
+    openssl::ssl::SslOptions::from_bits_retain(bits)
+}
+
 /// Sets (`on`) or clears options on one connection (`SSL_set_options`,
 /// `SSL_clear_options`), leaving its context's as they are.
 pub(crate) fn set_ssl_options(ssl: &mut SslRef, options: openssl::ssl::SslOptions, on: bool) {
@@ -346,6 +363,43 @@ pub(crate) fn set_session(
     unsafe { ssl.set_session(session) }
 }
 
+/// Offers a session made anywhere (read back from DER or PEM, or taken
+/// from another configuration's connection) on a client connection
+/// (`SSL_set_session`), as `openssl s_client -sess_in` does.
+pub(crate) fn set_foreign_session(
+    ssl: &mut SslRef,
+    session: &openssl::ssl::SslSessionRef,
+) -> Result<(), openssl::error::ErrorStack> {
+    // SAFETY: `set_session` is unsafe because a session must not be used
+    // with another context where sessions point into their context
+    // (BoringSSL's hold its `SSL_X509_METHOD`). OpenSSL's sessions are
+    // self-contained (d2i_SSL_SESSION makes them with no context at all,
+    // and SSL_set_session takes its own reference), and build.rs refuses
+    // BoringSSL and LibreSSL.
+    unsafe { ssl.set_session(session) }
+}
+
+unsafe extern "C" {
+    fn SSL_in_before(ssl: *const openssl_sys::SSL) -> c_int;
+}
+
+/// Whether the connection's handshake has begun (not `SSL_in_before`).
+pub(crate) fn handshake_started(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live `SSL*`; this only reads its state.
+    unsafe { SSL_in_before(ssl.as_ptr()) == 0 }
+}
+
+unsafe extern "C" {
+    fn SSL_SESSION_is_resumable(s: *const openssl_sys::SSL_SESSION) -> c_int;
+}
+
+/// Whether a session can be resumed (`SSL_SESSION_is_resumable`): a
+/// TLS 1.3 client's is not until a ticket has arrived.
+pub(crate) fn session_is_resumable(session: &openssl::ssl::SslSessionRef) -> bool {
+    // SAFETY: `session` is a live `SSL_SESSION*`, only read.
+    unsafe { SSL_SESSION_is_resumable(session.as_ptr()) == 1 }
+}
+
 /// `SSL_CTRL_CHAIN` (`ssl.h`), which openssl-sys does not declare.
 const SSL_CTRL_CHAIN: c_int = 88;
 
@@ -519,6 +573,171 @@ pub(crate) fn free_buffers_is_safe(version: i64) -> bool {
         (3, _) => true,
         (m, _) => m > 3,
     }
+}
+
+unsafe extern "C" {
+    fn SSL_CTX_set_default_passwd_cb(ctx: *mut openssl_sys::SSL_CTX, cb: Option<PemPasswordCb>);
+    fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut openssl_sys::SSL_CTX, u: *mut libc::c_void);
+}
+
+type PemPasswordCb = unsafe extern "C" fn(
+    buf: *mut libc::c_char,
+    size: c_int,
+    rwflag: c_int,
+    userdata: *mut libc::c_void,
+) -> c_int;
+
+/// What gives a context's key password: copies it into the buffer and
+/// returns its length, 0 for none. Called from C: it must not panic.
+pub(crate) type PasswordSource = Box<dyn Fn(&mut [u8]) -> usize + Send + Sync>;
+
+fn password_index() -> Index<openssl::ssl::SslContext, Box<PasswordSource>> {
+    static INDEX: OnceLock<Index<openssl::ssl::SslContext, Box<PasswordSource>>> = OnceLock::new();
+    *INDEX.get_or_init(|| {
+        openssl::ssl::SslContext::new_ex_index().expect("OpenSSL ran out of ex_data indexes")
+    })
+}
+
+unsafe extern "C" fn password_trampoline(
+    buf: *mut libc::c_char,
+    size: c_int,
+    _rwflag: c_int,
+    userdata: *mut libc::c_void,
+) -> c_int {
+    let Ok(len) = usize::try_from(size) else {
+        return 0;
+    };
+    if buf.is_null() || userdata.is_null() || len == 0 {
+        return 0;
+    }
+    // SAFETY: `userdata` is the `PasswordSource` that
+    // `set_default_password_callback` boxed into the context's ex_data,
+    // which the context keeps (and never replaces) until it is freed.
+    let source = unsafe { &*userdata.cast::<PasswordSource>() };
+    // SAFETY: OpenSSL hands a writable buffer of `size` (> 0) bytes, ours
+    // for the duration of the call.
+    let buf = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), len) };
+    let n = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| source(buf))).unwrap_or(0);
+    c_int::try_from(n.min(len)).unwrap_or(0)
+}
+
+/// Makes `source` the context's password callback
+/// (`SSL_CTX_set_default_passwd_cb`), so that OpenSSL never falls back to
+/// its own, which prompts on the terminal ("Enter PEM pass phrase:").
+pub(crate) fn set_default_password_callback(
+    b: &mut openssl::ssl::SslContextBuilder,
+    source: PasswordSource,
+) {
+    let boxed = Box::new(source);
+    let userdata = (&*boxed as *const PasswordSource)
+        .cast_mut()
+        .cast::<libc::c_void>();
+    // Moving the box into ex_data leaves its heap cell, which `userdata`
+    // points to, where it is.
+    b.set_ex_data(password_index(), boxed);
+    // SAFETY: `b` owns a live `SSL_CTX*`; the callback is a plain function
+    // valid for the whole program, and `userdata` stays valid for the life
+    // of the context (see `password_trampoline`).
+    unsafe {
+        SSL_CTX_set_default_passwd_cb(b.as_ptr(), Some(password_trampoline));
+        SSL_CTX_set_default_passwd_cb_userdata(b.as_ptr(), userdata);
+    }
+}
+
+unsafe extern "C" {
+    fn X509_STORE_add_crl(
+        store: *mut openssl_sys::X509_STORE,
+        crl: *mut openssl_sys::X509_CRL,
+    ) -> c_int;
+}
+
+/// Adds a CRL to a certificate store (`X509_STORE_add_crl`), which takes
+/// its own reference; the same CRL twice is not an error.
+pub(crate) fn store_add_crl(
+    store: &mut openssl::x509::store::X509StoreBuilderRef,
+    crl: &openssl::x509::X509CrlRef,
+) -> Result<(), ErrorStack> {
+    // SAFETY: both pointers are live objects borrowed for the call; the
+    // store increments the CRL's reference count, so `crl` may be dropped.
+    cvt(unsafe { X509_STORE_add_crl(store.as_ptr(), crl.as_ptr()) })
+}
+
+/// The verification flags of a context's parameters (`SSL_CTX_get0_param`,
+/// `X509_VERIFY_PARAM_get_flags`).
+pub(crate) fn ctx_verify_flags(ctx: &openssl::ssl::SslContextRef) -> libc::c_ulong {
+    // SAFETY: `ctx` is a live `SSL_CTX*`; its parameters live as long as it
+    // does and are only read.
+    unsafe {
+        openssl_sys::X509_VERIFY_PARAM_get_flags(openssl_sys::SSL_CTX_get0_param(ctx.as_ptr()))
+    }
+}
+
+/// The verification flags of one connection's parameters (`SSL_get0_param`).
+pub(crate) fn ssl_verify_flags(ssl: &SslRef) -> libc::c_ulong {
+    // SAFETY: `ssl` is a live `SSL*`; its parameters live as long as it
+    // does and are only read.
+    unsafe { openssl_sys::X509_VERIFY_PARAM_get_flags(openssl_sys::SSL_get0_param(ssl.as_ptr())) }
+}
+
+unsafe extern "C" {
+    fn X509_STORE_lock(store: *mut openssl_sys::X509_STORE) -> c_int;
+    fn X509_STORE_unlock(store: *mut openssl_sys::X509_STORE) -> c_int;
+    fn X509_OBJECT_get_type(obj: *const openssl_sys::X509_OBJECT) -> c_int;
+    fn X509_check_ca(cert: *mut openssl_sys::X509) -> c_int;
+    fn SSL_get_shared_ciphers(
+        ssl: *const openssl_sys::SSL,
+        buf: *mut libc::c_char,
+        size: c_int,
+    ) -> *mut libc::c_char;
+}
+
+/// `X509_LU_CRL` (`x509_vfy.h`): a CRL in a store.
+const X509_LU_CRL: c_int = 2;
+
+/// What a trust store holds: its certificates, each with whether it is a
+/// CA (`X509_check_ca`), and how many CRLs. Read under the store's lock,
+/// so that a lookup adding to it meanwhile cannot move the list.
+pub(crate) fn store_contents(
+    store: &openssl::x509::store::X509StoreRef,
+) -> (Vec<(openssl::x509::X509, bool)>, usize) {
+    let mut certs = Vec::new();
+    let mut crls = 0;
+    // SAFETY: `store` is a live `X509_STORE*`. While its lock is held no
+    // other thread changes its object list, which it owns; each
+    // certificate is copied out with its own reference (`to_owned`) before
+    // the lock is released, and nothing else is kept.
+    unsafe {
+        X509_STORE_lock(store.as_ptr());
+        let objects = openssl_sys::X509_STORE_get0_objects(store.as_ptr());
+        if !objects.is_null() {
+            let objects = openssl::stack::StackRef::<openssl::x509::X509Object>::from_ptr(objects);
+            for obj in objects {
+                if let Some(cert) = obj.x509() {
+                    certs.push((cert.to_owned(), X509_check_ca(cert.as_ptr()) != 0));
+                } else if X509_OBJECT_get_type(obj.as_ptr()) == X509_LU_CRL {
+                    crls += 1;
+                }
+            }
+        }
+        X509_STORE_unlock(store.as_ptr());
+    }
+    (certs, crls)
+}
+
+/// The ciphers a server's client offered that the server also has
+/// (`SSL_get_shared_ciphers`), `:`-separated; `None` on a client.
+pub(crate) fn shared_ciphers(ssl: &SslRef) -> Option<String> {
+    let mut buf = vec![0u8; 16 * 1024];
+    let size = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+    // SAFETY: `ssl` is a live `SSL*`; OpenSSL writes at most `size` bytes,
+    // NUL included, into `buf`, which is that long.
+    let p = unsafe { SSL_get_shared_ciphers(ssl.as_ptr(), buf.as_mut_ptr().cast(), size) };
+    if p.is_null() {
+        return None;
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf.truncate(len);
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 #[cfg(test)]

@@ -1,38 +1,49 @@
-//! A certificate, its chain and its private key, from files or PEM bytes,
-//! loaded and checked to belong together.
+//! A certificate, its chain and its private key, from files, PEM bytes or
+//! PKCS#12, with the key's password if it is encrypted, loaded and checked
+//! to belong together.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use openssl::error::ErrorStack;
+use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::SslContextBuilder;
 use openssl::x509::X509;
 
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
+use crate::password::KeyPassword;
+use crate::reasons::{ERR_LIB_PKCS12, PKCS12_R_MAC_VERIFY_FAILURE};
 
-/// Where a certificate, chain or key comes from.
+/// Where a certificate, chain, key, CRL or PKCS#12 file comes from.
 #[derive(Clone)]
 pub(crate) enum Source {
     File(PathBuf),
     Pem(Vec<u8>),
+    Der(Vec<u8>),
 }
+
+/// The longest password OpenSSL's PEM routines take (`PEM_BUFSIZE`).
+const MAX_PASSWORD: usize = 1024;
 
 impl Source {
     pub(crate) fn origin(&self) -> String {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Pem(_) => "PEM bytes".to_string(),
+            Source::Der(_) => "DER bytes".to_string(),
         }
     }
 
-    fn bytes(&self, what: &'static str) -> Result<Vec<u8>, Error> {
+    pub(crate) fn bytes(&self, what: &'static str) -> Result<Vec<u8>, Error> {
         match self {
             Source::File(p) => std::fs::read(p).map_err(|source| Error::File {
                 what,
                 path: p.clone(),
                 source,
             }),
-            Source::Pem(b) => Ok(b.clone()),
+            Source::Pem(b) | Source::Der(b) => Ok(b.clone()),
         }
     }
 
@@ -72,29 +83,126 @@ impl Source {
         }
     }
 
-    pub(crate) fn private_key(&self) -> Result<PKey<Private>, Error> {
+    /// The private key, PEM or DER, decrypted with `password` when it is
+    /// encrypted (PEM `ENCRYPTED PRIVATE KEY` or `Proc-Type: 4,ENCRYPTED`,
+    /// DER encrypted PKCS#8). OpenSSL is always handed a password callback,
+    /// so it never prompts.
+    pub(crate) fn private_key(&self, password: &KeyPassword) -> Result<PKey<Private>, Error> {
         let what = "private key";
         let bytes = self.bytes(what)?;
         let load_err = |reason: &str, source| self.load_error(what, reason, source);
-        if is_pem(&bytes) {
-            PKey::private_key_from_pem(&bytes).map_err(|e| {
-                if e.errors().is_empty() {
-                    load_err(
-                        "no private key found (is it encrypted, or is this a certificate?)",
-                        None,
-                    )
-                } else {
-                    Error::load(what, self.origin(), e)
+        // Whether OpenSSL asked (the key is encrypted), and what went wrong
+        // giving it the password.
+        let asked = Cell::new(false);
+        let trouble: RefCell<Option<Error>> = RefCell::new(None);
+        let give = |buf: &mut [u8]| -> Result<usize, ErrorStack> {
+            asked.set(true);
+            match password.get() {
+                Ok(Some(p)) if p.len() <= buf.len().min(MAX_PASSWORD) => {
+                    buf[..p.len()].copy_from_slice(&p);
+                    Ok(p.len())
                 }
-            })
+                Ok(Some(_)) => {
+                    *trouble.borrow_mut() = Some(self.password_unusable(what, "too long"));
+                    Err(ErrorStack::get())
+                }
+                Ok(None) => Err(ErrorStack::get()),
+                Err(e) => {
+                    *trouble.borrow_mut() = Some(e);
+                    Err(ErrorStack::get())
+                }
+            }
+        };
+        let loaded = if is_pem(&bytes) {
+            PKey::private_key_from_pem_callback(&bytes, give)
         } else {
-            PKey::private_key_from_der(&bytes).map_err(|e| {
-                load_err(
-                    "neither PEM (no -----BEGIN line) nor a DER private key",
-                    Some(e),
-                )
-            })
+            PKey::private_key_from_der(&bytes)
+                .or_else(|_| PKey::private_key_from_pkcs8_callback(&bytes, give))
+        };
+        let e = match loaded {
+            Ok(key) => return Ok(key),
+            Err(e) => e,
+        };
+        if let Some(trouble) = trouble.into_inner() {
+            return Err(trouble);
         }
+        if asked.get() {
+            return Err(self.password_error(what, password, e));
+        }
+        Err(if !is_pem(&bytes) {
+            load_err(
+                "neither PEM (no -----BEGIN line) nor a DER private key",
+                Some(e),
+            )
+        } else if e.errors().is_empty() {
+            load_err("no private key found (is this a certificate?)", None)
+        } else {
+            Error::load(what, self.origin(), e)
+        })
+    }
+
+    /// The error for an encrypted key or PKCS#12 file that OpenSSL could
+    /// not decrypt with the password given (`None` and an empty one: none).
+    fn password_error(&self, what: &'static str, password: &KeyPassword, e: ErrorStack) -> Error {
+        let origin = self.origin();
+        let given = password.get().ok().flatten().is_some_and(|p| !p.is_empty());
+        if given {
+            ConfigError::WrongKeyPassword {
+                what,
+                origin,
+                source: e,
+            }
+            .into()
+        } else {
+            ConfigError::KeyPasswordRequired { what, origin }.into()
+        }
+    }
+
+    fn password_unusable(&self, what: &'static str, why: &'static str) -> Error {
+        ConfigError::KeyPasswordUnusable {
+            what,
+            origin: self.origin(),
+            why,
+        }
+        .into()
+    }
+
+    /// The leaf, key and chain of a PKCS#12 file (`PKCS12_parse`); an empty
+    /// password opens one made without a password.
+    pub(crate) fn pkcs12(&self, password: &str) -> Result<Identity, Error> {
+        let what = "PKCS#12 file";
+        let bytes = self.bytes(what)?;
+        if password.contains('\0') {
+            return Err(self.password_unusable(what, "contains a NUL byte"));
+        }
+        let p12 = Pkcs12::from_der(&bytes)
+            .map_err(|e| self.load_error(what, "not a DER PKCS#12 (PFX) structure", Some(e)))?;
+        let parsed = p12.parse2(password).map_err(|e| {
+            let mac = e.errors().iter().any(|x| {
+                x.library_code() == ERR_LIB_PKCS12 && x.reason_code() == PKCS12_R_MAC_VERIFY_FAILURE
+            });
+            if mac {
+                let given = KeyPassword::Given(password.as_bytes().to_vec());
+                return self.password_error(what, &given, e);
+            }
+            let reason = format!(
+                "{e} (a file made with legacy algorithms such as RC2 needs OpenSSL's legacy provider)"
+            );
+            self.load_error(what, &reason, Some(e))
+        })?;
+        let (Some(leaf), Some(key)) = (parsed.cert, parsed.pkey) else {
+            return Err(self.load_error(
+                what,
+                "it holds no certificate with its private key",
+                None,
+            ));
+        };
+        let origin = (self.origin(), self.origin());
+        let chain = parsed
+            .ca
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default();
+        Identity::new(leaf, chain, key, origin)
     }
 }
 
@@ -108,6 +216,7 @@ impl fmt::Debug for Source {
         match self {
             Source::File(p) => write!(f, "File({})", p.display()),
             Source::Pem(b) => write!(f, "Pem({} bytes)", b.len()),
+            Source::Der(b) => write!(f, "Der({} bytes)", b.len()),
         }
     }
 }
@@ -138,7 +247,54 @@ impl Identity {
         Identity::load(
             &Source::File(certificate.as_ref().to_owned()),
             &Source::File(key.as_ref().to_owned()),
+            &KeyPassword::None,
         )
+    }
+
+    /// As [`from_files`](Self::from_files), for an encrypted key: `password`
+    /// decrypts it (Python's `load_cert_chain(certfile, keyfile, password)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_files`](Self::from_files), and [`Error::InvalidConfig`]
+    /// with [`ConfigError::WrongKeyPassword`] when the password does not
+    /// decrypt the key.
+    #[doc(alias("load_cert_chain", "SSL_CTX_set_default_passwd_cb"))]
+    pub fn from_files_with_password(
+        certificate: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+        password: &str,
+    ) -> Result<Identity, Error> {
+        Identity::load(
+            &Source::File(certificate.as_ref().to_owned()),
+            &Source::File(key.as_ref().to_owned()),
+            &KeyPassword::Given(password.as_bytes().to_vec()),
+        )
+    }
+
+    /// The certificate, chain and key of a PKCS#12 (`.p12`, `.pfx`) file,
+    /// as `openssl pkcs12 -export` writes it; `password` opens it (`""`
+    /// for one made without a password).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::File`], [`Error::Load`] for a file that is not PKCS#12 or
+    /// holds no certificate and key, [`Error::InvalidConfig`] with
+    /// [`ConfigError::WrongKeyPassword`] or
+    /// [`ConfigError::KeyPasswordRequired`], [`Error::KeyMismatch`].
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12"))]
+    pub fn from_pkcs12_file(path: impl AsRef<Path>, password: &str) -> Result<Identity, Error> {
+        Source::File(path.as_ref().to_owned()).pkcs12(password)
+    }
+
+    /// As [`from_pkcs12_file`](Self::from_pkcs12_file), from the file's bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_pkcs12_file`](Self::from_pkcs12_file).
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12"))]
+    pub fn from_pkcs12_der(der: &[u8], password: &str) -> Result<Identity, Error> {
+        Source::Der(der.to_vec()).pkcs12(password)
     }
 
     /// Loads a certificate (and intermediates) and its key from PEM bytes.
@@ -151,16 +307,49 @@ impl Identity {
         Identity::load(
             &Source::Pem(certificate.to_vec()),
             &Source::Pem(key.to_vec()),
+            &KeyPassword::None,
         )
     }
 
-    pub(crate) fn load(cert_src: &Source, key_src: &Source) -> Result<Identity, Error> {
+    /// As [`from_pem`](Self::from_pem), for an encrypted key.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_files_with_password`](Self::from_files_with_password).
+    #[doc(alias("PEM_read_bio_PrivateKey", "load_cert_chain"))]
+    pub fn from_pem_with_password(
+        certificate: &[u8],
+        key: &[u8],
+        password: &str,
+    ) -> Result<Identity, Error> {
+        Identity::load(
+            &Source::Pem(certificate.to_vec()),
+            &Source::Pem(key.to_vec()),
+            &KeyPassword::Given(password.as_bytes().to_vec()),
+        )
+    }
+
+    pub(crate) fn load(
+        cert_src: &Source,
+        key_src: &Source,
+        password: &KeyPassword,
+    ) -> Result<Identity, Error> {
         let mut certs = cert_src.certificates("certificate")?.into_iter();
         let leaf = certs
             .next()
             .expect("certificates() never returns an empty list");
-        let key = key_src.private_key()?;
+        let key = key_src.private_key(password)?;
         let origin = (cert_src.origin(), key_src.origin());
+        Identity::new(leaf, certs.collect(), key, origin)
+    }
+
+    /// An identity whose key is checked to be the certificate's.
+    fn new(
+        leaf: X509,
+        chain: Vec<X509>,
+        key: PKey<Private>,
+        origin: (String, String),
+    ) -> Result<Identity, Error> {
         let pubkey = leaf
             .public_key()
             .map_err(|e| Error::load("certificate", origin.0.clone(), e))?;
@@ -172,7 +361,7 @@ impl Identity {
         }
         Ok(Identity {
             leaf,
-            chain: certs.collect(),
+            chain,
             key,
             origin,
         })

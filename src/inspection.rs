@@ -1,11 +1,15 @@
 //! What a connection says about itself and its peer, written once over
 //! `&SslRef` so that every face of a socket answers the same way.
 
-use openssl::ssl::{NameType, SslRef, SslVersion};
+use std::fmt;
+
+use openssl::pkey::{Id, PKey, Public};
+use openssl::ssl::{NameType, SslContextRef, SslRef, SslVersion};
 use openssl::x509::X509;
 
 use crate::callbacks;
 use crate::names::name_to_string;
+use crate::revocation::VerifyFlags;
 use crate::verify::VerifyMode;
 use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
@@ -30,6 +34,10 @@ pub struct SecurityStatus {
 
 pub(crate) fn verify_mode(ssl: &SslRef) -> VerifyMode {
     VerifyMode::from_openssl(ssl.verify_mode().bits())
+}
+
+pub(crate) fn verify_flags(ssl: &SslRef) -> VerifyFlags {
+    VerifyFlags::from_openssl(crate::ffi::ssl_verify_flags(ssl))
 }
 
 pub(crate) fn verify_result(ssl: &SslRef) -> VerifyResult {
@@ -282,6 +290,105 @@ macro_rules! inspection_methods {
             }
         }
 
+        /// This connection's verification flags, read from OpenSSL
+        /// (`SSL_get0_param`, `X509_VERIFY_PARAM_get_flags`).
+        #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
+        pub fn get_verify_flags(&self) -> crate::VerifyFlags {
+            crate::inspection::verify_flags(self.ssl())
+        }
+
+        /// `len` bytes of keying material for `label` and `context`, the same
+        /// on both ends of the connection (RFC 5705; RFC 8446 §7.5 on TLS 1.3,
+        /// where no context and an empty one are the same).
+        /// `openssl s_client -keymatexport LABEL -keymatexportlen N` prints the
+        /// value for `context` `None`.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Unavailable`](crate::Error::Unavailable) before the handshake is complete, for more than
+        /// 65535 bytes, or when OpenSSL refuses.
+        #[doc(alias = "SSL_export_keying_material")]
+        pub fn export_keying_material(
+            &self,
+            label: &str,
+            context: Option<&[u8]>,
+            len: usize,
+        ) -> Result<Vec<u8>, crate::Error> {
+            crate::exporter::export_keying_material(self.ssl(), label, context, len)
+        }
+
+        /// The channel binding data of `binding` for this connection, the same
+        /// on both ends (Python's `get_channel_binding`, RFC 5929, RFC 9266).
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Unavailable`](crate::Error::Unavailable), saying why: before the handshake is complete;
+        /// [`ChannelBinding::TlsUnique`](crate::ChannelBinding::TlsUnique) on TLS 1.3 (use `TlsExporter`) or on
+        /// TLS 1.2 without Extended Master Secret; `TlsExporter` on TLS 1.2
+        /// without it; `TlsServerEndPoint` for a certificate signed with no
+        /// hash of its own (Ed25519).
+        #[doc(alias("get_channel_binding", "SSL_get_finished", "SSL_get_peer_finished"))]
+        pub fn channel_binding(
+            &self,
+            binding: crate::ChannelBinding,
+        ) -> Result<Vec<u8>, crate::Error> {
+            crate::exporter::channel_binding(self.ssl(), binding)
+        }
+
+        /// The OCSP response the server stapled (DER), on a client that asked
+        /// for one ([`SslConfigBuilder::set_ocsp_stapling`](crate::SslConfigBuilder::set_ocsp_stapling));
+        /// on a server, the one it sent. `None` when there was none.
+        #[doc(alias = "SSL_get_tlsext_status_ocsp_resp")]
+        pub fn ocsp_response(&self) -> Option<&[u8]> {
+            crate::inspection::ocsp_response(self.ssl())
+        }
+
+        /// This connection's `SSL_OP_*` options, read from OpenSSL (`SSL_get_options`).
+        #[doc(alias = "SSL_get_options")]
+        pub fn options(&self) -> crate::SslOptions {
+            crate::ffi::ssl_options(self.ssl())
+        }
+
+        /// On a server, the ciphers its client offered that it has too, by
+        /// OpenSSL name (`SSL_get_shared_ciphers`; Python's `shared_ciphers`);
+        /// empty on a client.
+        #[doc(alias = "SSL_get_shared_ciphers")]
+        pub fn shared_ciphers(&self) -> Vec<String> {
+            crate::inspection::shared_ciphers(self.ssl())
+        }
+
+        /// The trusted CA certificates of the connection's configuration
+        /// (Python's `get_ca_certs`; see [`SslConfig::ca_certificates`](crate::SslConfig::ca_certificates)).
+        #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
+        pub fn ca_certificates(&self) -> Vec<::openssl::x509::X509> {
+            crate::inspection::ca_certificates(self.ssl().ssl_context())
+        }
+
+        /// What the connection's trust store holds (Python's `cert_store_stats`).
+        #[doc(alias = "X509_STORE_get0_objects")]
+        pub fn cert_store_stats(&self) -> crate::CertStoreStats {
+            crate::inspection::cert_store_stats(self.ssl().ssl_context())
+        }
+
+        /// The peer's ephemeral key-exchange key, the group the handshake used
+        /// (`SSL_get_peer_tmp_key`; what `openssl s_client` prints as
+        /// `Server Temp Key: X25519, 253 bits`). `None` before the handshake
+        /// and for a resumption without key exchange.
+        #[doc(alias("SSL_get_peer_tmp_key", "SSL_get_server_tmp_key"))]
+        pub fn peer_tmp_key(&self) -> Option<crate::TempKey> {
+            crate::inspection::peer_tmp_key(self.ssl())
+        }
+
+        /// The connection's session, to resume later
+        /// ([`set_session`](Self::set_session), Python's `SSLSocket.session`),
+        /// once it can be resumed: after the handshake on TLS 1.2, and on
+        /// TLS 1.3 once a session ticket has arrived, which a client reads
+        /// with the data after the handshake (`None` until then).
+        #[doc(alias("SSL_get1_session", "SSL_get_session"))]
+        pub fn session(&self) -> Option<crate::Session> {
+            crate::saved_session::session(self.ssl())
+        }
+
         /// The OpenSSL connection, for anything this crate does not wrap.
         pub fn ssl(&self) -> &::openssl::ssl::SslRef {
             self.engine().ssl()
@@ -290,3 +397,106 @@ macro_rules! inspection_methods {
 }
 
 pub(crate) use inspection_methods;
+pub(crate) fn ocsp_response(ssl: &SslRef) -> Option<&[u8]> {
+    ssl.ocsp_status()
+}
+
+/// The ciphers both ends have, by OpenSSL name, in the client's order: on
+/// a server, those its client offered that it also has; empty on a client.
+pub(crate) fn shared_ciphers(ssl: &SslRef) -> Vec<String> {
+    crate::ffi::shared_ciphers(ssl)
+        .map(|list| {
+            list.split(':')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The CA certificates of a context's trust store (Python's `get_ca_certs`).
+pub(crate) fn ca_certificates(ctx: &SslContextRef) -> Vec<X509> {
+    let (certs, _) = crate::ffi::store_contents(ctx.cert_store());
+    certs
+        .into_iter()
+        .filter_map(|(c, ca)| ca.then_some(c))
+        .collect()
+}
+
+/// What a context's trust store holds, counted as Python's
+/// `SSLContext.cert_store_stats()` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CertStoreStats {
+    /// Certificates, CA or not (`x509`).
+    pub x509: usize,
+    /// Of those, the CA certificates (`x509_ca`).
+    pub x509_ca: usize,
+    /// Certificate revocation lists (`crl`).
+    pub crl: usize,
+}
+
+pub(crate) fn cert_store_stats(ctx: &SslContextRef) -> CertStoreStats {
+    let (certs, crl) = crate::ffi::store_contents(ctx.cert_store());
+    CertStoreStats {
+        x509: certs.len(),
+        x509_ca: certs.iter().filter(|(_, ca)| *ca).count(),
+        crl,
+    }
+}
+
+/// The peer's ephemeral key-exchange key: the group the handshake used, as
+/// `openssl s_client` prints it (`Server Temp Key: X25519, 253 bits`).
+#[derive(Clone)]
+pub struct TempKey {
+    key: PKey<Public>,
+}
+
+impl TempKey {
+    /// The key type and group as `s_client` names them: `X25519`, `X448`,
+    /// `ECDH, prime256v1`, `DH`.
+    pub fn name(&self) -> String {
+        match self.key.id() {
+            Id::X25519 => "X25519".into(),
+            Id::X448 => "X448".into(),
+            Id::EC => {
+                let curve = self
+                    .key
+                    .ec_key()
+                    .ok()
+                    .and_then(|k| k.group().curve_name())
+                    .and_then(|n| n.short_name().ok())
+                    .unwrap_or("unknown curve");
+                format!("ECDH, {curve}")
+            }
+            Id::DH => "DH".into(),
+            other => format!("key type {}", other.as_raw()),
+        }
+    }
+
+    /// The key's size in bits (253 for X25519, 256 for P-256).
+    pub fn bits(&self) -> u32 {
+        self.key.bits()
+    }
+
+    /// The key itself.
+    pub fn public_key(&self) -> &PKey<Public> {
+        &self.key
+    }
+}
+
+impl fmt::Display for TempKey {
+    /// `X25519, 253 bits`, as after `s_client`'s `Server Temp Key:`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, {} bits", self.name(), self.bits())
+    }
+}
+
+impl fmt::Debug for TempKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TempKey({self})")
+    }
+}
+
+pub(crate) fn peer_tmp_key(ssl: &SslRef) -> Option<TempKey> {
+    ssl.peer_tmp_key().ok().map(|key| TempKey { key })
+}

@@ -70,15 +70,25 @@ mod deprecated;
 mod duplex;
 mod engine;
 mod error;
+mod exporter;
 #[allow(unsafe_code)]
 mod ffi;
+mod flags;
+mod hostname_flags;
 mod identity;
 mod inspection;
+mod keylog;
 mod listener;
 mod names;
+mod ocsp;
+mod options;
+mod panics;
 mod parse;
+mod password;
 mod post_handshake;
 mod reasons;
+mod revocation;
+mod saved_session;
 mod session;
 mod settings;
 mod socket;
@@ -94,11 +104,16 @@ pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::{SslConfig, SslConfigBuilder, Timeouts, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT};
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
 pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
+pub use exporter::ChannelBinding;
+pub use hostname_flags::HostnameFlags;
 pub use identity::Identity;
-pub use inspection::SecurityStatus;
+pub use inspection::{CertStoreStats, SecurityStatus, TempKey};
 pub use listener::SslListener;
 pub use names::name_to_string;
 pub use parse::IntoVerifyMode;
+pub use password::IntoPassword;
+pub use revocation::VerifyFlags;
+pub use saved_session::Session;
 pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
@@ -109,6 +124,8 @@ pub use version::TlsVersion;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;
+/// OpenSSL's `SSL_OP_*` option bits, for [`SslConfigBuilder::set_options`].
+pub use openssl::ssl::SslOptions;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -158,12 +158,14 @@ fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         return Err(PostHandshakeError::RequestPending.into());
     }
     let ssl = engine.ssl_mut();
-    // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION),
-    // which SSL_renegotiate checks too; once scheduled, OpenSSL lets the
-    // answer to its own HelloRequest through.
+    // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION)
+    // unless set_renegotiation(true), and SSL_renegotiate checks the
+    // option too; once scheduled, OpenSSL lets the answer to its own
+    // HelloRequest through.
+    let refusing = ffi::ssl_options(ssl).contains(SslOptions::NO_RENEGOTIATION);
     ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
     let scheduled = ffi::renegotiate(ssl);
-    ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, true);
+    ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, refusing);
     scheduled.map_err(PostHandshakeError::Refused)?;
     callbacks::expect_own_renegotiation(ssl);
     engine.cert_requests += 1;

@@ -1,7 +1,7 @@
 //! OpenSSL's library and reason codes by their C names, for reading an
 //! error stack: one definition each (openssl-sys declares none of these).
 //!
-//! The values are those of `sslerr.h`, `x509err.h` and `err.h`, unchanged
+//! The values are those of `sslerr.h`, `x509err.h`, `pkcs12err.h` and `err.h`, unchanged
 //! from OpenSSL 1.1.1 through 3.x.
 
 use libc::c_int;
@@ -10,6 +10,11 @@ use libc::c_int;
 pub(crate) const ERR_LIB_SSL: c_int = 20;
 /// `ERR_LIB_X509`: errors of libcrypto's X.509 code.
 pub(crate) const ERR_LIB_X509: c_int = 11;
+/// `ERR_LIB_PKCS12`: errors of libcrypto's PKCS#12 code.
+pub(crate) const ERR_LIB_PKCS12: c_int = 35;
+
+/// `PKCS12_R_MAC_VERIFY_FAILURE`: the password does not open the PKCS#12 file.
+pub(crate) const PKCS12_R_MAC_VERIFY_FAILURE: c_int = 113;
 
 /// `X509_R_CERT_ALREADY_IN_HASH_TABLE`: the same certificate added twice to a store.
 pub(crate) const X509_R_CERT_ALREADY_IN_HASH_TABLE: c_int = 101;

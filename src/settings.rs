@@ -33,7 +33,10 @@ macro_rules! settings_methods {
         /// # Errors
         ///
         /// `InvalidInput` for a zero duration.
-        pub fn set_handshake_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+        pub fn set_handshake_timeout(
+            &mut self,
+            t: Option<std::time::Duration>,
+        ) -> std::io::Result<()> {
             self.engine_mut().timeouts.handshake = crate::engine::nonzero(t)?;
             Ok(())
         }
@@ -49,10 +52,44 @@ macro_rules! settings_methods {
         ///
         /// [`Error::InvalidVerifyMode`](crate::Error::InvalidVerifyMode) for bits other than the five flags.
         #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
-        pub fn set_verify_mode(&mut self, mode: impl crate::IntoVerifyMode) -> Result<(), crate::Error> {
+        pub fn set_verify_mode(
+            &mut self,
+            mode: impl crate::IntoVerifyMode,
+        ) -> Result<(), crate::Error> {
             let mode: crate::VerifyMode = mode.into_verify_mode()?;
             self.engine_mut().ssl_mut().set_verify(mode.to_openssl());
             Ok(())
+        }
+
+        /// Offers `session` for resumption on a client socket made with
+        /// [`new_client`](Self::new_client), before its handshake (Python's
+        /// `wrap_socket(..., session=)`, C's `SSL_set_session`), instead of the
+        /// one the configuration saved for the peer. The server may decline it
+        /// and make a full handshake; [`session_reused`](Self::session_reused)
+        /// tells afterwards. A session from another configuration, process or
+        /// program (`openssl s_client -sess_out`) is fine, as in C.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidState`](crate::Error::InvalidState) on a server socket or once the handshake
+        /// has started; [`Error::Tls`](crate::Error::Tls) if OpenSSL refuses the session.
+        #[doc(alias("SSL_set_session", "session"))]
+        pub fn set_session(&mut self, session: &crate::Session) -> Result<(), crate::Error> {
+            let call = "set_session";
+            if self.ssl().is_server() {
+                return Err(crate::Error::InvalidState {
+                    call,
+                    reason: "only a client offers a session to resume",
+                });
+            }
+            if self.engine().handshaken() || crate::ffi::handshake_started(self.ssl()) {
+                return Err(crate::Error::InvalidState {
+                    call,
+                    reason: "the handshake has started: set the session on a socket made with \
+                                 new_client, before its first I/O",
+                });
+            }
+            crate::saved_session::set_session(self.engine_mut().ssl_mut(), session)
         }
     };
 }

@@ -376,6 +376,12 @@ fn non_blocking_against_the_openssl_programs() {
         }
         assert!(Instant::now() < deadline);
     }
+    // s_server sends nothing until it has a line: a read now must report
+    // that it would block, however fast the server was so far.
+    let mut buf = [0u8; 64];
+    let before = blocked;
+    assert!(attempt(tls.recv(&mut buf), &mut blocked).unwrap().is_none());
+    assert_eq!(blocked, before + 1);
     while attempt(tls.send(b"hello\n"), &mut blocked)
         .unwrap()
         .is_none()
@@ -383,7 +389,6 @@ fn non_blocking_against_the_openssl_programs() {
         poll(&[(tls.as_raw_fd(), Want::Write)], 100);
     }
     let mut got = Vec::new();
-    let mut buf = [0u8; 64];
     while !got.ends_with(b"\n") {
         assert!(Instant::now() < deadline, "got {got:?}");
         match attempt(tls.recv(&mut buf), &mut blocked).unwrap() {
@@ -549,7 +554,7 @@ fn duplex<S>(
     mid: fn(&mut sslsocket::WriteHalf<S>),
 ) -> (SslSocket<S>, Vec<u8>)
 where
-    S: Read + Write + Send + 'static,
+    S: Read + Write + std::os::fd::AsFd + Send + 'static,
 {
     let (mut r, mut w) = tls.split();
     let writer = thread::spawn(move || {
@@ -571,7 +576,16 @@ where
         got.extend_from_slice(&buf[..n]);
     }
     let w = writer.join().unwrap();
-    (r.reunite(w).unwrap(), got)
+    let mut tls = r.reunite(w).unwrap();
+    // Each end then sends one byte and reads the other's: what either end
+    // wrote from inside its reads (a KeyUpdate answer, a Certificate) went
+    // out before that byte, so it has been processed when the byte is
+    // read, and neither end closes with records of the other still unread.
+    tls.write_all(b"E").unwrap();
+    let mut end = [0u8; 1];
+    tls.read_exact(&mut end).unwrap();
+    assert_eq!(&end, b"E");
+    (tls, got)
 }
 
 fn duplex_run(

@@ -236,3 +236,11 @@ impl Args {
         usage_error(self.usage, problem)
     }
 }
+
+/// Honours `SSLKEYLOGFILE`, as curl and Python do: the TLS secrets are
+/// appended to that file for Wireshark. (The library never reads it itself.)
+pub(crate) fn keylog_from_env(b: &mut sslsocket::SslConfigBuilder) {
+    if let Some(path) = std::env::var_os("SSLKEYLOGFILE").filter(|p| !p.is_empty()) {
+        b.set_keylog_file(path);
+    }
+}

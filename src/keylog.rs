@@ -1,0 +1,77 @@
+//! TLS secrets in the NSS key log format (`SSLKEYLOGFILE`), for Wireshark:
+//! handed to a callback, appended to a file, or both.
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use openssl::ssl::SslContextBuilder;
+
+use crate::error::Error;
+
+pub(crate) type KeylogHook = dyn Fn(&str) + Send + Sync;
+
+/// Where a configuration's key log lines go.
+#[derive(Clone, Default)]
+pub(crate) struct KeyLog {
+    pub(crate) callback: Option<Arc<KeylogHook>>,
+    pub(crate) file: Option<PathBuf>,
+}
+
+impl KeyLog {
+    /// Opens the file (to append, created if missing) and installs the
+    /// context's key log callback (`SSL_CTX_set_keylog_callback`), if
+    /// either was asked for. Each line is written whole, with its newline,
+    /// in one `write`; a panic in the application's callback fails the
+    /// operation it happened in.
+    pub(crate) fn install(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
+        if self.callback.is_none() && self.file.is_none() {
+            return Ok(());
+        }
+        let file = match &self.file {
+            None => None,
+            Some(path) => {
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| Error::File {
+                        what: "key log",
+                        path: path.clone(),
+                        source,
+                    })?;
+                Some(Mutex::new(f))
+            }
+        };
+        let callback = self.callback.clone();
+        b.set_keylog_callback(move |ssl, line| {
+            if let Some(f) = &file {
+                write_line(f, line);
+            }
+            if let Some(hook) = &callback {
+                crate::callbacks::guarded(ssl, "key log", || hook(line));
+            }
+        });
+        Ok(())
+    }
+}
+
+fn write_line(file: &Mutex<File>, line: &str) {
+    let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
+    let mut whole = String::with_capacity(line.len() + 1);
+    whole.push_str(line);
+    whole.push('\n');
+    // A key log that cannot be written must not break the connection.
+    let _ = f.write_all(whole.as_bytes());
+}
+
+impl fmt::Debug for KeyLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyLog")
+            .field("callback", &self.callback.is_some())
+            .field("file", &self.file)
+            .finish()
+    }
+}

@@ -1,0 +1,77 @@
+//! OCSP stapling: a server sends a certificate-status (OCSP) response when
+//! a client asks for one; a client asks, checks what it got, and keeps it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use openssl::ssl::{SslContextBuilder, SslRef};
+
+use crate::callbacks::guarded;
+use crate::error::{ConfigError, Error};
+use crate::verify::Role;
+
+pub(crate) type StapleHook = dyn Fn(&SslRef) -> Option<Vec<u8>> + Send + Sync;
+pub(crate) type StapleCheckHook = dyn Fn(Option<&[u8]>, &SslRef) -> bool + Send + Sync;
+
+/// A configuration's OCSP settings.
+#[derive(Clone, Default)]
+pub(crate) struct Ocsp {
+    /// Server: the staple for every client that asks.
+    pub(crate) response: Option<Vec<u8>>,
+    /// Server: picks the staple per connection (wins over `response`).
+    pub(crate) pick: Option<Arc<StapleHook>>,
+    /// Client: ask for a staple (`status_request`).
+    pub(crate) request: bool,
+    /// Client: judges the staple received (or its absence).
+    pub(crate) check: Option<Arc<StapleCheckHook>>,
+}
+
+impl Ocsp {
+    /// Installs the context's status callback (`SSL_CTX_set_tlsext_status_cb`)
+    /// if this role needs one. A panic in a hook fails the handshake.
+    pub(crate) fn install(&self, b: &mut SslContextBuilder, role: Role) -> Result<(), Error> {
+        let installed = match role {
+            Role::Server if self.pick.is_some() || self.response.is_some() => {
+                let (pick, response) = (self.pick.clone(), self.response.clone());
+                b.set_status_callback(move |ssl| {
+                    let staple = match &pick {
+                        Some(pick) => guarded(ssl, "OCSP response", || pick(ssl)).flatten(),
+                        None => response.clone(),
+                    };
+                    match staple {
+                        // An empty response would be sent as none at all.
+                        Some(der) if !der.is_empty() => ssl.set_ocsp_status(&der).map(|()| true),
+                        _ => Ok(false),
+                    }
+                })
+            }
+            Role::Client if self.check.is_some() => {
+                let check = self.check.clone();
+                b.set_status_callback(move |ssl| {
+                    let Some(check) = &check else { return Ok(true) };
+                    let staple = ssl.ocsp_status();
+                    Ok(guarded(ssl, "OCSP check", || check(staple, ssl)).unwrap_or(false))
+                })
+            }
+            _ => return Ok(()),
+        };
+        installed.map_err(|source| {
+            ConfigError::OpenSsl {
+                step: "OCSP status callback",
+                source,
+            }
+            .into()
+        })
+    }
+}
+
+impl fmt::Debug for Ocsp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ocsp")
+            .field("response", &self.response.as_ref().map(Vec::len))
+            .field("pick", &self.pick.is_some())
+            .field("request", &self.request)
+            .field("check", &self.check.is_some())
+            .finish()
+    }
+}
