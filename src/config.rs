@@ -811,13 +811,12 @@ impl SslConfigBuilder {
     /// A truncation attack then looks like the end of the data: use it only
     /// where the application's own framing shows where the data ends.
     ///
-    /// # Errors
-    ///
-    /// [`ConfigError::NeedsNewerOpenSsl`] when built against OpenSSL 1.1.1.
+    /// Before OpenSSL 3.0 there is no such option: [`build`](Self::build)
+    /// then fails with [`ConfigError::NeedsNewerOpenSsl`] for `true`.
     #[doc(alias("SSL_OP_IGNORE_UNEXPECTED_EOF", "suppress_ragged_eofs"))]
-    pub fn set_allow_unexpected_eof(&mut self, allow: bool) -> Result<&mut Self, Error> {
-        self.knobs.allow_unexpected_eof(allow)?;
-        Ok(self)
+    pub fn set_allow_unexpected_eof(&mut self, allow: bool) -> &mut Self {
+        self.knobs.allow_unexpected_eof(allow);
+        self
     }
 
     /// Whether the peer may renegotiate (TLS 1.2 and older). On a server,

@@ -24,6 +24,8 @@ pub(crate) struct Knobs {
     pub(crate) groups: Option<String>,
     pub(crate) sigalgs: Option<String>,
     pub(crate) num_tickets: Option<usize>,
+    /// A setting this OpenSSL release cannot honour, reported by `build()`.
+    unsupported: Option<&'static str>,
 }
 
 impl Default for Knobs {
@@ -34,6 +36,7 @@ impl Default for Knobs {
             groups: None,
             sigalgs: None,
             num_tickets: None,
+            unsupported: None,
         }
     }
 }
@@ -71,20 +74,13 @@ impl Knobs {
 
     /// Whether a peer that closes TCP without close_notify reads as a
     /// clean end (`SSL_OP_IGNORE_UNEXPECTED_EOF`).
-    pub(crate) fn allow_unexpected_eof(&mut self, allow: bool) -> Result<(), Error> {
+    /// Before OpenSSL 3.0 there is no such option: `build()` says so.
+    pub(crate) fn allow_unexpected_eof(&mut self, allow: bool) {
         #[cfg(ossl300)]
-        {
-            self.turn(SslOptions::IGNORE_UNEXPECTED_EOF, allow);
-            Ok(())
-        }
+        self.turn(SslOptions::IGNORE_UNEXPECTED_EOF, allow);
         #[cfg(not(ossl300))]
-        {
-            let _ = allow;
-            Err(ConfigError::NeedsNewerOpenSsl {
-                setting: "set_allow_unexpected_eof",
-                version: "3.0",
-            }
-            .into())
+        if allow {
+            self.unsupported = Some("set_allow_unexpected_eof");
         }
     }
 
@@ -96,6 +92,13 @@ impl Knobs {
 
     /// The knobs that are lists and counts.
     pub(crate) fn apply(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
+        if let Some(setting) = self.unsupported {
+            return Err(ConfigError::NeedsNewerOpenSsl {
+                setting,
+                version: "3.0",
+            }
+            .into());
+        }
         if let Some(list) = &self.groups {
             b.set_groups_list(list)
                 .map_err(|source| ConfigError::Groups {

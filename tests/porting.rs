@@ -1519,7 +1519,7 @@ fn sigalgs_choose_the_servers_signature() {
 fn unexpected_eof_allowed_or_not() {
     for allow in [false, true] {
         let mut b = common::default_server();
-        b.set_allow_unexpected_eof(allow).unwrap();
+        b.set_allow_unexpected_eof(allow);
         let server = common::Server::start(&build(&b), |s| {
             let mut buf = [0u8; 16];
             let _ = s.send_all(b"hello\n");
