@@ -162,22 +162,19 @@ fn the_tokio_echo_server_reports_each_connection() {
     }
 }
 
+/// The `s_server` example with the localhost chain on a free port, and `extra`.
+fn s_server(extra: &[&str]) -> Program {
+    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
+    let mut args = vec!["--accept", "127.0.0.1:0", "--cert", &c, "--key", &k];
+    args.extend_from_slice(extra);
+    Program::start("s_server", &args, b"")
+}
+
 /// `--www` answers an HTTP GET as `openssl s_server -www` does: status line,
 /// the handshake event as the page, close_notify.
 #[test]
 fn s_server_www_answers_a_get() {
-    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
-    let args = [
-        "--accept",
-        "127.0.0.1:0",
-        "--cert",
-        &c,
-        "--key",
-        &k,
-        "--www",
-        "--once",
-    ];
-    let server = Program::start("s_server", &args, b"");
+    let server = s_server(&["--www", "--once"]);
     let port = server.port();
     let ca = cert("ca.pem");
     let client = Program::start(
@@ -202,22 +199,14 @@ fn s_server_www_answers_a_get() {
 /// at once, with a `refused` event; `--handshake-timeout` ends a silent one.
 #[test]
 fn s_server_bounds_connections_and_handshakes() {
-    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
-    let args = [
-        "--accept",
-        "127.0.0.1:0",
-        "--cert",
-        &c,
-        "--key",
-        &k,
+    let server = s_server(&[
         "--workers",
         "1",
         "--max-connections",
         "2",
         "--handshake-timeout",
         "1",
-    ];
-    let server = Program::start("s_server", &args, b"");
+    ]);
     let port = server.port();
     // Two silent clients take both places; a third is refused.
     let silent: Vec<_> = (0..2)
