@@ -29,7 +29,7 @@
 //! appended to that file for Wireshark, as curl and Python do.
 //!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
-//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once] [--www]
+//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once] [--www] [--quiet]
 //! [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
 //! [--max-connections N] [--request-cert-after-handshake]
 //!
@@ -57,7 +57,7 @@ use sslsocket::{Error, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode
 
 const USAGE: &str = "\
 usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode N]
-                [--tls1_2|--tls1_3] [--once] [--www] [--handshake-timeout SECS]
+                [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS]
                 [--read-timeout SECS] [--workers N] [--max-connections N]
                 [--request-cert-after-handshake]
 
@@ -69,6 +69,7 @@ usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode
                         5 PEER|CLIENT_ONCE, 9 PEER|POST_HANDSHAKE
   --tls1_2, --tls1_3    allow only this protocol version
   --once                exit after the first connection
+  --quiet               print no per-connection events (as openssl s_server -quiet)
   --www                 answer an HTTP GET line with HTTP/1.0 200 ok and the handshake
                         event as the page, then close (as openssl s_server -www)
   --handshake-timeout SECS
@@ -125,6 +126,7 @@ fn parse_args() -> Options {
             }
             "--once" => once = true,
             "--www" => www = true,
+            "--quiet" => common::QUIET.store(true, Ordering::Relaxed),
             "--handshake-timeout" => handshake_timeout = seconds(&mut args, &flag),
             "--read-timeout" => read_timeout = Some(seconds(&mut args, &flag)),
             "--workers" => workers = count(&mut args, &flag),

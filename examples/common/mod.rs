@@ -32,6 +32,9 @@ pub(crate) fn json_opt(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_string(), json_str)
 }
 
+/// `--quiet`: print no per-connection event.
+pub(crate) static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// One event: a JSON object built field by field, printed as one line.
 pub(crate) struct Event(String);
 
@@ -57,9 +60,16 @@ impl Event {
         self.0
     }
 
-    /// Prints the object as one line and flushes, so a pipe sees it at once.
+    /// Prints the object as one line and flushes, so a pipe sees it at once;
+    /// with [`QUIET`] set, only the `listening` and `refused` events.
     pub(crate) fn emit(self) {
         let line = self.into_line();
+        let always = ["{\"event\":\"listening\"", "{\"event\":\"refused\""];
+        if QUIET.load(std::sync::atomic::Ordering::Relaxed)
+            && !always.iter().any(|p| line.starts_with(p))
+        {
+            return;
+        }
         let mut out = std::io::stdout().lock();
         // Nothing sensible to do if stdout is gone.
         let _ = writeln!(out, "{line}");
