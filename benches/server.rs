@@ -141,9 +141,9 @@ fn s_time(port: u16, clients: usize, secs: u64, resumed: bool) -> f64 {
         // "N connections in T real seconds, ..." (the last such line).
         let n = out
             .lines()
+            .rev()
             .filter(|l| l.contains("real seconds"))
-            .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
-            .last()
+            .find_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
             .unwrap_or_else(|| panic!("no count in s_time's output:\n{out}"));
         total += n;
     }
