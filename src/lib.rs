@@ -53,7 +53,8 @@
 //! without I/O ([`SslSocket::new_client`]), run non-blocking in a poll loop
 //! ([`SslSocket::set_nonblocking`]), be split for two threads
 //! ([`SslSocket::split`]) and run over any stream with a descriptor (a
-//! `UnixStream`). Unix only.
+//! `UnixStream`). With the `tokio` feature, `sslsocket::tokio` has the same
+//! socket for tokio programs, on the same engine. Unix only.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
