@@ -475,7 +475,7 @@ fn serve_one(config: SslConfig) -> (u16, thread::JoinHandle<Result<Served, Error
     let handle = thread::spawn(move || {
         let tcp = accept_bounded(listener.get_ref());
         let keep = tcp.try_clone().expect("clone the accepted socket");
-        let result = SslSocket::accept(listener.config(), tcp).and_then(|mut tls| {
+        let result = SslSocket::upgrade_server(listener.config(), tcp).and_then(|mut tls| {
             let version = tls.version().to_string();
             let peer = tls.peer_verification();
             let peer_subject = tls.peer_subject();
