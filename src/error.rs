@@ -449,11 +449,17 @@ pub(crate) fn classify(
                 return Error::VerifyFailed { failure };
             }
             SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE => return Error::PeerCertificateRequired,
+            // Only a peer that never completed a handshake may not speak
+            // TLS; after one, a bad record is that record's failure.
             SSL_R_HTTP_REQUEST
             | SSL_R_HTTPS_PROXY_REQUEST
             | SSL_R_WRONG_VERSION_NUMBER
             | SSL_R_UNKNOWN_PROTOCOL
-            | SSL_R_PACKET_LENGTH_TOO_LONG => return Error::NotTls { reason: text() },
+            | SSL_R_PACKET_LENGTH_TOO_LONG
+                if during == Operation::Handshake =>
+            {
+                return Error::NotTls { reason: text() }
+            }
             SSL_R_UNSUPPORTED_PROTOCOL | SSL_R_NO_PROTOCOLS_AVAILABLE | SSL_R_WRONG_SSL_VERSION => {
                 return Error::ProtocolVersion { reason: text() }
             }

@@ -36,31 +36,6 @@ fn poll(fds: &[(RawFd, Want)], ms: i32) {
     assert!(r >= 0, "poll: {}", std::io::Error::last_os_error());
 }
 
-/// The bytes a client sends first: its ClientHello, as our client makes it.
-fn recorded_client_hello() -> Vec<u8> {
-    let raw = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = raw.local_addr().unwrap();
-    let client = thread::spawn(move || {
-        let mut b = client_builder();
-        b.set_handshake_timeout(Some(Duration::from_millis(300)));
-        let _ = SslSocket::connect(&build(&b), &format!("localhost:{}", addr.port()));
-    });
-    let (mut tcp, _) = raw.accept().unwrap();
-    tcp.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let mut hello = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = tcp.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        hello.extend_from_slice(&buf[..n]);
-    }
-    client.join().unwrap();
-    assert!(hello.len() > 100, "a ClientHello: {} bytes", hello.len());
-    hello
-}
-
 /// A client that sends a real ClientHello one byte every 25 ms.
 fn trickle(addr: std::net::SocketAddr, hello: Vec<u8>) -> thread::JoinHandle<()> {
     thread::spawn(move || {

@@ -9,15 +9,18 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpStream};
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sslsocket::{
     Error, PeerVerification, SslConfig, SslConfigBuilder, SslListener, SslSocket, VerifyFailure,
     VerifyMode, VerifyResult,
 };
+
+pub(crate) mod forge;
 
 /// The generous limit every blocking step gets.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
@@ -266,4 +269,45 @@ pub(crate) fn listener(mode: i32, version: sslsocket::TlsVersion) -> SslListener
         .set_verify_mode(mode)
         .unwrap_or_else(|e| panic!("mode {mode}: {e:?}"));
     SslListener::bind("127.0.0.1:0", &build(&b)).unwrap_or_else(|e| panic!("bind: {e:?}"))
+}
+
+/// The bytes a client sends first: its ClientHello, as our client makes it.
+pub(crate) fn recorded_client_hello() -> Vec<u8> {
+    let raw = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = raw.local_addr().unwrap();
+    let client = thread::spawn(move || {
+        let mut b = client_builder();
+        b.set_handshake_timeout(Some(Duration::from_millis(300)));
+        let _ = SslSocket::connect(&build(&b), &format!("localhost:{}", addr.port()));
+    });
+    let (mut tcp, _) = raw.accept().unwrap();
+    tcp.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut hello = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = tcp.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        hello.extend_from_slice(&buf[..n]);
+    }
+    client.join().unwrap();
+    assert!(hello.len() > 100, "a ClientHello: {} bytes", hello.len());
+    hello
+}
+
+/// Joins `handle`, failing the test when the thread has not ended within
+/// `limit`: no test leaves a thread blocked.
+pub(crate) fn join_within<T>(handle: JoinHandle<T>, limit: Duration, what: &str) -> T {
+    let deadline = Instant::now() + limit;
+    while !handle.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still running after {limit:?}"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
