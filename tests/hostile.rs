@@ -179,11 +179,31 @@ fn is_handshake_timeout(e: &Error) -> bool {
 /// closes (bounded); returns its port and what the server sent.
 fn raw(addr: SocketAddr, bytes: &[u8]) -> (u16, Vec<u8>) {
     let mut tcp = TcpStream::connect(addr).unwrap();
+    let port = tcp.local_addr().unwrap().port();
     tcp.set_read_timeout(Some(THREADS / 2)).unwrap();
     tcp.write_all(bytes).unwrap();
     let mut got = Vec::new();
     let _ = tcp.read_to_end(&mut got);
-    (tcp.local_addr().unwrap().port(), got)
+    (port, got)
+}
+
+/// Our client's handshake, then `bytes` raw on its TCP connection, which
+/// stays open until the server closes it; returns the client's port.
+fn raw_after_handshake(addr: SocketAddr, bytes: &[u8]) -> u16 {
+    let tls = SslSocket::connect(
+        &build(&client_builder()),
+        &format!("localhost:{}", addr.port()),
+    )
+    .unwrap();
+    let port = tls.local_addr().unwrap().port();
+    let mut tcp = tls.get_ref().try_clone().unwrap();
+    // The socket keeps its descriptor non-blocking.
+    tcp.set_nonblocking(false).unwrap();
+    tcp.write_all(bytes).unwrap();
+    tcp.shutdown(Shutdown::Write).unwrap();
+    tcp.set_read_timeout(Some(THREADS / 2)).unwrap();
+    let _ = tcp.read_to_end(&mut Vec::new());
+    port
 }
 
 /// Makes closing `tcp` send a reset (SO_LINGER with a zero timeout).
@@ -353,17 +373,10 @@ fn an_oversized_first_record_is_refused() {
 
 #[test]
 fn an_oversized_record_after_the_handshake_is_refused() {
-    let report = under_attack(&build(&server()), exchange(), |addr| {
-        let tls = SslSocket::connect(
-            &build(&client_builder()),
-            &format!("localhost:{}", addr.port()),
-        )
-        .unwrap();
-        let mut body = vec![0u8; 0x4800];
-        body[0] = 1;
-        tls.get_ref().write_all(&record(23, &body)).unwrap();
-        let _ = tls.get_ref().shutdown(Shutdown::Write);
-        tls.local_addr().unwrap().port()
+    let mut body = vec![0u8; 0x4800];
+    body[0] = 1;
+    let report = under_attack(&build(&server()), exchange(), move |addr| {
+        raw_after_handshake(addr, &record(23, &body))
     });
     expect_failed(&report, Duration::ZERO, |e| {
         tls_reason(e, Operation::Read, "packet length too long")
@@ -391,14 +404,7 @@ fn a_record_of_unknown_type_is_refused() {
         tls_reason(e, Operation::Handshake, "unexpected message")
     });
     let report = under_attack(&build(&server()), exchange(), |addr| {
-        let tls = SslSocket::connect(
-            &build(&client_builder()),
-            &format!("localhost:{}", addr.port()),
-        )
-        .unwrap();
-        tls.get_ref().write_all(&record(0x20, &[0; 32])).unwrap();
-        let _ = tls.get_ref().shutdown(Shutdown::Write);
-        tls.local_addr().unwrap().port()
+        raw_after_handshake(addr, &record(0x20, &[0; 32]))
     });
     expect_failed(&report, Duration::ZERO, |e| {
         tls_reason(e, Operation::Read, "bad record type")
@@ -458,6 +464,7 @@ fn a_client_hello_of_16_kib_with_many_extensions_is_answered_as_s_server_answers
     let mine = hello.clone();
     let report = under_attack(&build(&server()), exchange(), move |addr| {
         let mut tcp = TcpStream::connect(addr).unwrap();
+        let port = tcp.local_addr().unwrap().port();
         tcp.write_all(&mine).unwrap();
         let mut answer = [0u8; 64];
         tcp.set_read_timeout(Some(HANDSHAKE)).unwrap();
@@ -466,7 +473,7 @@ fn a_client_hello_of_16_kib_with_many_extensions_is_answered_as_s_server_answers
         // Leaves instead of finishing the handshake.
         tcp.shutdown(Shutdown::Write).unwrap();
         let _ = tcp.read_to_end(&mut Vec::new());
-        tcp.local_addr().unwrap().port()
+        port
     });
     // The ClientHello was accepted; the peer then left.
     expect_failed(&report, Duration::ZERO, |e| {
@@ -496,9 +503,10 @@ fn a_real_client_hello_of_16_kib_completes_the_handshake() {
         cb.set_alpn_protocols(&names).unwrap();
         let mut tls =
             SslSocket::connect(&build(&cb), &format!("localhost:{}", addr.port())).unwrap();
+        let port = tls.local_addr().unwrap().port();
         assert_eq!(tls.alpn_protocol().as_deref(), Some(names[79]));
         client_exchange(&mut tls).unwrap();
-        tls.local_addr().unwrap().port()
+        port
     });
     assert_eq!(report.result.unwrap(), b"ping");
 }
@@ -534,8 +542,9 @@ fn a_client_chain_of_20_certificates_verifies() {
     });
     let report = under_attack(&requiring_server(&chain.root_pem()), serve, move |addr| {
         let mut tls = SslSocket::connect(&client, &format!("localhost:{}", addr.port())).unwrap();
+        let port = tls.local_addr().unwrap().port();
         client_exchange(&mut tls).unwrap();
-        tls.local_addr().unwrap().port()
+        port
     });
     // A server's list leaves the client's own certificate out.
     assert_eq!(report.result.unwrap(), 19);
@@ -630,9 +639,10 @@ fn a_client_certificate_with_a_malformed_extension_is_refused() {
             // TLS 1.3: the server's verdict arrives with the first read.
             let mut tls =
                 SslSocket::connect(&client, &format!("localhost:{}", addr.port())).unwrap();
+            let port = tls.local_addr().unwrap().port();
             let e = client_exchange(&mut tls).unwrap_err();
             assert!(e.alert().is_some(), "{e:?}");
-            tls.local_addr().unwrap().port()
+            port
         },
     );
     expect_failed(&report, Duration::ZERO, |e| {
@@ -713,11 +723,12 @@ fn a_key_update_flood_is_answered_and_the_data_still_flows() {
             &format!("localhost:{}", addr.port()),
         )
         .unwrap();
+        let port = tls.local_addr().unwrap().port();
         for _ in 0..2000 {
             tls.key_update(true).unwrap();
         }
         client_exchange(&mut tls).unwrap();
-        tls.local_addr().unwrap().port()
+        port
     });
     assert!(report.took < TIMEOUT, "{:?}", report.took);
     assert_eq!(report.result.unwrap(), b"ping");
@@ -758,12 +769,13 @@ fn a_client_asking_to_renegotiate_again_and_again_is_refused_every_time() {
                     &format!("localhost:{}", addr.port()),
                 )
                 .unwrap();
+                let port = tls.local_addr().unwrap().port();
                 ask_to_renegotiate(&tls);
                 // The server's no_renegotiation warning fails the
                 // client's renegotiation, and so the connection.
                 let e = client_exchange(&mut tls).unwrap_err();
                 assert!(openssl_says(&e, "no renegotiation"), "{e:?}");
-                tls.local_addr().unwrap().port()
+                port
             })
             .collect::<Vec<_>>()
     });
