@@ -541,6 +541,16 @@ pub enum ConfigError {
     #[error("ALPN protocol {0:?} must be 1 to 255 bytes long")]
     AlpnProtocol(String),
 
+    /// A setting OpenSSL takes as a C string (a cipher list, a server
+    /// name) that holds a NUL byte.
+    #[error("{setting} {value:?} contains a NUL byte")]
+    NulByte {
+        /// Which setting, e.g. `cipher list`.
+        setting: &'static str,
+        /// The value as given.
+        value: String,
+    },
+
     /// A verify-mode string that is neither an integer nor `SSL_VERIFY_*` names.
     #[error(
         "cannot parse verify mode {given:?}: {part:?} is neither an integer nor one of \
