@@ -15,8 +15,8 @@ use crate::reasons::{
     ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, SSL_R_HTTPS_PROXY_REQUEST, SSL_R_HTTP_REQUEST,
     SSL_R_NO_PROTOCOLS_AVAILABLE, SSL_R_PACKET_LENGTH_TOO_LONG,
     SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_R_UNEXPECTED_EOF_WHILE_READING,
-    SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_WRONG_SSL_VERSION,
-    SSL_R_WRONG_VERSION_NUMBER,
+    SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_VERSION_TOO_LOW,
+    SSL_R_WRONG_SSL_VERSION, SSL_R_WRONG_VERSION_NUMBER,
 };
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{VerifyFailure, VerifyResult};
@@ -460,9 +460,10 @@ pub(crate) fn classify(
             {
                 return Error::NotTls { reason: text() }
             }
-            SSL_R_UNSUPPORTED_PROTOCOL | SSL_R_NO_PROTOCOLS_AVAILABLE | SSL_R_WRONG_SSL_VERSION => {
-                return Error::ProtocolVersion { reason: text() }
-            }
+            SSL_R_UNSUPPORTED_PROTOCOL
+            | SSL_R_NO_PROTOCOLS_AVAILABLE
+            | SSL_R_WRONG_SSL_VERSION
+            | SSL_R_VERSION_TOO_LOW => return Error::ProtocolVersion { reason: text() },
             SSL_R_UNEXPECTED_EOF_WHILE_READING => return eof,
             _ => {}
         }

@@ -346,6 +346,24 @@ pub(crate) fn set_session(
     unsafe { ssl.set_session(session) }
 }
 
+unsafe extern "C" {
+    fn SSL_in_before(ssl: *const openssl_sys::SSL) -> c_int;
+}
+
+/// Withdraws the session a client connection offers for resumption
+/// (`SSL_set_session(ssl, NULL)`), while its handshake has not begun
+/// (`SSL_in_before`): it then makes a full handshake.
+pub(crate) fn withdraw_session(ssl: &mut SslRef) {
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
+    // `SSL_in_before` only reads its state, and `SSL_set_session` with NULL
+    // only drops the connection's reference to the session it offers.
+    unsafe {
+        if SSL_in_before(ssl.as_ptr()) == 1 {
+            openssl_sys::SSL_set_session(ssl.as_ptr(), std::ptr::null_mut());
+        }
+    }
+}
+
 /// `SSL_CTRL_CHAIN` (`ssl.h`), which openssl-sys does not declare.
 const SSL_CTRL_CHAIN: c_int = 88;
 

@@ -336,7 +336,7 @@ impl<S> SslSocket<S> {
     #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
     pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<(), Error> {
         let mode = mode.into_verify_mode()?;
-        self.engine.ssl_mut().set_verify(mode.to_openssl());
+        self.engine.set_verify_mode(mode);
         Ok(())
     }
 
