@@ -35,28 +35,30 @@ fn pair<T: Send + 'static>(
 fn exchange_unix(tls: &mut SslSocket<UnixStream>) -> Result<Vec<u8>, Error> {
     tls.send_all(b"hello")?;
     let mut got = vec![0u8; 4];
-    let mut n = 0;
-    while n < 4 {
-        match tls.recv(&mut got[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
+    read_all(tls, &mut got)?;
     tls.send_all(b"pong")?;
     tls.shutdown()?;
     Ok(got)
 }
 
 fn client_unix(tls: &mut SslSocket<UnixStream>) -> Result<(), Error> {
-    let mut buf = [0u8; 5];
-    read_all(tls, &mut buf)?;
-    assert_eq!(&buf, b"hello");
+    expect(tls, b"hello")?;
+    ping_then(tls, b"pong")
+}
+
+/// Sends `ping`, reads `reply`, then the server's close_notify (sent last).
+fn ping_then(tls: &mut SslSocket<UnixStream>, reply: &[u8]) -> Result<(), Error> {
     tls.send_all(b"ping")?;
-    let mut pong = [0u8; 4];
-    read_all(tls, &mut pong)?;
-    assert_eq!(&pong, b"pong");
-    // Until the server's close_notify, which it sends last.
-    assert_eq!(tls.recv(&mut pong)?, 0);
+    expect(tls, reply)?;
+    assert_eq!(tls.recv(&mut [0u8; 1])?, 0);
+    Ok(())
+}
+
+/// Reads `want.len()` bytes, which must be `want`.
+fn expect(tls: &mut SslSocket<UnixStream>, want: &[u8]) -> Result<(), Error> {
+    let mut got = vec![0u8; want.len()];
+    read_all(tls, &mut got)?;
+    assert_eq!(got, want);
     Ok(())
 }
 
@@ -110,14 +112,7 @@ fn post_handshake() {
                 tls.shutdown()?;
                 Ok(cert.is_some())
             },
-            |tls| {
-                tls.send_all(b"ping")?;
-                let mut b = [0u8; 4];
-                read_all(tls, &mut b)?;
-                assert_eq!(&b, b"done");
-                assert_eq!(tls.recv(&mut b)?, 0);
-                Ok(())
-            },
+            |tls| ping_then(tls, b"done"),
         );
         c.unwrap();
         assert!(s.unwrap(), "{version}: the client's certificate");
@@ -132,6 +127,9 @@ fn duplex() {
         let (mut r, mut w) = tls.split();
         let writer = thread::spawn(move || {
             w.send_all(&vec![fill; N]).unwrap();
+            // What the descriptor has not taken yet goes out now, not
+            // only with the next call.
+            std::io::Write::flush(&mut w).unwrap();
             w
         });
         let mut got = vec![0u8; N];

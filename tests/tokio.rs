@@ -206,37 +206,13 @@ async fn a_client_certificate_requested_after_the_handshake_is_awaited() {
     }
 }
 
-/// A real ClientHello, recorded from a blocking client.
-fn client_hello() -> Vec<u8> {
-    let raw = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = raw.local_addr().unwrap().port();
-    let client = thread::spawn(move || {
-        let mut b = client_builder();
-        b.set_handshake_timeout(Some(Duration::from_millis(300)));
-        let _ = sslsocket::SslSocket::connect(&build(&b), &format!("localhost:{port}"));
-    });
-    let (mut tcp, _) = raw.accept().unwrap();
-    tcp.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let mut hello = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = tcp.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        hello.extend_from_slice(&buf[..n]);
-    }
-    client.join().unwrap();
-    hello
-}
-
 #[tokio::test]
 async fn a_trickling_client_meets_the_handshake_timeout_while_others_are_served() {
     let mut b = default_server();
     b.set_handshake_timeout(Some(Duration::from_secs(1)));
     let listener = SslListener::bind("127.0.0.1:0", &build(&b)).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let hello = client_hello();
+    let hello = common::recorded_client_hello();
     let trickler = thread::spawn(move || {
         let mut tcp = StdTcpStream::connect(addr).unwrap();
         for byte in hello {

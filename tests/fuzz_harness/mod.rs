@@ -41,8 +41,11 @@ const RSA_CLIENT_KEY: &[u8] = include_bytes!("../../certs/rsa/client.key");
 /// holds, so that writing it never waits.
 const MAX_FEED: usize = 64 * 1024;
 
+/// A fuzz target: it takes any bytes.
+pub(crate) type Target = fn(&[u8]);
+
 /// The fuzz targets, by name.
-pub(crate) const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub(crate) const TARGETS: [(&str, Target); 4] = [
     ("server_handshake", server_handshake),
     ("client_handshake", client_handshake),
     ("established", established),
@@ -50,7 +53,7 @@ pub(crate) const TARGETS: [(&str, fn(&[u8])); 4] = [
 ];
 
 /// The target called `name`.
-pub(crate) fn target(name: &str) -> fn(&[u8]) {
+pub(crate) fn target(name: &str) -> Target {
     TARGETS
         .iter()
         .find(|(n, _)| *n == name)
@@ -99,8 +102,18 @@ fn timeouts(b: &mut SslConfigBuilder) -> &mut SslConfigBuilder {
 /// Every hook is installed.
 fn server_config(selector: u8) -> &'static SslConfig {
     static CONFIGS: OnceLock<Vec<SslConfig>> = OnceLock::new();
-    let configs = CONFIGS.get_or_init(|| (0..64).map(make_server_config).collect());
-    &configs[usize::from(selector % 64)]
+    pick(&CONFIGS, 64, make_server_config, selector)
+}
+
+/// Configuration `selector` (modulo `n`) of those `make` builds, all built
+/// at the first call.
+fn pick(
+    configs: &'static OnceLock<Vec<SslConfig>>,
+    n: u8,
+    make: fn(u8) -> SslConfig,
+    selector: u8,
+) -> &'static SslConfig {
+    &configs.get_or_init(|| (0..n).map(make).collect())[usize::from(selector % n)]
 }
 
 fn make_server_config(selector: u8) -> SslConfig {
@@ -158,8 +171,7 @@ fn make_server_config(selector: u8) -> SslConfig {
 /// asked for), a verify callback and handshake events.
 fn client_config(selector: u8) -> &'static SslConfig {
     static CONFIGS: OnceLock<Vec<SslConfig>> = OnceLock::new();
-    let configs = CONFIGS.get_or_init(|| (0..4).map(make_client_config).collect());
-    &configs[usize::from(selector % 4)]
+    pick(&CONFIGS, 4, make_client_config, selector)
 }
 
 fn make_client_config(selector: u8) -> SslConfig {
@@ -231,12 +243,7 @@ pub(crate) fn server_handshake(data: &[u8]) {
         return;
     };
     let (near, _far) = fed(rest);
-    let mut tls = SslSocket::new_server(server_config(selector), near).expect("a server socket");
-    if tls.handshake().is_ok() {
-        let mut buf = [0u8; 4096];
-        while matches!(tls.recv(&mut buf), Ok(n) if n > 0) {}
-    }
-    inspect(&tls);
+    handshake_and_read(SslSocket::new_server(server_config(selector), near));
 }
 
 /// The bytes of a server, as a client sees them: the first byte picks the
@@ -248,8 +255,17 @@ pub(crate) fn client_handshake(data: &[u8]) {
         return;
     };
     let (near, _far) = fed(rest);
-    let mut tls = SslSocket::new_client(client_config(selector), near, Some("localhost"))
-        .expect("a client socket");
+    handshake_and_read(SslSocket::new_client(
+        client_config(selector),
+        near,
+        Some("localhost"),
+    ));
+}
+
+/// The handshake of a new socket, then reads until the peer's bytes end,
+/// then every inspection.
+fn handshake_and_read(tls: Result<SslSocket<UnixStream>, Error>) {
+    let mut tls = tls.expect("a socket over a socket pair");
     if tls.handshake().is_ok() {
         let mut buf = [0u8; 4096];
         while matches!(tls.recv(&mut buf), Ok(n) if n > 0) {}
@@ -282,7 +298,7 @@ pub(crate) fn established(data: &[u8]) {
                 let len = usize::from(arg(1).first().copied().unwrap_or(0));
                 let raw = arg(len);
                 let to = if op % 14 == 0 { &client } else { &server };
-                let _ = (&*to.get_ref()).write(&raw);
+                let _ = to.get_ref().write(&raw);
             }
             2 => {
                 let len = usize::from(arg(1).first().copied().unwrap_or(0)) * 64;
