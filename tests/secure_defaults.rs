@@ -170,8 +170,7 @@ fn tls_1_0_and_1_1_are_refused_unless_named() {
         // ...and serves them when named.
         sb.set_min_version(Some(version));
         let srv = Server::start(&build(&sb), |s| s.version());
-        let out =
-            SClient::start(srv.port(), &[flag, "-cipher", "DEFAULT@SECLEVEL=0"], b"").finish();
+        let out = old_client(srv.port(), flag);
         let (_, negotiated) = srv
             .join()
             .unwrap_or_else(|e| panic!("{e:?}\n{}", out.dump()));
