@@ -115,7 +115,10 @@ impl SessionCache {
 /// the handshake verifies afresh. (The reverse is allowed: a connection in
 /// `NONE` may resume a verified session.)
 pub(crate) fn withdraw_failed(ssl: &mut SslRef) {
-    if ssl.is_server() || crate::inspection::verify_mode(ssl).is_none() {
+    if ssl.is_server()
+        || crate::inspection::verify_mode(ssl).is_none()
+        || !crate::ffi::handshake_not_begun(ssl)
+    {
         return;
     }
     let failed = callbacks::with_record(ssl, |r| r.offered_failure.take()).flatten();

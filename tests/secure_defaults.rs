@@ -329,6 +329,11 @@ fn a_failed_verification_is_never_resumed_by_a_connection_that_verifies() {
         let mut again = SslSocket::connect(&config, &addr).unwrap();
         assert!(again.session_reused());
         assert_eq!(again.verify_result().code(), 62);
+        // A mode set after the handshake (for a later renegotiation)
+        // changes nothing of what this one found.
+        again.set_verify_mode(VerifyMode::PEER).unwrap();
+        let failure = again.verify_failure().expect("the resumed failure");
+        assert_eq!(failure.result.code(), 62);
         client_exchange(&mut again).unwrap();
     }
     // A connection of it that verifies (PEER set on the socket) must not
