@@ -334,6 +334,7 @@ fn a_failed_verification_is_never_resumed_by_a_connection_that_verifies() {
         again.set_verify_mode(VerifyMode::PEER).unwrap();
         let failure = again.verify_failure().expect("the resumed failure");
         assert_eq!(failure.result.code(), 62);
+        assert!(failure.location_known, "{failure:?}");
         client_exchange(&mut again).unwrap();
     }
     // A connection of it that verifies (PEER set on the socket) must not
