@@ -862,3 +862,81 @@ fn a_client_sending_and_never_reading_during_a_certificate_request_fills_the_buf
         });
     }
 }
+
+// ---------------------------------------------------------------------------
+// Bad servers
+// ---------------------------------------------------------------------------
+
+/// A raw server that reads the client's ClientHello and answers `reply`
+/// (then resets, with `reset`, or waits for the client to leave).
+fn raw_server(reply: Vec<u8>, reset: bool) -> (SocketAddr, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(THREADS / 2)).unwrap();
+        let mut hello = [0u8; 4096];
+        let _ = tcp.read(&mut hello);
+        let _ = tcp.write_all(&reply);
+        if reset {
+            reset_on_close(&tcp);
+        } else {
+            let _ = tcp.read_to_end(&mut Vec::new());
+        }
+    });
+    (addr, handle)
+}
+
+#[test]
+fn a_client_meets_each_bad_server_reply_with_its_error() {
+    let limit = Duration::from_millis(500);
+    let mut oversized = vec![22, 3, 3, 0x48, 1];
+    oversized.extend(std::iter::repeat_n(0u8, 0x4801));
+    type Check = fn(&Error) -> bool;
+    let cases: [(&str, Vec<u8>, bool, Check); 5] = [
+        (
+            "an alert",
+            record(21, &[2, Alert::HANDSHAKE_FAILURE.code()]),
+            false,
+            |e| e.alert() == Some(Alert::HANDSHAKE_FAILURE),
+        ),
+        (
+            "an oversized record",
+            oversized,
+            false,
+            |e| matches!(e, Error::NotTls { reason } if reason == "packet length too long"),
+        ),
+        (
+            "a record of unknown type",
+            record(0x20, b"hello"),
+            false,
+            |e| tls_reason(e, Operation::Handshake, "unexpected message"),
+        ),
+        ("nothing", Vec::new(), false, |e| {
+            matches!(
+                e,
+                Error::Timeout {
+                    operation: Operation::Handshake,
+                    ..
+                }
+            )
+        }),
+        (
+            "half a record, then a reset",
+            vec![22, 3, 3, 0, 80, 2, 0],
+            true,
+            |e| is_reset(e, Operation::Handshake),
+        ),
+    ];
+    for (what, reply, reset, check) in cases {
+        let (addr, server) = raw_server(reply, reset);
+        let mut cb = client_builder();
+        cb.set_handshake_timeout(Some(limit));
+        let started = Instant::now();
+        let e = SslSocket::connect(&build(&cb), &format!("localhost:{}", addr.port())).unwrap_err();
+        let took = started.elapsed();
+        assert!(check(&e), "{what}: {e:?}");
+        assert!(took < limit + SLACK, "{what}: {took:?}");
+        join_within(server, THREADS, what);
+    }
+}
