@@ -881,6 +881,7 @@ impl SslConfigBuilder {
             }
         }
         if let Some(c) = &self.cipher_list {
+            no_nul("cipher list", c)?;
             b.set_cipher_list(c)
                 .map_err(|source| ConfigError::CipherList {
                     list: c.clone(),
@@ -888,6 +889,7 @@ impl SslConfigBuilder {
                 })?;
         }
         if let Some(c) = &self.ciphersuites {
+            no_nul("TLS 1.3 ciphersuites", c)?;
             b.set_ciphersuites(c)
                 .map_err(|source| ConfigError::Ciphersuites {
                     suites: c.clone(),
@@ -986,12 +988,20 @@ impl SslConfigBuilder {
             }
         }
         for dir in &self.ca_dirs {
+            let refused = |kind, why| Error::File {
+                what: "CA directory",
+                path: dir.clone(),
+                source: std::io::Error::new(kind, why),
+            };
             if !dir.is_dir() {
-                return Err(Error::File {
-                    what: "CA directory",
-                    path: dir.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
-                });
+                return Err(refused(std::io::ErrorKind::NotFound, "not a directory"));
+            }
+            // OpenSSL's loader takes the path as UTF-8 text.
+            if dir.to_str().is_none() {
+                return Err(refused(
+                    std::io::ErrorKind::InvalidInput,
+                    "the path is not valid UTF-8",
+                ));
             }
             b.load_verify_locations(None, Some(dir))
                 .map_err(|e| Error::load("CA directory", dir.display().to_string(), e))?;
@@ -1185,6 +1195,7 @@ impl SslConfig {
         let name = name.filter(|n| !n.is_empty());
         let unnamed_check = inner.check_hostname && name.is_none();
         if let Some(name) = name {
+            no_nul("server name", name)?;
             match name.parse::<IpAddr>() {
                 Ok(ip) if inner.check_hostname => ssl.param_mut().set_ip(ip).map_err(setup)?,
                 Ok(_) => {}
@@ -1204,6 +1215,19 @@ impl SslConfig {
         }
         Ok((ssl, unnamed_check))
     }
+}
+
+/// Refuses a value OpenSSL takes as a C string when it holds a NUL byte
+/// (the `openssl` crate would panic on it).
+fn no_nul(setting: &'static str, value: &str) -> Result<(), Error> {
+    if value.contains('\0') {
+        return Err(ConfigError::NulByte {
+            setting,
+            value: value.to_owned(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The key a client session is saved under: the peer, the name the client

@@ -238,6 +238,16 @@ impl<S> Engine<S> {
         Ok(())
     }
 
+    /// Sets the connection's verify mode (`SSL_set_verify`); a client whose
+    /// handshake has not begun and whose mode now verifies withdraws a saved
+    /// session whose verification failed ([`session::withdraw_failed`]).
+    ///
+    /// [`session::withdraw_failed`]: crate::session::withdraw_failed
+    pub(crate) fn set_verify_mode(&mut self, mode: crate::VerifyMode) {
+        self.ssl_mut().set_verify(mode.to_openssl());
+        crate::session::withdraw_failed(self.ssl_mut());
+    }
+
     /// The descriptor polled.
     pub(crate) fn fd(&self) -> RawFd {
         self.fd

@@ -15,8 +15,8 @@ use crate::reasons::{
     ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, SSL_R_HTTPS_PROXY_REQUEST, SSL_R_HTTP_REQUEST,
     SSL_R_NO_PROTOCOLS_AVAILABLE, SSL_R_PACKET_LENGTH_TOO_LONG,
     SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_R_UNEXPECTED_EOF_WHILE_READING,
-    SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_WRONG_SSL_VERSION,
-    SSL_R_WRONG_VERSION_NUMBER,
+    SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_VERSION_TOO_LOW,
+    SSL_R_WRONG_SSL_VERSION, SSL_R_WRONG_VERSION_NUMBER,
 };
 use crate::verify::{Role, VerifyMode};
 use crate::verify_result::{VerifyFailure, VerifyResult};
@@ -473,14 +473,21 @@ pub(crate) fn classify(
                 return Error::VerifyFailed { failure };
             }
             SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE => return Error::PeerCertificateRequired,
+            // Only a peer that never completed a handshake may not speak
+            // TLS; after one, a bad record is that record's failure.
             SSL_R_HTTP_REQUEST
             | SSL_R_HTTPS_PROXY_REQUEST
             | SSL_R_WRONG_VERSION_NUMBER
             | SSL_R_UNKNOWN_PROTOCOL
-            | SSL_R_PACKET_LENGTH_TOO_LONG => return Error::NotTls { reason: text() },
-            SSL_R_UNSUPPORTED_PROTOCOL | SSL_R_NO_PROTOCOLS_AVAILABLE | SSL_R_WRONG_SSL_VERSION => {
-                return Error::ProtocolVersion { reason: text() }
+            | SSL_R_PACKET_LENGTH_TOO_LONG
+                if during == Operation::Handshake =>
+            {
+                return Error::NotTls { reason: text() }
             }
+            SSL_R_UNSUPPORTED_PROTOCOL
+            | SSL_R_NO_PROTOCOLS_AVAILABLE
+            | SSL_R_WRONG_SSL_VERSION
+            | SSL_R_VERSION_TOO_LOW => return Error::ProtocolVersion { reason: text() },
             SSL_R_UNEXPECTED_EOF_WHILE_READING => return eof,
             _ => {}
         }
@@ -640,6 +647,16 @@ pub enum ConfigError {
     /// An ALPN protocol name that is empty or longer than 255 bytes.
     #[error("ALPN protocol {0:?} must be 1 to 255 bytes long")]
     AlpnProtocol(String),
+
+    /// A setting OpenSSL takes as a C string (a cipher list, a server
+    /// name) that holds a NUL byte.
+    #[error("{setting} {value:?} contains a NUL byte")]
+    NulByte {
+        /// Which setting, e.g. `cipher list`.
+        setting: &'static str,
+        /// The value as given.
+        value: String,
+    },
 
     /// A verify-mode string that is neither an integer nor `SSL_VERIFY_*` names.
     #[error(

@@ -383,12 +383,6 @@ unsafe extern "C" {
     fn SSL_in_before(ssl: *const openssl_sys::SSL) -> c_int;
 }
 
-/// Whether the connection's handshake has begun (not `SSL_in_before`).
-pub(crate) fn handshake_started(ssl: &SslRef) -> bool {
-    // SAFETY: `ssl` is a live `SSL*`; this only reads its state.
-    unsafe { SSL_in_before(ssl.as_ptr()) == 0 }
-}
-
 unsafe extern "C" {
     fn SSL_SESSION_is_resumable(s: *const openssl_sys::SSL_SESSION) -> c_int;
 }
@@ -398,6 +392,24 @@ unsafe extern "C" {
 pub(crate) fn session_is_resumable(session: &openssl::ssl::SslSessionRef) -> bool {
     // SAFETY: `session` is a live `SSL_SESSION*`, only read.
     unsafe { SSL_SESSION_is_resumable(session.as_ptr()) == 1 }
+}
+
+/// Whether the connection's handshake has not begun (`SSL_in_before`).
+pub(crate) fn handshake_not_begun(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live `SSL*` for the whole call; the function only
+    // reads its state.
+    unsafe { SSL_in_before(ssl.as_ptr()) == 1 }
+}
+
+/// Withdraws the session a client connection offers for resumption
+/// (`SSL_set_session(ssl, NULL)`): it then makes a full handshake. Only
+/// before the handshake begins ([`handshake_not_begun`]).
+pub(crate) fn withdraw_session(ssl: &mut SslRef) {
+    debug_assert!(handshake_not_begun(ssl));
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
+    // `SSL_set_session` with NULL only drops the connection's reference to
+    // the session it offers.
+    unsafe { openssl_sys::SSL_set_session(ssl.as_ptr(), std::ptr::null_mut()) };
 }
 
 /// `SSL_CTRL_CHAIN` (`ssl.h`), which openssl-sys does not declare.

@@ -41,7 +41,17 @@ impl SessionCache {
         b.set_session_cache_mode(SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL);
         b.set_new_session_callback(move |ssl, session| {
             if let Some(id) = ssl.ex_data(peer_id_index()) {
-                let failure = callbacks::with_record(ssl, |r| r.failure.clone()).flatten();
+                // A resumed handshake verifies nothing: its tickets carry
+                // the failure of the session it resumed.
+                let resumed = ssl.session_reused();
+                let failure = callbacks::with_record(ssl, |r| {
+                    if resumed {
+                        r.offered_failure.clone()
+                    } else {
+                        r.failure.clone()
+                    }
+                })
+                .flatten();
                 cache.insert(id.clone(), session, failure);
             }
         });
@@ -80,6 +90,7 @@ impl SessionCache {
             // A session that cannot be set only means a full handshake.
             if crate::ffi::set_session(ssl, &session).is_ok() {
                 callbacks::with_record(ssl, |r| r.offered_failure = failure);
+                withdraw_failed(ssl);
             }
         }
         ssl.set_ex_data(peer_id_index(), id);
@@ -95,5 +106,23 @@ impl SessionCache {
     /// How many peers have a saved session.
     pub(crate) fn len(&self) -> usize {
         self.map.lock().map_or(0, |m| m.len())
+    }
+}
+
+/// A client connection whose mode verifies (any mode but `NONE`) does not
+/// resume a session whose verification failed, which OpenSSL would not
+/// verify again: the session is withdrawn before the handshake begins, and
+/// the handshake verifies afresh. (The reverse is allowed: a connection in
+/// `NONE` may resume a verified session.)
+pub(crate) fn withdraw_failed(ssl: &mut SslRef) {
+    if ssl.is_server()
+        || crate::inspection::verify_mode(ssl).is_none()
+        || !crate::ffi::handshake_not_begun(ssl)
+    {
+        return;
+    }
+    let failed = callbacks::with_record(ssl, |r| r.offered_failure.take()).flatten();
+    if failed.is_some() {
+        crate::ffi::withdraw_session(ssl);
     }
 }

@@ -57,7 +57,7 @@ macro_rules! settings_methods {
             mode: impl crate::IntoVerifyMode,
         ) -> Result<(), crate::Error> {
             let mode: crate::VerifyMode = mode.into_verify_mode()?;
-            self.engine_mut().ssl_mut().set_verify(mode.to_openssl());
+            self.engine_mut().set_verify_mode(mode);
             Ok(())
         }
 
@@ -82,7 +82,7 @@ macro_rules! settings_methods {
                     reason: "only a client offers a session to resume",
                 });
             }
-            if self.engine().handshaken() || crate::ffi::handshake_started(self.ssl()) {
+            if self.engine().handshaken() || !crate::ffi::handshake_not_begun(self.ssl()) {
                 return Err(crate::Error::InvalidState {
                     call,
                     reason: "the handshake has started: set the session on a socket made with \

@@ -576,3 +576,52 @@ fn tls_1_0_and_1_1_only_when_named() {
     let err = cb.build().unwrap_err();
     assert!(err.to_string().contains("set_min_version"), "{err}");
 }
+
+/// Settings OpenSSL takes as C strings, holding a NUL byte: each is a
+/// configuration error naming the setting, where the `openssl` crate
+/// would panic (found by fuzzing the parsers).
+#[test]
+fn settings_with_a_nul_byte_are_config_errors() {
+    let nul = |e: &Error, which: &str| matches!(e, Error::InvalidConfig(ConfigError::NulByte { setting, .. }) if *setting == which);
+    let mut b = client_builder();
+    b.set_cipher_list("DEFAULT\0:x");
+    let e = b.build().unwrap_err();
+    assert!(nul(&e, "cipher list"), "{e:?}");
+    let mut b = client_builder();
+    b.set_ciphersuites("\0");
+    let e = b.build().unwrap_err();
+    assert!(nul(&e, "TLS 1.3 ciphersuites"), "{e:?}");
+
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let e = SslSocket::new_client(&build(&client_builder()), a, Some("local\0host")).unwrap_err();
+    assert!(nul(&e, "server name"), "{e:?}");
+    let mut b = client_builder();
+    b.set_server_name(Some("local\0host"));
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let e = SslSocket::new_client(&build(&b), a, None).unwrap_err();
+    assert!(nul(&e, "server name"), "{e:?}");
+}
+
+/// OpenSSL's loader takes a CA directory's path as UTF-8: another one is
+/// a file error, not a panic.
+#[test]
+fn a_ca_directory_whose_name_is_not_utf8_is_a_file_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let name = format!("sslsocket-ca-dir-{}-", std::process::id());
+    let mut bytes = name.into_bytes();
+    bytes.push(0xff);
+    let dir = std::env::temp_dir().join(std::ffi::OsStr::from_bytes(&bytes));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut b = client_builder();
+    b.set_ca_dir(&dir);
+    let r = b.build();
+    let _ = std::fs::remove_dir(&dir);
+    match r {
+        Err(Error::File {
+            what: "CA directory",
+            source,
+            ..
+        }) => assert_eq!(source.kind(), std::io::ErrorKind::InvalidInput),
+        other => panic!("{other:?}"),
+    }
+}

@@ -389,6 +389,7 @@ fn security_status_summarises_the_connection() {
 }
 
 #[test]
+#[allow(deprecated)] // checks the deprecated form too
 fn wrap_a_descriptor_in_either_role_and_unwrap_back_to_tcp() {
     let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = tcp.local_addr().unwrap().port();

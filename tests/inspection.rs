@@ -125,6 +125,8 @@ fn peer_certificate_subject_and_chains_at_the_client() {
 }
 
 #[test]
+// Checks the deprecated form too.
+#[allow(deprecated)]
 fn a_server_sending_only_its_leaf_fails_to_verify() {
     let leaf_only = build(&server_builder("server.pem", "server.key"));
     // NONE: the connection stays up, the result says why it would have failed.
@@ -179,6 +181,8 @@ fn a_server_sending_only_its_leaf_fails_to_verify() {
 }
 
 #[test]
+// Checks the deprecated form too.
+#[allow(deprecated)]
 fn version_is_the_protocol_and_cipher_version_is_the_cipher() {
     // (forced version, TLS 1.2 cipher list or TLS 1.3 suite, name, bits, cipher_version)
     let cases = [
@@ -443,6 +447,8 @@ fn a_tcp_close_without_close_notify_is_unexpected_eof() {
 /// verifies, whatever the certificate. (Mode 0 refuses nothing, so a name
 /// would protect nothing there: it goes ahead.)
 #[test]
+// Checks the deprecated form too.
+#[allow(deprecated)]
 fn a_host_check_without_a_server_name_is_refused_before_any_byte() {
     use sslsocket::Role;
     use std::net::{TcpListener, TcpStream};

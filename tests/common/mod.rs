@@ -24,6 +24,8 @@ use sslsocket::{
     VerifyFailure, VerifyMode, VerifyResult,
 };
 
+pub(crate) mod forge;
+
 /// The generous limit every blocking step gets.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -659,4 +661,20 @@ pub(crate) fn trickle(addr: std::net::SocketAddr, hello: Vec<u8>) -> thread::Joi
             thread::sleep(Duration::from_millis(25));
         }
     })
+}
+
+/// Joins `handle`, failing the test when the thread has not ended within
+/// `limit`: no test leaves a thread blocked.
+pub(crate) fn join_within<T>(handle: JoinHandle<T>, limit: Duration, what: &str) -> T {
+    let deadline = Instant::now() + limit;
+    while !handle.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still running after {limit:?}"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

@@ -1,0 +1,352 @@
+//! Secure defaults, checked over real handshakes: a default client refuses
+//! every bad server certificate, `NONE` is never a client's silent
+//! default, old protocol versions need naming, no callback makes a failed
+//! host-name check look verified, and a failed verification is never
+//! resumed by a connection that verifies.
+
+mod common;
+mod openssl_cli;
+
+use std::net::TcpStream;
+
+use common::forge::{Chain, Spec};
+use common::*;
+use openssl_cli::{SClient, SServer};
+use sslsocket::{
+    CertReqs, Error, PeerVerification, Role, SslConfig, SslSocket, TlsVersion, VerifyMode,
+};
+
+/// A server presenting `chain` and `key` (PEM bytes).
+fn presenting(chain: &[u8], key: &[u8]) -> sslsocket::SslConfig {
+    let mut sb = default_server();
+    sb.set_certificate_pem(chain).set_private_key_pem(key);
+    build(&sb)
+}
+
+/// The verify result a client built by `client` fails with against a
+/// server presenting `chain`/`key`; the server sees the client's alert.
+fn refused_with(client: &SslConfig, chain: &[u8], key: &[u8]) -> i32 {
+    let srv = exchange_server(&presenting(chain, key));
+    let e = SslSocket::connect(client, &srv.localhost()).unwrap_err();
+    let server = srv.join();
+    assert!(
+        matches!(server, Err(Error::AlertReceived { .. })),
+        "{server:?}"
+    );
+    e.verify_result()
+        .unwrap_or_else(|| panic!("not a verification failure: {e:?}"))
+        .code()
+}
+
+fn forged(spec: Spec) -> (Vec<u8>, Vec<u8>) {
+    let chain = Chain::under_test_ca(&spec);
+    (chain.chain_pem(), chain.key_pem())
+}
+
+#[test]
+fn a_default_client_refuses_every_bad_server_certificate() {
+    // Trusting the test CA, so that each failure is the one named.
+    let client = build(&client_builder());
+    let not_yet_valid = forged(Spec {
+        not_before: 30,
+        ..Spec::leaf("not yet valid")
+    });
+    let wrong_purpose = forged(Spec {
+        server_auth: false,
+        client_auth: true,
+        ..Spec::leaf("clientAuth only")
+    });
+    let cases: [(&str, Vec<u8>, Vec<u8>, i32); 6] = [
+        (
+            "self-signed",
+            cert_bytes("self-signed.pem"),
+            cert_bytes("self-signed.key"),
+            18, // X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+        ),
+        (
+            "expired",
+            cert_bytes("expired-chain.pem"),
+            cert_bytes("expired.key"),
+            10, // X509_V_ERR_CERT_HAS_EXPIRED
+        ),
+        (
+            "not yet valid",
+            not_yet_valid.0,
+            not_yet_valid.1,
+            9, // X509_V_ERR_CERT_NOT_YET_VALID
+        ),
+        (
+            "untrusted CA",
+            cert_bytes("untrusted-server.pem"),
+            cert_bytes("untrusted-server.key"),
+            20, // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        ),
+        (
+            "wrong host",
+            cert_bytes("wrong-host-chain.pem"),
+            cert_bytes("wrong-host.key"),
+            62, // X509_V_ERR_HOSTNAME_MISMATCH
+        ),
+        (
+            "serverAuth missing",
+            wrong_purpose.0,
+            wrong_purpose.1,
+            26, // X509_V_ERR_INVALID_PURPOSE
+        ),
+    ];
+    for (what, chain, key, code) in &cases {
+        assert_eq!(refused_with(&client, chain, key), *code, "{what}");
+    }
+    // A client left wholly at its defaults trusts the system store only,
+    // which knows none of these (nor the test CA).
+    let mut b = SslConfig::client();
+    with_timeouts(&mut b);
+    let default = build(&b);
+    for (what, chain, key, _) in &cases {
+        let code = refused_with(&default, chain, key);
+        assert!(matches!(code, 18 | 20), "{what}: {code}");
+    }
+    let code = refused_with(
+        &default,
+        &cert_bytes("server-chain.pem"),
+        &cert_bytes("server.key"),
+    );
+    assert_eq!(code, 20, "the test CA is not in the system store");
+}
+
+#[test]
+fn none_is_never_a_clients_silent_default() {
+    let b = SslConfig::client();
+    assert_eq!(b.get_verify_mode(), VerifyMode::PEER);
+    assert!(b.get_check_hostname());
+    let config = build(&client_builder());
+    assert_eq!(config.get_verify_mode(), VerifyMode::PEER);
+    // Python's CERT_REQUIRED and CERT_OPTIONAL verify; only CERT_NONE (and
+    // an explicit 0) turn verification off.
+    for reqs in [CertReqs::Required, CertReqs::Optional] {
+        assert_eq!(reqs.verify_mode(Role::Client), VerifyMode::PEER, "{reqs:?}");
+    }
+    let srv = exchange_server(&build(&default_server()));
+    let tcp = TcpStream::connect(srv.addr()).unwrap();
+    let mut tls = SslSocket::upgrade_client(&config, tcp, Some("localhost")).unwrap();
+    assert_eq!(tls.get_verify_mode(), VerifyMode::PEER);
+    client_exchange(&mut tls).unwrap();
+    expect_exchanged(srv.join());
+    // Whatever the mode bits without PEER, OpenSSL's client still aborts
+    // on a failed verification (2, 4 and 8 act as PEER on a client).
+    for mode in [2, 4, 8] {
+        let mut b = client_builder();
+        b.set_verify_mode(mode).unwrap();
+        let code = refused_with(
+            &build(&b),
+            &cert_bytes("wrong-host-chain.pem"),
+            &cert_bytes("wrong-host.key"),
+        );
+        assert_eq!(code, 62, "mode {mode}");
+    }
+}
+
+/// `openssl s_client` limited to one old version (at security level 0, so
+/// that only the version can be what refuses it).
+fn old_client(port: u16, version: &str) -> openssl_cli::Output {
+    SClient::start(port, &[version, "-cipher", "DEFAULT@SECLEVEL=0"], b"").finish()
+}
+
+#[test]
+fn tls_1_0_and_1_1_are_refused_unless_named() {
+    for (flag, version) in [("-tls1", TlsVersion::Tls1), ("-tls1_1", TlsVersion::Tls1_1)] {
+        // Our server at its defaults refuses them...
+        let mut sb = default_server();
+        sb.set_cipher_list("DEFAULT@SECLEVEL=0");
+        let srv = exchange_server(&build(&sb));
+        let out = old_client(srv.port(), flag);
+        let e = expect_server_err(srv.join());
+        assert!(
+            matches!(e, Error::ProtocolVersion { .. }),
+            "{flag}: {e:?}\n{}",
+            out.dump()
+        );
+        assert!(!out.success(), "{}", out.dump());
+        // ...and serves them when named.
+        sb.set_min_version(Some(version));
+        let srv = Server::start(&build(&sb), |s| s.version());
+        let out = old_client(srv.port(), flag);
+        let (_, negotiated) = srv
+            .join()
+            .unwrap_or_else(|e| panic!("{e:?}\n{}", out.dump()));
+        assert_eq!(negotiated, version.name());
+
+        // Our client at its defaults refuses an s_server that speaks only them.
+        let server = SServer::localhost(&[flag, "-cipher", "DEFAULT@SECLEVEL=0", "-naccept", "1"]);
+        let mut cb = client_builder();
+        cb.set_cipher_list("DEFAULT@SECLEVEL=0");
+        let e = SslSocket::connect(&build(&cb), &server.addr()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::AlertReceived { .. } | Error::ProtocolVersion { .. }
+            ),
+            "{flag}: {e:?}"
+        );
+        drop(server);
+    }
+}
+
+#[test]
+fn sslv3_is_refused_even_when_asked_for() {
+    // Named, it is a configuration error, on either end.
+    for mut b in [client_builder(), default_server()] {
+        b.set_min_version(Some(TlsVersion::Ssl3));
+        let e = b.build().unwrap_err();
+        assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
+    }
+    // An SSLv3 ClientHello (legacy version 3.0, no supported_versions) is
+    // refused with the protocol-version error.
+    let mut hello = client_hello();
+    hello[1..3].copy_from_slice(&[3, 0]);
+    hello[9..11].copy_from_slice(&[3, 0]);
+    remove_extension(&mut hello, 43);
+    let srv = exchange_server(&build(&default_server()));
+    let mut tcp = TcpStream::connect(srv.addr()).unwrap();
+    use std::io::{Read, Write};
+    tcp.write_all(&hello).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let _ = tcp.read_to_end(&mut Vec::new());
+    let e = expect_server_err(srv.join());
+    assert!(matches!(e, Error::ProtocolVersion { .. }), "{e:?}");
+}
+
+/// Removes extension `kind` from a ClientHello in one record, fixing the lengths.
+fn remove_extension(hello: &mut Vec<u8>, kind: u16) {
+    let body = 9; // record header (5) and handshake header (4)
+    let mut at = body + 2 + 32;
+    at += 1 + hello[at] as usize;
+    at += 2 + u16::from_be_bytes([hello[at], hello[at + 1]]) as usize;
+    at += 1 + hello[at] as usize;
+    let exts = at;
+    let end = exts + 2 + u16::from_be_bytes([hello[exts], hello[exts + 1]]) as usize;
+    let mut i = exts + 2;
+    while i + 4 <= end {
+        let t = u16::from_be_bytes([hello[i], hello[i + 1]]);
+        let len = u16::from_be_bytes([hello[i + 2], hello[i + 3]]) as usize;
+        if t == kind {
+            hello.drain(i..i + 4 + len);
+            let shrink = |v: &mut Vec<u8>, at: usize, width: usize| {
+                let mut n = 0usize;
+                for b in &v[at..at + width] {
+                    n = n << 8 | *b as usize;
+                }
+                n -= 4 + len;
+                for k in 0..width {
+                    v[at + k] = (n >> (8 * (width - 1 - k))) as u8;
+                }
+            };
+            shrink(hello, exts, 2);
+            shrink(hello, 6, 3);
+            shrink(hello, 3, 2);
+            return;
+        }
+        i += 4 + len;
+    }
+    panic!("no extension {kind}");
+}
+
+#[test]
+fn no_callback_makes_a_failed_host_check_look_verified() {
+    type Tweak = fn(&mut sslsocket::SslConfigBuilder);
+    let tweaks: [(&str, Tweak); 3] = [
+        ("verify callback", |b| {
+            b.set_verify_callback(|_| true);
+        }),
+        ("bad-certificate callback", |b| {
+            b.set_bad_certificate_callback(|_| true);
+        }),
+        ("both", |b| {
+            b.set_verify_callback(|_| true)
+                .set_bad_certificate_callback(|_| true);
+        }),
+    ];
+    for (what, tweak) in tweaks {
+        let mut cb = client_builder();
+        tweak(&mut cb);
+        let srv = exchange_server(&presenting(
+            &cert_bytes("wrong-host-chain.pem"),
+            &cert_bytes("wrong-host.key"),
+        ));
+        // The callback accepts, so the handshake goes on...
+        let mut tls = SslSocket::connect(&build(&cb), &srv.localhost())
+            .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        // ...but nothing says the host was verified.
+        assert_eq!(tls.verify_result().code(), 62, "{what}");
+        assert!(!tls.verify_result().is_ok(), "{what}");
+        assert!(
+            matches!(tls.peer_verification(), PeerVerification::Failed(_)),
+            "{what}: {:?}",
+            tls.peer_verification()
+        );
+        assert!(tls.verified_chain().is_empty(), "{what}");
+        client_exchange(&mut tls).unwrap();
+        expect_exchanged(srv.join());
+    }
+}
+
+/// A session whose verification failed (saved by a connection in mode
+/// NONE) is not resumed by a connection of the same configuration whose
+/// mode verifies: that connection verifies afresh and refuses. (The
+/// reverse is allowed: a connection in NONE may resume a verified session.
+/// Two configurations never share sessions.)
+#[test]
+fn a_failed_verification_is_never_resumed_by_a_connection_that_verifies() {
+    let server = presenting(
+        &cert_bytes("wrong-host-chain.pem"),
+        &cert_bytes("wrong-host.key"),
+    );
+    let listener = sslsocket::SslListener::bind("127.0.0.1:0", &server).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let addr = format!("localhost:{port}");
+    let serving = std::thread::spawn(move || {
+        (0..4)
+            .map(|_| {
+                listener.accept().map(|(mut s, _)| {
+                    let _ = serve_exchange(&mut s);
+                    s.session_reused()
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut cb = client_builder();
+    cb.set_verify_mode(VerifyMode::NONE).unwrap();
+    let config = build(&cb);
+    // NONE: the mismatch is recorded, the connection goes on, its session is saved.
+    let mut first = SslSocket::connect(&config, &addr).unwrap();
+    assert_eq!(first.verify_result().code(), 62);
+    client_exchange(&mut first).unwrap();
+    drop(first);
+    assert_eq!(config.saved_sessions(), 1);
+    // The same configuration, resumed in NONE: the failure is still
+    // reported, also from the tickets of a resumed connection.
+    for _ in 0..2 {
+        let mut again = SslSocket::connect(&config, &addr).unwrap();
+        assert!(again.session_reused());
+        assert_eq!(again.verify_result().code(), 62);
+        // A mode set after the handshake (for a later renegotiation)
+        // changes nothing of what this one found.
+        again.set_verify_mode(VerifyMode::PEER).unwrap();
+        let failure = again.verify_failure().expect("the resumed failure");
+        assert_eq!(failure.result.code(), 62);
+        assert!(failure.location_known, "{failure:?}");
+        client_exchange(&mut again).unwrap();
+    }
+    // A connection of it that verifies (PEER set on the socket) must not
+    // take the failed session: it verifies, and refuses.
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut tls = SslSocket::new_client(&config, tcp, Some("localhost")).unwrap();
+    tls.set_verify_mode(VerifyMode::PEER).unwrap();
+    let e = tls.handshake().unwrap_err();
+    assert_eq!(e.verify_result().map(|r| r.code()), Some(62), "{e:?}");
+    drop(tls);
+    let served = serving.join().unwrap();
+    assert!(matches!(served[0], Ok(false)), "{served:?}");
+    assert!(matches!(served[1..3], [Ok(true), Ok(true)]), "{served:?}");
+    assert!(served[3].is_err(), "{served:?}");
+}
