@@ -14,6 +14,9 @@
 //! Flags: `--quick` (one short round, judges nothing), `--rounds N`,
 //! `--only ID` (the figures whose id contains ID).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -150,16 +153,6 @@ fn s_time(port: u16, clients: usize, secs: u64, resumed: bool) -> f64 {
     total as f64 / secs as f64
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// `Threads` and `VmRSS` (KiB) of process `pid`.
 fn threads_and_rss(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -225,7 +218,7 @@ fn many_connections(example: &Path, n: usize, secs: u64) {
          RSS {:.1} MiB ({:.1} KiB per connection), echo latency median {:.2} ms, p99 {:.2} ms",
         rss as f64 / 1024.0,
         rss as f64 / n as f64,
-        median(l.clone()),
+        common::median(l.clone()),
         p99
     );
 }
@@ -233,17 +226,8 @@ fn many_connections(example: &Path, n: usize, secs: u64) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if quick { 1 } else { 5 });
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
+    let rounds = common::rounds(&args, if quick { 1 } else { 5 });
+    let only = common::flag_value(&args, "--only");
     let selected = |id: &str| only.as_deref().is_none_or(|o| id.contains(o));
     let secs = if quick { 1 } else { 3 };
     let example = example_server();
@@ -282,9 +266,9 @@ fn main() {
             println!(
                 "[{id}] {what} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
                  openssl s_server {:.0}, ratio {:.3}",
-                median(ours),
-                median(theirs),
-                median(ratios)
+                common::median(ours),
+                common::median(theirs),
+                common::median(ratios)
             );
         }
     }

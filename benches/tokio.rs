@@ -18,6 +18,9 @@
 //! (one implementation only, for profilers), `--no-handshake-timeout` (our
 //! server without its default handshake deadline).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -360,16 +363,6 @@ fn memory(imp: Imp, port: u16, n: usize) -> f64 {
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 struct Figure {
     id: &'static str,
     what: &'static str,
@@ -383,7 +376,7 @@ impl Figure {
     /// The median of the rounds' ratios (each round's pair ran back to back).
     fn ratio(&self) -> f64 {
         let pairs = self.ours.iter().zip(&self.reference);
-        median(
+        common::median(
             pairs
                 .map(|(o, r)| if self.lower_is_better { r / o } else { o / r })
                 .collect(),
@@ -401,9 +394,9 @@ impl Figure {
             self.id,
             self.what,
             self.unit,
-            median(self.ours.clone()),
+            common::median(self.ours.clone()),
             range(&self.ours),
-            median(self.reference.clone()),
+            common::median(self.reference.clone()),
             range(&self.reference),
             self.ratio()
         );
@@ -414,26 +407,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let _ = NO_HANDSHAKE_TIMEOUT.set(args.iter().any(|a| a == "--no-handshake-timeout"));
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if quick { 3 } else { 21 });
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
-    let imp_only = args
-        .iter()
-        .position(|a| a == "--imp")
-        .and_then(|i| args.get(i + 1))
-        .map(|v| match v.as_str() {
-            "sslsocket" => Imp::Ours,
-            "tokio-openssl" => Imp::Reference,
-            other => panic!("--imp takes sslsocket or tokio-openssl, not {other}"),
-        });
+    let rounds = common::rounds(&args, if quick { 3 } else { 21 });
+    let only = common::flag_value(&args, "--only");
+    let imp_only = common::flag_value(&args, "--imp").map(|v| match v.as_str() {
+        "sslsocket" => Imp::Ours,
+        "tokio-openssl" => Imp::Reference,
+        other => panic!("--imp takes sslsocket or tokio-openssl, not {other}"),
+    });
     let (hs, bulk_total, echoes, conns) = if quick {
         (10, 2 << 20, 100, 20)
     } else {
@@ -506,7 +486,7 @@ fn main() {
                 f.id,
                 f.what,
                 f.unit,
-                median([f.ours.clone(), f.reference.clone()].concat())
+                common::median([f.ours.clone(), f.reference.clone()].concat())
             ),
         }
     }
