@@ -211,3 +211,12 @@ pub(crate) fn make_pair(imp: Imp, p: Proto, k: Knobs) -> (Server, Client) {
         ),
     }
 }
+
+/// A TLS 1.3 ECDSA pair of `imp`, or plain TCP for `None` (the reference
+/// the transfer figures are set against).
+pub(crate) fn pair_or_tcp(imp: Option<Imp>) -> (Server, Client) {
+    match imp {
+        Some(imp) => make_pair(imp, Proto::TLS13_ECDSA, Knobs::default()),
+        None => (Server::Tcp, Client::Tcp),
+    }
+}

@@ -12,11 +12,7 @@ use crate::{conn::*, process::*, setup::*};
 /// counts what it receives. Returns MB/s (10^6 bytes) at the receiver and
 /// the CPU time of both sides per GB (ms).
 pub(crate) fn bulk_round(imp: Option<Imp>, dur: Duration) -> (f64, f64) {
-    let p = Proto::TLS13_ECDSA;
-    let (server, mut client) = match imp {
-        Some(imp) => make_pair(imp, p, Knobs::default()),
-        None => (Server::Tcp, Client::Tcp),
-    };
+    let (server, mut client) = pair_or_tcp(imp);
     let (listener, addr) = listen();
     let h = thread::spawn(move || {
         let (tcp, _) = listener.accept().expect("accept");
@@ -36,7 +32,7 @@ pub(crate) fn bulk_round(imp: Option<Imp>, dur: Duration) -> (f64, f64) {
     });
     let mut c = client.connect(&addr);
     if imp.is_some() {
-        c.check(p);
+        c.check(Proto::TLS13_ECDSA);
     }
     let chunk = vec![0xA5u8; BULK_CHUNK];
     let cpu0 = cpu_time();
@@ -101,11 +97,7 @@ pub(crate) fn duplex_round(dur: Duration) -> f64 {
 
 /// One connection, TCP_NODELAY on both ends; `n` round trips of 64 bytes.
 pub(crate) fn echo_round(imp: Option<Imp>, n: usize) -> f64 {
-    let p = Proto::TLS13_ECDSA;
-    let (server, mut client) = match imp {
-        Some(imp) => make_pair(imp, p, Knobs::default()),
-        None => (Server::Tcp, Client::Tcp),
-    };
+    let (server, mut client) = pair_or_tcp(imp);
     let (listener, addr) = listen();
     let h = thread::spawn(move || {
         let (tcp, _) = listener.accept().expect("accept");
@@ -123,7 +115,7 @@ pub(crate) fn echo_round(imp: Option<Imp>, n: usize) -> f64 {
     let mut c = client.connect(&addr);
     c.tcp().set_nodelay(true).expect("nodelay");
     if imp.is_some() {
-        c.check(p);
+        c.check(Proto::TLS13_ECDSA);
     }
     let msg = [0x5Au8; ECHO_SIZE];
     let mut buf = [0u8; ECHO_SIZE];
