@@ -7,7 +7,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -18,6 +18,9 @@ use crate::ffi;
 use crate::socket::SslSocket;
 
 const READER: usize = 0;
+/// How long a half leaves the lock to the other half queued for it: longer
+/// than a scheduler's time slice, so that the other is scheduled.
+const TURN_WAIT: Duration = Duration::from_millis(50);
 const WRITER: usize = 1;
 
 /// What both halves share.
@@ -30,6 +33,10 @@ struct Shared<S> {
     /// Per half: whether it is waiting on the descriptor (set and read
     /// under the engine's lock).
     waiting: [AtomicBool; 2],
+    /// Callers waiting for the lock. A half that loops (a read half fed a
+    /// flood of records, one bounded attempt after another) lets them in
+    /// before it takes the lock again.
+    queued: AtomicUsize,
 }
 
 /// The reading half of a split [`SslSocket`]: [`Read`], on its own thread
@@ -81,6 +88,7 @@ fn split<S>(mut engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
         engine: Mutex::new(engine),
         wake: [pair(), pair()],
         waiting: [AtomicBool::new(false), AtomicBool::new(false)],
+        queued: AtomicUsize::new(0),
     });
     (
         ReadHalf {
@@ -91,8 +99,18 @@ fn split<S>(mut engine: Engine<S>) -> (ReadHalf<S>, WriteHalf<S>) {
 }
 
 impl<S> Shared<S> {
+    /// The lock, after whoever is already queued for it (std's mutex is
+    /// not fair: a half that releases and takes it again at once could
+    /// keep the other out).
     fn lock(&self) -> MutexGuard<'_, Engine<S>> {
-        self.engine.lock().unwrap_or_else(|p| p.into_inner())
+        let since = std::time::Instant::now();
+        while self.queued.load(Ordering::SeqCst) > 0 && since.elapsed() < TURN_WAIT {
+            std::thread::yield_now();
+        }
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let guard = self.engine.lock().unwrap_or_else(|p| p.into_inner());
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        guard
     }
 
     /// Wakes half `who` if it waits.
@@ -169,8 +187,8 @@ impl<S: Read + Write> Shared<S> {
                     self.drain(me);
                     if r.is_err() {
                         self.waiting[me].store(false, Ordering::SeqCst);
+                        self.lock().note_timeout(r)?;
                     }
-                    r?;
                 }
             }
         }

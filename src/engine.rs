@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 
-use crate::wire::Wire;
+use crate::wire::{Wire, OUT_CAP};
 
 use crate::callbacks;
 use crate::config::{SslConfig, Timeouts};
@@ -123,8 +123,8 @@ pub(crate) fn wait(
         };
         match ffi::poll_fd(
             fd,
-            want == Want::Read,
-            want == Want::Write || also_write,
+            want.wants_readable(),
+            want.wants_writable() || also_write,
             wake,
             remaining,
         ) {
@@ -155,8 +155,15 @@ const WRITE_CHUNK: usize = 64 * 1024;
 
 /// A read waits (to write) while more than this is waiting to go out: what
 /// OpenSSL answers from inside reads (KeyUpdates, post-handshake
-/// Certificates) to a peer that does not read is bounded too.
-const READ_WAITS_ABOVE: usize = 256 * 1024;
+/// Certificates) to a peer that does not read is bounded too (the Wire
+/// refuses to read past it even inside one `SSL_read`).
+const READ_WAITS_ABOVE: usize = OUT_CAP;
+
+/// The most one attempt reads from a non-blocking descriptor: a peer that
+/// floods records without data (KeyUpdates that ask for no answer, empty
+/// records) cannot keep one `SSL_read` going; the driver checks the
+/// deadline between attempts, and a non-blocking call returns.
+const READ_BUDGET: usize = 64 * 1024;
 
 /// One TLS connection over a stream whose descriptor the engine keeps
 /// non-blocking, with what a face needs around it.
@@ -185,6 +192,9 @@ pub(crate) struct Engine<S> {
     pub(crate) buffer_limit: usize,
     /// CertificateRequests this server has sent on the connection.
     pub(crate) cert_requests: u32,
+    /// An operation timed out with bytes still waiting to go out: the peer
+    /// does not take them, and dropping the engine tries once more only.
+    gave_up_sending: bool,
     /// Sends what is waiting and marks the connection shut down when the
     /// engine is dropped (made where `S` is known to be writable).
     finish: fn(&mut Engine<S>),
@@ -275,12 +285,14 @@ impl<S> Engine<S> {
     }
 
     /// What a non-blocking caller must wait for when an attempt waits for
-    /// `want`: to write first, while bytes are waiting to go out.
+    /// `want`: when OpenSSL waits to read while bytes are waiting to go out,
+    /// either readiness moves the connection on (the peer may be waiting for
+    /// those bytes, or may send before it reads), so the caller must wait
+    /// for both.
     pub(crate) fn reported_want(&self, want: Want) -> Want {
-        if self.waiting_out() > 0 {
-            Want::Write
-        } else {
-            want
+        match want {
+            Want::Read if self.waiting_out() > 0 => Want::ReadOrWrite,
+            want => want,
         }
     }
 
@@ -374,6 +386,7 @@ impl<S: Read + Write> Engine<S> {
             buffered_pos: 0,
             buffer_limit: inner.post_handshake_buffer_limit,
             cert_requests: 0,
+            gave_up_sending: false,
             finish: Engine::finish_on_drop,
         })
     }
@@ -390,12 +403,17 @@ impl<S: Read + Write> Engine<S> {
         op: Operation,
         mut f: impl FnMut(&mut SslStream<Wire<S>>) -> Result<T, ssl::Error>,
     ) -> Step<T> {
+        let budget = self.fd_nonblocking.then_some(READ_BUDGET);
+        self.stream.get_mut().begin_attempt(budget);
         for _ in 0..IMMEDIATE_RETRIES {
             let e = match f(&mut self.stream) {
                 Ok(v) => return Step::Done(Ok(v)),
                 Err(e) => e,
             };
             let want = match e.code() {
+                // The Wire refused to read while too much waits to go out:
+                // what moves the connection on is writing.
+                ErrorCode::WANT_READ if self.waiting_out() > OUT_CAP => Want::Write,
                 ErrorCode::WANT_READ => Want::Read,
                 ErrorCode::WANT_WRITE => Want::Write,
                 _ => return Step::Done(Err(self.error(e, op))),
@@ -462,8 +480,9 @@ impl<S: Read + Write> Engine<S> {
         if self.waiting_out() == 0 {
             return;
         }
-        // A non-blocking socket's owner does not wait: one try.
-        if self.nonblocking && !self.split {
+        // A non-blocking socket's owner does not wait, and bytes that
+        // already timed out are not waited for twice: one try.
+        if (self.nonblocking && !self.split) || self.gave_up_sending {
             let _ = self.push(Operation::Write);
             return;
         }
@@ -729,11 +748,41 @@ impl<S: Read + Write> Engine<S> {
         op: Operation,
         limit: Option<Duration>,
         waits: Waits,
+        step: impl FnMut(&mut Self) -> Step<T>,
+    ) -> Result<T, Error> {
+        self.drive_until(op, Deadline::after(limit), waits, step)
+    }
+
+    /// As [`drive`](Self::drive), within a deadline already running.
+    fn drive_until<T>(
+        &mut self,
+        op: Operation,
+        deadline: Deadline,
+        waits: Waits,
+        step: impl FnMut(&mut Self) -> Step<T>,
+    ) -> Result<T, Error> {
+        let r = self.drive_steps(op, deadline, waits, step);
+        self.note_timeout(r)
+    }
+
+    /// Notes an operation's timeout with bytes still waiting to go out
+    /// (see `gave_up_sending`), and passes its result on.
+    pub(crate) fn note_timeout<T>(&mut self, r: Result<T, Error>) -> Result<T, Error> {
+        if matches!(r, Err(Error::Timeout { .. })) && self.waiting_out() > 0 {
+            self.gave_up_sending = true;
+        }
+        r
+    }
+
+    fn drive_steps<T>(
+        &mut self,
+        op: Operation,
+        deadline: Deadline,
+        waits: Waits,
         mut step: impl FnMut(&mut Self) -> Step<T>,
     ) -> Result<T, Error> {
-        let block = waits == Waits::BlockIfUnbounded && limit.is_none() && !self.split;
+        let block = waits == Waits::BlockIfUnbounded && deadline.limit.is_none() && !self.split;
         self.set_fd_mode(!block, op)?;
-        let deadline = Deadline::after(limit);
         loop {
             match step(self) {
                 Step::Done(r) => return r,
@@ -802,14 +851,20 @@ impl<S: Read + Write> Engine<S> {
         })
     }
 
-    /// For `unwrap`, whatever the mode: sends close_notify (within the
-    /// write timeout), discards what the peer sends until its close_notify
-    /// (all within one read timeout, checked after every record too, so a
-    /// peer that keeps sending cannot stretch it), and sends what is still
-    /// waiting.
+    /// For `unwrap`, whatever the mode: sends close_notify, discards what
+    /// the peer sends until its close_notify (all within one read timeout,
+    /// checked after every record too, so a peer that keeps sending cannot
+    /// stretch it), and sends what is still waiting; the two sends within
+    /// one write timeout.
     pub(crate) fn close_and_drain(&mut self) -> Result<(), Error> {
+        let r = self.close_and_drain_within();
+        self.note_timeout(r)
+    }
+
+    fn close_and_drain_within(&mut self) -> Result<(), Error> {
         let op = Operation::Shutdown;
-        self.drive(op, self.timeouts.write, Waits::Poll, |e| e.shutdown_step())?;
+        let sending = Deadline::after(self.timeouts.write);
+        self.drive_until(op, sending, Waits::Poll, |e| e.shutdown_step())?;
         let deadline = Deadline::after(self.timeouts.read);
         self.set_fd_mode(true, op)?;
         loop {
@@ -829,7 +884,7 @@ impl<S: Read + Write> Engine<S> {
                 }
             }
         }
-        self.drive(op, self.timeouts.write, Waits::Poll, |e| e.flush_step())
+        self.drive_until(op, sending, Waits::Poll, |e| e.flush_step())
     }
 
     /// Sends a TLS 1.3 KeyUpdate (`SSL_key_update`, then the handshake step

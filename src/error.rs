@@ -46,15 +46,40 @@ pub enum Operation {
     KeyUpdate,
 }
 
-/// What OpenSSL waits for on the descriptor when a call would block: to
-/// read (`SSL_ERROR_WANT_READ`) or to write (`SSL_ERROR_WANT_WRITE`). A
-/// poll loop waits for this readiness, then calls again.
+/// What a call that would block waits for on the descriptor: to read
+/// (`SSL_ERROR_WANT_READ`), to write (`SSL_ERROR_WANT_WRITE`), or either.
+/// A poll loop waits for exactly this readiness
+/// ([`wants_readable`](Self::wants_readable),
+/// [`wants_writable`](Self::wants_writable)), then calls again: that always
+/// moves the connection on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Want {
     /// The descriptor must become readable (`POLLIN`).
     Read,
     /// The descriptor must become writable (`POLLOUT`).
     Write,
+    /// Either readiness moves the connection on (`POLLIN | POLLOUT`):
+    /// OpenSSL waits to read while bytes it wrote earlier still wait to go
+    /// out, and the peer may send before it reads them (a pipelining
+    /// peer), or read them before it sends. Waiting for one alone can wait
+    /// forever.
+    ReadOrWrite,
+}
+
+impl Want {
+    /// Whether the loop must wait for the descriptor to become readable
+    /// (`POLLIN`): [`Read`](Self::Read) and [`ReadOrWrite`](Self::ReadOrWrite).
+    #[doc(alias("POLLIN", "SSL_ERROR_WANT_READ"))]
+    pub fn wants_readable(self) -> bool {
+        matches!(self, Want::Read | Want::ReadOrWrite)
+    }
+
+    /// Whether the loop must wait for the descriptor to become writable
+    /// (`POLLOUT`): [`Write`](Self::Write) and [`ReadOrWrite`](Self::ReadOrWrite).
+    #[doc(alias("POLLOUT", "SSL_ERROR_WANT_WRITE"))]
+    pub fn wants_writable(self) -> bool {
+        matches!(self, Want::Write | Want::ReadOrWrite)
+    }
 }
 
 impl fmt::Display for Want {
@@ -62,6 +87,7 @@ impl fmt::Display for Want {
         f.write_str(match self {
             Want::Read => "read",
             Want::Write => "write",
+            Want::ReadOrWrite => "read or write",
         })
     }
 }
@@ -368,7 +394,8 @@ impl Error {
         matches!(self, Error::WouldBlock { .. })
     }
 
-    /// For [`Error::WouldBlock`], what OpenSSL waits for: to read or to write.
+    /// For [`Error::WouldBlock`], what the call waits for: to read, to
+    /// write, or either (see [`Want`]).
     pub fn would_block(&self) -> Option<Want> {
         match self {
             Error::WouldBlock { want, .. } => Some(*want),

@@ -6,19 +6,35 @@
 //! post-handshake Certificate, written from inside `SSL_read`) with an
 //! application write left half-sent by a would-block (`SSL_R_BAD_LENGTH`),
 //! and two threads of one connection produce exactly that. With no write
-//! ever half-sent inside OpenSSL, reading and writing proceed independently;
-//! the engine bounds what is kept ([`Engine`](crate::engine::Engine)).
+//! ever half-sent inside OpenSSL, reading and writing proceed independently.
+//!
+//! What is kept is bounded on the reading side instead: while more than
+//! [`OUT_CAP`] waits to go out, reads are refused ("would block"), so a peer
+//! that floods records OpenSSL must answer (KeyUpdates) and never reads
+//! stops being read. And one attempt reads at most its budget, so a flood of
+//! records that carry no data cannot keep one `SSL_read` going: OpenSSL
+//! returns, and the engine checks the deadline
+//! ([`Engine`](crate::engine::Engine)).
 
 use std::io::{self, Read, Write};
 
 /// Capacity kept after the bytes waiting have been sent; more is given back.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
+/// Reads are refused while more than this waits to go out: what OpenSSL
+/// answers from inside reads (KeyUpdates, post-handshake Certificates) to
+/// a peer that does not read is bounded by it, plus one record.
+pub(crate) const OUT_CAP: usize = 256 * 1024;
+
 /// A stream with the bytes it could not send yet.
 pub(crate) struct Wire<S> {
     pub(crate) inner: S,
     out: Vec<u8>,
     sent: usize,
+    /// The most one attempt may read (`None`: no limit).
+    budget: Option<usize>,
+    /// Bytes read since the attempt began.
+    read_now: usize,
 }
 
 impl<S> Wire<S> {
@@ -27,7 +43,15 @@ impl<S> Wire<S> {
             inner,
             out: Vec::new(),
             sent: 0,
+            budget: None,
+            read_now: 0,
         }
+    }
+
+    /// Starts an attempt that may read at most `budget` bytes.
+    pub(crate) fn begin_attempt(&mut self, budget: Option<usize>) {
+        self.budget = budget;
+        self.read_now = 0;
     }
 
     /// Bytes written by OpenSSL and not yet taken by the descriptor.
@@ -60,10 +84,25 @@ impl<S: Write> Wire<S> {
 }
 
 impl<S: Read> Read for Wire<S> {
+    /// Reads from the stream, unless too much waits to go out or the
+    /// attempt's budget is spent: then "would block", and OpenSSL returns
+    /// to the engine with what it has (a partial record stays inside it).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = match self.budget {
+            Some(b) => b.saturating_sub(self.read_now),
+            None => buf.len(),
+        };
+        if self.waiting() > OUT_CAP || left == 0 {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let take = buf.len().min(left);
         loop {
-            match self.inner.read(buf) {
+            match self.inner.read(&mut buf[..take]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(n) => {
+                    self.read_now += n;
+                    return Ok(n);
+                }
                 r => return r,
             }
         }

@@ -8,7 +8,7 @@ mod openssl_cli;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -17,6 +17,9 @@ use common::*;
 use sslsocket::{
     Error, Operation, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode, Want,
 };
+
+// The README's poll loop, word for word (checked below).
+include!("common/poll_loop.rs");
 
 /// Waits until one of `fds` is ready as asked, at most `ms` milliseconds.
 fn poll(fds: &[(RawFd, Want)], ms: i32) {
@@ -27,6 +30,7 @@ fn poll(fds: &[(RawFd, Want)], ms: i32) {
             events: match want {
                 Want::Read => libc::POLLIN,
                 Want::Write => libc::POLLOUT,
+                Want::ReadOrWrite => libc::POLLIN | libc::POLLOUT,
             },
             revents: 0,
         })
@@ -837,4 +841,272 @@ fn shutdown_into_inner_of_a_non_blocking_socket() {
     assert_eq!(plain.peer_addr().unwrap(), srv.addr());
     let (_, got) = srv.join().unwrap();
     assert_eq!(&got, b"ping");
+}
+
+/// Both ends non-blocking in one poll loop (the README's), each sending
+/// 32 MiB while it reads the other's 32 MiB.
+#[test]
+fn both_ends_pipelining_in_the_readme_poll_loop() {
+    const N: usize = 32 << 20;
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let (client, server) = non_blocking_pair(version, false);
+        let (to_server, to_client) = (payload(N, 3), payload(N, 4));
+        let mut conns = [
+            Conn::new(client, to_server.clone(), N),
+            Conn::new(server, to_client.clone(), N),
+        ];
+        run(&mut conns, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{version}: {e}"));
+        assert!(conns[0].got == to_client, "{version}: the client's bytes");
+        assert!(conns[1].got == to_server, "{version}: the server's bytes");
+    }
+}
+
+/// A client and a server, both non-blocking, over TCP on loopback; with
+/// `fixed_buffers`, 64 KiB socket buffers that do not grow (Linux grows
+/// them by itself otherwise, so a full socket may take more later).
+fn non_blocking_pair(version: TlsVersion, fixed_buffers: bool) -> (SslSocket, SslSocket) {
+    let mut sb = default_server();
+    sb.set_version(version);
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client_tcp = TcpStream::connect(a.local_addr().unwrap()).unwrap();
+    let (server_tcp, _) = a.accept().unwrap();
+    if fixed_buffers {
+        for fd in [client_tcp.as_raw_fd(), server_tcp.as_raw_fd()] {
+            for option in [libc::SO_SNDBUF, libc::SO_RCVBUF] {
+                let size: libc::c_int = 64 * 1024;
+                // SAFETY: `fd` is an open socket; `size` lives for the call
+                // and its length is given.
+                let r = unsafe {
+                    libc::setsockopt(
+                        fd,
+                        libc::SOL_SOCKET,
+                        option,
+                        (&size as *const libc::c_int).cast(),
+                        std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                    )
+                };
+                assert_eq!(r, 0, "setsockopt: {}", std::io::Error::last_os_error());
+            }
+        }
+    }
+    let mut server = SslSocket::new_server(&build(&sb), server_tcp).unwrap();
+    let mut client =
+        SslSocket::new_client(&build(&client_builder()), client_tcp, Some("localhost")).unwrap();
+    server.set_nonblocking(true).unwrap();
+    client.set_nonblocking(true).unwrap();
+    (client, server)
+}
+
+/// A peer that does one thing at a time, as a simple server does: reads a
+/// request, writes its answer, reads the next request, closes. It waits
+/// for exactly what its one blocked call says.
+struct OneAtATime {
+    tls: SslSocket,
+    /// (read this many bytes, then write these), in order.
+    script: Vec<(usize, Vec<u8>)>,
+    got: Vec<u8>,
+    read_now: usize,
+    written: usize,
+    closed: bool,
+    wait: Option<Want>,
+}
+
+impl OneAtATime {
+    fn step(&mut self, revents: libc::c_short) -> Result<(), Error> {
+        if let Some(w) = self.wait {
+            let readable = revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0;
+            let writable = revents & (libc::POLLOUT | libc::POLLERR) != 0;
+            let pending = self.tls.pending() > 0;
+            if !(w.wants_readable() && (readable || pending) || w.wants_writable() && writable) {
+                return Ok(());
+            }
+        }
+        self.wait = None;
+        let mut buf = [0u8; 16 * 1024];
+        while let Some((want, answer)) = self.script.first() {
+            if self.read_now < *want {
+                let n = (*want - self.read_now).min(buf.len());
+                match self.tls.recv(&mut buf[..n]) {
+                    Ok(0) => return Err(Error::UnexpectedEof),
+                    Ok(n) => {
+                        self.got.extend_from_slice(&buf[..n]);
+                        self.read_now += n;
+                    }
+                    Err(e) if e.is_would_block() => {
+                        self.wait = e.would_block();
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else if self.written < answer.len() {
+                let end = (self.written + 16 * 1024).min(answer.len());
+                match self.tls.send(&answer[self.written..end]) {
+                    Ok(n) => self.written += n,
+                    Err(e) if e.is_would_block() => {
+                        self.wait = e.would_block();
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else {
+                self.script.remove(0);
+                self.read_now = 0;
+                self.written = 0;
+            }
+        }
+        if !self.closed {
+            match self.tls.shutdown() {
+                Ok(()) => self.closed = true,
+                Err(e) if e.is_would_block() => self.wait = e.would_block(),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The pipelining case both ways, TLS 1.3 and 1.2: one end (the README's
+/// loop) sends a short request and then 32 MiB more at once while it
+/// reads; the other answers the short request with 32 MiB before it reads
+/// on. The pipelining end's read waits to read while its 32 MiB wait to go
+/// out: it must wait for either readiness (polling for writable alone
+/// waited forever, as the other end writes and does not read).
+#[test]
+fn a_pipelining_peer_and_a_one_at_a_time_peer_in_one_poll_loop_never_stall() {
+    const N: usize = 32 << 20;
+    const REQUEST: usize = 64;
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        for pipelining_client in [true, false] {
+            let (client, server) = non_blocking_pair(version, true);
+            let (pipeliner, other) = if pipelining_client {
+                (client, server)
+            } else {
+                (server, client)
+            };
+            let requests = payload(REQUEST + N, 5);
+            let answer = payload(N, 6);
+            let mut conn = Conn::new(pipeliner, requests.clone(), N);
+            let mut one = OneAtATime {
+                tls: other,
+                script: vec![(REQUEST, answer.clone()), (N, Vec::new())],
+                got: Vec::new(),
+                read_now: 0,
+                written: 0,
+                closed: false,
+                wait: None,
+            };
+            let case = format!("{version}, pipelining client {pipelining_client}");
+            conn.step(0).unwrap();
+            one.step(0).unwrap();
+            let progress = |c: &Conn<TcpStream>, o: &OneAtATime| {
+                (
+                    c.sent,
+                    c.got.len(),
+                    c.closed,
+                    o.written,
+                    o.got.len(),
+                    o.closed,
+                )
+            };
+            let (mut last, mut since) = (progress(&conn, &one), Instant::now());
+            while !(conn.closed && one.closed) {
+                let events = |w: Option<Want>| {
+                    w.map_or(0, |w| {
+                        (if w.wants_readable() { libc::POLLIN } else { 0 })
+                            | (if w.wants_writable() { libc::POLLOUT } else { 0 })
+                    })
+                };
+                let mut fds = [
+                    libc::pollfd {
+                        fd: conn.tls.as_raw_fd(),
+                        events: conn.events(),
+                        revents: 0,
+                    },
+                    libc::pollfd {
+                        fd: one.tls.as_raw_fd(),
+                        events: events(one.wait),
+                        revents: 0,
+                    },
+                ];
+                let now = conn.tls.pending() > 0 || one.tls.pending() > 0;
+                // SAFETY: `fds` is a live array of two initialised pollfds.
+                unsafe { libc::poll(fds.as_mut_ptr(), 2, if now { 1 } else { 100 }) };
+                conn.step(fds[0].revents).unwrap();
+                one.step(fds[1].revents).unwrap();
+                if progress(&conn, &one) != last {
+                    (last, since) = (progress(&conn, &one), Instant::now());
+                }
+                assert!(
+                    since.elapsed() < Duration::from_secs(5),
+                    "{case}: stalled for 5 s; the pipelining end waits for {:?}, the other for {:?}",
+                    conn.waits,
+                    one.wait
+                );
+            }
+            assert!(conn.got == answer, "{case}: the answer");
+            assert!(one.got == requests, "{case}: the requests");
+        }
+    }
+}
+
+/// The poll loop the README shows is the one tested above.
+#[test]
+fn the_readme_shows_the_tested_poll_loop() {
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(include_str!("common/poll_loop.rs")),
+        "README.md must show tests/common/poll_loop.rs word for word"
+    );
+}
+
+/// A server whose peer stopped reading, its socket full: `close()` and
+/// `shutdown_into_inner()` are bounded by one write timeout, not by one
+/// for the close_notify and another for dropping the same bytes. (A Unix
+/// socket pair: its buffers do not grow as TCP's do.)
+#[test]
+fn closing_against_a_peer_that_stopped_reading_takes_one_write_timeout() {
+    for unwrap in [false, true] {
+        let mut sb = default_server();
+        sb.set_write_timeout(Some(Duration::from_secs(1)))
+            .set_read_timeout(Some(Duration::from_secs(1)));
+        let (a, b) = UnixStream::pair().unwrap();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let client = thread::spawn(move || {
+            let mut c =
+                SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
+            c.handshake().unwrap();
+            // Holds the connection open, reading nothing.
+            let _ = stopped.recv_timeout(Duration::from_secs(10));
+            drop(c);
+        });
+        let mut s = SslSocket::new_server(&build(&sb), a).unwrap();
+        s.handshake().unwrap();
+        s.set_nonblocking(true).unwrap();
+        let chunk = vec![7u8; 16 * 1024];
+        loop {
+            match s.send(&chunk) {
+                Ok(_) => {}
+                Err(e) if e.would_block() == Some(Want::Write) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        s.set_nonblocking(false).unwrap();
+        let started = Instant::now();
+        let r = if unwrap {
+            s.shutdown_into_inner().map(drop)
+        } else {
+            s.close()
+        };
+        let took = started.elapsed();
+        let _ = stop.send(());
+        client.join().unwrap();
+        assert!(
+            matches!(r, Err(Error::Timeout { .. })),
+            "unwrap {unwrap}: {r:?}"
+        );
+        assert!(
+            took < Duration::from_millis(1500),
+            "unwrap {unwrap}: took {took:?}"
+        );
+    }
 }
