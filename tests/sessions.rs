@@ -320,6 +320,15 @@ fn other_host(n: usize, version: TlsVersion) -> Server<()> {
     })
 }
 
+/// Waits for `srv`: whether each connection resumed, `None` for a failed
+/// handshake.
+fn resumed(srv: Server<()>) -> Vec<Option<bool>> {
+    srv.join_all()
+        .into_iter()
+        .map(|o| o.map(|(s, ())| s.session_reused).ok())
+        .collect()
+}
+
 /// The verify result a handshake failed with.
 #[track_caller]
 fn refused(outcome: Result<SslSocket, Error>, what: &str) -> i32 {
@@ -389,11 +398,7 @@ fn a_session_verified_for_another_name_is_not_resumed() {
             assert!(same.session_reused(), "{what}: the same name resumes");
             assert_eq!(same.verify_result().code(), 0, "{what}");
         }
-        let reused: Vec<_> = srv
-            .join_all()
-            .into_iter()
-            .map(|o| o.map(|(s, ())| s.session_reused).ok())
-            .collect();
+        let reused = resumed(srv);
         assert_eq!(
             reused,
             [
@@ -453,11 +458,7 @@ fn sessions_saved_by_s_client_resume_only_where_they_were_verified() {
         drop(s);
         let outcome = offer(&peer, srv.port(), "localhost", Some(&chain_only));
         assert_eq!(refused(outcome, &what), 62, "{what}");
-        let reused: Vec<_> = srv
-            .join_all()
-            .into_iter()
-            .map(|o| o.map(|(s, ())| s.session_reused).ok())
-            .collect();
+        let reused = resumed(srv);
         assert_eq!(
             reused,
             [Some(false), Some(false), Some(false), Some(true), None],
@@ -566,11 +567,7 @@ fn the_async_face_resumes_only_sessions_verified_for_its_name() {
                 .unwrap_err();
             assert_eq!(e.verify_result().map(|r| r.code()), Some(62), "{e:?}");
         });
-        let reused: Vec<_> = srv
-            .join_all()
-            .into_iter()
-            .map(|o| o.map(|(s, ())| s.session_reused).ok())
-            .collect();
+        let reused = resumed(srv);
         assert_eq!(
             reused,
             [Some(false), None, Some(true), Some(false), None],
