@@ -39,7 +39,15 @@ impl CertCheck<'_> {
         self.depth
     }
 
-    /// The verification error at this certificate (`X509_V_OK` when it passed).
+    /// The verification error at this certificate: `X509_V_OK` whenever
+    /// [`preverify_ok`](Self::preverify_ok) is true.
+    ///
+    /// OpenSSL calls back once more for a certificate whose failure a hook
+    /// accepted, with `preverify_ok = 1`, while its own
+    /// `X509_STORE_CTX_get_error` still holds the accepted failure; this
+    /// reports `X509_V_OK` there, the certificate's own result. The
+    /// connection's verify result keeps OpenSSL's value
+    /// ([`SslSocket::verify_result`](crate::SslSocket::verify_result)).
     #[doc(alias = "X509_STORE_CTX_get_error")]
     pub fn error(&self) -> VerifyResult {
         self.error
@@ -216,8 +224,11 @@ fn hooks(ssl: &SslRef) -> Option<&Arc<Hooks>> {
 /// What a connection has recorded from inside OpenSSL's callbacks.
 #[derive(Debug, Default)]
 pub(crate) struct Record {
-    /// Where verification first failed.
+    /// Where verification failed: the first failure a hook rejected (the
+    /// one that aborts the handshake), else the first one it accepted.
     pub(crate) failure: Option<VerifyFailure>,
+    /// Whether `failure` was accepted by the bad-certificate hook.
+    pub(crate) failure_accepted: bool,
     /// A hook that panicked: which, and its message.
     pub(crate) panic: Option<(&'static str, String)>,
     /// Handshakes completed (for telling renegotiations apart).
@@ -234,6 +245,23 @@ pub(crate) struct Record {
     pub(crate) offered_failure: Option<VerifyFailure>,
     /// Where a server's renegotiation stands.
     pub(crate) renegotiation: Renegotiation,
+}
+
+impl Record {
+    /// Keeps a verification failure, `accepted` or not by the
+    /// bad-certificate hook: the first one rejected (which aborts the
+    /// handshake in a mode that verifies) stands for the connection, and an
+    /// accepted one only while none was rejected.
+    fn note_failure(&mut self, failure: VerifyFailure, accepted: bool) {
+        let replace = match self.failure {
+            None => true,
+            Some(_) => self.failure_accepted && !accepted,
+        };
+        if replace {
+            self.failure = Some(failure);
+            self.failure_accepted = accepted;
+        }
+    }
 }
 
 /// A server's view of a renegotiation (TLS 1.2 and older), and a
@@ -295,6 +323,7 @@ pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure>
         let failure = if clear {
             r.failure_aborts = false;
             r.failure_alert = None;
+            r.failure_accepted = false;
             r.failure.take()
         } else {
             r.failure.clone()
@@ -363,7 +392,14 @@ fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
     }
     let hooks = hooks.unwrap_or_default();
     let hooks: &Hooks = &hooks;
-    let error = VerifyResult::from_code(ctx.error().as_raw());
+    // After a hook accepted a failure, OpenSSL calls back for a certificate
+    // that passed with that failure still set: the certificate's own
+    // result is OK.
+    let error = if preverify_ok {
+        VerifyResult::from_code(X509VerifyResult::OK.as_raw())
+    } else {
+        VerifyResult::from_code(ctx.error().as_raw())
+    };
     let depth = ctx.error_depth();
     let cert = ctx.current_cert().map(|c| c.to_owned());
     let check = CertCheck {
@@ -393,16 +429,14 @@ fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
         } else {
             error
         };
-        with_record(ssl, |r| {
-            r.failure
-                .get_or_insert(VerifyFailure::new(failed_with, depth, check.subject()));
-        });
         if let Some(hook) = &hooks.bad_cert {
             let panicked_before = with_record(ssl, |r| r.panic.is_some()).unwrap_or(false);
             if !panicked_before {
                 ok = guarded(ssl, "bad certificate", || hook(&check)).unwrap_or(false);
             }
         }
+        let failure = VerifyFailure::new(failed_with, depth, check.subject());
+        with_record(ssl, |r| r.note_failure(failure, ok));
     }
     if !ok {
         // OpenSSL aborts on a rejection in every non-zero client mode, and

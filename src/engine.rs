@@ -248,14 +248,13 @@ impl<S> Engine<S> {
         Ok(())
     }
 
-    /// Sets the connection's verify mode (`SSL_set_verify`); a client whose
-    /// handshake has not begun and whose mode now verifies withdraws a saved
-    /// session whose verification failed ([`session::withdraw_failed`]).
+    /// Sets the connection's verify mode (`SSL_set_verify`); the session a
+    /// client offers meets the mode in force when its handshake begins
+    /// ([`session::withdraw_unverified`]).
     ///
-    /// [`session::withdraw_failed`]: crate::session::withdraw_failed
+    /// [`session::withdraw_unverified`]: crate::session::withdraw_unverified
     pub(crate) fn set_verify_mode(&mut self, mode: crate::VerifyMode) {
         self.ssl_mut().set_verify(mode.to_openssl());
-        crate::session::withdraw_failed(self.ssl_mut());
     }
 
     /// The descriptor polled.
@@ -505,6 +504,9 @@ impl<S: Read + Write> Engine<S> {
         if self.needs_server_name && !inspection::verify_mode(self.ssl()).is_none() {
             return Step::Done(Err(Error::ServerNameRequired));
         }
+        // A session not verified for the name checked is not resumed by a
+        // connection that verifies (once, before the first byte).
+        crate::session::withdraw_unverified(self.ssl_mut());
         let step = self.attempt(Operation::Handshake, |s| s.do_handshake());
         let step = self.pushed(Operation::Handshake, step);
         if let Step::Done(Ok(())) = step {

@@ -404,12 +404,75 @@ pub(crate) fn handshake_not_begun(ssl: &SslRef) -> bool {
 /// Withdraws the session a client connection offers for resumption
 /// (`SSL_set_session(ssl, NULL)`): it then makes a full handshake. Only
 /// before the handshake begins ([`handshake_not_begun`]).
+///
+/// `SSL_set_session` gave the connection the session's verify result;
+/// it goes back to `X509_V_OK`, a new connection's, which the full
+/// handshake replaces (`SSL_set_verify_result`).
 pub(crate) fn withdraw_session(ssl: &mut SslRef) {
     debug_assert!(handshake_not_begun(ssl));
     // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call;
     // `SSL_set_session` with NULL only drops the connection's reference to
-    // the session it offers.
-    unsafe { openssl_sys::SSL_set_session(ssl.as_ptr(), std::ptr::null_mut()) };
+    // the session it offers, and `SSL_set_verify_result` only stores a number.
+    unsafe {
+        openssl_sys::SSL_set_session(ssl.as_ptr(), std::ptr::null_mut());
+        SSL_set_verify_result(ssl.as_ptr(), libc::c_long::from(openssl_sys::X509_V_OK));
+    }
+}
+
+unsafe extern "C" {
+    fn SSL_set_verify_result(ssl: *mut openssl_sys::SSL, v: libc::c_long);
+    fn SSL_SESSION_get0_peer(s: *mut openssl_sys::SSL_SESSION) -> *mut openssl_sys::X509;
+    fn X509_VERIFY_PARAM_get_hostflags(
+        param: *const openssl_sys::X509_VERIFY_PARAM,
+    ) -> libc::c_uint;
+}
+
+/// The peer certificate a session keeps (`SSL_SESSION_get0_peer`): a
+/// client's, the server's certificate; none for a session without one.
+pub(crate) fn session_peer(
+    session: &openssl::ssl::SslSessionRef,
+) -> Option<&openssl::x509::X509Ref> {
+    // SAFETY: `session` is a live `SSL_SESSION*`, only read; the certificate
+    // returned is owned by the session (no reference is taken), so borrowing
+    // it for the session's lifetime is sound. NULL is checked.
+    unsafe {
+        let cert = SSL_SESSION_get0_peer(session.as_ptr());
+        (!cert.is_null()).then(|| openssl::x509::X509Ref::from_ptr(cert))
+    }
+}
+
+/// Whether `cert` is issued for `host`, as the connection's own host check
+/// decides it (`X509_check_host` with the host flags of `SSL_get0_param`).
+pub(crate) fn certificate_matches_host(
+    ssl: &SslRef,
+    cert: &openssl::x509::X509Ref,
+    host: &str,
+) -> bool {
+    // SAFETY: `ssl` and `cert` are live for the whole call and only read;
+    // `host` is passed with its length (no NUL needed), and no peer name is
+    // asked for (NULL).
+    unsafe {
+        let flags = X509_VERIFY_PARAM_get_hostflags(openssl_sys::SSL_get0_param(ssl.as_ptr()));
+        openssl_sys::X509_check_host(
+            cert.as_ptr(),
+            host.as_ptr().cast(),
+            host.len(),
+            flags,
+            std::ptr::null_mut(),
+        ) == 1
+    }
+}
+
+/// Whether `cert` is issued for the address `ip` (`X509_check_ip`, as the
+/// connection's own IP check calls it).
+pub(crate) fn certificate_matches_ip(cert: &openssl::x509::X509Ref, ip: std::net::IpAddr) -> bool {
+    let bytes: Vec<u8> = match ip {
+        std::net::IpAddr::V4(a) => a.octets().to_vec(),
+        std::net::IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    // SAFETY: `cert` is live for the whole call and only read; `bytes` is
+    // passed with its length.
+    unsafe { openssl_sys::X509_check_ip(cert.as_ptr(), bytes.as_ptr(), bytes.len(), 0) == 1 }
 }
 
 /// `SSL_CTRL_CHAIN` (`ssl.h`), which openssl-sys does not declare.

@@ -156,8 +156,11 @@ macro_rules! inspection_methods {
             crate::inspection::peer_verification(self.ssl())
         }
 
-        /// Where verification first failed (result, depth, subject, the alert
-        /// sent for it), if it did.
+        /// Where verification failed (result, depth, subject, the alert
+        /// sent for it), if it did: the failure that aborted the handshake,
+        /// the one `verify_result()` names, never an earlier one a
+        /// bad-certificate callback accepted; when a callback accepted every
+        /// failure, the first of them.
         ///
         /// A resumed session verifies nothing and carries the result of the
         /// session it resumed: its failure is reported with

@@ -19,7 +19,10 @@ const MAX_PEM: usize = 1 << 20;
 /// [`from_der`](Self::from_der) / [`from_pem`](Self::from_pem); offered with
 /// [`SslSocket::set_session`](crate::SslSocket::set_session).
 ///
-/// It holds the session's secrets: keep it as private as a key.
+/// It keeps OpenSSL's record of the handshake that made it, the server's
+/// certificate and the verify result, which decides whether a connection
+/// that verifies may resume it (see `set_session`). It holds the session's
+/// secrets: keep it as private as a key.
 #[derive(Clone)]
 pub struct Session(SslSession);
 

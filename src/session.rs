@@ -1,7 +1,9 @@
 //! Client-side session resumption keyed by a peer id (python-nss's
-//! `set_sock_peer_id`; by default `host:port`).
+//! `set_sock_peer_id`; by default `host:port`), and the rule every offered
+//! session meets before a handshake that verifies.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use openssl::ex_data::Index;
@@ -90,7 +92,6 @@ impl SessionCache {
             // A session that cannot be set only means a full handshake.
             if crate::ffi::set_session(ssl, &session).is_ok() {
                 callbacks::with_record(ssl, |r| r.offered_failure = failure);
-                withdraw_failed(ssl);
             }
         }
         ssl.set_ex_data(peer_id_index(), id);
@@ -109,20 +110,64 @@ impl SessionCache {
     }
 }
 
-/// A client connection whose mode verifies (any mode but `NONE`) does not
-/// resume a session whose verification failed, which OpenSSL would not
-/// verify again: the session is withdrawn before the handshake begins, and
-/// the handshake verifies afresh. (The reverse is allowed: a connection in
-/// `NONE` may resume a verified session.)
-pub(crate) fn withdraw_failed(ssl: &mut SslRef) {
+/// The name a client connection checks the server's certificate against,
+/// as the configuration gave it to OpenSSL (`X509_VERIFY_PARAM_set1_host`
+/// or `_set1_ip`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CheckedName {
+    /// A host name.
+    Host(String),
+    /// An IP address.
+    Ip(IpAddr),
+}
+
+/// The name a client connection checks, kept with the `SSL`.
+fn checked_name_index() -> Index<Ssl, CheckedName> {
+    static INDEX: OnceLock<Index<Ssl, CheckedName>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
+}
+
+/// Remembers the name the connection checks, for [`withdraw_unverified`].
+pub(crate) fn note_checked_name(ssl: &mut SslRef, name: CheckedName) {
+    ssl.set_ex_data(checked_name_index(), name);
+}
+
+/// A client connection whose mode verifies (any mode but `NONE`) resumes
+/// the session it offers only when that session was verified for what the
+/// connection checks, as OpenSSL would verify nothing again: its
+/// verification passed (the verify result `SSL_set_session` took from the
+/// session is `X509_V_OK`, and no failure was kept with it), and its
+/// server certificate is issued for the name the connection checks, by the
+/// connection's own host or IP check. Any other session (one saved in mode
+/// `NONE` from a server that failed verification, one verified for another
+/// name, one without a certificate, from the cache, `set_session` or
+/// DER/PEM alike) is withdrawn before the handshake begins, and the full
+/// handshake verifies afresh. Called before each handshake; a connection in
+/// `NONE` may resume any session.
+pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     if ssl.is_server()
         || crate::inspection::verify_mode(ssl).is_none()
         || !crate::ffi::handshake_not_begun(ssl)
     {
         return;
     }
-    let failed = callbacks::with_record(ssl, |r| r.offered_failure.take()).flatten();
-    if failed.is_some() {
+    let Some(session) = ssl.session() else {
+        return;
+    };
+    let failed =
+        callbacks::offered_failure(ssl).is_some() || !crate::inspection::verify_result(ssl).is_ok();
+    let verified = !failed
+        && crate::ffi::session_peer(session).is_some_and(|cert| {
+            match ssl.ex_data(checked_name_index()) {
+                None => true,
+                Some(CheckedName::Host(host)) => {
+                    crate::ffi::certificate_matches_host(ssl, cert, host)
+                }
+                Some(CheckedName::Ip(ip)) => crate::ffi::certificate_matches_ip(cert, *ip),
+            }
+        });
+    if !verified {
         crate::ffi::withdraw_session(ssl);
+        callbacks::with_record(ssl, |r| r.offered_failure = None);
     }
 }

@@ -69,6 +69,17 @@ macro_rules! settings_methods {
         /// tells afterwards. A session from another configuration, process or
         /// program (`openssl s_client -sess_out`) is fine, as in C.
         ///
+        /// A socket whose mode verifies (any mode but `NONE`) resumes the
+        /// session only if it was verified for the name this socket checks:
+        /// its verification passed (the session keeps OpenSSL's verify
+        /// result, `X509_V_OK`) and the server certificate it keeps is issued
+        /// for that name (or address). Any other session (saved in mode
+        /// `NONE` from a server that failed verification, verified for
+        /// another name, accepted by a bad-certificate callback) is withdrawn
+        /// when the handshake begins, and the full handshake verifies the
+        /// server, refusing it if it fails. A socket in `NONE` resumes any
+        /// session.
+        ///
         /// # Errors
         ///
         /// [`Error::InvalidState`](crate::Error::InvalidState) on a server socket or once the handshake

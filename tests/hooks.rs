@@ -606,3 +606,89 @@ fn a_panic_in_the_alpn_callback_is_reported_as_a_panic() {
         );
     }
 }
+
+/// A bad-certificate hook that accepts `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`
+/// (pinning) meets a self-signed certificate issued for another host: it
+/// sees 18, accepts it, then 62 (`X509_V_ERR_HOSTNAME_MISMATCH`) and rejects
+/// it. The error, `verify_failure()` and `verify_result()` name 62, the
+/// failure that aborted the handshake, with the alert sent for it
+/// (`bad_certificate`), as `SSL_get_verify_result` does; the accepted 18
+/// is reported only while nothing was rejected.
+#[test]
+fn a_failure_a_hook_accepted_never_stands_for_one_it_rejected() {
+    for version in VERSIONS {
+        let seen = Log::new();
+        let log = seen.clone();
+        let mut c = client_builder();
+        c.set_version(version)
+            .set_bad_certificate_callback(move |check| {
+                log.push(check.error().code());
+                check.error().code() == 18
+            });
+        let config = build(&c);
+        let srv = Server::start_n(
+            &build(&server_builder("self-signed.pem", "self-signed.key")),
+            2,
+            echo,
+        );
+        let tcp = TcpStream::connect(srv.addr()).unwrap();
+        let mut s = SslSocket::new_client(&config, tcp, Some("other.example")).unwrap();
+        let e = s.handshake().unwrap_err();
+        assert_eq!(seen.items(), [18, 62], "{version}");
+        assert_eq!(
+            e.verify_result().map(|r| r.code()),
+            Some(62),
+            "{version}: {e}"
+        );
+        assert_eq!(e.alert_sent().map(|a| a.code()), Some(42), "{version}: {e}");
+        let text = e.to_string();
+        assert!(
+            text.contains("X509_V_ERR_HOSTNAME_MISMATCH") && !text.contains("SELF_SIGNED"),
+            "{version}: {text}"
+        );
+        let failure = s.verify_failure().expect("the failure");
+        assert_eq!((failure.result.code(), failure.depth), (62, 0), "{version}");
+        assert_eq!(s.verify_result().code(), 62, "{version}");
+        drop(s);
+
+        // Only the accepted failure: the connection goes on and reports it.
+        seen.clear();
+        let tcp = TcpStream::connect(srv.addr()).unwrap();
+        let mut s = SslSocket::new_client(&config, tcp, Some("localhost")).unwrap();
+        s.handshake().unwrap();
+        assert_eq!(seen.items(), [18], "{version}");
+        assert_eq!(s.verify_failure().map(|f| f.result.code()), Some(18));
+        assert_eq!(s.verify_result().code(), 18, "{version}");
+        ping(&mut s);
+        drop(s);
+        let served = srv.join_all();
+        assert!(served[0].is_err() && served[1].is_ok(), "{served:?}");
+    }
+}
+
+/// After a hook accepts a failure, OpenSSL calls back for the same
+/// certificate with `preverify_ok = 1` while its own error
+/// (`X509_STORE_CTX_get_error`) still holds the accepted failure:
+/// `CertCheck::error()` reports `X509_V_OK` there, the certificate's own
+/// result, so that `error()` is never a failure when `preverify_ok()` is true.
+#[test]
+fn a_certificate_that_passed_reports_no_error_after_an_override() {
+    let seen = Log::new();
+    let log = seen.clone();
+    let mut c = client_builder();
+    c.set_verify_callback(move |check| {
+        log.push((check.depth(), check.preverify_ok(), check.error().code()));
+        check.preverify_ok()
+    })
+    .set_bad_certificate_callback(|check| check.error().code() == 18);
+    let srv = Server::start(
+        &build(&server_builder("self-signed.pem", "self-signed.key")),
+        echo,
+    );
+    let mut s = SslSocket::connect(&build(&c), &srv.localhost()).unwrap();
+    assert_eq!(s.verify_result().code(), 18);
+    ping(&mut s);
+    drop(s);
+    srv.join().unwrap();
+    assert_eq!(seen.items(), [(0, false, 18), (0, true, 0)]);
+}
