@@ -23,8 +23,12 @@ use crate::verify::VerifyMode;
 impl<S: Read + Write + AsFd> SslSocket<S> {
     /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,
     /// Python's `SSLSocket.verify_client_post_handshake`). The request goes
-    /// out with the next I/O on this socket and the client's certificate is
-    /// processed by a later read; [`request_client_certificate`](Self::request_client_certificate)
+    /// out with the next I/O on this socket: [`handshake`](Self::handshake)
+    /// or `flush` sends it at once (C's idiom is
+    /// `SSL_verify_client_post_handshake` then `SSL_do_handshake`). The
+    /// client's certificate is processed by a later read, which fires
+    /// [`HandshakeEvent::PostHandshakeAuth`](crate::HandshakeEvent::PostHandshakeAuth);
+    /// [`request_client_certificate`](Self::request_client_certificate)
     /// does the whole exchange in one call.
     ///
     /// The verify mode must include `PEER`; with `PEER | POST_HANDSHAKE` no
@@ -114,7 +118,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
 pub(crate) fn begin_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     check_can_request(engine, true)?;
     if inspection::is_tls13(engine.ssl()) {
-        queue_request(engine)?;
+        queue(engine)?;
     } else {
         schedule_renegotiation(engine)?;
     }
@@ -195,8 +199,18 @@ fn check_can_request<S>(
 }
 
 /// Queues a TLS 1.3 CertificateRequest on a handshaken server connection
-/// (`SSL_verify_client_post_handshake`); the next I/O sends it.
+/// (`SSL_verify_client_post_handshake`) for `verify_client_post_handshake`:
+/// the next I/O sends it (a handshake or flush at once), and the read that
+/// processes the client's answer fires the `PostHandshakeAuth` event.
 pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
+    queue(engine)?;
+    callbacks::await_answer(engine.ssl());
+    Ok(())
+}
+
+/// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`),
+/// with errors that say why OpenSSL refused.
+fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     check_can_request(engine, false)?;
     let version = engine.ssl().version_str();
     if !inspection::is_tls13(engine.ssl()) {
