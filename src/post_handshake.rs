@@ -92,23 +92,34 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         self.handshake()?;
         let engine = self.engine_mut();
         begin_request(engine)?;
-        // OpenSSL writes the request and, after the answer, new session
-        // tickets as separate small records; with Nagle on, the second
-        // waits for the client's delayed ACK (40 ms per request). Send at
-        // once meanwhile.
-        let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
-        if nagle {
-            ffi::set_tcp_nodelay(engine.as_fd(), true);
-        }
         let mut exchange = Exchange::default();
-        let r = engine.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
-            exchange.step(e)
+        let r = without_delay(engine, |e| {
+            e.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
+                exchange.step(e)
+            })
         });
-        if nagle {
-            ffi::set_tcp_nodelay(engine.as_fd(), false);
-        }
         finish_request(engine, r)
     }
+}
+
+/// Runs `send` with Nagle's algorithm off when the descriptor is a TCP
+/// socket that has it on. OpenSSL writes a post-handshake request (and,
+/// after the answer, new session tickets) as small records after others
+/// the peer has not acknowledged yet: with Nagle on, each would wait for
+/// the peer's delayed ACK (40 ms).
+pub(crate) fn without_delay<S: Read + Write + AsFd, T>(
+    engine: &mut Engine<S>,
+    send: impl FnOnce(&mut Engine<S>) -> T,
+) -> T {
+    let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
+    if nagle {
+        ffi::set_tcp_nodelay(engine.as_fd(), true);
+    }
+    let r = send(engine);
+    if nagle {
+        ffi::set_tcp_nodelay(engine.as_fd(), false);
+    }
+    r
 }
 
 /// Starts a request for the client's certificate on a handshaken server

@@ -240,6 +240,9 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`upgrade_server`](Self::upgrade_server), [`Error::WouldBlock`].
     #[doc(alias("SSL_do_handshake", "do_handshake", "force_handshake"))]
     pub fn handshake(&mut self) -> Result<(), Error> {
+        if self.engine.handshaken() && !self.engine.handshake_idle() {
+            return crate::post_handshake::without_delay(&mut self.engine, Engine::handshake);
+        }
         self.engine.handshake()
     }
 
@@ -449,7 +452,12 @@ impl<S: Read + Write + AsFd> Write for SslSocket<S> {
     /// queued by [`verify_client_post_handshake`](SslSocket::verify_client_post_handshake)),
     /// within the write timeout.
     fn flush(&mut self) -> io::Result<()> {
-        self.engine.flush().map_err(io::Error::from)
+        let r = if self.engine.handshaken() && !self.engine.handshake_idle() {
+            crate::post_handshake::without_delay(&mut self.engine, Engine::flush)
+        } else {
+            self.engine.flush()
+        };
+        r.map_err(io::Error::from)
     }
 }
 

@@ -471,7 +471,11 @@ async fn timeouts_and_roles_are_the_blocking_ones() {
 /// never answers a request.
 async fn a_request_and_a_quiet_client(
     late_after: Option<Duration>,
-) -> (SslSocket, std::sync::mpsc::Sender<()>, thread::JoinHandle<()>) {
+) -> (
+    SslSocket,
+    std::sync::mpsc::Sender<()>,
+    thread::JoinHandle<()>,
+) {
     let mut b = default_server();
     b.set_verify_mode(9)
         .unwrap()
@@ -482,8 +486,7 @@ async fn a_request_and_a_quiet_client(
     let client = build(&client_with_cert("client.pem", "client.key"));
     let (release, released) = std::sync::mpsc::channel::<()>();
     let client = thread::spawn(move || {
-        let mut tls =
-            sslsocket::SslSocket::connect(&client, &format!("localhost:{port}")).unwrap();
+        let mut tls = sslsocket::SslSocket::connect(&client, &format!("localhost:{port}")).unwrap();
         if let Some(after) = late_after {
             thread::sleep(after);
             tls.send_all(b"late").unwrap();
@@ -572,7 +575,10 @@ async fn a_read_after_another_operation_starts_afresh() {
     tls.key_update(false).await.unwrap();
     let started = Instant::now();
     let read = tls.read(&mut buf).await;
-    eprintln!("a read (300 ms) after a key update: {read:?} after {:?}", started.elapsed());
+    eprintln!(
+        "a read (300 ms) after a key update: {read:?} after {:?}",
+        started.elapsed()
+    );
     assert_eq!(&buf[..read.unwrap()], b"late");
     release.send(()).unwrap();
     client.join().unwrap();
