@@ -459,28 +459,10 @@ fn a_queued_request_goes_out_with_handshake_or_flush() {
         SendWith::WriteHalf,
     ];
     for send in cases {
-        let events = Log::new();
-        let log = events.clone();
-        let mut b = default_server();
-        b.set_version(TlsVersion::Tls1_3)
-            .set_verify_mode(9)
-            .unwrap()
-            .set_handshake_callback(move |e, _| log.push(*e));
-        let l = bind(&build(&b));
+        let (config, events) = common::post_handshake_server();
+        let l = bind(&config);
         let port = l.local_addr().unwrap().port();
-        let (c, k, ca) = (cert("client.pem"), cert("client.key"), cert("ca.pem"));
-        let args = [
-            "-tls1_3",
-            "-enable_pha",
-            "-msg",
-            "-cert",
-            &c,
-            "-key",
-            &k,
-            "-CAfile",
-            &ca,
-        ];
-        let (mut client, lines) = SClient::start_watched(port, &args, b"");
+        let (mut client, lines) = SClient::start_pha_watched(port);
         let (sent_tx, sent_rx) = mpsc::channel();
         let (go_tx, go_rx) = mpsc::channel();
         let server = thread::spawn(move || serve_queued_request(l, send, sent_tx, go_rx));
@@ -492,24 +474,11 @@ fn a_queued_request_goes_out_with_handshake_or_flush() {
         client.type_line("after");
         let served = server.join().unwrap();
         let out = client.finish();
-        let seen = seen.unwrap_or_else(|| {
-            panic!(
-                "{send:?}: s_client saw no CertificateRequest within 3 s\n{}",
-                out.dump()
-            )
-        });
-        let delay = seen.saturating_duration_since(sent);
-        eprintln!("{send:?}: s_client saw the request {delay:?} after the call returned");
-        assert!(delay < Duration::from_secs(1), "{send:?}: {delay:?}");
+        openssl_cli::assert_request_seen(&format!("{send:?}"), sent, seen, &out);
         let (got, has_certificate) = served.unwrap_or_else(|e| panic!("{send:?}: {e:?}"));
         assert!(got.ends_with(b"after\n"), "{send:?}: {got:?}");
         assert!(has_certificate, "{send:?}");
         let answered = HandshakeEvent::PostHandshakeAuth { certificate: true };
-        let got = events.items();
-        assert_eq!(
-            got.iter().filter(|e| **e == answered).count(),
-            1,
-            "{send:?}: {got:?}"
-        );
+        assert_eq!(events.count(&answered), 1, "{send:?}: {:?}", events.items());
     }
 }

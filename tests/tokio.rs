@@ -593,32 +593,10 @@ async fn a_read_after_another_operation_starts_afresh() {
 async fn a_queued_request_goes_out_with_handshake_or_flush() {
     use sslsocket::HandshakeEvent;
     for flush in [false, true] {
-        let events = common::Log::new();
-        let log = events.clone();
-        let mut b = default_server();
-        b.set_version(TlsVersion::Tls1_3)
-            .set_verify_mode(9)
-            .unwrap()
-            .set_handshake_callback(move |e, _| log.push(*e));
-        let listener = SslListener::bind("127.0.0.1:0", &build(&b)).await.unwrap();
+        let (config, events) = common::post_handshake_server();
+        let listener = SslListener::bind("127.0.0.1:0", &config).await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (c, k, ca) = (
-            openssl_cli::cert("client.pem"),
-            openssl_cli::cert("client.key"),
-            openssl_cli::cert("ca.pem"),
-        );
-        let args = [
-            "-tls1_3",
-            "-enable_pha",
-            "-msg",
-            "-cert",
-            &c,
-            "-key",
-            &k,
-            "-CAfile",
-            &ca,
-        ];
-        let (mut client, lines) = openssl_cli::SClient::start_watched(port, &args, b"");
+        let (mut client, lines) = openssl_cli::SClient::start_pha_watched(port);
         let (mut tls, _) = listener.accept().await.unwrap();
         tls.handshake().await.unwrap();
         tls.verify_client_post_handshake().unwrap();
@@ -646,22 +624,14 @@ async fn a_queued_request_goes_out_with_handshake_or_flush() {
         let has_certificate = tls.peer_certificate().is_some();
         drop(tls);
         let out = client.finish();
-        let seen = seen.unwrap_or_else(|| {
-            panic!(
-                "flush {flush}: s_client saw no CertificateRequest within 3 s\n{}",
-                out.dump()
-            )
-        });
-        let delay = seen.saturating_duration_since(sent);
-        eprintln!("flush {flush}: s_client saw the request {delay:?} after the call returned");
-        assert!(delay < Duration::from_secs(1), "flush {flush}: {delay:?}");
+        openssl_cli::assert_request_seen(&format!("flush {flush}"), sent, seen, &out);
         assert!(has_certificate, "flush {flush}");
         let answered = HandshakeEvent::PostHandshakeAuth { certificate: true };
-        let got = events.items();
         assert_eq!(
-            got.iter().filter(|e| **e == answered).count(),
+            events.count(&answered),
             1,
-            "flush {flush}: {got:?}"
+            "flush {flush}: {:?}",
+            events.items()
         );
     }
 }

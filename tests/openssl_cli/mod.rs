@@ -319,6 +319,26 @@ impl SClient {
         (SClient { proc }, rx)
     }
 
+    /// `s_client -tls1_3 -enable_pha -msg` with the test client's
+    /// certificate, trusting the test CA, watched as by
+    /// [`start_watched`](Self::start_watched): it answers a post-handshake
+    /// CertificateRequest and prints a line naming it when it arrives.
+    pub(crate) fn start_pha_watched(port: u16) -> (SClient, mpsc::Receiver<String>) {
+        let (c, k, ca) = (cert("client.pem"), cert("client.key"), cert("ca.pem"));
+        let args = [
+            "-tls1_3",
+            "-enable_pha",
+            "-msg",
+            "-cert",
+            &c,
+            "-key",
+            &k,
+            "-CAfile",
+            &ca,
+        ];
+        SClient::start_watched(port, &args, b"")
+    }
+
     /// Types `line` on s_client's standard input, which it sends to the
     /// server as application data.
     pub(crate) fn type_line(&mut self, line: &str) {
@@ -347,4 +367,19 @@ pub(crate) fn wait_for_line(
             Err(_) => return None,
         }
     }
+}
+
+/// Asserts that s_client saw the CertificateRequest (`seen`, from
+/// [`wait_for_line`]) within 1 s of `sent`, when the server's call that
+/// sent it returned; prints the delay.
+pub(crate) fn assert_request_seen(case: &str, sent: Instant, seen: Option<Instant>, out: &Output) {
+    let Some(seen) = seen else {
+        panic!(
+            "{case}: s_client saw no CertificateRequest within the wait\n{}",
+            out.dump()
+        );
+    };
+    let delay = seen.saturating_duration_since(sent);
+    eprintln!("{case}: s_client saw the request {delay:?} after the call returned");
+    assert!(delay < Duration::from_secs(1), "{case}: {delay:?}");
 }
