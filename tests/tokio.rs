@@ -1,8 +1,10 @@
 //! `sslsocket::tokio` over real loopback handshakes: the verify-mode rows
 //! against the blocking socket and `openssl s_server`, post-handshake
 //! requests awaited, a trickling client against the handshake timeout, a
-//! thousand connections on one thread, reads cancelled mid-record, and
-//! split halves reading and writing at once.
+//! thousand connections on one thread, reads cancelled mid-record, split
+//! halves reading and writing at once, each operation under its own
+//! deadline whatever futures were dropped before it, and a request queued
+//! by `verify_client_post_handshake` sent by `handshake()` or `flush()`.
 #![cfg(feature = "tokio")]
 
 mod common;

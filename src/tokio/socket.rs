@@ -457,7 +457,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for SslSocket<S> {
             }))?;
         }
         let dst = buf.initialize_unfilled();
-        let n = ready!(this.poll_polled(cx, Side::Reader, Kind::Read, |e| { e.read_step(dst) }))?;
+        let n = ready!(this.poll_polled(cx, Side::Reader, Kind::Read, |e| e.read_step(dst)))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -475,7 +475,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
                 e.handshake_step()
             }))?;
         }
-        let n = ready!(this.poll_polled(cx, Side::Writer, Kind::Write, |e| { e.write_step(buf) }))?;
+        let n = ready!(this.poll_polled(cx, Side::Writer, Kind::Write, |e| e.write_step(buf)))?;
         Poll::Ready(Ok(n))
     }
 
@@ -493,7 +493,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
     /// stream's writing side down.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_polled(cx, Side::Writer, Kind::Shutdown, |e| { e.shutdown_step() }))?;
+        ready!(this.poll_polled(cx, Side::Writer, Kind::Shutdown, |e| e.shutdown_step()))?;
         Pin::new(&mut this.engine.get_mut().inner).poll_shutdown(cx)
     }
 }
