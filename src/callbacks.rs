@@ -130,7 +130,10 @@ pub enum HandshakeEvent {
         /// Whether it came after the handshake (TLS 1.3 post-handshake auth).
         post_handshake: bool,
     },
-    /// A server finished asking for a client certificate after the handshake.
+    /// A server finished asking for a client certificate after the
+    /// handshake: the client's answer was processed, by
+    /// `request_client_certificate` or, after
+    /// `verify_client_post_handshake`, by the read that received it.
     PostHandshakeAuth {
         /// Whether the client sent a certificate.
         certificate: bool,
@@ -245,6 +248,11 @@ pub(crate) struct Record {
     pub(crate) offered_failure: Option<VerifyFailure>,
     /// Where a server's renegotiation stands.
     pub(crate) renegotiation: Renegotiation,
+    /// A CertificateRequest queued by `verify_client_post_handshake`, whose
+    /// answer a later read processes: `Some(finished)`, `finished` once the
+    /// client's Finished is being read. The `PostHandshakeAuth` event fires
+    /// when OpenSSL has processed it.
+    pub(crate) awaited_answer: Option<bool>,
 }
 
 impl Record {
@@ -285,6 +293,14 @@ pub(crate) enum Renegotiation {
     /// A ClientHello the server did not ask for, which it refuses (or a
     /// HelloRequest a client refuses).
     Refusing,
+}
+
+/// Tells the connection's record that a CertificateRequest was queued on
+/// its own (not by the exchange of `request_client_certificate`, which
+/// reports its end itself): the `PostHandshakeAuth` event fires once a
+/// later read has processed the client's answer.
+pub(crate) fn await_answer(ssl: &SslRef) {
+    with_record(ssl, |r| r.awaited_answer = Some(false));
 }
 
 /// Whether no server renegotiation is under way on the connection.
@@ -467,6 +483,8 @@ pub(crate) fn emit(ssl: &SslRef, event: HandshakeEvent) {
 const SSL_CB_WRITE_ALERT: libc::c_int = 0x4008;
 const SSL_CB_HANDSHAKE_START: libc::c_int = 0x10;
 const SSL_CB_HANDSHAKE_DONE: libc::c_int = 0x20;
+const SSL_CB_ACCEPT_LOOP: libc::c_int = 0x2001;
+const SSL_CB_ACCEPT_EXIT: libc::c_int = 0x2002;
 const SSL3_AL_FATAL: libc::c_int = 2;
 
 /// The hooks' side of OpenSSL's info and certificate callbacks.
@@ -497,6 +515,7 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
         });
         return;
     }
+    on_answer_progress(ssl, where_, ret);
     if where_ & SSL_CB_HANDSHAKE_START != 0 {
         let started = with_record(ssl, |r| {
             let renegotiation = r.completed > 0;
@@ -564,6 +583,36 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
         }));
         if let Some(event) = done {
             emit(ssl, event);
+        }
+    }
+}
+
+/// Follows a server's awaited answer to a post-handshake CertificateRequest
+/// ([`await_answer`]): the state machine reaches the client's Finished
+/// (`SSL_CB_ACCEPT_LOOP`), then stops with success (`SSL_CB_ACCEPT_EXIT`,
+/// `ret == 1`) once Certificate, CertificateVerify and Finished have been
+/// processed, which fires the `PostHandshakeAuth` event. A failed answer
+/// ends in an alert instead, and fires nothing.
+fn on_answer_progress(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
+    if where_ & SSL_CB_ACCEPT_LOOP == SSL_CB_ACCEPT_LOOP {
+        if crate::ffi::reading_client_finished(ssl) {
+            with_record(ssl, |r| {
+                if r.awaited_answer.is_some() {
+                    r.awaited_answer = Some(true);
+                }
+            });
+        }
+    } else if where_ & SSL_CB_ACCEPT_EXIT == SSL_CB_ACCEPT_EXIT && ret == 1 {
+        let answered = with_record(ssl, |r| {
+            let answered = r.awaited_answer == Some(true);
+            if answered {
+                r.awaited_answer = None;
+            }
+            answered
+        });
+        if answered == Some(true) {
+            let certificate = ssl.peer_certificate().is_some();
+            emit(ssl, HandshakeEvent::PostHandshakeAuth { certificate });
         }
     }
 }

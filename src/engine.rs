@@ -300,6 +300,12 @@ impl<S> Engine<S> {
         self.handshaken
     }
 
+    /// Whether a handshake step has nothing to do: the handshake has
+    /// completed and OpenSSL has queued nothing for it to send.
+    pub(crate) fn handshake_idle(&self) -> bool {
+        self.handshaken && !ffi::handshake_message_queued(self.ssl())
+    }
+
     /// Bytes ready to read without touching the descriptor.
     pub(crate) fn pending(&self) -> usize {
         self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
@@ -451,8 +457,12 @@ impl<S: Read + Write> Engine<S> {
         }
     }
 
-    /// One attempt at sending what is waiting to go out.
+    /// One attempt at sending what is waiting to go out, and a handshake
+    /// message OpenSSL has queued (see [`handshake_step`](Self::handshake_step)).
     pub(crate) fn flush_step(&mut self) -> Step<()> {
+        if self.handshaken && ffi::handshake_message_queued(self.ssl()) {
+            return self.rehandshake_step(Operation::Write);
+        }
         match self.push(Operation::Write) {
             Ok(true) => Step::Done(Ok(())),
             Ok(false) => Step::Wait(Want::Write),
@@ -490,9 +500,14 @@ impl<S: Read + Write> Engine<S> {
     }
 
     /// One attempt at the handshake, which resumes where the last stopped;
-    /// done once this side's last flight has gone out.
+    /// done once this side's last flight has gone out. Once handshaken, as
+    /// `SSL_do_handshake`: sends what OpenSSL has queued (the
+    /// CertificateRequest of `verify_client_post_handshake`), if anything.
     pub(crate) fn handshake_step(&mut self) -> Step<()> {
         if self.handshaken {
+            if ffi::handshake_message_queued(self.ssl()) {
+                return self.rehandshake_step(Operation::Handshake);
+            }
             return Step::Done(Ok(()));
         }
         if let Err(e) = self.push(Operation::Handshake) {
@@ -811,9 +826,10 @@ impl<S: Read + Write> Engine<S> {
         }
     }
 
-    /// The handshake, whole, within the handshake timeout.
+    /// The handshake, whole, within the handshake timeout (once complete,
+    /// what OpenSSL queued for it, see [`handshake_step`](Self::handshake_step)).
     pub(crate) fn handshake(&mut self) -> Result<(), Error> {
-        if self.handshaken {
+        if self.handshake_idle() {
             return Ok(());
         }
         let limit = self.timeouts.handshake;

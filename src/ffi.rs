@@ -127,6 +127,36 @@ pub(crate) fn verify_client_post_handshake(
     cvt(unsafe { SSL_verify_client_post_handshake(ssl.as_ptr()) })
 }
 
+unsafe extern "C" {
+    fn SSL_in_init(ssl: *const openssl_sys::SSL) -> c_int;
+    fn SSL_get_state(ssl: *const openssl_sys::SSL) -> c_int;
+}
+
+/// `TLS_ST_OK` and `TLS_ST_SR_FINISHED` of `OSSL_HANDSHAKE_STATE` (`ssl.h`),
+/// which openssl-sys does not declare.
+const TLS_ST_OK: c_int = 1;
+const TLS_ST_SR_FINISHED: c_int = 32;
+
+/// Whether OpenSSL has a handshake message queued that the next
+/// `SSL_do_handshake` writes without reading anything first: a
+/// CertificateRequest after `SSL_verify_client_post_handshake` (or a
+/// KeyUpdate after `SSL_key_update`). The handshake is marked in progress
+/// (`SSL_in_init`) while its state machine is still at rest (`TLS_ST_OK`).
+pub(crate) fn handshake_message_queued(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live `SSL*` for the whole call; both functions
+    // only read its state.
+    unsafe { SSL_in_init(ssl.as_ptr()) == 1 && SSL_get_state(ssl.as_ptr()) == TLS_ST_OK }
+}
+
+/// Whether a server's state machine is at the client's Finished
+/// (`SSL_get_state` is `TLS_ST_SR_FINISHED`), as the info callback reports
+/// it before processing the message.
+pub(crate) fn reading_client_finished(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live `SSL*` for the whole call; this only reads
+    // its state.
+    unsafe { SSL_get_state(ssl.as_ptr()) == TLS_ST_SR_FINISHED }
+}
+
 /// Schedules a renegotiation (`SSL_renegotiate`, TLS 1.2 and older); a server
 /// sends HelloRequest on the next handshake step.
 pub(crate) fn renegotiate(ssl: &mut SslRef) -> Result<(), openssl::error::ErrorStack> {

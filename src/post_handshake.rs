@@ -23,8 +23,12 @@ use crate::verify::VerifyMode;
 impl<S: Read + Write + AsFd> SslSocket<S> {
     /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,
     /// Python's `SSLSocket.verify_client_post_handshake`). The request goes
-    /// out with the next I/O on this socket and the client's certificate is
-    /// processed by a later read; [`request_client_certificate`](Self::request_client_certificate)
+    /// out with the next I/O on this socket: [`handshake`](Self::handshake)
+    /// or `flush` sends it at once (C's idiom is
+    /// `SSL_verify_client_post_handshake` then `SSL_do_handshake`). The
+    /// client's certificate is processed by a later read, which fires
+    /// [`HandshakeEvent::PostHandshakeAuth`](crate::HandshakeEvent::PostHandshakeAuth);
+    /// [`request_client_certificate`](Self::request_client_certificate)
     /// does the whole exchange in one call.
     ///
     /// The verify mode must include `PEER`; with `PEER | POST_HANDSHAKE` no
@@ -88,23 +92,34 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         self.handshake()?;
         let engine = self.engine_mut();
         begin_request(engine)?;
-        // OpenSSL writes the request and, after the answer, new session
-        // tickets as separate small records; with Nagle on, the second
-        // waits for the client's delayed ACK (40 ms per request). Send at
-        // once meanwhile.
-        let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
-        if nagle {
-            ffi::set_tcp_nodelay(engine.as_fd(), true);
-        }
         let mut exchange = Exchange::default();
-        let r = engine.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
-            exchange.step(e)
+        let r = without_delay(engine, |e| {
+            e.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
+                exchange.step(e)
+            })
         });
-        if nagle {
-            ffi::set_tcp_nodelay(engine.as_fd(), false);
-        }
         finish_request(engine, r)
     }
+}
+
+/// Runs `send` with Nagle's algorithm off when the descriptor is a TCP
+/// socket that has it on. OpenSSL writes a post-handshake request (and,
+/// after the answer, new session tickets) as small records after others
+/// the peer has not acknowledged yet: with Nagle on, each would wait for
+/// the peer's delayed ACK (40 ms).
+pub(crate) fn without_delay<S: Read + Write + AsFd, T>(
+    engine: &mut Engine<S>,
+    send: impl FnOnce(&mut Engine<S>) -> T,
+) -> T {
+    let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
+    if nagle {
+        ffi::set_tcp_nodelay(engine.as_fd(), true);
+    }
+    let r = send(engine);
+    if nagle {
+        ffi::set_tcp_nodelay(engine.as_fd(), false);
+    }
+    r
 }
 
 /// Starts a request for the client's certificate on a handshaken server
@@ -114,7 +129,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
 pub(crate) fn begin_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     check_can_request(engine, true)?;
     if inspection::is_tls13(engine.ssl()) {
-        queue_request(engine)?;
+        queue(engine)?;
     } else {
         schedule_renegotiation(engine)?;
     }
@@ -195,8 +210,18 @@ fn check_can_request<S>(
 }
 
 /// Queues a TLS 1.3 CertificateRequest on a handshaken server connection
-/// (`SSL_verify_client_post_handshake`); the next I/O sends it.
+/// (`SSL_verify_client_post_handshake`) for `verify_client_post_handshake`:
+/// the next I/O sends it (a handshake or flush at once), and the read that
+/// processes the client's answer fires the `PostHandshakeAuth` event.
 pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
+    queue(engine)?;
+    callbacks::await_answer(engine.ssl());
+    Ok(())
+}
+
+/// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`),
+/// with errors that say why OpenSSL refused.
+fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     check_can_request(engine, false)?;
     let version = engine.ssl().version_str();
     if !inspection::is_tls13(engine.ssl()) {

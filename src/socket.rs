@@ -228,7 +228,9 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     }
 
     /// Performs the handshake (`SSL_do_handshake`), all of it within the
-    /// handshake timeout; nothing to do once it is complete. In non-blocking
+    /// handshake timeout. Once it is complete there is nothing to do, except
+    /// after [`verify_client_post_handshake`](Self::verify_client_post_handshake),
+    /// whose CertificateRequest it sends at once, as in C. In non-blocking
     /// mode it returns [`Error::WouldBlock`] when it must wait, and the next
     /// call resumes where this one stopped.
     ///
@@ -238,6 +240,9 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`upgrade_server`](Self::upgrade_server), [`Error::WouldBlock`].
     #[doc(alias("SSL_do_handshake", "do_handshake", "force_handshake"))]
     pub fn handshake(&mut self) -> Result<(), Error> {
+        if self.engine.handshaken() && !self.engine.handshake_idle() {
+            return crate::post_handshake::without_delay(&mut self.engine, Engine::handshake);
+        }
         self.engine.handshake()
     }
 
@@ -443,9 +448,16 @@ impl<S: Read + Write + AsFd> Write for SslSocket<S> {
         self.send(buf).map_err(io::Error::from)
     }
 
-    /// Sends what the descriptor has not taken yet, within the write timeout.
+    /// Sends what the descriptor has not taken yet (and a CertificateRequest
+    /// queued by [`verify_client_post_handshake`](SslSocket::verify_client_post_handshake)),
+    /// within the write timeout.
     fn flush(&mut self) -> io::Result<()> {
-        self.engine.flush().map_err(io::Error::from)
+        let r = if self.engine.handshaken() && !self.engine.handshake_idle() {
+            crate::post_handshake::without_delay(&mut self.engine, Engine::flush)
+        } else {
+            self.engine.flush()
+        };
+        r.map_err(io::Error::from)
     }
 }
 

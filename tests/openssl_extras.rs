@@ -5,6 +5,9 @@ mod common;
 mod openssl_cli;
 
 use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use common::{
     assert_alert, bind, build, client_builder, client_with_cert, default_server,
@@ -354,4 +357,128 @@ fn a_clients_renegotiation_is_refused() {
             RenegotiationRefused,
         ]
     );
+}
+
+/// How a server sends the CertificateRequest `verify_client_post_handshake`
+/// queued: `handshake()` or `flush()` (in blocking or non-blocking mode),
+/// or the write half of a split socket, whose call sends it.
+#[derive(Debug, Clone, Copy)]
+enum SendWith {
+    Handshake { nonblocking: bool },
+    Flush { nonblocking: bool },
+    WriteHalf,
+}
+
+/// Calls `recv` (waiting a little on `WouldBlock`) until `after\n` has arrived.
+fn read_until_after(
+    mut recv: impl FnMut(&mut [u8]) -> Result<usize, Error>,
+) -> Result<Vec<u8>, Error> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut got, mut buf) = (Vec::new(), [0u8; 256]);
+    while !got.ends_with(b"after\n") {
+        match recv(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.would_block().is_some() && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Accepts one client on `l`, asks for its certificate with
+/// `verify_client_post_handshake` and sends the request `send`'s way, tells
+/// `sent` when that returned, and waits for `go` (nothing else than the
+/// socket) before it reads until `after\n`: what it read, and whether it
+/// has the client's certificate then.
+fn serve_queued_request(
+    l: SslListener,
+    send: SendWith,
+    sent: mpsc::Sender<Instant>,
+    go: mpsc::Receiver<()>,
+) -> Result<(Vec<u8>, bool), Error> {
+    let (mut s, _) = l.accept()?;
+    // Called again while it would block (non-blocking mode).
+    let retry = |mut call: Box<dyn FnMut() -> std::io::Result<()> + '_>| loop {
+        match call() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(1))
+            }
+            r => break r,
+        }
+    };
+    match send {
+        SendWith::Handshake { nonblocking } => {
+            s.set_nonblocking(nonblocking)?;
+            s.verify_client_post_handshake()?;
+            retry(Box::new(|| s.handshake().map_err(std::io::Error::from))).map_err(|source| {
+                Error::Io {
+                    during: sslsocket::Operation::Handshake,
+                    source,
+                }
+            })?;
+        }
+        SendWith::Flush { nonblocking } => {
+            s.set_nonblocking(nonblocking)?;
+            s.verify_client_post_handshake()?;
+            retry(Box::new(|| s.flush())).map_err(|source| Error::Io {
+                during: sslsocket::Operation::Write,
+                source,
+            })?;
+        }
+        SendWith::WriteHalf => {
+            let (mut r, mut w) = s.split();
+            w.verify_client_post_handshake()?;
+            let _ = sent.send(Instant::now());
+            let _ = go.recv_timeout(Duration::from_secs(10));
+            let got = read_until_after(|b| r.recv(b))?;
+            let s = r.reunite(w).unwrap_or_else(|_| unreachable!());
+            return Ok((got, s.peer_certificate().is_some()));
+        }
+    }
+    let _ = sent.send(Instant::now());
+    let _ = go.recv_timeout(Duration::from_secs(10));
+    let got = read_until_after(|b| s.recv(b))?;
+    Ok((got, s.peer_certificate().is_some()))
+}
+
+/// C's idiom, `SSL_verify_client_post_handshake` then `SSL_do_handshake`
+/// (or a flush), in blocking and non-blocking mode: the request goes out at
+/// once, and `openssl s_client -enable_pha` sees it while the server waits
+/// on something else than its socket. The read that processes the answer
+/// fires `PostHandshakeAuth`, on a split socket too.
+#[test]
+fn a_queued_request_goes_out_with_handshake_or_flush() {
+    let cases = [
+        SendWith::Handshake { nonblocking: false },
+        SendWith::Handshake { nonblocking: true },
+        SendWith::Flush { nonblocking: false },
+        SendWith::Flush { nonblocking: true },
+        SendWith::WriteHalf,
+    ];
+    for send in cases {
+        let (config, events) = common::post_handshake_server();
+        let l = bind(&config);
+        let port = l.local_addr().unwrap().port();
+        let (mut client, lines) = SClient::start_pha_watched(port);
+        let (sent_tx, sent_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel();
+        let server = thread::spawn(move || serve_queued_request(l, send, sent_tx, go_rx));
+        let Ok(sent) = sent_rx.recv_timeout(Duration::from_secs(10)) else {
+            panic!("{send:?}: {:?}", server.join());
+        };
+        let seen = openssl_cli::wait_for_line(&lines, "CertificateRequest", Duration::from_secs(3));
+        let _ = go_tx.send(());
+        client.type_line("after");
+        let served = server.join().unwrap();
+        let out = client.finish();
+        openssl_cli::assert_request_seen(&format!("{send:?}"), sent, seen, &out);
+        let (got, has_certificate) = served.unwrap_or_else(|e| panic!("{send:?}: {e:?}"));
+        assert!(got.ends_with(b"after\n"), "{send:?}: {got:?}");
+        assert!(has_certificate, "{send:?}");
+        let answered = HandshakeEvent::PostHandshakeAuth { certificate: true };
+        assert_eq!(events.count(&answered), 1, "{send:?}: {:?}", events.items());
+    }
 }

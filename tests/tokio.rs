@@ -1,8 +1,10 @@
 //! `sslsocket::tokio` over real loopback handshakes: the verify-mode rows
 //! against the blocking socket and `openssl s_server`, post-handshake
 //! requests awaited, a trickling client against the handshake timeout, a
-//! thousand connections on one thread, reads cancelled mid-record, and
-//! split halves reading and writing at once.
+//! thousand connections on one thread, reads cancelled mid-record, split
+//! halves reading and writing at once, each operation under its own
+//! deadline whatever futures were dropped before it, and a request queued
+//! by `verify_client_post_handshake` sent by `handshake()` or `flush()`.
 #![cfg(feature = "tokio")]
 
 mod common;
@@ -462,4 +464,176 @@ async fn timeouts_and_roles_are_the_blocking_ones() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::WrongRole(_)), "{e:?}");
+}
+
+/// An async server asking for certificates after the handshake (TLS 1.3,
+/// `PEER | POST_HANDSHAKE`), with a 10 s read timeout, and a blocking
+/// client with a certificate that connects, sends `late` after `late_after`
+/// (if given) and stays until `release` is sent to; it never reads, so it
+/// never answers a request.
+async fn a_request_and_a_quiet_client(
+    late_after: Option<Duration>,
+) -> (
+    SslSocket,
+    std::sync::mpsc::Sender<()>,
+    thread::JoinHandle<()>,
+) {
+    let mut b = default_server();
+    b.set_verify_mode(9)
+        .unwrap()
+        .set_version(TlsVersion::Tls1_3)
+        .set_read_timeout(Some(Duration::from_secs(10)));
+    let listener = SslListener::bind("127.0.0.1:0", &build(&b)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = build(&client_with_cert("client.pem", "client.key"));
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let client = thread::spawn(move || {
+        let mut tls = sslsocket::SslSocket::connect(&client, &format!("localhost:{port}")).unwrap();
+        if let Some(after) = late_after {
+            thread::sleep(after);
+            tls.send_all(b"late").unwrap();
+        }
+        let _ = released.recv_timeout(Duration::from_secs(30));
+    });
+    let (mut tls, _) = listener.accept().await.unwrap();
+    tls.handshake().await.unwrap();
+    (tls, release, client)
+}
+
+/// A read dropped while it waited leaves nothing behind: the certificate
+/// request that follows waits its own 500 ms (polled again and again, it
+/// keeps the deadline it started with), not what was left of the read's
+/// 10 s.
+#[tokio::test]
+async fn a_certificate_request_after_a_dropped_read_waits_its_own_limit() {
+    let (mut tls, release, client) = a_request_and_a_quiet_client(None).await;
+    let mut buf = [0u8; 16];
+    let dropped = tokio::time::timeout(Duration::from_millis(100), tls.read(&mut buf)).await;
+    assert!(dropped.is_err(), "nothing to read: {dropped:?}");
+    let limit = Duration::from_millis(500);
+    let started = Instant::now();
+    let request = tls.request_client_certificate(Some(limit));
+    tokio::pin!(request);
+    let r = loop {
+        if let Ok(r) = tokio::time::timeout(Duration::from_millis(50), &mut request).await {
+            break r;
+        }
+    };
+    let took = started.elapsed();
+    eprintln!("request_client_certificate(500 ms) after a dropped read: {r:?} after {took:?}");
+    assert!(
+        matches!(
+            r,
+            Err(Error::Timeout {
+                operation: Operation::PostHandshakeAuth,
+                after: Some(after),
+            }) if after == limit
+        ),
+        "{r:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(1500),
+        "the request took {took:?}"
+    );
+    release.send(()).unwrap();
+    client.join().unwrap();
+}
+
+/// A certificate request dropped while it waited leaves nothing behind:
+/// the read that follows waits its own 10 s for data that comes after
+/// 1 s, not what was left of the request's 300 ms.
+#[tokio::test]
+async fn a_read_after_a_dropped_certificate_request_waits_its_own_limit() {
+    let (mut tls, release, client) =
+        a_request_and_a_quiet_client(Some(Duration::from_secs(1))).await;
+    let started = Instant::now();
+    let request = tls.request_client_certificate(Some(Duration::from_millis(300)));
+    let dropped = tokio::time::timeout(Duration::from_millis(100), request).await;
+    assert!(dropped.is_err(), "the client does not answer: {dropped:?}");
+    let mut buf = [0u8; 16];
+    let read = tls.read(&mut buf).await;
+    let took = started.elapsed();
+    eprintln!("a read (10 s) after a dropped request: {read:?} after {took:?}");
+    let n = read.unwrap_or_else(|e| panic!("after {took:?}: {e:?}"));
+    assert_eq!(&buf[..n], b"late");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    release.send(()).unwrap();
+    client.join().unwrap();
+}
+
+/// A read dropped while it waited, whose deadline then passes, leaves
+/// nothing to a read made after another operation: the read waits its own
+/// 300 ms for data that comes 200 ms after it started.
+#[tokio::test]
+async fn a_read_after_another_operation_starts_afresh() {
+    let (mut tls, release, client) =
+        a_request_and_a_quiet_client(Some(Duration::from_millis(700))).await;
+    tls.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let dropped = tokio::time::timeout(Duration::from_millis(100), tls.read(&mut buf)).await;
+    assert!(dropped.is_err(), "nothing to read yet: {dropped:?}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    tls.key_update(false).await.unwrap();
+    let started = Instant::now();
+    let read = tls.read(&mut buf).await;
+    eprintln!(
+        "a read (300 ms) after a key update: {read:?} after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(&buf[..read.unwrap()], b"late");
+    release.send(()).unwrap();
+    client.join().unwrap();
+}
+
+/// C's idiom on the async face: after `verify_client_post_handshake`,
+/// `handshake().await` or `flush().await` sends the request at once, and
+/// `openssl s_client -enable_pha` sees it while the server waits on
+/// something else than its socket; the read that processes the answer fires
+/// `PostHandshakeAuth`.
+#[tokio::test]
+async fn a_queued_request_goes_out_with_handshake_or_flush() {
+    use sslsocket::HandshakeEvent;
+    for flush in [false, true] {
+        let (config, events) = common::post_handshake_server();
+        let listener = SslListener::bind("127.0.0.1:0", &config).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (mut client, lines) = openssl_cli::SClient::start_pha_watched(port);
+        let (mut tls, _) = listener.accept().await.unwrap();
+        tls.handshake().await.unwrap();
+        tls.verify_client_post_handshake().unwrap();
+        if flush {
+            tls.flush().await.unwrap();
+        } else {
+            tls.handshake().await.unwrap();
+        }
+        let sent = Instant::now();
+        // Waits on something else than the socket while s_client looks.
+        let seen = tokio::task::spawn_blocking(move || {
+            openssl_cli::wait_for_line(&lines, "CertificateRequest", Duration::from_secs(3))
+        })
+        .await
+        .unwrap();
+        client.type_line("after");
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while !got.ends_with(b"after\n") {
+            match tls.read(&mut buf).await.unwrap() {
+                0 => break,
+                n => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        let has_certificate = tls.peer_certificate().is_some();
+        drop(tls);
+        let out = client.finish();
+        openssl_cli::assert_request_seen(&format!("flush {flush}"), sent, seen, &out);
+        assert!(has_certificate, "flush {flush}");
+        let answered = HandshakeEvent::PostHandshakeAuth { certificate: true };
+        assert_eq!(
+            events.count(&answered),
+            1,
+            "flush {flush}: {:?}",
+            events.items()
+        );
+    }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ::tokio::net::TcpStream;
-use ::tokio::time::{sleep, Sleep};
+use ::tokio::time::{sleep_until, Instant, Sleep};
 use openssl::ssl::Ssl;
 use openssl::x509::X509;
 
@@ -68,22 +68,87 @@ use crate::verify::Role;
 /// ```
 ///
 /// Each operation's time limit (the configuration's handshake, read and
-/// write timeouts) runs from the first time it has to wait until it
-/// finishes, and gives [`Error::Timeout`]. A read future dropped before it
-/// finished loses nothing: what arrived stays for the next read (a read
-/// started again continues the same deadline).
+/// write timeouts, or the one given to
+/// [`request_client_certificate`](Self::request_client_certificate)) runs
+/// from when that operation starts until it finishes, and gives
+/// [`Error::Timeout`]; an operation never waits under another's limit.
+///
+/// The async methods keep their deadline in their future: polled again,
+/// the future goes on with it; dropped, nothing of it remains. Reads and
+/// writes through [`AsyncRead`] and [`AsyncWrite`] have no future of
+/// their own, so the socket keeps the deadline of the one under way on
+/// each side, from its first poll until a poll finishes it; a read (write,
+/// flush, shutdown) polled again continues it, and any other operation
+/// starts afresh: one of another kind on that side, any async method of
+/// the socket, or a changed timeout. A read future dropped before it
+/// finished loses nothing (what arrived stays for the next read), but a
+/// read started again right after it cannot be told from the same read
+/// polled again, and continues its deadline.
 pub struct SslSocket<S = TcpStream> {
     engine: Engine<AsyncIo<S>>,
-    /// The running deadline of the handshake, of reads and of writes.
-    timers: [Option<Pin<Box<Sleep>>>; 3],
+    /// The operation under way through `AsyncRead` (first) and
+    /// `AsyncWrite` (second), with its deadline.
+    polled: [Option<Polled>; 2],
 }
 
-/// Which deadline an operation runs under.
-#[derive(Debug, Clone, Copy)]
-enum Timer {
-    Handshake = 0,
-    Read = 1,
-    Write = 2,
+/// An operation of [`AsyncRead`] or [`AsyncWrite`], which the socket keeps
+/// the deadline of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Handshake,
+    Read,
+    Write,
+    Flush,
+    Shutdown,
+}
+
+impl Kind {
+    fn operation(self) -> Operation {
+        match self {
+            Kind::Handshake => Operation::Handshake,
+            Kind::Read => Operation::Read,
+            Kind::Write | Kind::Flush => Operation::Write,
+            Kind::Shutdown => Operation::Shutdown,
+        }
+    }
+}
+
+/// The operation under way on one side through `AsyncRead`/`AsyncWrite`.
+#[derive(Debug)]
+struct Polled {
+    kind: Kind,
+    deadline: Deadline,
+}
+
+/// When an operation must be over: its limit from when it started, with
+/// the timer that wakes its task then (made the first time it waits).
+#[derive(Debug)]
+struct Deadline {
+    limit: Option<Duration>,
+    /// `None`: no limit, or one too large for the clock.
+    at: Option<Instant>,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Deadline {
+    /// `limit` from now.
+    fn start(limit: Option<Duration>) -> Deadline {
+        Deadline {
+            limit,
+            at: limit.and_then(|l| Instant::now().checked_add(l)),
+            timer: None,
+        }
+    }
+
+    /// Whether the deadline has passed; if not, `cx`'s task is woken when
+    /// it does.
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(at) = self.at else {
+            return false;
+        };
+        let timer = self.timer.get_or_insert_with(|| Box::pin(sleep_until(at)));
+        timer.as_mut().poll(cx).is_ready()
+    }
 }
 
 impl SslSocket<TcpStream> {
@@ -186,12 +251,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     fn assemble(config: &SslConfig, ssl: (Ssl, bool), stream: S) -> Result<SslSocket<S>, Error> {
         Ok(SslSocket {
             engine: Engine::without_descriptor(config, ssl, AsyncIo::new(stream))?,
-            timers: [None, None, None],
+            polled: [None, None],
         })
     }
 
     /// Performs the handshake (`SSL_do_handshake`) within the handshake
-    /// timeout; nothing to do once it is complete.
+    /// timeout. Once it is complete there is nothing to do, except after
+    /// [`verify_client_post_handshake`](Self::verify_client_post_handshake),
+    /// whose CertificateRequest it sends at once, as in C.
     ///
     /// # Errors
     ///
@@ -200,13 +267,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     /// [`Error::Timeout`], [`Error::ServerNameRequired`], …
     #[doc(alias("SSL_do_handshake", "do_handshake"))]
     pub async fn handshake(&mut self) -> Result<(), Error> {
-        poll_fn(|cx| self.poll_handshake(cx, Side::Reader)).await
+        self.polled = [None, None];
+        if self.engine.handshake_idle() {
+            return Ok(());
+        }
+        let mut deadline = Deadline::start(self.engine.timeouts.handshake);
+        poll_fn(|cx| {
+            self.poll_step(cx, Side::Reader, Operation::Handshake, &mut deadline, |e| {
+                e.handshake_step()
+            })
+        })
+        .await
     }
 
     /// Queues a TLS 1.3 CertificateRequest, as the blocking
     /// [`verify_client_post_handshake`](crate::SslSocket::verify_client_post_handshake)
-    /// does; it goes out with the next I/O, and a later read processes the
-    /// answer. Call it once the handshake is complete.
+    /// does; it goes out with the next I/O ([`handshake`](Self::handshake)
+    /// or `flush` sends it at once), and a later read processes the answer
+    /// and fires [`HandshakeEvent::PostHandshakeAuth`](crate::HandshakeEvent::PostHandshakeAuth).
+    /// Call it once the handshake is complete.
     ///
     /// # Errors
     ///
@@ -234,12 +313,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         self.handshake().await?;
         post_handshake::begin_request(&mut self.engine)?;
         let mut exchange = Exchange::default();
+        let mut deadline = Deadline::start(timeout);
         let r = poll_fn(|cx| {
             self.poll_step(
                 cx,
                 Side::Reader,
                 Operation::PostHandshakeAuth,
-                (Timer::Read, timeout),
+                &mut deadline,
                 |e| exchange.step(e),
             )
         })
@@ -248,7 +328,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     }
 
     /// Sends a TLS 1.3 KeyUpdate (`SSL_key_update`), asking the peer to
-    /// update its keys too with `request_peer`, within the write timeout.
+    /// update its keys too with `request_peer`, all within one write timeout.
     ///
     /// # Errors
     ///
@@ -256,66 +336,80 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias = "SSL_key_update")]
     pub async fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake().await?;
-        let limit = (Timer::Write, self.engine.timeouts.write);
+        let mut deadline = Deadline::start(self.engine.timeouts.write);
         poll_fn(|cx| {
-            self.poll_step(cx, Side::Writer, Operation::KeyUpdate, limit, |e| {
+            self.poll_step(cx, Side::Writer, Operation::KeyUpdate, &mut deadline, |e| {
                 e.key_update_room_step()
             })
         })
         .await?;
         self.engine.schedule_key_update(request_peer)?;
         poll_fn(|cx| {
-            self.poll_step(cx, Side::Writer, Operation::KeyUpdate, limit, |e| {
+            self.poll_step(cx, Side::Writer, Operation::KeyUpdate, &mut deadline, |e| {
                 e.key_update_write_step()
             })
         })
         .await
     }
 
-    fn poll_handshake(&mut self, cx: &mut Context<'_>, side: Side) -> Poll<Result<(), Error>> {
-        if self.engine.handshaken() {
-            return Poll::Ready(Ok(()));
+    /// One poll of the `AsyncRead`/`AsyncWrite` operation `kind` on `side`:
+    /// under the deadline of the same operation if it is under way there
+    /// (polled again), else under a new one, kept until it finishes.
+    fn poll_polled<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        side: Side,
+        kind: Kind,
+        step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
+    ) -> Poll<Result<T, Error>> {
+        let timeouts = &self.engine.timeouts;
+        let limit = match kind {
+            Kind::Handshake => timeouts.handshake,
+            Kind::Read => timeouts.read,
+            Kind::Write | Kind::Flush | Kind::Shutdown => timeouts.write,
+        };
+        let mut polled = match self.polled[side as usize].take() {
+            Some(p) if p.kind == kind && p.deadline.limit == limit => p,
+            _ => Polled {
+                kind,
+                deadline: Deadline::start(limit),
+            },
+        };
+        let r = self.poll_step(cx, side, kind.operation(), &mut polled.deadline, step);
+        if r.is_pending() {
+            self.polled[side as usize] = Some(polled);
         }
-        let limit = (Timer::Handshake, self.engine.timeouts.handshake);
-        self.poll_step(cx, side, Operation::Handshake, limit, |e| {
-            e.handshake_step()
-        })
+        r
     }
 
     /// One attempt at `step` for the task of `side`: its result, or
     /// `Pending` with the stream (or, when OpenSSL asked to be called again
-    /// at once, the task itself) set to wake the task, and the operation's
-    /// deadline running.
+    /// at once, the task itself) and `deadline` set to wake the task;
+    /// [`Error::Timeout`] once `deadline` has passed.
     fn poll_step<T>(
         &mut self,
         cx: &mut Context<'_>,
         side: Side,
         operation: Operation,
-        (timer, limit): (Timer, Option<Duration>),
+        deadline: &mut Deadline,
         step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
     ) -> Poll<Result<T, Error>> {
         self.engine.get_mut().register(side, cx);
         match step(&mut self.engine) {
             Step::Done(r) => {
                 self.engine.get_mut().done(side);
-                self.timers[timer as usize] = None;
                 Poll::Ready(r)
             }
             Step::Wait(_) => {
                 if !self.engine.get_mut().pending {
                     cx.waker().wake_by_ref();
                 }
-                if let Some(limit) = limit {
-                    let deadline =
-                        self.timers[timer as usize].get_or_insert_with(|| Box::pin(sleep(limit)));
-                    if deadline.as_mut().poll(cx).is_ready() {
-                        self.engine.get_mut().done(side);
-                        self.timers[timer as usize] = None;
-                        return Poll::Ready(Err(Error::Timeout {
-                            operation,
-                            after: Some(limit),
-                        }));
-                    }
+                if deadline.poll_expired(cx) {
+                    self.engine.get_mut().done(side);
+                    return Poll::Ready(Err(Error::Timeout {
+                        operation,
+                        after: deadline.limit,
+                    }));
                 }
                 Poll::Pending
             }
@@ -357,14 +451,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for SslSocket<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_handshake(cx, Side::Reader))?;
-        let limit = (Timer::Read, this.engine.timeouts.read);
+        if !this.engine.handshaken() {
+            ready!(this.poll_polled(cx, Side::Reader, Kind::Handshake, |e| {
+                e.handshake_step()
+            }))?;
+        }
         let dst = buf.initialize_unfilled();
-        let n = ready!(
-            this.poll_step(cx, Side::Reader, Operation::Read, limit, |e| {
-                e.read_step(dst)
-            })
-        )?;
+        let n = ready!(this.poll_polled(cx, Side::Reader, Kind::Read, |e| e.read_step(dst)))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -377,26 +470,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        ready!(this.poll_handshake(cx, Side::Writer))?;
-        let limit = (Timer::Write, this.engine.timeouts.write);
-        let n = ready!(
-            this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
-                e.write_step(buf)
-            })
-        )?;
+        if !this.engine.handshaken() {
+            ready!(this.poll_polled(cx, Side::Writer, Kind::Handshake, |e| {
+                e.handshake_step()
+            }))?;
+        }
+        let n = ready!(this.poll_polled(cx, Side::Writer, Kind::Write, |e| e.write_step(buf)))?;
         Poll::Ready(Ok(n))
     }
 
-    /// Sends what OpenSSL wrote and the stream has not taken yet, then
-    /// flushes the stream.
+    /// Sends what OpenSSL wrote and the stream has not taken yet (and a
+    /// CertificateRequest queued by
+    /// [`verify_client_post_handshake`](SslSocket::verify_client_post_handshake)),
+    /// then flushes the stream.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let limit = (Timer::Write, this.engine.timeouts.write);
-        ready!(
-            this.poll_step(cx, Side::Writer, Operation::Write, limit, |e| {
-                e.flush_step()
-            })
-        )?;
+        ready!(this.poll_polled(cx, Side::Writer, Kind::Flush, |e| e.flush_step()))?;
         Pin::new(&mut this.engine.get_mut().inner).poll_flush(cx)
     }
 
@@ -404,12 +493,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
     /// stream's writing side down.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let limit = (Timer::Write, this.engine.timeouts.write);
-        ready!(
-            this.poll_step(cx, Side::Writer, Operation::Shutdown, limit, |e| {
-                e.shutdown_step()
-            })
-        )?;
+        ready!(this.poll_polled(cx, Side::Writer, Kind::Shutdown, |e| e.shutdown_step()))?;
         Pin::new(&mut this.engine.get_mut().inner).poll_shutdown(cx)
     }
 }

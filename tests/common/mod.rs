@@ -71,6 +71,19 @@ pub(crate) fn default_server() -> SslConfigBuilder {
     server_builder("server-chain.pem", "server.key")
 }
 
+/// The usual server on TLS 1.3 asking for no certificate during the
+/// handshake (`PEER | POST_HANDSHAKE`), and the log of its handshake events.
+pub(crate) fn post_handshake_server() -> (SslConfig, Log<sslsocket::HandshakeEvent>) {
+    let events = Log::new();
+    let log = events.clone();
+    let mut b = default_server();
+    b.set_version(TlsVersion::Tls1_3)
+        .set_verify_mode(9)
+        .unwrap_or_else(|e| panic!("mode 9: {e:?}"))
+        .set_handshake_callback(move |e, _| log.push(*e));
+    (build(&b), events)
+}
+
 /// A server for `other.example` (`wrong-host-chain.pem`, `wrong-host.key`):
 /// a valid chain, for another host than `localhost`.
 pub(crate) fn wrong_host_server() -> SslConfigBuilder {
@@ -620,6 +633,14 @@ impl<T: Clone> Log<T> {
 
     pub(crate) fn clear(&self) {
         self.0.lock().unwrap().clear();
+    }
+
+    /// How many items pushed so far equal `item`.
+    pub(crate) fn count(&self, item: &T) -> usize
+    where
+        T: PartialEq,
+    {
+        self.0.lock().unwrap().iter().filter(|i| *i == item).count()
     }
 }
 

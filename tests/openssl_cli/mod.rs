@@ -302,8 +302,84 @@ impl SClient {
         SClient { proc }
     }
 
+    /// As [`SClient::start`], also handing on each line s_client prints on
+    /// its stdout as soon as it prints it (see [`wait_for_line`]).
+    pub(crate) fn start_watched(
+        port: u16,
+        args: &[&str],
+        input: &[u8],
+    ) -> (SClient, mpsc::Receiver<String>) {
+        let connect = format!("127.0.0.1:{port}");
+        let mut all = vec!["s_client", "-connect", &connect, "-servername", "localhost"];
+        all.extend(NO_SYSTEM_CA);
+        all.extend_from_slice(args);
+        let (tx, rx) = mpsc::channel();
+        let mut proc = Proc::spawn(&all, Some(tx));
+        proc.write_stdin(input);
+        (SClient { proc }, rx)
+    }
+
+    /// `s_client -tls1_3 -enable_pha -msg` with the test client's
+    /// certificate, trusting the test CA, watched as by
+    /// [`start_watched`](Self::start_watched): it answers a post-handshake
+    /// CertificateRequest and prints a line naming it when it arrives.
+    pub(crate) fn start_pha_watched(port: u16) -> (SClient, mpsc::Receiver<String>) {
+        let (c, k, ca) = (cert("client.pem"), cert("client.key"), cert("ca.pem"));
+        let args = [
+            "-tls1_3",
+            "-enable_pha",
+            "-msg",
+            "-cert",
+            &c,
+            "-key",
+            &k,
+            "-CAfile",
+            &ca,
+        ];
+        SClient::start_watched(port, &args, b"")
+    }
+
+    /// Types `line` on s_client's standard input, which it sends to the
+    /// server as application data.
+    pub(crate) fn type_line(&mut self, line: &str) {
+        self.proc.write_stdin(format!("{line}\n").as_bytes());
+    }
+
     /// Waits (bounded) for s_client to exit and returns what it printed.
     pub(crate) fn finish(mut self) -> Output {
         self.proc.finish(PROCESS_TIMEOUT)
     }
+}
+
+/// Waits at most `limit` for a line of `lines` that contains `needle`:
+/// when it came, or `None`.
+pub(crate) fn wait_for_line(
+    lines: &mpsc::Receiver<String>,
+    needle: &str,
+    limit: Duration,
+) -> Option<Instant> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return Some(Instant::now()),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Asserts that s_client saw the CertificateRequest (`seen`, from
+/// [`wait_for_line`]) within 1 s of `sent`, when the server's call that
+/// sent it returned; prints the delay.
+pub(crate) fn assert_request_seen(case: &str, sent: Instant, seen: Option<Instant>, out: &Output) {
+    let Some(seen) = seen else {
+        panic!(
+            "{case}: s_client saw no CertificateRequest within the wait\n{}",
+            out.dump()
+        );
+    };
+    let delay = seen.saturating_duration_since(sent);
+    eprintln!("{case}: s_client saw the request {delay:?} after the call returned");
+    assert!(delay < Duration::from_secs(1), "{case}: {delay:?}");
 }
