@@ -763,7 +763,7 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// At [`build`](Self::build), [`ConfigError::Groups`] for a list
-    /// OpenSSL rejects.
+    /// OpenSSL rejects, [`ConfigError::NulByte`] for one holding a NUL byte.
     #[doc(alias(
         "SSL_CTX_set1_groups_list",
         "SSL_CTX_set1_curves_list",
@@ -782,7 +782,7 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// At [`build`](Self::build), [`ConfigError::Sigalgs`] for a list
-    /// OpenSSL rejects.
+    /// OpenSSL rejects, [`ConfigError::NulByte`] for one holding a NUL byte.
     #[doc(alias("SSL_CTX_set1_sigalgs_list", "sigalgs"))]
     pub fn set_sigalgs(&mut self, sigalgs: &str) -> &mut Self {
         self.knobs.sigalgs = Some(sigalgs.to_owned());
@@ -879,6 +879,9 @@ impl SslConfigBuilder {
                 }
                 .into());
             }
+        }
+        if let Some(name) = &self.server_name {
+            no_nul("server name", name)?;
         }
         if let Some(c) = &self.cipher_list {
             no_nul("cipher list", c)?;
@@ -993,7 +996,14 @@ impl SslConfigBuilder {
                 path: dir.clone(),
                 source: std::io::Error::new(kind, why),
             };
-            if !dir.is_dir() {
+            // A path that cannot name a file (a NUL byte) is std's
+            // `InvalidInput`, as for the other files.
+            let meta = std::fs::metadata(dir).map_err(|source| Error::File {
+                what: "CA directory",
+                path: dir.clone(),
+                source,
+            })?;
+            if !meta.is_dir() {
                 return Err(refused(std::io::ErrorKind::NotFound, "not a directory"));
             }
             // OpenSSL's loader takes the path as UTF-8 text.
@@ -1219,7 +1229,7 @@ impl SslConfig {
 
 /// Refuses a value OpenSSL takes as a C string when it holds a NUL byte
 /// (the `openssl` crate would panic on it).
-fn no_nul(setting: &'static str, value: &str) -> Result<(), Error> {
+pub(crate) fn no_nul(setting: &'static str, value: &str) -> Result<(), Error> {
     if value.contains('\0') {
         return Err(ConfigError::NulByte {
             setting,
