@@ -589,6 +589,12 @@ impl Drop for Foreign {
     }
 }
 
+/// The ECDSA PKI's `localhost` chain and key files.
+fn localhost_files() -> (String, String) {
+    let file = openssl_cli::cert;
+    (file("server-chain.pem"), file("server.key"))
+}
+
 /// `gnutls-serv --echo` with the ECDSA test certificate, speaking only
 /// `version`. It cannot be told to pick its own port and say which, so a
 /// free one is found first (and another tried if it was taken meanwhile).
@@ -597,10 +603,7 @@ fn gnutls_serv(version: TlsVersion) -> Foreign {
         TlsVersion::Tls1_2 => "NORMAL:-VERS-ALL:+VERS-TLS1.2",
         _ => "NORMAL:-VERS-ALL:+VERS-TLS1.3",
     };
-    let (chain, key) = (
-        openssl_cli::cert("server-chain.pem"),
-        openssl_cli::cert("server.key"),
-    );
+    let (chain, key) = localhost_files();
     for _ in 0..5 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -670,10 +673,7 @@ with socket.create_server(("127.0.0.1", 0)) as srv:
         TlsVersion::Tls1_2 => "TLSv1_2",
         _ => "TLSv1_3",
     };
-    let (chain, key) = (
-        openssl_cli::cert("server-chain.pem"),
-        openssl_cli::cert("server.key"),
-    );
+    let (chain, key) = localhost_files();
     let args = ["-c", SCRIPT, &chain, &key, version];
     Foreign::start("python3", &args, |line| {
         let port = line.strip_prefix("port ")?;
