@@ -90,6 +90,17 @@ pub struct SslConfigBuilder {
     knobs: Knobs,
 }
 
+/// A client's TLS 1.2 cipher list unless
+/// [`SslConfigBuilder::set_cipher_list`] sets another: the list of Python's
+/// `ssl.create_default_context()`. Every suite has forward secrecy (ECDHE
+/// or DHE) and an AEAD or SHA-2 MAC; none has RSA key exchange, a SHA-1
+/// MAC, DSS, CCM or no encryption, and the security level is 2. TLS 1.3
+/// suites are set apart ([`SslConfigBuilder::set_ciphersuites`]) and keep
+/// OpenSSL's default. A server's default list is OpenSSL's own.
+#[doc(alias("PY_SSL_DEFAULT_CIPHER_STRING", "create_default_context"))]
+pub const DEFAULT_CLIENT_CIPHER_LIST: &str =
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
+
 /// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
 pub const DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT: usize = 1 << 20;
 
@@ -413,7 +424,8 @@ impl SslConfigBuilder {
 
     /// The lowest protocol version allowed. `None`, the default, is TLS 1.2
     /// on every OpenSSL release; TLS 1.0 and 1.1 only when named here (and
-    /// OpenSSL 3 also needs `@SECLEVEL=0` in the cipher list for them).
+    /// OpenSSL 3 also needs `@SECLEVEL=0` in the cipher list for them; a
+    /// client's default list has no suite they can use).
     #[doc(alias("SSL_CTX_set_min_proto_version", "minimum_version"))]
     pub fn set_min_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
         self.min_version = version;
@@ -436,7 +448,18 @@ impl SslConfigBuilder {
     }
 
     /// The TLS 1.2-and-older cipher list, in OpenSSL's syntax
-    /// (`SSL_CTX_set_cipher_list`), e.g. `ECDHE+AESGCM`.
+    /// (`SSL_CTX_set_cipher_list`), e.g. `ECDHE+AESGCM`; OpenSSL gets
+    /// exactly this list, whatever it allows.
+    ///
+    /// Defaults to [`DEFAULT_CLIENT_CIPHER_LIST`] on a client (Python's
+    /// `create_default_context()` list: forward secrecy, AEAD or SHA-2 MACs,
+    /// security level 2), so that a client never settles for a suite
+    /// without forward secrecy or with a SHA-1 MAC. A server keeps
+    /// OpenSSL's own default, as `openssl s_server` does: old clients and
+    /// conformance suites expect what a server would offer, and the client
+    /// is the end that must not settle for less. Set a list on a client for
+    /// a server that knows only older suites (TLS 1.0 and 1.1 have none in
+    /// the default list), or on a server to narrow what it accepts.
     #[doc(alias("SSL_CTX_set_cipher_list", "set_ciphers"))]
     pub fn set_cipher_list(&mut self, ciphers: &str) -> &mut Self {
         self.cipher_list = Some(ciphers.to_owned());
@@ -763,7 +786,7 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// At [`build`](Self::build), [`ConfigError::Groups`] for a list
-    /// OpenSSL rejects.
+    /// OpenSSL rejects, [`ConfigError::NulByte`] for one holding a NUL byte.
     #[doc(alias(
         "SSL_CTX_set1_groups_list",
         "SSL_CTX_set1_curves_list",
@@ -782,7 +805,7 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// At [`build`](Self::build), [`ConfigError::Sigalgs`] for a list
-    /// OpenSSL rejects.
+    /// OpenSSL rejects, [`ConfigError::NulByte`] for one holding a NUL byte.
     #[doc(alias("SSL_CTX_set1_sigalgs_list", "sigalgs"))]
     pub fn set_sigalgs(&mut self, sigalgs: &str) -> &mut Self {
         self.knobs.sigalgs = Some(sigalgs.to_owned());
@@ -880,11 +903,17 @@ impl SslConfigBuilder {
                 .into());
             }
         }
-        if let Some(c) = &self.cipher_list {
+        if let Some(name) = &self.server_name {
+            no_nul("server name", name)?;
+        }
+        // A client without a list of its own takes Python's; a server
+        // keeps OpenSSL's.
+        let client_default = (self.role == Role::Client).then_some(DEFAULT_CLIENT_CIPHER_LIST);
+        if let Some(c) = self.cipher_list.as_deref().or(client_default) {
             no_nul("cipher list", c)?;
             b.set_cipher_list(c)
                 .map_err(|source| ConfigError::CipherList {
-                    list: c.clone(),
+                    list: c.to_owned(),
                     source,
                 })?;
         }
@@ -993,7 +1022,14 @@ impl SslConfigBuilder {
                 path: dir.clone(),
                 source: std::io::Error::new(kind, why),
             };
-            if !dir.is_dir() {
+            // A path that cannot name a file (a NUL byte) is std's
+            // `InvalidInput`, as for the other files.
+            let meta = std::fs::metadata(dir).map_err(|source| Error::File {
+                what: "CA directory",
+                path: dir.clone(),
+                source,
+            })?;
+            if !meta.is_dir() {
                 return Err(refused(std::io::ErrorKind::NotFound, "not a directory"));
             }
             // OpenSSL's loader takes the path as UTF-8 text.
@@ -1070,14 +1106,16 @@ pub(crate) struct Inner {
 
 impl SslConfig {
     /// A builder for a client: verifies the server's chain and host name
-    /// (`PEER`) against the system CA store unless given CAs of its own.
+    /// (`PEER`) against the system CA store unless given CAs of its own,
+    /// and offers only the TLS 1.2 suites of [`DEFAULT_CLIENT_CIPHER_LIST`].
     #[doc(alias("TLS_client_method", "create_default_context"))]
     pub fn client() -> SslConfigBuilder {
         SslConfigBuilder::new(Role::Client)
     }
 
     /// A builder for a server: asks for no client certificate (`NONE`)
-    /// until told otherwise; needs a certificate and key.
+    /// until told otherwise, accepts OpenSSL's default cipher list; needs a
+    /// certificate and key.
     #[doc(alias = "TLS_server_method")]
     pub fn server() -> SslConfigBuilder {
         SslConfigBuilder::new(Role::Server)
@@ -1223,7 +1261,7 @@ impl SslConfig {
 
 /// Refuses a value OpenSSL takes as a C string when it holds a NUL byte
 /// (the `openssl` crate would panic on it).
-fn no_nul(setting: &'static str, value: &str) -> Result<(), Error> {
+pub(crate) fn no_nul(setting: &'static str, value: &str) -> Result<(), Error> {
     if value.contains('\0') {
         return Err(ConfigError::NulByte {
             setting,

@@ -55,6 +55,16 @@
 //! ([`SslSocket::split`]) and run over any stream with a descriptor (a
 //! `UnixStream`). With the `tokio` feature, `sslsocket::tokio` has the same
 //! socket for tokio programs, on the same engine. Unix only.
+//!
+//! Defaults are secure, as Python's `ssl.create_default_context()`: a
+//! client verifies the server's chain and host name (`PEER`), against the
+//! system store unless given CAs of its own, needs TLS 1.2 at least, and
+//! offers only TLS 1.2 suites with forward secrecy and no SHA-1 MAC
+//! ([`DEFAULT_CLIENT_CIPHER_LIST`]). A server asks for no client
+//! certificate (`NONE`) and keeps OpenSSL's own cipher list, as
+//! `openssl s_server` does: the client is the end that must not settle
+//! for less. [`SslConfigBuilder::set_cipher_list`] sets any list OpenSSL
+//! accepts, on either end.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -102,7 +112,10 @@ mod wire;
 
 pub use alert::Alert;
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
-pub use config::{SslConfig, SslConfigBuilder, Timeouts, DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT};
+pub use config::{
+    SslConfig, SslConfigBuilder, Timeouts, DEFAULT_CLIENT_CIPHER_LIST,
+    DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
+};
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
 pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
 pub use exporter::ChannelBinding;

@@ -4,6 +4,7 @@
 
 use openssl::ssl::{SslContextBuilder, SslOptions, SslRef};
 
+use crate::config::no_nul;
 use crate::error::{ConfigError, Error};
 use crate::verify::Role;
 
@@ -100,6 +101,7 @@ impl Knobs {
             .into());
         }
         if let Some(list) = &self.groups {
+            no_nul("key-exchange groups", list)?;
             b.set_groups_list(list)
                 .map_err(|source| ConfigError::Groups {
                     list: list.clone(),
@@ -107,6 +109,7 @@ impl Knobs {
                 })?;
         }
         if let Some(list) = &self.sigalgs {
+            no_nul("signature algorithms", list)?;
             b.set_sigalgs_list(list)
                 .map_err(|source| ConfigError::Sigalgs {
                     list: list.clone(),

@@ -12,8 +12,8 @@ use std::time::Duration;
 use common::*;
 use sslsocket::openssl::error::ErrorStack;
 use sslsocket::{
-    Alert, ConfigError, Error, Operation, Role, SslConfig, SslConfigBuilder, SslListener,
-    SslSocket, TlsVersion,
+    Alert, ConfigError, Error, Identity, Operation, Role, SslConfig, SslConfigBuilder, SslListener,
+    SslSocket, TlsVersion, VerifyMode, VerifyResult,
 };
 
 /// A file under the system temp directory, removed on drop.
@@ -577,29 +577,395 @@ fn tls_1_0_and_1_1_only_when_named() {
     assert!(err.to_string().contains("set_min_version"), "{err}");
 }
 
-/// Settings OpenSSL takes as C strings, holding a NUL byte: each is a
-/// configuration error naming the setting, where the `openssl` crate
-/// would panic (found by fuzzing the parsers).
-#[test]
-fn settings_with_a_nul_byte_are_config_errors() {
-    let nul = |e: &Error, which: &str| matches!(e, Error::InvalidConfig(ConfigError::NulByte { setting, .. }) if *setting == which);
-    let mut b = client_builder();
-    b.set_cipher_list("DEFAULT\0:x");
-    let e = b.build().unwrap_err();
-    assert!(nul(&e, "cipher list"), "{e:?}");
-    let mut b = client_builder();
-    b.set_ciphersuites("\0");
-    let e = b.build().unwrap_err();
-    assert!(nul(&e, "TLS 1.3 ciphersuites"), "{e:?}");
+/// What one case of [`no_string_a_caller_passes_can_panic`] found:
+/// `Err` says what came back instead of the answer expected.
+type Verdict = Result<(), String>;
 
-    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    let e = SslSocket::new_client(&build(&client_builder()), a, Some("local\0host")).unwrap_err();
-    assert!(nul(&e, "server name"), "{e:?}");
-    let mut b = client_builder();
-    b.set_server_name(Some("local\0host"));
-    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    let e = SslSocket::new_client(&build(&b), a, None).unwrap_err();
-    assert!(nul(&e, "server name"), "{e:?}");
+/// `r` is an error `expected` accepts.
+fn refused_as<T: std::fmt::Debug>(
+    r: Result<T, Error>,
+    expected: impl Fn(&Error) -> bool,
+) -> Verdict {
+    match r {
+        Err(e) if expected(&e) => Ok(()),
+        other => Err(format!("got {other:?}")),
+    }
+}
+
+/// The configuration error for a C-string setting holding a NUL byte.
+fn nul_in(setting: &'static str) -> impl Fn(&Error) -> bool {
+    move |e| matches!(e, Error::InvalidConfig(ConfigError::NulByte { setting: s, .. }) if *s == setting)
+}
+
+/// The file error for a path that cannot name a file (std's `InvalidInput`).
+fn unnamable(what: &'static str) -> impl Fn(&Error) -> bool {
+    move |e| {
+        matches!(e, Error::File { what: w, path, source }
+            if *w == what && path == std::path::Path::new(NUL_PATH)
+                && source.kind() == std::io::ErrorKind::InvalidInput)
+    }
+}
+
+fn wrong_password(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::InvalidConfig(ConfigError::WrongKeyPassword { .. })
+    )
+}
+
+fn unusable_password(e: &Error) -> bool {
+    matches!(e, Error::InvalidConfig(ConfigError::KeyPasswordUnusable { why, .. }) if *why == "contains a NUL byte")
+}
+
+fn unresolvable(e: &Error) -> bool {
+    matches!(e, Error::Connect { source, .. } if source.kind() == std::io::ErrorKind::InvalidInput)
+}
+
+fn unbindable(e: &Error) -> bool {
+    matches!(e, Error::Io { during: Operation::Bind, source } if source.kind() == std::io::ErrorKind::InvalidInput)
+}
+
+/// A named case of [`no_string_a_caller_passes_can_panic`].
+type Case<'a> = (&'static str, Box<dyn Fn() -> Verdict + 'a>);
+
+/// A path holding a NUL byte.
+const NUL_PATH: &str = "certs/ca\0.pem";
+/// The test password with a NUL byte and more after it: a C string would
+/// stop at the NUL and open the key.
+const NUL_PASSWORD: &str = "sslsocket-test\0x";
+const NUL_NAME: &str = "local\0host";
+
+/// A case named `name` that runs `f`.
+fn case<'a>(name: &'static str, f: impl Fn() -> Verdict + 'a) -> Case<'a> {
+    (name, Box::new(f))
+}
+
+/// A case for a builder setter: `tweak` applied to `base`, whose `build()`
+/// must fail as `expected` says.
+fn setting<'a>(
+    name: &'static str,
+    base: fn() -> SslConfigBuilder,
+    tweak: impl Fn(&mut SslConfigBuilder) -> &mut SslConfigBuilder + 'a,
+    expected: impl Fn(&Error) -> bool + 'a,
+) -> Case<'a> {
+    case(name, move || {
+        let mut b = base();
+        tweak(&mut b);
+        refused_as(b.build(), &expected)
+    })
+}
+
+/// A server with no identity yet (for the setters that give one).
+fn bare_server() -> SslConfigBuilder {
+    let mut b = SslConfig::server();
+    with_timeouts(&mut b);
+    b
+}
+
+/// A server whose key file is `server-encrypted.key`.
+fn encrypted_key_server() -> SslConfigBuilder {
+    server_builder("server-chain.pem", "server-encrypted.key")
+}
+
+fn debug(e: impl std::fmt::Debug) -> String {
+    format!("{e:?}")
+}
+
+/// Every public function that takes a string, a path or a name from its
+/// caller, given one holding a NUL byte: each answers with an error that
+/// says what is wrong (or, where a NUL is legal because the value never
+/// becomes a C string, takes it whole, never cut short at the NUL), and
+/// none panics.
+#[test]
+fn no_string_a_caller_passes_can_panic() {
+    let client = build(&client_builder());
+    let server = build(&default_server());
+    let (c, s) = (&client, &server);
+    let cases: Vec<Case<'_>> = vec![
+        // The builder's settings, refused by build().
+        setting(
+            "SslConfigBuilder::set_cipher_list",
+            client_builder,
+            |b| b.set_cipher_list("DEFAULT\0:x"),
+            nul_in("cipher list"),
+        ),
+        setting(
+            "SslConfigBuilder::set_ciphersuites",
+            client_builder,
+            |b| b.set_ciphersuites("TLS_AES_128_GCM_SHA256\0"),
+            nul_in("TLS 1.3 ciphersuites"),
+        ),
+        setting(
+            "SslConfigBuilder::set_groups",
+            client_builder,
+            |b| b.set_groups("X25519\0P-256"),
+            nul_in("key-exchange groups"),
+        ),
+        setting(
+            "SslConfigBuilder::set_sigalgs",
+            client_builder,
+            |b| b.set_sigalgs("ECDSA+SHA256\0"),
+            nul_in("signature algorithms"),
+        ),
+        setting(
+            "SslConfigBuilder::set_server_name",
+            client_builder,
+            |b| b.set_server_name(Some(NUL_NAME)),
+            nul_in("server name"),
+        ),
+        setting(
+            "SslConfigBuilder::set_ca_file",
+            client_builder,
+            |b| b.set_ca_file(NUL_PATH),
+            unnamable("CA certificate"),
+        ),
+        setting(
+            "SslConfigBuilder::set_ca_dir",
+            client_builder,
+            |b| b.set_ca_dir(NUL_PATH),
+            unnamable("CA directory"),
+        ),
+        setting(
+            "SslConfigBuilder::set_crl_file",
+            client_builder,
+            |b| b.set_crl_file(NUL_PATH),
+            unnamable("CRL"),
+        ),
+        setting(
+            "SslConfigBuilder::set_certificate_file",
+            default_server,
+            |b| b.set_certificate_file(NUL_PATH),
+            unnamable("certificate"),
+        ),
+        setting(
+            "SslConfigBuilder::set_chain_file",
+            default_server,
+            |b| b.set_chain_file(NUL_PATH),
+            unnamable("certificate chain"),
+        ),
+        setting(
+            "SslConfigBuilder::set_private_key_file",
+            default_server,
+            |b| b.set_private_key_file(NUL_PATH),
+            unnamable("private key"),
+        ),
+        setting(
+            "SslConfigBuilder::set_private_key_password",
+            encrypted_key_server,
+            |b| b.set_private_key_password(NUL_PASSWORD),
+            wrong_password,
+        ),
+        setting(
+            "SslConfigBuilder::set_private_key_password_callback",
+            encrypted_key_server,
+            |b| b.set_private_key_password_callback(|| NUL_PASSWORD),
+            wrong_password,
+        ),
+        setting(
+            "SslConfigBuilder::set_pkcs12_file (path)",
+            bare_server,
+            |b| b.set_pkcs12_file(NUL_PATH, ""),
+            unnamable("PKCS#12 file"),
+        ),
+        setting(
+            "SslConfigBuilder::set_pkcs12_file (password)",
+            bare_server,
+            |b| b.set_pkcs12_file(cert("server.p12"), NUL_PASSWORD),
+            unusable_password,
+        ),
+        setting(
+            "SslConfigBuilder::set_pkcs12_der",
+            bare_server,
+            |b| b.set_pkcs12_der(&cert_bytes("server.p12"), NUL_PASSWORD),
+            unusable_password,
+        ),
+        setting(
+            "SslConfigBuilder::set_keylog_file",
+            client_builder,
+            |b| b.set_keylog_file(NUL_PATH),
+            unnamable("key log"),
+        ),
+        // ALPN names are bytes on the wire (RFC 7301), never C strings:
+        // a NUL is part of the name, offered and chosen whole.
+        case("SslConfigBuilder::set_alpn_protocols", || {
+            let mut sb = default_server();
+            sb.set_alpn_protocols(&["h2\0x", "h2"]).map_err(debug)?;
+            let mut cb = client_builder();
+            cb.set_alpn_protocols(&["h2\0x"]).map_err(debug)?;
+            let (server_saw, client_saw) = exchange(&build(&sb), &build(&cb), Server::localhost);
+            match (server_saw.alpn_protocol, client_saw.alpn_protocol) {
+                (Some(a), Some(b)) if a == "h2\0x" && b == a => Ok(()),
+                other => Err(format!("negotiated {other:?}")),
+            }
+        }),
+        // Identities.
+        case("Identity::from_files (certificate)", || {
+            let r = Identity::from_files(NUL_PATH, cert("server.key"));
+            refused_as(r, unnamable("certificate"))
+        }),
+        case("Identity::from_files (key)", || {
+            let r = Identity::from_files(cert("server-chain.pem"), NUL_PATH);
+            refused_as(r, unnamable("private key"))
+        }),
+        case("Identity::from_files_with_password", || {
+            let (chain, key) = (cert("server-chain.pem"), cert("server-encrypted.key"));
+            let r = Identity::from_files_with_password(chain, key, NUL_PASSWORD);
+            refused_as(r, wrong_password)
+        }),
+        case("Identity::from_pkcs12_file (path)", || {
+            refused_as(
+                Identity::from_pkcs12_file(NUL_PATH, ""),
+                unnamable("PKCS#12 file"),
+            )
+        }),
+        case("Identity::from_pkcs12_file (password)", || {
+            let r = Identity::from_pkcs12_file(cert("server.p12"), NUL_PASSWORD);
+            refused_as(r, unusable_password)
+        }),
+        case("Identity::from_pkcs12_der", || {
+            let r = Identity::from_pkcs12_der(&cert_bytes("server.p12"), NUL_PASSWORD);
+            refused_as(r, unusable_password)
+        }),
+        // Sockets and listeners.
+        case("SslSocket::connect", || {
+            refused_as(SslSocket::connect(c, "local\0host:443"), unresolvable)
+        }),
+        case("SslSocket::connect_with_peer_id (address)", || {
+            let r = SslSocket::connect_with_peer_id(c, "local\0host:443", "peer");
+            refused_as(r, unresolvable)
+        }),
+        // A peer id only keys the session cache: any string is one.
+        case("SslSocket::connect_with_peer_id (peer id)", || {
+            let srv = exchange_server(s);
+            let mut sock =
+                SslSocket::connect_with_peer_id(c, &srv.localhost(), "peer\0id").map_err(debug)?;
+            client_exchange(&mut sock).map_err(debug)?;
+            expect_exchanged(srv.join());
+            Ok(())
+        }),
+        case("SslSocket::new_client", || {
+            let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+            refused_as(
+                SslSocket::new_client(c, a, Some(NUL_NAME)),
+                nul_in("server name"),
+            )
+        }),
+        case("SslSocket::upgrade_client", || {
+            let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+            refused_as(
+                SslSocket::upgrade_client(c, a, Some(NUL_NAME)),
+                nul_in("server name"),
+            )
+        }),
+        case("SslSocket::from_fd", || {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let tcp = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            let r = SslSocket::from_fd(c, Role::Client, tcp.into(), Some(NUL_NAME));
+            refused_as(r, nul_in("server name"))
+        }),
+        case("SslListener::bind", || {
+            refused_as(SslListener::bind("127.0.0.1\0:0", s), unbindable)
+        }),
+        // An exporter label goes to OpenSSL with its length: the NUL and
+        // what follows are part of it, on both ends.
+        case("SslSocket::export_keying_material", || {
+            const LABEL: &str = "EXPORTER-sslsocket\0x";
+            let srv = Server::start(s, |sock| sock.export_keying_material(LABEL, None, 32));
+            let sock = SslSocket::connect(c, &srv.localhost()).map_err(debug)?;
+            let ours = sock
+                .export_keying_material(LABEL, None, 32)
+                .map_err(debug)?;
+            let cut = sock.export_keying_material("EXPORTER-sslsocket", None, 32);
+            drop(sock);
+            let theirs = srv.join().map_err(debug)?.1.map_err(debug)?;
+            if ours != theirs || cut.as_ref().ok() == Some(&ours) {
+                return Err(format!(
+                    "{ours:02x?}, the server's {theirs:02x?}, cut {cut:02x?}"
+                ));
+            }
+            Ok(())
+        }),
+        // Names parsed from text.
+        case(
+            "VerifyResult::from_name",
+            || match VerifyResult::from_name("X509_V_OK\0") {
+                None => Ok(()),
+                Some(r) => Err(format!("got {r:?}")),
+            },
+        ),
+        case("VerifyMode::from_str", || {
+            refused_as("PEER\0".parse::<VerifyMode>(), |e| {
+                matches!(
+                    e,
+                    Error::InvalidConfig(ConfigError::VerifyModeSyntax { .. })
+                )
+            })
+        }),
+        case("TlsVersion::from_str", || {
+            refused_as("TLSv1.2\0".parse::<TlsVersion>(), |e| {
+                matches!(e, Error::InvalidConfig(ConfigError::UnknownVersion(_)))
+            })
+        }),
+    ];
+    let mut problems = Vec::new();
+    let mut run = |(name, case): &Case<'_>| match std::panic::catch_unwind(
+        std::panic::AssertUnwindSafe(case),
+    ) {
+        Ok(Ok(())) => {}
+        Ok(Err(why)) => problems.push(format!("{name}: {why}")),
+        Err(p) => problems.push(format!("{name}: panicked: {}", panic_text(&p))),
+    };
+    cases.iter().for_each(&mut run);
+    #[cfg(feature = "tokio")]
+    tokio_cases(c, s).iter().for_each(&mut run);
+    assert_no_problems(&problems);
+}
+
+/// The async face's functions that take a string.
+#[cfg(feature = "tokio")]
+fn tokio_cases<'a>(client: &'a SslConfig, server: &'a SslConfig) -> Vec<Case<'a>> {
+    use sslsocket::tokio::{SslListener as AsyncListener, SslSocket as AsyncSocket};
+    use std::future::Future;
+    fn on_runtime(f: impl Future<Output = Verdict>) -> Verdict {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+    vec![
+        case("tokio::SslSocket::connect", || {
+            on_runtime(async {
+                refused_as(
+                    AsyncSocket::connect(client, "local\0host:443").await,
+                    unresolvable,
+                )
+            })
+        }),
+        case("tokio::SslSocket::new_client", || {
+            on_runtime(async {
+                let (a, _b) = tokio::io::duplex(64);
+                let r = AsyncSocket::new_client(client, a, Some(NUL_NAME));
+                refused_as(r, nul_in("server name"))
+            })
+        }),
+        case("tokio::SslListener::bind", || {
+            on_runtime(async {
+                refused_as(
+                    AsyncListener::bind("127.0.0.1\0:0", server).await,
+                    unbindable,
+                )
+            })
+        }),
+    ]
+}
+
+/// A panic's message.
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 /// OpenSSL's loader takes a CA directory's path as UTF-8: another one is

@@ -1,8 +1,11 @@
 //! Secure defaults, checked over real handshakes: a default client refuses
 //! every bad server certificate, `NONE` is never a client's silent
 //! default, old protocol versions need naming, no callback makes a failed
-//! host-name check look verified, and a failed verification is never
-//! resumed by a connection that verifies.
+//! host-name check look verified, a failed verification is never
+//! resumed by a connection that verifies, and a default client's TLS 1.2
+//! suites are at least as strict as Python's default context's while it
+//! still meets the servers of OpenSSL, GnuTLS and Python (a server keeps
+//! OpenSSL's own list).
 
 mod common;
 mod openssl_cli;
@@ -349,4 +352,372 @@ fn a_failed_verification_is_never_resumed_by_a_connection_that_verifies() {
     assert!(matches!(served[0], Ok(false)), "{served:?}");
     assert!(matches!(served[1..3], [Ok(true), Ok(true)]), "{served:?}");
     assert!(served[3].is_err(), "{served:?}");
+}
+
+// ---------------------------------------------------------------------------
+// The default client's TLS 1.2 cipher policy
+// ---------------------------------------------------------------------------
+
+/// Which test PKI a server presents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pki {
+    /// `certs/`: ECDSA P-256.
+    Ecdsa,
+    /// `certs/rsa/`: RSA 2048.
+    Rsa,
+}
+
+impl Pki {
+    /// The leaf, the intermediate and the key, as s_server takes them.
+    fn s_server_args(self) -> Vec<String> {
+        let dir = match self {
+            Pki::Ecdsa => "",
+            Pki::Rsa => "rsa/",
+        };
+        let file = |name: &str| openssl_cli::cert(&format!("{dir}{name}"));
+        vec![
+            "-cert".into(),
+            file("server.pem"),
+            "-cert_chain".into(),
+            file("intermediate.pem"),
+            "-key".into(),
+            file("server.key"),
+        ]
+    }
+}
+
+/// A client at its cipher defaults, trusting both test PKIs.
+fn default_cipher_client() -> sslsocket::SslConfigBuilder {
+    let mut b = client_builder();
+    b.set_ca_file(cert("rsa/ca.pem"));
+    b
+}
+
+/// The TLS 1.2 suites Python's default context refuses (RSA key exchange,
+/// SHA-1 MACs, DHE with ChaCha20), each with the PKI that can serve it.
+const REFUSED_SUITES: [(&str, Pki); 8] = [
+    ("AES128-SHA", Pki::Rsa),
+    ("AES256-GCM-SHA384", Pki::Rsa),
+    ("AES128-GCM-SHA256", Pki::Rsa),
+    ("AES256-SHA256", Pki::Rsa),
+    ("ECDHE-RSA-AES128-SHA", Pki::Rsa),
+    ("ECDHE-ECDSA-AES256-SHA", Pki::Ecdsa),
+    ("DHE-RSA-AES128-SHA", Pki::Rsa),
+    ("DHE-RSA-CHACHA20-POLY1305", Pki::Rsa),
+];
+
+/// Sends `ping\n` and reads the line a foreign server answers.
+fn ping_line(tls: &mut SslSocket) -> Result<String, Error> {
+    tls.send_all(b"ping\n")?;
+    read_line(tls)
+}
+
+#[test]
+fn a_default_client_refuses_suites_without_forward_secrecy_or_with_a_sha1_mac() {
+    let default = build(&default_cipher_client());
+    let mut problems = Vec::new();
+    for (suite, pki) in REFUSED_SUITES {
+        // Two connections: the default client's, then one naming the suite.
+        let mut args = vec!["-tls1_2", "-cipher", suite, "-naccept", "2", "-rev"];
+        let pki_args = pki.s_server_args();
+        args.extend(pki_args.iter().map(String::as_str));
+        let server = SServer::start(&args);
+        match SslSocket::connect(&default, &server.addr()) {
+            Err(e) if e.alert().map(|a| a.name()) == Some("handshake_failure") => {}
+            Err(e) => problems.push(format!("{suite}: the default client failed with {e:?}")),
+            Ok(tls) => problems.push(format!(
+                "{suite}: the default client negotiated {:?}",
+                tls.cipher_name()
+            )),
+        }
+        // set_cipher_list still gives OpenSSL whatever list it is handed.
+        let mut named = default_cipher_client();
+        named.set_cipher_list(suite);
+        match SslSocket::connect(&build(&named), &server.addr()) {
+            Ok(mut tls) => {
+                if tls.cipher_name() != Some(suite) {
+                    problems.push(format!("{suite}: named, got {:?}", tls.cipher_name()));
+                }
+                match ping_line(&mut tls) {
+                    Ok(line) if line == "gnip\n" => {}
+                    other => problems.push(format!("{suite}: s_server -rev answered {other:?}")),
+                }
+            }
+            Err(e) => problems.push(format!("{suite}: named, the client failed with {e:?}")),
+        }
+        let out = server.finish();
+        if !out.mentions("no shared cipher") {
+            problems.push(format!("{suite}: s_server saw no refusal\n{}", out.dump()));
+        }
+    }
+    assert_no_problems(&problems);
+}
+
+/// The names of the suites of `ssl.create_default_context()`, TLS 1.3's
+/// included, as the machine's Python sees them.
+fn pythons_default_suites() -> Vec<String> {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import ssl\nfor c in ssl.create_default_context().get_ciphers(): print(c['name'])",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_default_client_offers_no_suite_pythons_default_context_refuses() {
+    // A server that knows every suite at every security level: what it
+    // shares with the client is what the client offered.
+    let mut sb = server_builder("rsa/server-chain.pem", "rsa/server.key");
+    sb.set_cipher_list("ALL:COMPLEMENTOFALL:@SECLEVEL=0");
+    let srv = Server::start(&build(&sb), |s| s.shared_ciphers());
+    let mut tls = SslSocket::connect(&build(&default_cipher_client()), &srv.localhost()).unwrap();
+    assert!(tls.cipher_name().is_some());
+    drop(tls.shutdown());
+    let (_, offered) = srv.join().unwrap();
+    let python = pythons_default_suites();
+    assert!(offered.len() > 3, "{offered:?}");
+    let extra: Vec<_> = offered.iter().filter(|s| !python.contains(s)).collect();
+    assert!(
+        extra.is_empty(),
+        "offered {extra:?}, which Python's default context refuses ({python:?})"
+    );
+    assert_eq!(
+        sslsocket::DEFAULT_CLIENT_CIPHER_LIST,
+        "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+    );
+}
+
+#[test]
+fn a_default_server_keeps_openssls_cipher_list() {
+    // Old clients still get the suites OpenSSL's default offers.
+    let server = build(&server_builder("rsa/server-chain.pem", "rsa/server.key"));
+    for suite in ["AES128-SHA", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA"] {
+        let srv = Server::start(&server, |s| s.cipher_name());
+        let out = SClient::start(srv.port(), &["-tls1_2", "-cipher", suite], b"").finish();
+        let (_, negotiated) = srv
+            .join()
+            .unwrap_or_else(|e| panic!("{suite}: {e:?}\n{}", out.dump()));
+        assert_eq!(negotiated, Some(suite));
+    }
+}
+
+/// A server program of another TLS library, on a loopback port, killed
+/// and reaped when dropped.
+struct Foreign {
+    child: std::process::Child,
+    port: u16,
+    /// What it printed, stdout and stderr, line by line.
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Foreign {
+    /// Runs `program args`, and waits (bounded) for `port_of` to find the
+    /// port in a line it prints; `None` when it printed that it failed or
+    /// exited first.
+    fn start(
+        program: &str,
+        args: &[&str],
+        port_of: impl Fn(&str) -> Option<Result<u16, ()>>,
+    ) -> Option<Foreign> {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let (tx, lines) = std::sync::mpsc::channel();
+        let pipes: [Box<dyn std::io::Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for pipe in pipes {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut server = Foreign {
+            child,
+            port: 0,
+            lines,
+        };
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            let line = server.lines.recv_timeout(left).ok()?;
+            match port_of(&line) {
+                Some(Ok(port)) => {
+                    server.port = port;
+                    return Some(server);
+                }
+                Some(Err(())) => return None,
+                None => {}
+            }
+        }
+        None
+    }
+
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Everything printed so far.
+    fn output(&self) -> String {
+        self.lines.try_iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The ECDSA PKI's `localhost` chain and key files.
+fn localhost_files() -> (String, String) {
+    let file = openssl_cli::cert;
+    (file("server-chain.pem"), file("server.key"))
+}
+
+/// `gnutls-serv --echo` with the ECDSA test certificate, speaking only
+/// `version`. It cannot be told to pick its own port and say which, so a
+/// free one is found first (and another tried if it was taken meanwhile).
+fn gnutls_serv(version: TlsVersion) -> Foreign {
+    let priority = match version {
+        TlsVersion::Tls1_2 => "NORMAL:-VERS-ALL:+VERS-TLS1.2",
+        _ => "NORMAL:-VERS-ALL:+VERS-TLS1.3",
+    };
+    let (chain, key) = localhost_files();
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let port_arg = port.to_string();
+        let args = [
+            "--port",
+            &port_arg,
+            "--echo",
+            "--disable-client-cert",
+            "--x509certfile",
+            &chain,
+            "--x509keyfile",
+            &key,
+            "--priority",
+            priority,
+        ];
+        let ready = format!("IPv4 0.0.0.0 port {port}...done");
+        let started = Foreign::start("gnutls-serv", &args, |line| {
+            if line.contains(&ready) {
+                Some(Ok(port))
+            } else if line.contains("failed") {
+                Some(Err(()))
+            } else {
+                None
+            }
+        });
+        if let Some(server) = started {
+            return server;
+        }
+    }
+    panic!("gnutls-serv could not listen (is gnutls-bin installed? scripts/deps.sh installs it)");
+}
+
+/// A Python `ssl` server (`PROTOCOL_TLS_SERVER`, Python's defaults)
+/// speaking only `version`: it prints its port, accepts one connection,
+/// echoes one line, and waits for the client to close.
+fn python_server(version: TlsVersion) -> Foreign {
+    const SCRIPT: &str = r#"
+import socket, ssl, sys
+chain, key, version = sys.argv[1:4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(chain, key)
+ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion, version)
+with socket.create_server(("127.0.0.1", 0)) as srv:
+    print("port", srv.getsockname()[1], flush=True)
+    srv.settimeout(15)
+    conn, _ = srv.accept()
+    conn.settimeout(15)
+    with ctx.wrap_socket(conn, server_side=True) as tls:
+        print(tls.version(), tls.cipher()[0], flush=True)
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = tls.recv(64)
+            if not chunk:
+                break
+            line += chunk
+        tls.sendall(line)
+        try:
+            tls.recv(1)
+        except (OSError, ssl.SSLError):
+            pass
+"#;
+    let version = match version {
+        TlsVersion::Tls1_2 => "TLSv1_2",
+        _ => "TLSv1_3",
+    };
+    let (chain, key) = localhost_files();
+    let args = ["-c", SCRIPT, &chain, &key, version];
+    Foreign::start("python3", &args, |line| {
+        let port = line.strip_prefix("port ")?;
+        Some(port.parse().map_err(drop))
+    })
+    .expect("the Python server prints its port")
+}
+
+/// The default client completes handshakes with the servers of OpenSSL,
+/// GnuTLS and Python on TLS 1.2 and 1.3, each at its own defaults: a
+/// stricter list costs no common server.
+#[test]
+fn a_default_client_completes_handshakes_with_openssl_gnutls_and_python_servers() {
+    let client = build(&client_builder());
+    let mut problems = Vec::new();
+    for version in VERSIONS {
+        let mut check = |who: &str, addr: String, echo: &str, output: &dyn Fn() -> String| {
+            let r = SslSocket::connect(&client, &addr).and_then(|mut tls| {
+                let line = ping_line(&mut tls)?;
+                Ok((tls.version(), tls.cipher_name(), line))
+            });
+            match r {
+                Ok((v, Some(cipher), line)) if v == version.name() && line == echo => {
+                    // Forward secrecy on TLS 1.2: an ECDHE or DHE suite.
+                    if version == TlsVersion::Tls1_2
+                        && !(cipher.starts_with("ECDHE-") || cipher.starts_with("DHE-"))
+                    {
+                        problems.push(format!("{who} {version}: negotiated {cipher}"));
+                    }
+                }
+                other => problems.push(format!("{who} {version}: {other:?}\n{}", output())),
+            }
+        };
+        let flag = match version {
+            TlsVersion::Tls1_2 => "-tls1_2",
+            _ => "-tls1_3",
+        };
+        let s_server = SServer::localhost(&[flag, "-naccept", "1", "-rev"]);
+        check("openssl s_server", s_server.addr(), "gnip\n", &String::new);
+        drop(s_server.finish());
+        let gnutls = gnutls_serv(version);
+        check("gnutls-serv", gnutls.addr(), "ping\n", &|| gnutls.output());
+        let python = python_server(version);
+        check("Python ssl", python.addr(), "ping\n", &|| python.output());
+    }
+    assert_no_problems(&problems);
 }
