@@ -906,17 +906,17 @@ impl<S: Read + Write> Engine<S> {
     }
 
     /// Sends a TLS 1.3 KeyUpdate (`SSL_key_update`, then the handshake step
-    /// that writes it), within the write timeout: first waits (or, in
+    /// that writes it), all within one write timeout: first waits (or, in
     /// non-blocking mode, reports) while too much waits to go out, so that
     /// retries cannot pile KeyUpdates up.
     pub(crate) fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake()?;
-        let limit = self.timeouts.write;
-        self.drive(Operation::KeyUpdate, limit, self.waits(), |e| {
+        let deadline = Deadline::after(self.timeouts.write);
+        self.drive_until(Operation::KeyUpdate, deadline, self.waits(), |e| {
             e.room_step(Operation::KeyUpdate)
         })?;
         self.schedule_key_update(request_peer)?;
-        self.drive(Operation::KeyUpdate, limit, Waits::Poll, |e| {
+        self.drive_until(Operation::KeyUpdate, deadline, Waits::Poll, |e| {
             e.key_update_step()
         })
     }

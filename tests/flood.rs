@@ -149,6 +149,10 @@ fn a_blocking_read_ends_within_its_timeout(requested: bool) {
     let grew = rss().saturating_sub(before);
     drop(s);
     flooder.join().unwrap();
+    println!(
+        "blocking, requested {requested}: the read returned after {took:?}, RSS +{} KiB: {r:?}",
+        grew >> 10
+    );
     assert!(
         matches!(
             r,
@@ -211,6 +215,10 @@ fn a_non_blocking_read_does_bounded_work_under_a_flood() {
         let grew = rss().saturating_sub(before);
         drop(s);
         flooder.join().unwrap();
+        println!(
+            "non-blocking, requested {requested}: {calls} calls in 2 s, the longest {longest:?}, RSS +{} KiB",
+            grew >> 10
+        );
         assert!(
             longest < Duration::from_millis(250),
             "requested {requested}: a call took {longest:?} ({calls} calls)"
@@ -253,6 +261,10 @@ fn the_write_half_meets_its_timeout_while_the_read_half_is_flooded() {
         let grew = rss().saturating_sub(before);
         drop((reader, writer));
         flooder.join().unwrap();
+        println!(
+            "split, requested {requested}: the send returned after {took:?} ({sent:?}), the read after {read_took:?}, RSS +{} KiB",
+            grew >> 10
+        );
         assert!(
             took < Duration::from_secs(2),
             "requested {requested}: the send took {took:?}: {sent:?}"
