@@ -163,7 +163,7 @@ const READ_WAITS_ABOVE: usize = OUT_CAP;
 /// floods records without data (KeyUpdates that ask for no answer, empty
 /// records) cannot keep one `SSL_read` going; the driver checks the
 /// deadline between attempts, and a non-blocking call returns.
-const READ_BUDGET: usize = 64 * 1024;
+const READ_BUDGET: usize = 32 * 1024;
 
 /// One TLS connection over a stream whose descriptor the engine keeps
 /// non-blocking, with what a face needs around it.

@@ -86,18 +86,28 @@ fn flooded_server(
     records: usize,
     requested: bool,
 ) -> (SslSocket, JoinHandle<SslStream<Tap>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let tcp = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (accepted, _) = listener.accept().unwrap();
     let mut sb = default_server();
     configure(&mut sb);
     let config = build(&sb);
-    let server = thread::spawn(move || {
+    flood(records, requested, move |accepted| {
         let mut s = SslSocket::upgrade_server(&config, accepted).unwrap();
         // The session tickets go out before the flood arrives.
         s.flush().unwrap();
         s
-    });
+    })
+}
+
+/// As [`flooded_server`], with the server's handshake done by `handshake`
+/// on another thread, over the accepted TCP stream.
+fn flood<T: Send + 'static>(
+    records: usize,
+    requested: bool,
+    handshake: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (T, JoinHandle<SslStream<Tap>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (accepted, _) = listener.accept().unwrap();
+    let server = thread::spawn(move || handshake(accepted));
     let mut connector = SslConnector::builder(SslMethod::tls_client()).unwrap();
     connector.set_verify(SslVerifyMode::NONE);
     connector
@@ -274,6 +284,60 @@ fn the_write_half_meets_its_timeout_while_the_read_half_is_flooded() {
             "requested {requested}: the read took {read_took:?}: {read:?}"
         );
         assert!(read.is_err(), "requested {requested}: {read:?}");
+        assert!(
+            grew < RSS_BOUND,
+            "requested {requested}: RSS grew by {} KiB",
+            grew >> 10
+        );
+    }
+}
+
+/// The async face under both floods: a read with a 1 s timeout ends within
+/// it plus a second (tokio's cooperative budget and the engine's bound
+/// each end an attempt), memory flat.
+#[cfg(feature = "tokio")]
+#[test]
+fn an_async_read_ends_within_its_timeout_under_a_flood() {
+    use tokio::io::AsyncReadExt;
+    for requested in [true, false] {
+        let _one = one_at_a_time();
+        let mut sb = default_server();
+        sb.set_read_timeout(Some(Duration::from_secs(1)));
+        let config = build(&sb);
+        let ((rt, mut s), flooder) = flood(RECORDS, requested, move |accepted| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let s = rt.block_on(async {
+                accepted.set_nonblocking(true).unwrap();
+                let tcp = tokio::net::TcpStream::from_std(accepted).unwrap();
+                let mut s = sslsocket::tokio::SslSocket::accept(&config, tcp)
+                    .await
+                    .unwrap();
+                tokio::io::AsyncWriteExt::flush(&mut s).await.unwrap();
+                s
+            });
+            (rt, s)
+        });
+        let before = rss();
+        let started = Instant::now();
+        let mut buf = [0u8; 64];
+        let r = rt.block_on(s.read(&mut buf));
+        let took = started.elapsed();
+        let grew = rss().saturating_sub(before);
+        drop(s);
+        drop(rt);
+        flooder.join().unwrap();
+        println!(
+            "async, requested {requested}: the read returned after {took:?}, RSS +{} KiB: {r:?}",
+            grew >> 10
+        );
+        assert!(r.is_err(), "requested {requested}: {r:?}");
+        assert!(
+            took < Duration::from_secs(2),
+            "requested {requested}: the read took {took:?}"
+        );
         assert!(
             grew < RSS_BOUND,
             "requested {requested}: RSS grew by {} KiB",
