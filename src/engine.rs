@@ -19,6 +19,7 @@ use crate::config::{SslConfig, Timeouts};
 use crate::error::{classify, Error, Operation, Want};
 use crate::ffi::{self, Polled};
 use crate::inspection;
+use crate::linger;
 
 /// The outcome of one attempt at an operation.
 #[derive(Debug)]
@@ -195,6 +196,9 @@ pub(crate) struct Engine<S> {
     /// An operation timed out with bytes still waiting to go out: the peer
     /// does not take them, and dropping the engine tries once more only.
     gave_up_sending: bool,
+    /// The descriptor goes back to the caller: dropping the engine leaves
+    /// it as it is (no lingering close).
+    handed_back: bool,
     /// Sends what is waiting and marks the connection shut down when the
     /// engine is dropped (made where `S` is known to be writable).
     finish: fn(&mut Engine<S>),
@@ -392,6 +396,7 @@ impl<S: Read + Write> Engine<S> {
             buffer_limit: inner.post_handshake_buffer_limit,
             cert_requests: 0,
             gave_up_sending: false,
+            handed_back: false,
             finish: Engine::finish_on_drop,
         })
     }
@@ -483,6 +488,34 @@ impl<S: Read + Write> Engine<S> {
             let state = self.stream.get_shutdown();
             self.stream.set_shutdown(state | ShutdownState::SENT);
         }
+        self.linger_on_drop();
+    }
+
+    /// A lingering close ([`linger`](crate::linger)) when the connection
+    /// ends after this end sent a fatal alert, or with input unread: the
+    /// peer then reads all that was sent (the alert says why) instead of a
+    /// reset. A non-blocking socket's owner does not wait: the sending side
+    /// is shut down and what has arrived is read, nothing more.
+    fn linger_on_drop(&mut self) {
+        if self.fd < 0 || self.handed_back {
+            return;
+        }
+        let alert_sent = callbacks::alert_sent(self.ssl()).is_some();
+        if !alert_sent && (self.received_close_notify() || !linger::input_waiting(self.fd)) {
+            return;
+        }
+        if self.set_fd_mode(true, Operation::Shutdown).is_err() {
+            return;
+        }
+        let wait = !self.nonblocking || self.split;
+        let fd = self.fd;
+        linger::close_lingering(self.get_mut(), fd, wait, linger::LINGER);
+    }
+
+    /// The descriptor goes back to the caller when the engine is dropped:
+    /// no lingering close.
+    pub(crate) fn hand_back(&mut self) {
+        self.handed_back = true;
     }
 
     fn send_waiting_on_drop(&mut self) {

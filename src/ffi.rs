@@ -326,6 +326,18 @@ pub(crate) fn set_fd_nonblocking(fd: RawFd, on: bool) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Shuts the sending side of socket `fd` down (`shutdown(SHUT_WR)`): the
+/// peer reads what was sent, then the end of the stream. A descriptor that
+/// is not a socket fails (`ENOTSOCK`), never undefined.
+pub(crate) fn shutdown_write(fd: RawFd) -> std::io::Result<()> {
+    // SAFETY: shutdown takes any integer as a descriptor (a bad one fails
+    // with EBADF or ENOTSOCK) and touches no memory of ours.
+    if unsafe { libc::shutdown(fd, libc::SHUT_WR) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// `TCP_NODELAY` of `fd`, or `None` when it is not a TCP socket.
 pub(crate) fn tcp_nodelay(fd: BorrowedFd<'_>) -> Option<bool> {
     let mut value: c_int = 0;

@@ -89,6 +89,7 @@ mod hostname_flags;
 mod identity;
 mod inspection;
 mod keylog;
+mod linger;
 mod listener;
 mod names;
 mod ocsp;

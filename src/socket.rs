@@ -361,6 +361,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
         self.engine.close_and_drain()?;
         // The copy shares the open file description, and so its flags.
         self.engine.restore_blocking()?;
+        self.engine.hand_back();
         drop(self);
         Ok(S::from(fd))
     }

@@ -89,6 +89,20 @@ pub struct SslSocket<S = TcpStream> {
     /// The operation under way through `AsyncRead` (first) and
     /// `AsyncWrite` (second), with its deadline.
     polled: [Option<Polled>; 2],
+    /// A failed operation's lingering close, before its error is returned.
+    lingering: Option<Lingering>,
+}
+
+/// The lingering close of a connection that failed after this end sent a
+/// fatal alert ([`linger`](crate::linger)): the stream's sending side is
+/// shut down, and what the peer still sends is read and discarded until
+/// it closes, at most [`LINGER`](crate::linger::LINGER) or the failed
+/// operation's deadline; then the operation returns its error.
+#[derive(Debug)]
+struct Lingering {
+    error: Option<Error>,
+    shut_down: bool,
+    timer: Pin<Box<Sleep>>,
 }
 
 /// An operation of [`AsyncRead`] or [`AsyncWrite`], which the socket keeps
@@ -252,6 +266,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         Ok(SslSocket {
             engine: Engine::without_descriptor(config, ssl, AsyncIo::new(stream))?,
             polled: [None, None],
+            lingering: None,
         })
     }
 
@@ -394,8 +409,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         deadline: &mut Deadline,
         step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
     ) -> Poll<Result<T, Error>> {
+        if self.lingering.is_some() {
+            return self.poll_linger(cx).map(Err);
+        }
         self.engine.get_mut().register(side, cx);
         match step(&mut self.engine) {
+            Step::Done(Err(e)) if crate::callbacks::alert_sent(self.engine.ssl()).is_some() => {
+                self.engine.get_mut().done(side);
+                let limit = Instant::now() + crate::linger::LINGER;
+                let until = deadline.at.map_or(limit, |at| at.min(limit));
+                self.lingering = Some(Lingering {
+                    error: Some(e),
+                    shut_down: false,
+                    timer: Box::pin(sleep_until(until)),
+                });
+                self.poll_linger(cx).map(Err)
+            }
             Step::Done(r) => {
                 self.engine.get_mut().done(side);
                 Poll::Ready(r)
@@ -414,6 +443,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
+    /// One poll of the lingering close: the error it holds once the peer
+    /// has closed or the time is up (a second operation polling it then
+    /// gets [`Error::UnexpectedEof`]: the connection is over).
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<Error> {
+        let Some(l) = self.lingering.as_mut() else {
+            return Poll::Ready(Error::UnexpectedEof);
+        };
+        let stream = &mut self.engine.get_mut().inner;
+        loop {
+            if l.error.is_none() || l.timer.as_mut().poll(cx).is_ready() {
+                break;
+            }
+            if !l.shut_down {
+                match Pin::new(&mut *stream).poll_shutdown(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(())) => l.shut_down = true,
+                    Poll::Ready(Err(_)) => break,
+                }
+            }
+            let mut sink = [0u8; 4096];
+            let mut buf = ReadBuf::new(&mut sink);
+            match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => break,
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => break,
+            }
+        }
+        Poll::Ready(l.error.take().unwrap_or(Error::UnexpectedEof))
     }
 }
 
