@@ -492,22 +492,29 @@ impl<S: Read + Write> Engine<S> {
     }
 
     /// A lingering close ([`linger`](crate::linger)) when the connection
-    /// ends after this end sent a fatal alert, or with input unread: the
-    /// peer then reads all that was sent (the alert says why) instead of a
-    /// reset. A non-blocking socket's owner does not wait: the sending side
-    /// is shut down and what has arrived is read, nothing more.
+    /// ends after this end sent a fatal alert or its close_notify while the
+    /// peer's has not come, or with input unread: the peer then reads all
+    /// that was sent (the alert that says why, the last answer) instead of
+    /// a reset, which is what closing with input unread, or input arriving
+    /// after the close, makes the kernel send. A non-blocking socket's owner
+    /// does not wait: the sending side is shut down and what has arrived is
+    /// read, nothing more.
     fn linger_on_drop(&mut self) {
         if self.fd < 0 || self.handed_back {
             return;
         }
         let alert_sent = callbacks::alert_sent(self.ssl()).is_some();
-        if !alert_sent && (self.received_close_notify() || !linger::input_waiting(self.fd)) {
+        let peer_open = !self.received_close_notify();
+        let at_stake = alert_sent || (peer_open && self.close_notify_sent);
+        if !at_stake && (!peer_open || !linger::input_waiting(self.fd)) {
             return;
         }
         if self.set_fd_mode(true, Operation::Shutdown).is_err() {
             return;
         }
-        let wait = !self.nonblocking || self.split;
+        // Nor does a peer that left our bytes unread until they timed out:
+        // it would not read an alert either.
+        let wait = (!self.nonblocking || self.split) && !self.gave_up_sending;
         let fd = self.fd;
         linger::close_lingering(self.get_mut(), fd, wait, linger::LINGER);
     }

@@ -200,3 +200,57 @@ fn the_async_face_delivers_the_alert_too() {
         );
     }
 }
+
+/// A server that answers a request and closes (sending close_notify) while
+/// the request's last record is still on its way (a client writing the
+/// request line and the blank line as two records, as tlsfuzzer does): the
+/// client reads the whole answer and our close_notify, and its own
+/// close_notify, sent after reading, finds the connection still there, as
+/// with `openssl s_server -www` (it was a reset: the late record arrived
+/// after the close, and the client's send failed with a broken pipe).
+#[test]
+fn a_request_whose_last_record_comes_late_is_answered_and_closed_cleanly() {
+    for version in [TlsVersion::Tls1_3, TlsVersion::Tls1_2] {
+        let mut sb = default_server();
+        sb.set_version(version);
+        let config = build(&sb);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let mut s = SslSocket::upgrade_server(&config, tcp).unwrap();
+            let line = read_line(&mut s).unwrap();
+            s.send_all(b"HTTP/1.0 200 ok\r\n\r\nhello\n").unwrap();
+            s.shutdown().unwrap();
+            drop(s);
+            line
+        });
+        let mut c =
+            SslSocket::connect(&build(&client_builder()), &format!("localhost:{port}")).unwrap();
+        c.send_all(b"GET / HTTP/1.0\r\n").unwrap();
+        thread::sleep(Duration::from_millis(50));
+        c.send_all(b"\r\n").unwrap();
+        thread::sleep(Duration::from_millis(50));
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 256];
+        loop {
+            match c.recv(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("{version}: {e:?} after {answer:?}"),
+            }
+        }
+        assert_eq!(answer, b"HTTP/1.0 200 ok\r\n\r\nhello\n", "{version}");
+        c.shutdown()
+            .unwrap_or_else(|e| panic!("{version}: our close_notify: {e:?}"));
+        // The server still reads (and discards): no reset comes back for
+        // what the client sends on.
+        for _ in 0..2 {
+            thread::sleep(Duration::from_millis(50));
+            let r = c.get_mut().write(b"\x15");
+            assert!(r.is_ok(), "{version}: {r:?}");
+        }
+        let line = join_within(server, Duration::from_secs(5), "the server");
+        assert_eq!(line, "GET / HTTP/1.0\r\n", "{version}");
+    }
+}
