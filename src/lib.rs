@@ -78,6 +78,7 @@ mod alert;
 mod callbacks;
 mod config;
 mod deprecated;
+mod dh;
 mod duplex;
 mod engine;
 mod error;

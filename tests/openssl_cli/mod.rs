@@ -257,6 +257,11 @@ impl SServer {
         SServer::start(&all)
     }
 
+    /// The port it listens on.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `127.0.0.1:PORT`.
     pub(crate) fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
