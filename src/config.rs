@@ -517,10 +517,28 @@ impl SslConfigBuilder {
         self
     }
 
-    /// Whether a server names its trusted CAs in the CertificateRequest (as
-    /// `openssl s_server -CAfile` does), so a client can pick a matching
-    /// certificate. Defaults to `true`.
-    #[doc(alias("SSL_CTX_set_client_CA_list", "SSL_CTX_add_client_CA"))]
+    /// Whether a server names the CAs of its CA files and PEM
+    /// ([`set_ca_file`](Self::set_ca_file), [`add_ca_pem`](Self::add_ca_pem);
+    /// never those of a [CA directory](Self::set_ca_dir)) in the
+    /// CertificateRequest: the `certificate_authorities` extension in TLS
+    /// 1.3, the list of CA names in TLS 1.2 (`SSL_CTX_add_client_CA`).
+    ///
+    /// Defaults to `true`, as `openssl s_server -CAfile`, nginx's
+    /// `ssl_client_certificate` and Apache's `SSLCACertificateFile` do: a
+    /// client with several certificates (or a
+    /// [client-certificate callback](Self::set_client_certificate_callback),
+    /// which gets the names) can pick the one the server will accept. An
+    /// OpenSSL context, and Python's `load_verify_locations`, name none: `false`
+    /// does the same, as `openssl s_server -verifyCAfile` and nginx's
+    /// `ssl_trusted_certificate` do, for a server whose list is long (it
+    /// goes into every CertificateRequest) or should not be shown. The CAs
+    /// are trusted either way.
+    #[doc(alias(
+        "SSL_CTX_set_client_CA_list",
+        "SSL_CTX_add_client_CA",
+        "verifyCAfile",
+        "certificate_authorities"
+    ))]
     pub fn set_send_ca_names(&mut self, send: bool) -> &mut Self {
         self.send_ca_names = send;
         self

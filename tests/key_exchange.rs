@@ -11,11 +11,9 @@ mod openssl_cli;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
-use openssl_cli::{openssl_program, Output, SClient, SServer};
+use openssl_cli::{dh_params_file, scratch_dir, Output, SClient, SServer};
 use sslsocket::{Error, SslConfigBuilder, TlsVersion};
 
 /// The RSA server (`certs/rsa/`): TLS 1.2 has DHE suites only for RSA
@@ -126,35 +124,6 @@ fn set_dh_auto_negotiates_dhe_with_a_group_as_strong_as_the_key() {
     b.set_dh_auto(false);
     let (out, served) = s_client_dhe(&b, DHE_ONLY[0]);
     assert_refused("set_dh_auto(false)", &out, &served);
-}
-
-/// Writes RFC 7919's `group` (`ffdhe2048`, `ffdhe3072`, ...) or an
-/// `openssl genpkey -genparam` option's parameters as PEM under `dir`.
-fn dh_params_file(dir: &Path, name: &str, pkeyopt: &str) -> PathBuf {
-    let path = dir.join(name);
-    let status = Command::new(openssl_program())
-        .args([
-            "genpkey",
-            "-genparam",
-            "-algorithm",
-            "DH",
-            "-pkeyopt",
-            pkeyopt,
-            "-out",
-        ])
-        .arg(&path)
-        .status()
-        .expect("openssl genpkey runs");
-    assert!(status.success(), "openssl genpkey -pkeyopt {pkeyopt}");
-    path
-}
-
-/// A fresh directory under the target directory, for files made at test time.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
 }
 
 #[test]
