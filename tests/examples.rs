@@ -87,17 +87,7 @@ impl Drop for Program {
 }
 
 fn start_server(certificate: &str, key: &str) -> (Program, String) {
-    let (c, k) = (cert(certificate), cert(key));
-    let args = [
-        "--accept",
-        "127.0.0.1:0",
-        "--cert",
-        &c,
-        "--key",
-        &k,
-        "--once",
-    ];
-    let server = Program::start("s_server", &args, b"");
+    let server = s_server_with(certificate, key, &["--once"]);
     let port = server.port();
     (server, format!("localhost:{port}"))
 }
@@ -166,7 +156,13 @@ fn the_tokio_echo_server_reports_each_connection() {
 
 /// The `s_server` example with the localhost chain on a free port, and `extra`.
 fn s_server(extra: &[&str]) -> Program {
-    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
+    s_server_with("server-chain.pem", "server.key", extra)
+}
+
+/// The `s_server` example with `certs/<chain>` and `certs/<key>` on a free
+/// port, and `extra`.
+fn s_server_with(chain: &str, key: &str, extra: &[&str]) -> Program {
+    let (c, k) = (cert(chain), cert(key));
     let mut args = vec!["--accept", "127.0.0.1:0", "--cert", &c, "--key", &k];
     args.extend_from_slice(extra);
     Program::start("s_server", &args, b"")
@@ -227,23 +223,6 @@ fn s_server_bounds_connections_and_handshakes() {
     drop(silent);
 }
 
-/// The `s_server` example with the RSA chain (TLS 1.2 has DHE suites only
-/// for RSA keys), one connection, and `extra`.
-fn rsa_s_server(extra: &[&str]) -> Program {
-    let (c, k) = (cert("rsa/server-chain.pem"), cert("rsa/server.key"));
-    let mut args = vec![
-        "--accept",
-        "127.0.0.1:0",
-        "--cert",
-        &c,
-        "--key",
-        &k,
-        "--once",
-    ];
-    args.extend_from_slice(extra);
-    Program::start("s_server", &args, b"")
-}
-
 /// As `openssl s_server`, the example serves a TLS 1.2 client offering only
 /// DHE (`s_client -cipher DHE-RSA-AES128-GCM-SHA256`): with OpenSSL's
 /// automatic parameters unless given `--dhparam` (the file's group) or
@@ -260,7 +239,10 @@ fn s_server_negotiates_dhe_as_openssl_s_server_does() {
         (&["--dhparam", ffdhe3072][..], Some(3072)),
         (&["--no-dhe"][..], None),
     ] {
-        let server = rsa_s_server(extra);
+        // The RSA chain: TLS 1.2 has DHE suites only for RSA keys.
+        let mut args = vec!["--once"];
+        args.extend_from_slice(extra);
+        let server = s_server_with("rsa/server-chain.pem", "rsa/server.key", &args);
         let out = SClient::start(server.port(), &["-tls1_2", "-cipher", suite], b"Q\n").finish();
         let handshake = server.event("handshake");
         match bits {

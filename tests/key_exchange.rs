@@ -24,15 +24,7 @@ fn rsa_server() -> SslConfigBuilder {
 
 /// `openssl s_server` with the same RSA chain and key, then `args`.
 fn openssl_rsa_server(args: &[&str]) -> SServer {
-    let file = |name: &str| openssl_cli::cert(&format!("rsa/{name}"));
-    let (leaf, inter, key) = (
-        file("server.pem"),
-        file("intermediate.pem"),
-        file("server.key"),
-    );
-    let mut all = vec!["-cert", &leaf, "-cert_chain", &inter, "-key", &key];
-    all.extend_from_slice(args);
-    SServer::start(&all)
+    SServer::localhost_of("rsa/", args)
 }
 
 /// What s_client types: `Q` closes the connection once the handshake is done.

@@ -304,10 +304,16 @@ impl SServer {
     /// with its intermediate (`-cert server.pem -cert_chain intermediate.pem
     /// -key server.key`), then `args`.
     pub(crate) fn localhost(args: &[&str]) -> SServer {
+        SServer::localhost_of("", args)
+    }
+
+    /// As [`SServer::localhost`], with the PKI under `certs/<dir>` (`"rsa/"`).
+    pub(crate) fn localhost_of(dir: &str, args: &[&str]) -> SServer {
+        let file = |name: &str| cert(&format!("{dir}{name}"));
         let (chain, inter, key) = (
-            cert("server.pem"),
-            cert("intermediate.pem"),
-            cert("server.key"),
+            file("server.pem"),
+            file("intermediate.pem"),
+            file("server.key"),
         );
         let mut all = vec!["-cert", &chain, "-cert_chain", &inter, "-key", &key];
         all.extend_from_slice(args);
