@@ -24,13 +24,22 @@
 //! connection, `9` asks only after the handshake in TLS 1.3 (and, in TLS 1.2,
 //! is the same as `1`). `--ca-file` names the CAs client certificates must
 //! chain to; their names are sent in the CertificateRequest.
+//! `--verify-ca-file` trusts them without naming them (a CertificateRequest
+//! with no CA names), as `openssl s_server -verifyCAfile` does.
+//!
+//! As `openssl s_server` does, it turns on OpenSSL's automatic DHE
+//! parameters (`set_dh_auto`), so that TLS 1.2 clients offering only DHE
+//! suites are served (the crate's default, as OpenSSL's, is no DHE);
+//! `--dhparam F` uses the PEM DH parameters of F instead, `--no-dhe`
+//! neither (as `-dhparam` and `-no_dhe`). Unlike `openssl s_server`, it
+//! does not look for DH parameters in the `--cert` file.
 //!
 //! With `SSLKEYLOGFILE` set, the TLS secrets of every connection are
 //! appended to that file for Wireshark, as curl and Python do.
 //!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
-//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once] [--www] [--quiet]
-//! [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
+//! [--ca-file F|--verify-ca-file F] [--verify-mode N] [--dhparam F|--no-dhe]
+//! [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
 //! [--max-connections N] [--request-cert-after-handshake]
 //!
 //! For example, a server that requires a client certificate:
@@ -56,17 +65,23 @@ use common::{Args, Event, Lines};
 use sslsocket::{Error, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode};
 
 const USAGE: &str = "\
-usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode N]
-                [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS]
+usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F|--verify-ca-file F]
+                [--verify-mode N] [--dhparam F|--no-dhe] [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS]
                 [--read-timeout SECS] [--workers N] [--max-connections N]
                 [--request-cert-after-handshake]
 
   --accept ADDR:PORT    address to listen on (port 0: a free port, printed first)
   --cert F --key F      server certificate (F may hold the chain: leaf first) and its key
-  --ca-file F           trust client certificates that chain to the CAs in F
+  --ca-file F           trust client certificates that chain to the CAs in F, and
+                        name those CAs in the CertificateRequest
+  --verify-ca-file F    trust them without naming them: the CertificateRequest
+                        carries no CA names (as openssl s_server -verifyCAfile)
   --verify-mode N       OpenSSL's SSL_VERIFY_* integer or names (default 0, NONE):
                         0 no request, 1 PEER, 3 PEER|FAIL_IF_NO_PEER_CERT (required),
                         5 PEER|CLIENT_ONCE, 9 PEER|POST_HANDSHAKE
+  --dhparam F           TLS 1.2 DHE suites with the PEM DH parameters in F (default:
+                        OpenSSL's automatic parameters, as openssl s_server)
+  --no-dhe              no DHE suites (the library's default)
   --tls1_2, --tls1_3    allow only this protocol version
   --once                exit after the first connection
   --quiet               print no per-connection events (as openssl s_server -quiet)
@@ -83,11 +98,21 @@ usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode
                         handshake (TLS 1.3 post-handshake auth, TLS 1.2
                         renegotiation); a mode without PEER gets PEER added";
 
+/// Where the DHE parameters come from.
+enum Dhe {
+    Auto,
+    File(String),
+    Off,
+}
+
 struct Options {
     accept: String,
     cert: String,
     key: String,
     ca_file: Option<String>,
+    /// `--verify-ca-file`: the CA file is trusted without naming its CAs.
+    verify_ca_only: bool,
+    dhe: Dhe,
     verify_mode: Option<String>,
     version: Option<TlsVersion>,
     once: bool,
@@ -104,6 +129,7 @@ fn parse_args() -> Options {
     let (mut accept, mut cert, mut key) = (None, None, None);
     let (mut ca_file, mut verify_mode, mut version, mut once) = (None, None, None, false);
     let mut request_cert = false;
+    let (mut verify_ca_only, mut dhe) = (false, None);
     let (mut www, mut handshake_timeout, mut read_timeout) = (false, Duration::from_secs(30), None);
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let (mut workers, mut max_connections) = (4 * cores, 1024);
@@ -112,7 +138,22 @@ fn parse_args() -> Options {
             "--accept" => accept = Some(args.value(&flag)),
             "--cert" => cert = Some(args.value(&flag)),
             "--key" => key = Some(args.value(&flag)),
-            "--ca-file" => ca_file = Some(args.value(&flag)),
+            "--ca-file" | "--verify-ca-file" => {
+                if ca_file.is_some() {
+                    args.error("give one of --ca-file and --verify-ca-file, once");
+                }
+                ca_file = Some(args.value(&flag));
+                verify_ca_only = flag == "--verify-ca-file";
+            }
+            "--dhparam" | "--no-dhe" => {
+                if dhe.is_some() {
+                    args.error("give at most one of --dhparam and --no-dhe");
+                }
+                dhe = Some(match flag.as_str() {
+                    "--dhparam" => Dhe::File(args.value(&flag)),
+                    _ => Dhe::Off,
+                });
+            }
             "--verify-mode" => verify_mode = Some(args.value(&flag)),
             "--tls1_2" | "--tls1_3" => {
                 if version.is_some() {
@@ -146,6 +187,8 @@ fn parse_args() -> Options {
         cert,
         key,
         ca_file,
+        verify_ca_only,
+        dhe: dhe.unwrap_or(Dhe::Auto),
         verify_mode,
         version,
         once,
@@ -185,7 +228,16 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
         b.set_verify_mode(mode.parse::<VerifyMode>()?)?;
     }
     if let Some(f) = &o.ca_file {
-        b.set_ca_file(f);
+        b.set_ca_file(f).set_send_ca_names(!o.verify_ca_only);
+    }
+    match &o.dhe {
+        Dhe::Auto => {
+            b.set_dh_auto(true);
+        }
+        Dhe::File(f) => {
+            b.load_dh_params(f);
+        }
+        Dhe::Off => {}
     }
     if let Some(v) = o.version {
         b.set_version(v);

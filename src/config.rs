@@ -12,6 +12,7 @@ use openssl::ssl::{
 };
 
 use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
+use crate::dh::Dhe;
 use crate::error::{ConfigError, Error, Operation};
 use crate::hostname_flags::HostnameFlags;
 use crate::identity::{Identity, Source};
@@ -88,6 +89,7 @@ pub struct SslConfigBuilder {
     keylog: KeyLog,
     ocsp: Ocsp,
     knobs: Knobs,
+    dhe: Dhe,
 }
 
 /// A client's TLS 1.2 cipher list unless
@@ -143,6 +145,7 @@ impl SslConfigBuilder {
             keylog: KeyLog::default(),
             ocsp: Ocsp::default(),
             knobs: Knobs::default(),
+            dhe: Dhe::default(),
         }
     }
 
@@ -514,10 +517,28 @@ impl SslConfigBuilder {
         self
     }
 
-    /// Whether a server names its trusted CAs in the CertificateRequest (as
-    /// `openssl s_server -CAfile` does), so a client can pick a matching
-    /// certificate. Defaults to `true`.
-    #[doc(alias("SSL_CTX_set_client_CA_list", "SSL_CTX_add_client_CA"))]
+    /// Whether a server names the CAs of its CA files and PEM
+    /// ([`set_ca_file`](Self::set_ca_file), [`add_ca_pem`](Self::add_ca_pem);
+    /// never those of a [CA directory](Self::set_ca_dir)) in the
+    /// CertificateRequest: the `certificate_authorities` extension in TLS
+    /// 1.3, the list of CA names in TLS 1.2 (`SSL_CTX_add_client_CA`).
+    ///
+    /// Defaults to `true`, as `openssl s_server -CAfile`, nginx's
+    /// `ssl_client_certificate` and Apache's `SSLCACertificateFile` do: a
+    /// client with several certificates (or a
+    /// [client-certificate callback](Self::set_client_certificate_callback),
+    /// which gets the names) can pick the one the server will accept. An
+    /// OpenSSL context, and Python's `load_verify_locations`, name none: `false`
+    /// does the same, as `openssl s_server -verifyCAfile` and nginx's
+    /// `ssl_trusted_certificate` do, for a server whose list is long (it
+    /// goes into every CertificateRequest) or should not be shown. The CAs
+    /// are trusted either way.
+    #[doc(alias(
+        "SSL_CTX_set_client_CA_list",
+        "SSL_CTX_add_client_CA",
+        "verifyCAfile",
+        "certificate_authorities"
+    ))]
     pub fn set_send_ca_names(&mut self, send: bool) -> &mut Self {
         self.send_ca_names = send;
         self
@@ -797,6 +818,66 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Whether a server can negotiate the TLS 1.2 (and older) suites with
+    /// finite-field Diffie-Hellman key exchange, `DHE-RSA-*`, with
+    /// parameters OpenSSL picks for each handshake: a well-known group as
+    /// strong as the certificate's key and the security level (2048 bits
+    /// for an RSA-2048 key) (`SSL_CTX_set_dh_auto`). Without it, or
+    /// [`load_dh_params`](Self::load_dh_params), a server has no DHE
+    /// parameters and skips those suites: a client that offers nothing
+    /// else (or ECDHE without the `supported_groups` extension) gets a
+    /// `handshake_failure` alert. TLS 1.3 is unaffected (its finite-field
+    /// groups are key-exchange groups, [`set_groups`](Self::set_groups)),
+    /// and so is a server with only an ECDSA certificate (TLS 1.2 has no
+    /// DHE suite for it). A client ignores it.
+    ///
+    /// Defaults to `false`, OpenSSL's own default: a server of this crate
+    /// accepts what any OpenSSL server accepts unless told otherwise (nginx
+    /// without `ssl_dhparam` does the same). Every current client offers
+    /// TLS 1.3 or ECDHE, which are cheaper and unaffected; with DHE on, a
+    /// client that prefers DHE makes the server compute a 2048-bit or
+    /// larger modular exponentiation per handshake at little cost to
+    /// itself (CVE-2002-20001), for the sake of old clients only. Turn it
+    /// on for those (Mozilla's "intermediate" profile offers DHE), as
+    /// `openssl s_server` does unless given `-dhparam` or `-no_dhe`, and
+    /// as the `s_server` example does. When both this and
+    /// [`load_dh_params`](Self::load_dh_params) are set, OpenSSL uses the
+    /// automatic parameters.
+    #[doc(alias("SSL_CTX_set_dh_auto", "SSL_set_dh_auto", "dh_auto"))]
+    pub fn set_dh_auto(&mut self, on: bool) -> &mut Self {
+        self.dhe.auto = on;
+        self
+    }
+
+    /// Enables the TLS 1.2 DHE suites of a server, as
+    /// [`set_dh_auto`](Self::set_dh_auto) does, with the Diffie-Hellman
+    /// parameters of a PEM file (the first `DH PARAMETERS` or `X9.42 DH
+    /// PARAMETERS` block) instead of OpenSSL's choice (`SSL_CTX_set_tmp_dh`;
+    /// Python's `load_dh_params`, nginx's `ssl_dhparam`, `openssl s_server
+    /// -dhparam`). Mozilla's "intermediate" profile uses RFC 7919's
+    /// ffdhe2048 group, which `openssl genpkey -genparam -algorithm DH
+    /// -pkeyopt dh_param:ffdhe2048` writes at once (no `openssl dhparam`
+    /// search for a new prime). A client ignores them. Off by default (see
+    /// [`set_dh_auto`](Self::set_dh_auto) for why).
+    ///
+    /// # Errors
+    ///
+    /// At [`build`](Self::build), [`Error::File`] for a file that cannot be
+    /// read, [`Error::Load`] for one that holds no PEM DH parameters or a
+    /// group weaker than the security level allows (`dh key too small`:
+    /// 1024 bits at OpenSSL 3's default level).
+    #[doc(alias(
+        "SSL_CTX_set_tmp_dh",
+        "SSL_CTX_set0_tmp_dh_pkey",
+        "PEM_read_bio_DHparams",
+        "ssl_dhparam",
+        "dhparam"
+    ))]
+    pub fn load_dh_params(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.dhe.params = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
     /// The signature algorithms this end accepts and signs with, in
     /// OpenSSL's syntax: `"ECDSA+SHA256:RSA-PSS+SHA256"` or TLS 1.3 names
     /// such as `"ecdsa_secp256r1_sha256"` (`SSL_CTX_set1_sigalgs_list`,
@@ -944,6 +1025,7 @@ impl SslConfigBuilder {
         }
         self.apply_options(&mut b);
         self.knobs.apply(&mut b)?;
+        self.dhe.install(&mut b)?;
         self.keylog.install(&mut b)?;
         self.ocsp.install(&mut b, self.role)?;
         self.hooks

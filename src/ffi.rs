@@ -49,6 +49,15 @@ pub(crate) fn ctx_set_post_handshake_auth(b: &mut openssl::ssl::SslContextBuilde
     unsafe { openssl_sys::SSL_CTX_set_post_handshake_auth(b.as_ptr(), c_int::from(offer)) }
 }
 
+/// Turns OpenSSL's automatic choice of DHE parameters on or off for every
+/// connection of the context (`SSL_CTX_set_dh_auto`).
+pub(crate) fn ctx_set_dh_auto(b: &mut openssl::ssl::SslContextBuilder, on: bool) {
+    // SAFETY: `b` owns a live `SSL_CTX*` borrowed mutably for the whole
+    // call; `SSL_CTRL_SET_DH_AUTO` only stores the flag in the context's
+    // certificate settings (it always returns 1), which `SSL_new` copies.
+    unsafe { openssl_sys::SSL_CTX_set_dh_auto(b.as_ptr(), c_int::from(on)) };
+}
+
 unsafe extern "C" {
     fn SSL_verify_client_post_handshake(ssl: *mut openssl_sys::SSL) -> c_int;
     fn SSL_renegotiate(ssl: *mut openssl_sys::SSL) -> c_int;

@@ -64,7 +64,11 @@
 //! certificate (`NONE`) and keeps OpenSSL's own cipher list, as
 //! `openssl s_server` does: the client is the end that must not settle
 //! for less. [`SslConfigBuilder::set_cipher_list`] sets any list OpenSSL
-//! accepts, on either end.
+//! accepts, on either end. As an OpenSSL context, a server has no DHE
+//! parameters until given some ([`SslConfigBuilder::set_dh_auto`],
+//! [`SslConfigBuilder::load_dh_params`]); unlike one, it names the CAs of
+//! its CA files to clients it asks for a certificate
+//! ([`SslConfigBuilder::set_send_ca_names`]).
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -78,6 +82,7 @@ mod alert;
 mod callbacks;
 mod config;
 mod deprecated;
+mod dh;
 mod duplex;
 mod engine;
 mod error;

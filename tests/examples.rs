@@ -1,6 +1,8 @@
 //! The `s_client`, `s_server` and `tokio_echo` examples as programs: their JSON events,
 //! over real loopback handshakes. `cargo test` builds the examples first.
 
+mod openssl_cli;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -85,17 +87,7 @@ impl Drop for Program {
 }
 
 fn start_server(certificate: &str, key: &str) -> (Program, String) {
-    let (c, k) = (cert(certificate), cert(key));
-    let args = [
-        "--accept",
-        "127.0.0.1:0",
-        "--cert",
-        &c,
-        "--key",
-        &k,
-        "--once",
-    ];
-    let server = Program::start("s_server", &args, b"");
+    let server = s_server_with(certificate, key, &["--once"]);
     let port = server.port();
     (server, format!("localhost:{port}"))
 }
@@ -164,7 +156,13 @@ fn the_tokio_echo_server_reports_each_connection() {
 
 /// The `s_server` example with the localhost chain on a free port, and `extra`.
 fn s_server(extra: &[&str]) -> Program {
-    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
+    s_server_with("server-chain.pem", "server.key", extra)
+}
+
+/// The `s_server` example with `certs/<chain>` and `certs/<key>` on a free
+/// port, and `extra`.
+fn s_server_with(chain: &str, key: &str, extra: &[&str]) -> Program {
+    let (c, k) = (cert(chain), cert(key));
     let mut args = vec!["--accept", "127.0.0.1:0", "--cert", &c, "--key", &k];
     args.extend_from_slice(extra);
     Program::start("s_server", &args, b"")
@@ -223,4 +221,81 @@ fn s_server_bounds_connections_and_handshakes() {
         "{failed}"
     );
     drop(silent);
+}
+
+/// As `openssl s_server`, the example serves a TLS 1.2 client offering only
+/// DHE (`s_client -cipher DHE-RSA-AES128-GCM-SHA256`): with OpenSSL's
+/// automatic parameters unless given `--dhparam` (the file's group) or
+/// `--no-dhe` (refused, the library's default).
+#[test]
+fn s_server_negotiates_dhe_as_openssl_s_server_does() {
+    use openssl_cli::{dh_params_file, scratch_dir, SClient};
+    let dir = scratch_dir("s_server_dhparam");
+    let ffdhe3072 = dh_params_file(&dir, "ffdhe3072.pem", "dh_param:ffdhe3072");
+    let ffdhe3072 = ffdhe3072.to_str().unwrap();
+    let suite = "DHE-RSA-AES128-GCM-SHA256";
+    for (extra, bits) in [
+        (&[][..], Some(2048)),
+        (&["--dhparam", ffdhe3072][..], Some(3072)),
+        (&["--no-dhe"][..], None),
+    ] {
+        // The RSA chain: TLS 1.2 has DHE suites only for RSA keys.
+        let mut args = vec!["--once"];
+        args.extend_from_slice(extra);
+        let server = s_server_with("rsa/server-chain.pem", "rsa/server.key", &args);
+        let out = SClient::start(server.port(), &["-tls1_2", "-cipher", suite], b"Q\n").finish();
+        let handshake = server.event("handshake");
+        match bits {
+            Some(bits) => {
+                assert!(
+                    handshake.contains(&format!("\"cipher\":\"{suite}\"")),
+                    "{extra:?}: {handshake}"
+                );
+                let temp_key = format!("Server Temp Key: DH, {bits} bits");
+                assert!(out.mentions(&temp_key), "{extra:?}\n{}", out.dump());
+            }
+            None => {
+                assert!(
+                    handshake.contains("\"ok\":false") && handshake.contains("no shared cipher"),
+                    "{extra:?}: {handshake}"
+                );
+                assert!(out.mentions("handshake failure"), "{}", out.dump());
+            }
+        }
+    }
+}
+
+/// `--ca-file` names the CA in the CertificateRequest; `--verify-ca-file`
+/// asks with no names, as `openssl s_server -verifyCAfile` does, and still
+/// verifies the client's certificate against it.
+#[test]
+fn s_server_verify_ca_file_asks_without_ca_names() {
+    use openssl_cli::SClient;
+    let (ca, c, k) = (cert("ca.pem"), cert("client.pem"), cert("client.key"));
+    for (flag, names) in [
+        ("--ca-file", vec!["CN = sslsocket Test Root CA".to_string()]),
+        ("--verify-ca-file", vec![]),
+    ] {
+        for version in ["-tls1_2", "-tls1_3"] {
+            let server = s_server(&["--once", "--verify-mode", "1", flag, &ca]);
+            let args = [version, "-msg", "-cert", &c, "-key", &k];
+            let out = SClient::start(server.port(), &args, b"Q\n").finish();
+            let handshake = server.event("handshake");
+            assert!(
+                handshake.contains("\"peer_verification\":\"verified\""),
+                "{flag} {version}: {handshake}"
+            );
+            assert!(
+                out.saw_certificate_request(),
+                "{flag} {version}\n{}",
+                out.dump()
+            );
+            assert_eq!(
+                out.ca_names(),
+                Some(names.clone()),
+                "{flag} {version}\n{}",
+                out.dump()
+            );
+        }
+    }
 }

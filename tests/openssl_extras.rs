@@ -312,6 +312,50 @@ fn client_certificate_callback_against_s_server() {
     }
 }
 
+/// Our server names the CAs of its CA file in the CertificateRequest, as
+/// `openssl s_server -CAfile` does; with `set_send_ca_names(false)` it asks
+/// with no names, as `openssl s_server -verifyCAfile` does.
+#[test]
+fn our_server_names_its_cas_unless_told_not_to() {
+    let ca = cert("ca.pem");
+    let root = vec!["CN = sslsocket Test Root CA".to_string()];
+    for (version, flag) in [
+        (TlsVersion::Tls1_3, "-tls1_3"),
+        (TlsVersion::Tls1_2, "-tls1_2"),
+    ] {
+        for (send, ca_flag, names) in [(true, "-CAfile", &root), (false, "-verifyCAfile", &vec![])]
+        {
+            let case = format!("{version} set_send_ca_names({send})");
+            let mut b = default_server();
+            b.set_version(version).set_verify_mode(1).unwrap();
+            b.set_send_ca_names(send);
+            let srv = Server::with(bind(&build(&b)), Serve::connections(1).lingering(), |s| {
+                let _ = s.shutdown();
+            });
+            let ours = SClient::start(srv.port(), &[flag, "-msg"], b"").finish();
+            srv.join()
+                .unwrap_or_else(|e| panic!("{case}: {e:?}\n{}", ours.dump()));
+            let reference =
+                SServer::localhost(&[flag, "-naccept", "1", "-verify", "1", ca_flag, &ca]);
+            let theirs = SClient::start(reference.port(), &[flag, "-msg"], b"Q\n").finish();
+            drop(reference.finish());
+            for (who, out) in [("ours", &ours), (ca_flag, &theirs)] {
+                assert!(
+                    out.saw_certificate_request(),
+                    "{case}, {who}\n{}",
+                    out.dump()
+                );
+                assert_eq!(
+                    out.ca_names().as_ref(),
+                    Some(names),
+                    "{case}, {who}\n{}",
+                    out.dump()
+                );
+            }
+        }
+    }
+}
+
 /// A client's own renegotiation (`s_client` typing `R`, TLS 1.2) is refused
 /// on every OpenSSL release (1.1.1 servers would allow it), with no
 /// renegotiation event left unfinished, while the server's own

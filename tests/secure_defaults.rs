@@ -219,41 +219,6 @@ fn sslv3_is_refused_even_when_asked_for() {
     assert!(matches!(e, Error::ProtocolVersion { .. }), "{e:?}");
 }
 
-/// Removes extension `kind` from a ClientHello in one record, fixing the lengths.
-fn remove_extension(hello: &mut Vec<u8>, kind: u16) {
-    let body = 9; // record header (5) and handshake header (4)
-    let mut at = body + 2 + 32;
-    at += 1 + hello[at] as usize;
-    at += 2 + u16::from_be_bytes([hello[at], hello[at + 1]]) as usize;
-    at += 1 + hello[at] as usize;
-    let exts = at;
-    let end = exts + 2 + u16::from_be_bytes([hello[exts], hello[exts + 1]]) as usize;
-    let mut i = exts + 2;
-    while i + 4 <= end {
-        let t = u16::from_be_bytes([hello[i], hello[i + 1]]);
-        let len = u16::from_be_bytes([hello[i + 2], hello[i + 3]]) as usize;
-        if t == kind {
-            hello.drain(i..i + 4 + len);
-            let shrink = |v: &mut Vec<u8>, at: usize, width: usize| {
-                let mut n = 0usize;
-                for b in &v[at..at + width] {
-                    n = n << 8 | *b as usize;
-                }
-                n -= 4 + len;
-                for k in 0..width {
-                    v[at + k] = (n >> (8 * (width - 1 - k))) as u8;
-                }
-            };
-            shrink(hello, exts, 2);
-            shrink(hello, 6, 3);
-            shrink(hello, 3, 2);
-            return;
-        }
-        i += 4 + len;
-    }
-    panic!("no extension {kind}");
-}
-
 #[test]
 fn no_callback_makes_a_failed_host_check_look_verified() {
     type Tweak = fn(&mut sslsocket::SslConfigBuilder);

@@ -5,7 +5,7 @@
 //! handle is dropped, so a failing (panicking) test leaves nothing running.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -35,6 +35,36 @@ pub(crate) fn cert(name: &str) -> String {
 
 /// The arguments that keep the system trust store out of either program.
 pub(crate) const NO_SYSTEM_CA: [&str; 3] = ["-no-CAfile", "-no-CApath", "-no-CAstore"];
+
+/// Writes the DH parameters of `openssl genpkey -genparam -algorithm DH
+/// -pkeyopt PKEYOPT` as PEM to `dir/name`: `dh_param:ffdhe3072` is RFC
+/// 7919's group, written at once (no search for a prime).
+pub(crate) fn dh_params_file(dir: &Path, name: &str, pkeyopt: &str) -> PathBuf {
+    let path = dir.join(name);
+    let status = std::process::Command::new(openssl_program())
+        .args([
+            "genpkey",
+            "-genparam",
+            "-algorithm",
+            "DH",
+            "-pkeyopt",
+            pkeyopt,
+            "-out",
+        ])
+        .arg(&path)
+        .status()
+        .expect("openssl genpkey runs");
+    assert!(status.success(), "openssl genpkey -pkeyopt {pkeyopt}");
+    path
+}
+
+/// A fresh directory under the target directory, for files made at test time.
+pub(crate) fn scratch_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
 
 /// What a finished program printed and how it ended.
 #[derive(Debug)]
@@ -71,6 +101,33 @@ impl Output {
             self.stdout,
             self.stderr
         )
+    }
+
+    /// The CA names s_client (any flags) printed from the server's
+    /// CertificateRequest, one per line after `Acceptable client
+    /// certificate CA names`; empty after `No client certificate CA names
+    /// sent` (also printed when no CertificateRequest came: see
+    /// [`saw_certificate_request`](Self::saw_certificate_request));
+    /// `None` when it printed neither.
+    pub(crate) fn ca_names(&self) -> Option<Vec<String>> {
+        if self.stdout.contains("No client certificate CA names sent") {
+            return Some(Vec::new());
+        }
+        let mut lines = self.stdout.lines();
+        lines.find(|l| l.trim() == "Acceptable client certificate CA names")?;
+        Some(
+            lines
+                .take_while(|l| l.contains(" = "))
+                .map(|l| l.trim().to_owned())
+                .collect(),
+        )
+    }
+
+    /// Whether s_client, run with `-msg`, received a CertificateRequest.
+    pub(crate) fn saw_certificate_request(&self) -> bool {
+        self.stdout
+            .lines()
+            .any(|l| l.starts_with("<<< ") && l.ends_with(", CertificateRequest"))
     }
 
     /// The number in s_client's `Verify return code: N (text)` line.
@@ -247,14 +304,25 @@ impl SServer {
     /// with its intermediate (`-cert server.pem -cert_chain intermediate.pem
     /// -key server.key`), then `args`.
     pub(crate) fn localhost(args: &[&str]) -> SServer {
+        SServer::localhost_of("", args)
+    }
+
+    /// As [`SServer::localhost`], with the PKI under `certs/<dir>` (`"rsa/"`).
+    pub(crate) fn localhost_of(dir: &str, args: &[&str]) -> SServer {
+        let file = |name: &str| cert(&format!("{dir}{name}"));
         let (chain, inter, key) = (
-            cert("server.pem"),
-            cert("intermediate.pem"),
-            cert("server.key"),
+            file("server.pem"),
+            file("intermediate.pem"),
+            file("server.key"),
         );
         let mut all = vec!["-cert", &chain, "-cert_chain", &inter, "-key", &key];
         all.extend_from_slice(args);
         SServer::start(&all)
+    }
+
+    /// The port it listens on.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
     }
 
     /// `127.0.0.1:PORT`.
