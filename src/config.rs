@@ -40,7 +40,32 @@ fn to_openssl(version: TlsVersion) -> Result<SslVersion, Error> {
 
 /// Time limits, each for a whole operation (one deadline, however many
 /// system calls it makes). `None` means wait forever.
+///
+/// Python's `settimeout(t)` is [`SslConfigBuilder::set_timeout`] on a
+/// configuration and `set_timeout` on a socket (the handshake, read and
+/// write limits at once); `gettimeout()` is a socket's `timeouts()`.
+/// `Timeouts::default()` has no limit at all; a configuration starts from
+/// these defaults, the same in both roles unless the table says otherwise:
+///
+/// | limit | default | set with | bounds |
+/// |---|---|---|---|
+/// | [`connect`](Self::connect) | none | [`set_connect_timeout`](SslConfigBuilder::set_connect_timeout) | opening the TCP connection (`SslSocket::connect`) |
+/// | [`handshake`](Self::handshake) | 30 s, client and server | [`set_handshake_timeout`](SslConfigBuilder::set_handshake_timeout) | the whole handshake, however many records it takes |
+/// | [`read`](Self::read) | none | [`set_read_timeout`](SslConfigBuilder::set_read_timeout) | each read or `peek` (with the writes it must make), `unwrap`'s wait for close_notify |
+/// | [`write`](Self::write) | none | [`set_write_timeout`](SslConfigBuilder::set_write_timeout) | each write, flush, shutdown (close_notify), key update |
+/// | all four | as above | [`set_timeout`](SslConfigBuilder::set_timeout) | Python's `settimeout` |
+///
+/// Bounds that are not settings:
+///
+/// | what | bound |
+/// |---|---|
+/// | `wait_readable(t)` | `t`, given with each call (`None`: no limit) |
+/// | `request_client_certificate(t)` | `t`, given with each call |
+/// | dropping a socket with bytes not yet sent | the write timeout, 10 s without one |
+/// | the lingering close after a fatal alert or close_notify | 500 ms (the peer reads the alert instead of a reset) |
+/// | data kept while a certificate request waits | [`DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT`] (1 MiB), not a time |
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[doc(alias("settimeout", "gettimeout"))]
 pub struct Timeouts {
     /// Opening the TCP connection (client).
     pub connect: Option<Duration>,
@@ -103,6 +128,11 @@ pub struct SslConfigBuilder {
 pub const DEFAULT_CLIENT_CIPHER_LIST: &str =
     "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
 
+/// A handshake's time limit in either role unless
+/// [`SslConfigBuilder::set_handshake_timeout`] sets another: a silent or
+/// trickling peer holds a client or a server no longer.
+const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The default of [`SslConfigBuilder::set_post_handshake_buffer_limit`]: 1 MiB.
 pub const DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT: usize = 1 << 20;
 
@@ -131,10 +161,7 @@ impl SslConfigBuilder {
             cipher_list: None,
             ciphersuites: None,
             timeouts: Timeouts {
-                handshake: match role {
-                    Role::Client => None,
-                    Role::Server => Some(Duration::from_secs(30)),
-                },
+                handshake: Some(DEFAULT_HANDSHAKE_TIMEOUT),
                 ..Timeouts::default()
             },
             send_ca_names: true,
@@ -477,6 +504,21 @@ impl SslConfigBuilder {
         self
     }
 
+    /// Sets the time limits for opening the TCP connection, the handshake,
+    /// each read and each write at once (Python's `socket.settimeout`);
+    /// `None` waits forever. The setters of each limit below set one; the
+    /// defaults are in the table of [`Timeouts`].
+    #[doc(alias("settimeout", "setdefaulttimeout"))]
+    pub fn set_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.timeouts = Timeouts {
+            connect: t,
+            handshake: t,
+            read: t,
+            write: t,
+        };
+        self
+    }
+
     /// Time limit for opening the TCP connection. Defaults to none.
     pub fn set_connect_timeout(&mut self, t: Option<Duration>) -> &mut Self {
         self.timeouts.connect = t;
@@ -484,9 +526,9 @@ impl SslConfigBuilder {
     }
 
     /// Time limit for the whole handshake, however many reads and writes it
-    /// makes. Defaults to none on a client and 30 seconds on a server, so
-    /// that a peer that connects and says nothing, or trickles its
-    /// handshake, cannot hold a server longer.
+    /// makes. Defaults to 30 seconds in either role, so that a peer that
+    /// connects and says nothing, or trickles its handshake, cannot hold a
+    /// server or a client longer; `None` waits forever.
     pub fn set_handshake_timeout(&mut self, t: Option<Duration>) -> &mut Self {
         self.timeouts.handshake = t;
         self

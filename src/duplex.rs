@@ -23,6 +23,17 @@ const READER: usize = 0;
 const TURN_WAIT: Duration = Duration::from_millis(50);
 const WRITER: usize = 1;
 
+/// How a half's call treats a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    /// An operation's: reported in non-blocking mode; a timeout with bytes
+    /// left to send is noted on the connection.
+    Operation,
+    /// The wait the caller asked for (`wait_readable`): made whatever the
+    /// mode, and its end says nothing of the peer.
+    Asked,
+}
+
 /// What both halves share.
 struct Shared<S> {
     engine: Mutex<Engine<S>>,
@@ -137,6 +148,18 @@ impl<S: Read + Write> Shared<S> {
         me: usize,
         op: Operation,
         limit: fn(&Timeouts) -> Option<Duration>,
+        step: impl FnMut(&mut Engine<S>) -> Step<T>,
+    ) -> Result<T, Error> {
+        self.drive_as(me, op, limit, Waiting::Operation, step)
+    }
+
+    /// As [`drive`](Self::drive), waiting as `how` says.
+    fn drive_as<T>(
+        &self,
+        me: usize,
+        op: Operation,
+        limit: impl Fn(&Timeouts) -> Option<Duration>,
+        how: Waiting,
         mut step: impl FnMut(&mut Engine<S>) -> Step<T>,
     ) -> Result<T, Error> {
         let other = 1 - me;
@@ -161,7 +184,8 @@ impl<S: Read + Write> Shared<S> {
                 let before = state(&e);
                 let outcome = step(&mut e);
                 let after = state(&e);
-                let waiting = matches!(outcome, Step::Wait(_)) && !e.nonblocking;
+                let nonblocking = e.nonblocking && how == Waiting::Operation;
+                let waiting = matches!(outcome, Step::Wait(_)) && !nonblocking;
                 self.waiting[me].store(waiting, Ordering::SeqCst);
                 if before != after && self.waiting[other].load(Ordering::SeqCst) {
                     self.wake(other);
@@ -171,7 +195,7 @@ impl<S: Read + Write> Shared<S> {
                     Step::Wait(w) => e.reported_want(w),
                     Step::Done(_) => crate::error::Want::Read,
                 };
-                (outcome, e.nonblocking, deadline, waiting_out, reported)
+                (outcome, nonblocking, deadline, waiting_out, reported)
             };
             match outcome {
                 Step::Done(r) => return r,
@@ -187,7 +211,10 @@ impl<S: Read + Write> Shared<S> {
                     self.drain(me);
                     if r.is_err() {
                         self.waiting[me].store(false, Ordering::SeqCst);
-                        self.lock().note_timeout(r)?;
+                        match how {
+                            Waiting::Asked => r?,
+                            Waiting::Operation => self.lock().note_timeout(r)?,
+                        }
                     }
                 }
             }
@@ -219,6 +246,43 @@ impl<S: Read + Write> ReadHalf<S> {
         self.shared.handshake(READER)?;
         self.shared
             .drive(READER, Operation::Read, |t| t.read, |e| e.read_step(buf))
+    }
+
+    /// Reads application data without removing it, as [`SslSocket::peek`],
+    /// within the read timeout, while the write half writes.
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::recv`].
+    #[doc(alias("SSL_peek", "SSL_peek_ex", "MSG_PEEK"))]
+    pub fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.shared.handshake(READER)?;
+        self.shared
+            .drive(READER, Operation::Read, |t| t.read, |e| e.peek_step(buf))
+    }
+
+    /// Waits at most `timeout` until a read would return at once, as
+    /// [`SslSocket::wait_readable`] (Qore's `isDataAvailable`), while the
+    /// write half writes: `false` only after the whole wait,
+    /// `Some(Duration::ZERO)` checks once, `None` waits without limit.
+    ///
+    /// # Errors
+    ///
+    /// As [`SslSocket::wait_readable`].
+    #[doc(alias("isDataAvailable", "is_data_available"))]
+    pub fn wait_readable(&mut self, timeout: Option<Duration>) -> Result<bool, Error> {
+        self.shared.handshake(READER)?;
+        let r = self.shared.drive_as(
+            READER,
+            Operation::Read,
+            |_| timeout,
+            Waiting::Asked,
+            |e| e.readable_step(),
+        );
+        match r {
+            Err(Error::Timeout { .. }) => Ok(false),
+            r => r,
+        }
     }
 
     /// Bytes decrypted and ready to read without touching the socket.

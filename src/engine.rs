@@ -579,9 +579,15 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at a read: kept data first, then OpenSSL; `Ok(0)` once
     /// the peer's close_notify has arrived.
     pub(crate) fn read_step(&mut self, buf: &mut [u8]) -> Step<usize> {
+        self.data_step(buf, false)
+    }
+
+    /// A read (`SSL_read`) or, with `peek`, a peek (`SSL_peek`: the bytes
+    /// stay for the next read), one attempt of it.
+    fn data_step(&mut self, buf: &mut [u8], peek: bool) -> Step<usize> {
         if !self.handshaken {
             return match self.handshake_step() {
-                Step::Done(Ok(())) => self.read_step(buf),
+                Step::Done(Ok(())) => self.data_step(buf, peek),
                 Step::Done(Err(e)) => Step::Done(Err(e)),
                 Step::Wait(w) => Step::Wait(w),
             };
@@ -589,10 +595,12 @@ impl<S: Read + Write> Engine<S> {
         if self.buffered_pos < self.buffered.len() {
             let n = buf.len().min(self.buffered.len() - self.buffered_pos);
             buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
-            self.buffered_pos += n;
-            if self.buffered_pos == self.buffered.len() {
-                self.buffered = Vec::new();
-                self.buffered_pos = 0;
+            if !peek {
+                self.buffered_pos += n;
+                if self.buffered_pos == self.buffered.len() {
+                    self.buffered = Vec::new();
+                    self.buffered_pos = 0;
+                }
             }
             return Step::Done(Ok(n));
         }
@@ -602,9 +610,20 @@ impl<S: Read + Write> Engine<S> {
             Err(e) => return Step::Done(Err(e)),
         }
         let before = ffi::bytes_read(self.ssl());
-        let step = self.attempt(Operation::Read, |s| match s.ssl_read(buf) {
-            Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(0),
-            r => r,
+        let step = self.attempt(Operation::Read, |s| {
+            // An empty buffer returns at once, as ssl_read does (SSL_peek_ex
+            // would wait for a record).
+            let r = if peek && buf.is_empty() {
+                Ok(0)
+            } else if peek {
+                s.ssl_peek(buf)
+            } else {
+                s.ssl_read(buf)
+            };
+            match r {
+                Err(e) if e.code() == ErrorCode::ZERO_RETURN => Ok(0),
+                r => r,
+            }
         });
         // SSL_OP_IGNORE_UNEXPECTED_EOF looks for BIO_eof, which the stream's
         // BIO never reports: do here what OpenSSL does with the option, take
@@ -627,10 +646,13 @@ impl<S: Read + Write> Engine<S> {
         }
         if let Step::Done(Ok(n)) = step {
             // A hook that panicked while this read processed a handshake
-            // message is this call's error; the data read stays for the next.
+            // message is this call's error; the data read stays for the next
+            // (a peek's stays inside OpenSSL).
             if let Some(panicked) = self.take_panic() {
-                self.buffered = buf[..n].to_vec();
-                self.buffered_pos = 0;
+                if !peek {
+                    self.buffered = buf[..n].to_vec();
+                    self.buffered_pos = 0;
+                }
                 return Step::Done(Err(panicked));
             }
             // A read that also processed post-handshake messages (TLS 1.3
@@ -642,6 +664,33 @@ impl<S: Read + Write> Engine<S> {
             }
         }
         step
+    }
+
+    /// One attempt at a peek (`SSL_peek`): as a read, except that the
+    /// bytes stay for the next read or peek.
+    pub(crate) fn peek_step(&mut self, buf: &mut [u8]) -> Step<usize> {
+        self.data_step(buf, true)
+    }
+
+    /// One attempt at finding something for the next read to return at
+    /// once: `Ok(true)` when decrypted bytes are ready, the peer's
+    /// close_notify has come or its stream has ended; a record that yields
+    /// no application data (a session ticket, a KeyUpdate) is processed and
+    /// the attempt goes on, or waits.
+    pub(crate) fn readable_step(&mut self) -> Step<bool> {
+        if self.pending() > 0 || self.received_close_notify() {
+            return Step::Done(Ok(true));
+        }
+        let mut one = [0u8; 1];
+        match self.peek_step(&mut one) {
+            // Data, or close_notify (0).
+            Step::Done(Ok(_)) => Step::Done(Ok(true)),
+            // The stream ended without close_notify: the next read says so
+            // at once.
+            Step::Done(Err(Error::UnexpectedEof)) => Step::Done(Ok(true)),
+            Step::Done(Err(e)) => Step::Done(Err(e)),
+            Step::Wait(w) => Step::Wait(w),
+        }
     }
 
     /// One attempt at reading application data into the engine's own
@@ -884,6 +933,32 @@ impl<S: Read + Write> Engine<S> {
         self.handshake()?;
         let limit = self.timeouts.read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.read_step(buf))
+    }
+
+    /// A peek (`SSL_peek`), whole, within the read timeout, as
+    /// [`read`](Self::read) is.
+    pub(crate) fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.handshake()?;
+        let limit = self.timeouts.read;
+        self.drive(Operation::Read, limit, self.waits(), |e| e.peek_step(buf))
+    }
+
+    /// Waits at most `timeout` (`None`: without limit) until a read would
+    /// return at once ([`readable_step`](Self::readable_step)), whatever
+    /// the face's mode: `Ok(false)` once the whole wait has passed; with
+    /// `Some(Duration::ZERO)` after one attempt. The handshake first, as a
+    /// read does it.
+    pub(crate) fn wait_readable(&mut self, timeout: Option<Duration>) -> Result<bool, Error> {
+        self.handshake()?;
+        // Not a deadline of the connection's: a wait that ends is no
+        // sign that the peer stopped taking bytes (no note_timeout).
+        let deadline = Deadline::after(timeout);
+        match self.drive_steps(Operation::Read, deadline, Waits::Poll, |e| {
+            e.readable_step()
+        }) {
+            Err(Error::Timeout { .. }) => Ok(false),
+            r => r,
+        }
     }
 
     /// A write of the start of `buf` (up to [`WRITE_CHUNK`] bytes), within

@@ -41,6 +41,35 @@ macro_rules! settings_methods {
             Ok(())
         }
 
+        /// Sets the time limits for the handshake, each read and each write
+        /// at once (Python's `settimeout`); `None` waits forever. The
+        /// handshake limit matters for a socket made with
+        /// [`new_client`](Self::new_client) or [`new_server`](Self::new_server),
+        /// before its handshake. [`timeouts`](Self::timeouts) reads them back.
+        ///
+        /// # Errors
+        ///
+        /// `InvalidInput` for a zero duration, as the setters of each limit;
+        /// nothing is changed then.
+        #[doc(alias("settimeout", "setdefaulttimeout"))]
+        pub fn set_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+            let t = crate::engine::nonzero(t)?;
+            let timeouts = &mut self.engine_mut().timeouts;
+            timeouts.handshake = t;
+            timeouts.read = t;
+            timeouts.write = t;
+            Ok(())
+        }
+
+        /// The time limits this socket's operations use: the configuration's
+        /// (see the table of [`Timeouts`](crate::Timeouts) for the defaults),
+        /// as the setters above changed them (Python's `gettimeout`, which is
+        /// one of them here).
+        #[doc(alias("gettimeout", "SO_RCVTIMEO", "SO_SNDTIMEO"))]
+        pub fn timeouts(&self) -> crate::Timeouts {
+            self.engine().timeouts
+        }
+
         /// Sets the verify mode of this connection (`SSL_set_verify`): before
         /// the handshake of a socket made with [`new_client`](Self::new_client) /
         /// [`new_server`](Self::new_server) it applies to that handshake

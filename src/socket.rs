@@ -367,6 +367,51 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     }
 }
 
+/// Looking at what comes next without taking it.
+impl<S: Read + Write + AsFd> SslSocket<S> {
+    /// Reads application data into `buf` without removing it (`SSL_peek`,
+    /// the socket's `MSG_PEEK`): the next [`recv`](Self::recv) or `peek`
+    /// returns the same bytes. As a read, it processes the records that
+    /// carry no data on the way (session tickets, KeyUpdates, which it may
+    /// have to answer), waits within the read timeout, returns
+    /// [`Error::WouldBlock`] in non-blocking mode, and `Ok(0)` once the peer
+    /// has sent close_notify (or when `buf` is empty). It returns at most
+    /// what one record holds.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    #[doc(alias("SSL_peek", "SSL_peek_ex", "MSG_PEEK"))]
+    pub fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.engine.peek(buf)
+    }
+
+    /// Waits at most `timeout` until a read would return at once (Qore's
+    /// `Socket::isDataAvailable`): `true` at once when decrypted bytes are
+    /// [`pending`](Self::pending); otherwise it waits for application data,
+    /// processing on the way any records that carry none (TLS 1.3 session
+    /// tickets, KeyUpdates, a renegotiation request) and never returning
+    /// `true` for such a record. `true` too once the peer's close_notify has
+    /// come or its stream has ended: the next read then returns at once
+    /// (`Ok(0)`, or [`Error::UnexpectedEof`]).
+    ///
+    /// `false` only after the whole wait. `Some(Duration::ZERO)` checks once
+    /// without waiting; `None` waits without limit. The wait is this call's
+    /// own, in non-blocking mode too (it is itself the poll), and the
+    /// socket's read timeout plays no part; a handshake not yet done comes
+    /// first, as before a read (in non-blocking mode it may report
+    /// [`Error::WouldBlock`]).
+    ///
+    /// # Errors
+    ///
+    /// The read errors: [`Error::AlertReceived`] when the peer aborted,
+    /// [`Error::Io`], and the handshake's errors before it is done.
+    #[doc(alias("isDataAvailable", "is_data_available"))]
+    pub fn wait_readable(&mut self, timeout: Option<Duration>) -> Result<bool, Error> {
+        self.engine.wait_readable(timeout)
+    }
+}
+
 impl<S> SslSocket<S> {
     /// Turns non-blocking mode on or off. In non-blocking mode every call
     /// that would wait (the handshake, a read, a write, a shutdown, a key

@@ -446,6 +446,65 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     }
 }
 
+/// Looking at what comes next without taking it.
+impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
+    /// Reads application data into `buf` without removing it (`SSL_peek`),
+    /// as the blocking [`peek`](crate::SslSocket::peek) does: the next read
+    /// or peek returns the same bytes; within the read timeout; `Ok(0)`
+    /// once the peer has sent close_notify (or when `buf` is empty).
+    ///
+    /// # Errors
+    ///
+    /// As a read: [`Error::UnexpectedEof`], [`Error::AlertReceived`],
+    /// [`Error::Timeout`], [`Error::Io`].
+    #[doc(alias("SSL_peek", "SSL_peek_ex", "MSG_PEEK"))]
+    pub async fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.handshake().await?;
+        let mut deadline = Deadline::start(self.engine.timeouts.read);
+        poll_fn(|cx| {
+            self.poll_step(cx, Side::Reader, Operation::Read, &mut deadline, |e| {
+                e.peek_step(buf)
+            })
+        })
+        .await
+    }
+
+    /// Waits at most `timeout` until a read would return at once (Qore's
+    /// `isDataAvailable`), as the blocking
+    /// [`wait_readable`](crate::SslSocket::wait_readable) does: `true` at
+    /// once when decrypted bytes are pending, when application data
+    /// arrives (records without data are processed on the way and never
+    /// make it `true`), or at close_notify or the end of the stream;
+    /// `false` only after the whole wait. `Some(Duration::ZERO)` checks
+    /// once without waiting; `None` waits without limit.
+    ///
+    /// # Errors
+    ///
+    /// The read errors ([`Error::AlertReceived`], [`Error::Io`]), and the
+    /// handshake's before it is done.
+    #[doc(alias("isDataAvailable", "is_data_available"))]
+    pub async fn wait_readable(&mut self, timeout: Option<Duration>) -> Result<bool, Error> {
+        self.handshake().await?;
+        let once = timeout == Some(Duration::ZERO);
+        let mut deadline = Deadline::start(timeout);
+        poll_fn(|cx| {
+            let r = self.poll_step(cx, Side::Reader, Operation::Read, &mut deadline, |e| {
+                e.readable_step()
+            });
+            match r {
+                // (A failed attempt's lingering close still runs to its end.)
+                Poll::Pending if once && self.lingering.is_none() => {
+                    self.engine.get_mut().done(Side::Reader);
+                    Poll::Ready(Ok(false))
+                }
+                Poll::Ready(Err(Error::Timeout { .. })) => Poll::Ready(Ok(false)),
+                r => r,
+            }
+        })
+        .await
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     /// One poll of the lingering close: the error it holds once the peer
     /// has closed or the time is up (a second operation polling it then
