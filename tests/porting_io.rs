@@ -17,8 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    build, client_builder, client_with_cert, default_server, post_handshake_server, Server,
-    TIMEOUT,
+    build, client_builder, client_with_cert, default_server, post_handshake_server, Server, TIMEOUT,
 };
 use openssl_cli::{SClient, SServer};
 use sslsocket::{Error, Operation, SslConfig, SslSocket, Timeouts, TlsVersion, Want};
@@ -171,7 +170,11 @@ fn set_timeout_on_a_socket_sets_its_limits_and_timeouts_reads_them_back() {
 
 /// A TCP listener that accepts and then says nothing, for as long as the
 /// test holds its sender.
-fn silent_server() -> (std::net::SocketAddr, mpsc::Sender<()>, thread::JoinHandle<()>) {
+fn silent_server() -> (
+    std::net::SocketAddr,
+    mpsc::Sender<()>,
+    thread::JoinHandle<()>,
+) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     let (tx, rx) = mpsc::channel::<()>();
@@ -428,7 +431,10 @@ fn session_tickets_alone_do_not_make_wait_readable_true() {
     let (r, took) = timed(|| c.wait_readable(Some(WAIT)));
     assert!(!r.unwrap(), "s_server's tickets made it true");
     assert_whole_wait(took, WAIT);
-    assert!(c.session().is_some(), "s_server's tickets were not processed");
+    assert!(
+        c.session().is_some(),
+        "s_server's tickets were not processed"
+    );
     drop(c);
     let _ = server.finish();
 }
@@ -482,7 +488,10 @@ fn wait_readable_is_true_at_close_notify_and_at_eof() {
         let (r, took) = timed(|| c.wait_readable(Some(TIMEOUT)));
         assert!(r.unwrap() && took < AT_ONCE, "{took:?}");
         let (r, took) = timed(|| c.recv(&mut [0u8; 8]));
-        assert!(took < AT_ONCE, "close_notify {close_notify}: read took {took:?}");
+        assert!(
+            took < AT_ONCE,
+            "close_notify {close_notify}: read took {took:?}"
+        );
         if close_notify {
             assert_eq!(r.unwrap(), 0);
             assert!(c.received_close_notify());
