@@ -62,7 +62,7 @@ fn to_openssl(version: TlsVersion) -> Result<SslVersion, Error> {
 /// | `wait_readable(t)` | `t`, given with each call (`None`: no limit) |
 /// | `request_client_certificate(t)` | `t`, given with each call |
 /// | dropping a socket with bytes not yet sent | the write timeout, 10 s without one |
-/// | the lingering close after a fatal alert or close_notify | 500 ms (the peer reads the alert instead of a reset) |
+/// | the lingering close (a connection ending after this end sent a fatal alert, or its close_notify unanswered, or with input unread) | 500 ms: the peer reads the alert or last answer instead of a reset |
 /// | data kept while a certificate request waits | [`DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT`] (1 MiB), not a time |
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[doc(alias("settimeout", "gettimeout"))]

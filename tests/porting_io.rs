@@ -61,6 +61,44 @@ fn pair<T: Send + 'static>(
     (server, client)
 }
 
+/// A server connection (the usual server, on `version`) that runs `first`,
+/// then stays open and says nothing until [`end`](Held::end).
+struct Held<T: Send + 'static> {
+    release: mpsc::Sender<()>,
+    server: Server<T>,
+}
+
+impl<T: Send + 'static> Held<T> {
+    fn start(
+        version: TlsVersion,
+        first: impl FnOnce(&mut SslSocket) -> T + Send + 'static,
+    ) -> Held<T> {
+        let (release, rx) = mpsc::channel::<()>();
+        let mut b = default_server();
+        b.set_version(version);
+        let server = Server::start(&build(&b), move |s| {
+            let t = first(s);
+            let _ = rx.recv_timeout(Duration::from_secs(10));
+            t
+        });
+        Held { release, server }
+    }
+
+    /// Our blocking client, connected to it.
+    fn client(&self) -> SslSocket {
+        SslSocket::connect(&build(&client_builder()), &self.server.localhost())
+            .unwrap_or_else(|e| panic!("connect: {e:?}"))
+    }
+
+    /// Lets the server go on, drops `client` (either face), and returns what
+    /// `first` returned.
+    fn end(self, client: impl Sized) -> T {
+        let _ = self.release.send(());
+        drop(client);
+        self.server.join().unwrap().1
+    }
+}
+
 /// Waits (at most 5 s) until `fd` is readable.
 fn poll_readable(fd: &impl AsRawFd) {
     let mut p = [libc::pollfd {
@@ -128,10 +166,8 @@ fn set_timeout_on_the_builder_sets_every_limit() {
 /// the read limit set so bounds a read.
 #[test]
 fn set_timeout_on_a_socket_sets_its_limits_and_timeouts_reads_them_back() {
-    let (tx, rx) = mpsc::channel::<()>();
-    let (srv, mut c) = pair(TlsVersion::Tls1_3, move |_| {
-        let _ = rx.recv_timeout(Duration::from_secs(10));
-    });
+    let held = Held::start(TlsVersion::Tls1_3, |_| ());
+    let mut c = held.client();
     let from_config = c.timeouts();
     assert_eq!(from_config, build(&client_builder()).timeouts());
     c.set_timeout(Some(WAIT)).unwrap();
@@ -163,9 +199,7 @@ fn set_timeout_on_a_socket_sets_its_limits_and_timeouts_reads_them_back() {
         write: None,
     };
     assert_eq!(c.timeouts(), none);
-    tx.send(()).unwrap();
-    drop(c);
-    srv.join().unwrap();
+    held.end(c);
 }
 
 /// A TCP listener that accepts and then says nothing, for as long as the
@@ -238,11 +272,8 @@ fn a_client_handshake_against_a_silent_server_times_out() {
 #[test]
 fn peek_then_read_returns_the_same_bytes() {
     for version in common::VERSIONS {
-        let (tx, rx) = mpsc::channel::<()>();
-        let (srv, mut c) = pair(version, move |s| {
-            s.send_all(b"hello, peek").unwrap();
-            let _ = rx.recv_timeout(Duration::from_secs(10));
-        });
+        let held = Held::start(version, |s| s.send_all(b"hello, peek").unwrap());
+        let mut c = held.client();
         let mut first = [0u8; 64];
         let n = c.peek(&mut first).unwrap();
         assert_eq!(&first[..n], b"hello, peek", "{version}");
@@ -255,9 +286,7 @@ fn peek_then_read_returns_the_same_bytes() {
         assert_eq!(&got[..m], b"hello, peek", "{version}");
         assert_eq!(c.pending(), 0, "{version}");
         assert_eq!(c.peek(&mut []).unwrap(), 0, "{version}: an empty buffer");
-        tx.send(()).unwrap();
-        drop(c);
-        srv.join().unwrap();
+        held.end(c);
     }
 }
 
@@ -318,10 +347,8 @@ fn peek_in_non_blocking_mode() {
 /// A peek waits within the read timeout, as a read does.
 #[test]
 fn a_peek_ends_at_the_read_timeout() {
-    let (tx, rx) = mpsc::channel::<()>();
-    let (srv, mut c) = pair(TlsVersion::Tls1_2, move |_| {
-        let _ = rx.recv_timeout(Duration::from_secs(10));
-    });
+    let held = Held::start(TlsVersion::Tls1_2, |_| ());
+    let mut c = held.client();
     c.set_read_timeout(Some(WAIT)).unwrap();
     let (r, took) = timed(|| c.peek(&mut [0u8; 8]));
     assert!(
@@ -335,9 +362,7 @@ fn a_peek_ends_at_the_read_timeout() {
         "{r:?}"
     );
     assert_whole_wait(took, WAIT);
-    tx.send(()).unwrap();
-    drop(c);
-    srv.join().unwrap();
+    held.end(c);
 }
 
 // 3. wait_readable.
@@ -347,10 +372,8 @@ fn a_peek_ends_at_the_read_timeout() {
 #[test]
 fn wait_readable_is_false_only_after_the_whole_wait() {
     for version in common::VERSIONS {
-        let (tx, rx) = mpsc::channel::<()>();
-        let (srv, mut c) = pair(version, move |_| {
-            let _ = rx.recv_timeout(Duration::from_secs(10));
-        });
+        let held = Held::start(version, |_| ());
+        let mut c = held.client();
         let (r, took) = timed(|| c.wait_readable(Some(WAIT)));
         assert!(!r.unwrap(), "{version}");
         assert_whole_wait(took, WAIT);
@@ -358,9 +381,7 @@ fn wait_readable_is_false_only_after_the_whole_wait() {
         let (r, took) = timed(|| c.wait_readable(Some(Duration::ZERO)));
         assert!(!r.unwrap(), "{version}");
         assert!(took < AT_ONCE, "{version}: ZERO waited {took:?}");
-        tx.send(()).unwrap();
-        drop(c);
-        srv.join().unwrap();
+        held.end(c);
     }
 }
 
@@ -368,11 +389,8 @@ fn wait_readable_is_false_only_after_the_whole_wait() {
 /// `true` at once, with or without a wait given.
 #[test]
 fn wait_readable_is_true_at_once_with_pending_data() {
-    let (tx, rx) = mpsc::channel::<()>();
-    let (srv, mut c) = pair(TlsVersion::Tls1_3, move |s| {
-        s.send_all(&[7u8; 100]).unwrap();
-        let _ = rx.recv_timeout(Duration::from_secs(10));
-    });
+    let held = Held::start(TlsVersion::Tls1_3, |s| s.send_all(&[7u8; 100]).unwrap());
+    let mut c = held.client();
     let mut ten = [0u8; 10];
     assert_eq!(c.recv(&mut ten).unwrap(), 10);
     assert_eq!(c.pending(), 90);
@@ -382,9 +400,7 @@ fn wait_readable_is_true_at_once_with_pending_data() {
         assert!(took < AT_ONCE, "{t:?}: {took:?}");
     }
     assert_eq!(common::recv_exact(&mut c, 90).unwrap(), [7u8; 90]);
-    tx.send(()).unwrap();
-    drop(c);
-    srv.join().unwrap();
+    held.end(c);
 }
 
 /// Data that arrives during the wait ends it at once, whatever was left.
@@ -414,17 +430,13 @@ fn wait_readable_returns_when_data_arrives_mid_wait() {
 /// `openssl s_server -num_tickets 5`.
 #[test]
 fn session_tickets_alone_do_not_make_wait_readable_true() {
-    let (tx, rx) = mpsc::channel::<()>();
-    let (srv, mut c) = pair(TlsVersion::Tls1_3, move |_| {
-        let _ = rx.recv_timeout(Duration::from_secs(10));
-    });
+    let held = Held::start(TlsVersion::Tls1_3, |_| ());
+    let mut c = held.client();
     let (r, took) = timed(|| c.wait_readable(Some(WAIT)));
     assert!(!r.unwrap(), "tickets made it true");
     assert_whole_wait(took, WAIT);
     assert!(c.session().is_some(), "the tickets were not processed");
-    tx.send(()).unwrap();
-    drop(c);
-    srv.join().unwrap();
+    held.end(c);
 
     let server = SServer::localhost(&["-naccept", "1", "-tls1_3", "-num_tickets", "5"]);
     let mut c = SslSocket::connect(&build(&client_builder()), &server.addr()).unwrap();
@@ -471,16 +483,15 @@ fn key_updates_alone_do_not_make_wait_readable_true() {
 #[test]
 fn wait_readable_is_true_at_close_notify_and_at_eof() {
     for close_notify in [true, false] {
-        let (tx, rx) = mpsc::channel::<()>();
-        let (srv, mut c) = pair(TlsVersion::Tls1_3, move |s| {
+        let held = Held::start(TlsVersion::Tls1_3, move |s| {
             thread::sleep(Duration::from_millis(100));
             if close_notify {
                 s.shutdown().unwrap();
             } else {
                 s.get_ref().shutdown(Shutdown::Write).unwrap();
             }
-            let _ = rx.recv_timeout(Duration::from_secs(10));
         });
+        let mut c = held.client();
         let (r, took) = timed(|| c.wait_readable(Some(TIMEOUT)));
         assert!(r.unwrap(), "close_notify {close_notify}");
         assert!(took < SLACK, "close_notify {close_notify}: {took:?}");
@@ -498,9 +509,7 @@ fn wait_readable_is_true_at_close_notify_and_at_eof() {
         } else {
             assert!(matches!(r, Err(Error::UnexpectedEof)), "{r:?}");
         }
-        tx.send(()).unwrap();
-        drop(c);
-        srv.join().unwrap();
+        held.end(c);
     }
 }
 
@@ -620,21 +629,18 @@ mod async_face {
     use super::*;
     use sslsocket::tokio::SslSocket as AsyncSocket;
 
-    /// Our async client to a blocking server running `f`.
-    async fn connect<T: Send + 'static>(
-        f: impl FnOnce(&mut SslSocket) -> T + Send + 'static,
-    ) -> (Server<T>, AsyncSocket) {
-        let server = Server::start(&build(&default_server()), f);
-        let c = AsyncSocket::connect(&build(&client_builder()), &server.localhost())
+    /// Our async client, connected to `held`.
+    async fn connect_to<T: Send + 'static>(held: &Held<T>) -> AsyncSocket {
+        AsyncSocket::connect(&build(&client_builder()), &held.server.localhost())
             .await
-            .unwrap();
-        (server, c)
+            .unwrap()
     }
 
     /// `set_timeout` and `timeouts` on the async socket, zero refused.
     #[tokio::test]
     async fn set_timeout_and_timeouts_on_the_async_socket() {
-        let (srv, mut c) = connect(|_| ()).await;
+        let held = Held::start(TlsVersion::Tls1_3, |_| ());
+        let mut c = connect_to(&held).await;
         assert_eq!(c.timeouts(), build(&client_builder()).timeouts());
         c.set_timeout(Some(WAIT)).unwrap();
         assert_eq!(c.timeouts().read, Some(WAIT));
@@ -643,8 +649,7 @@ mod async_face {
         let e = c.set_timeout(Some(Duration::ZERO)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert_eq!(c.timeouts().read, Some(WAIT));
-        drop(c);
-        srv.join().unwrap();
+        held.end(c);
     }
 
     /// peek, then read, the same bytes; `wait_readable` false after the
@@ -654,15 +659,17 @@ mod async_face {
     async fn peek_and_wait_readable_on_the_async_socket() {
         use tokio::io::AsyncReadExt;
         let (tx, rx) = mpsc::channel::<()>();
-        let (srv, mut c) = connect(move |s| {
+        let srv = Server::start(&build(&default_server()), move |s| {
             let _ = rx.recv_timeout(Duration::from_secs(10));
             thread::sleep(WAIT);
             s.send_all(b"async peek").unwrap();
             let _ = rx.recv_timeout(Duration::from_secs(10));
             s.shutdown().unwrap();
             let _ = rx.recv_timeout(Duration::from_secs(10));
-        })
-        .await;
+        });
+        let mut c = AsyncSocket::connect(&build(&client_builder()), &srv.localhost())
+            .await
+            .unwrap();
         // Tickets only, so far.
         let started = Instant::now();
         assert!(!c.wait_readable(Some(WAIT)).await.unwrap());
@@ -698,11 +705,8 @@ mod async_face {
     /// An async peek ends at the read timeout.
     #[tokio::test]
     async fn an_async_peek_ends_at_the_read_timeout() {
-        let (tx, rx) = mpsc::channel::<()>();
-        let (srv, mut c) = connect(move |_| {
-            let _ = rx.recv_timeout(Duration::from_secs(10));
-        })
-        .await;
+        let held = Held::start(TlsVersion::Tls1_3, |_| ());
+        let mut c = connect_to(&held).await;
         c.set_read_timeout(Some(WAIT)).unwrap();
         let started = Instant::now();
         let r = c.peek(&mut [0u8; 8]).await;
@@ -717,8 +721,6 @@ mod async_face {
             "{r:?}"
         );
         assert_whole_wait(started.elapsed(), WAIT);
-        tx.send(()).unwrap();
-        drop(c);
-        srv.join().unwrap();
+        held.end(c);
     }
 }
