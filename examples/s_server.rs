@@ -29,7 +29,7 @@
 //! appended to that file for Wireshark, as curl and Python do.
 //!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
-//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--once] [--www] [--quiet]
+//! [--ca-file F] [--verify-mode N] [--tls1_2|--tls1_3] [--cipher LIST] [--once] [--www] [--quiet]
 //! [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
 //! [--max-connections N] [--request-cert-after-handshake]
 //!
@@ -57,7 +57,8 @@ use sslsocket::{Error, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode
 
 const USAGE: &str = "\
 usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode N]
-                [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS]
+                [--tls1_2|--tls1_3] [--cipher LIST] [--once] [--www] [--quiet]
+                [--handshake-timeout SECS]
                 [--read-timeout SECS] [--workers N] [--max-connections N]
                 [--request-cert-after-handshake]
 
@@ -68,6 +69,8 @@ usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F] [--verify-mode
                         0 no request, 1 PEER, 3 PEER|FAIL_IF_NO_PEER_CERT (required),
                         5 PEER|CLIENT_ONCE, 9 PEER|POST_HANDSHAKE
   --tls1_2, --tls1_3    allow only this protocol version
+  --cipher LIST         the TLS 1.2 cipher list, in OpenSSL's syntax (as openssl
+                        s_server -cipher), e.g. DEFAULT:@SECLEVEL=0
   --once                exit after the first connection
   --quiet               print no per-connection events (as openssl s_server -quiet)
   --www                 answer an HTTP GET line with HTTP/1.0 200 ok and the handshake
@@ -90,6 +93,7 @@ struct Options {
     ca_file: Option<String>,
     verify_mode: Option<String>,
     version: Option<TlsVersion>,
+    cipher_list: Option<String>,
     once: bool,
     www: bool,
     handshake_timeout: Duration,
@@ -103,7 +107,7 @@ fn parse_args() -> Options {
     let mut args = Args::new(USAGE);
     let (mut accept, mut cert, mut key) = (None, None, None);
     let (mut ca_file, mut verify_mode, mut version, mut once) = (None, None, None, false);
-    let mut request_cert = false;
+    let (mut request_cert, mut cipher_list) = (false, None);
     let (mut www, mut handshake_timeout, mut read_timeout) = (false, Duration::from_secs(30), None);
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let (mut workers, mut max_connections) = (4 * cores, 1024);
@@ -124,6 +128,7 @@ fn parse_args() -> Options {
                     TlsVersion::Tls1_3
                 });
             }
+            "--cipher" => cipher_list = Some(args.value(&flag)),
             "--once" => once = true,
             "--www" => www = true,
             "--quiet" => common::QUIET.store(true, Ordering::Relaxed),
@@ -148,6 +153,7 @@ fn parse_args() -> Options {
         ca_file,
         verify_mode,
         version,
+        cipher_list,
         once,
         www,
         handshake_timeout,
@@ -189,6 +195,9 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
     }
     if let Some(v) = o.version {
         b.set_version(v);
+    }
+    if let Some(list) = &o.cipher_list {
+        b.set_cipher_list(list);
     }
     b.set_handshake_timeout(Some(o.handshake_timeout))
         .set_read_timeout(o.read_timeout);

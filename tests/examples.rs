@@ -195,6 +195,31 @@ fn s_server_www_answers_a_get() {
     assert!(closed.starts_with("{\"event\":\"closed\""), "{closed}");
 }
 
+/// `--cipher` sets the TLS 1.2 cipher list, as `openssl s_server -cipher`
+/// does: the one suite it allows is the one negotiated.
+#[test]
+fn s_server_cipher_sets_the_tls12_cipher_list() {
+    let server = s_server(&[
+        "--tls1_2",
+        "--cipher",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "--once",
+    ]);
+    let port = server.port();
+    let ca = cert("ca.pem");
+    let _client = Program::start(
+        "s_client",
+        &["--connect", &format!("localhost:{port}"), "--ca-file", &ca],
+        b"hi\n",
+    );
+    let handshake = server.event("handshake");
+    assert!(
+        handshake.contains("\"ok\":true")
+            && handshake.contains("\"cipher\":\"ECDHE-ECDSA-CHACHA20-POLY1305\""),
+        "{handshake}"
+    );
+}
+
 /// `--max-connections` bounds what is served at once: one more is closed
 /// at once, with a `refused` event; `--handshake-timeout` ends a silent one.
 #[test]
