@@ -39,7 +39,8 @@
 //!
 //! Usage: cargo run --example s_server -- --accept ADDR:PORT --cert F --key F
 //! [--ca-file F|--verify-ca-file F] [--verify-mode N] [--dhparam F|--no-dhe]
-//! [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
+//! [--tls1_2|--tls1_3] [--cipher LIST] [--once] [--www] [--quiet]
+//! [--handshake-timeout SECS] [--read-timeout SECS] [--workers N]
 //! [--max-connections N] [--request-cert-after-handshake]
 //!
 //! For example, a server that requires a client certificate:
@@ -66,7 +67,8 @@ use sslsocket::{Error, SslConfig, SslListener, SslSocket, TlsVersion, VerifyMode
 
 const USAGE: &str = "\
 usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F|--verify-ca-file F]
-                [--verify-mode N] [--dhparam F|--no-dhe] [--tls1_2|--tls1_3] [--once] [--www] [--quiet] [--handshake-timeout SECS]
+                [--verify-mode N] [--dhparam F|--no-dhe] [--tls1_2|--tls1_3]
+                [--cipher LIST] [--once] [--www] [--quiet] [--handshake-timeout SECS]
                 [--read-timeout SECS] [--workers N] [--max-connections N]
                 [--request-cert-after-handshake]
 
@@ -83,6 +85,8 @@ usage: s_server --accept ADDR:PORT --cert F --key F [--ca-file F|--verify-ca-fil
                         OpenSSL's automatic parameters, as openssl s_server)
   --no-dhe              no DHE suites (the library's default)
   --tls1_2, --tls1_3    allow only this protocol version
+  --cipher LIST         the TLS 1.2 cipher list, in OpenSSL's syntax (as openssl
+                        s_server -cipher), e.g. DEFAULT:@SECLEVEL=0
   --once                exit after the first connection
   --quiet               print no per-connection events (as openssl s_server -quiet)
   --www                 answer an HTTP GET line with HTTP/1.0 200 ok and the handshake
@@ -115,6 +119,7 @@ struct Options {
     dhe: Dhe,
     verify_mode: Option<String>,
     version: Option<TlsVersion>,
+    cipher_list: Option<String>,
     once: bool,
     www: bool,
     handshake_timeout: Duration,
@@ -128,7 +133,7 @@ fn parse_args() -> Options {
     let mut args = Args::new(USAGE);
     let (mut accept, mut cert, mut key) = (None, None, None);
     let (mut ca_file, mut verify_mode, mut version, mut once) = (None, None, None, false);
-    let mut request_cert = false;
+    let (mut request_cert, mut cipher_list) = (false, None);
     let (mut verify_ca_only, mut dhe) = (false, None);
     let (mut www, mut handshake_timeout, mut read_timeout) = (false, Duration::from_secs(30), None);
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
@@ -165,6 +170,7 @@ fn parse_args() -> Options {
                     TlsVersion::Tls1_3
                 });
             }
+            "--cipher" => cipher_list = Some(args.value(&flag)),
             "--once" => once = true,
             "--www" => www = true,
             "--quiet" => common::QUIET.store(true, Ordering::Relaxed),
@@ -191,6 +197,7 @@ fn parse_args() -> Options {
         dhe: dhe.unwrap_or(Dhe::Auto),
         verify_mode,
         version,
+        cipher_list,
         once,
         www,
         handshake_timeout,
@@ -241,6 +248,9 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
     }
     if let Some(v) = o.version {
         b.set_version(v);
+    }
+    if let Some(list) = &o.cipher_list {
+        b.set_cipher_list(list);
     }
     b.set_handshake_timeout(Some(o.handshake_timeout))
         .set_read_timeout(o.read_timeout);

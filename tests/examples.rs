@@ -168,18 +168,19 @@ fn s_server_with(chain: &str, key: &str, extra: &[&str]) -> Program {
     Program::start("s_server", &args, b"")
 }
 
+/// The `s_client` example to `server` on localhost, trusting the test root,
+/// sending `input`.
+fn s_client_to(server: &Program, input: &[u8]) -> Program {
+    let (addr, ca) = (format!("localhost:{}", server.port()), cert("ca.pem"));
+    Program::start("s_client", &["--connect", &addr, "--ca-file", &ca], input)
+}
+
 /// `--www` answers an HTTP GET as `openssl s_server -www` does: status line,
 /// the handshake event as the page, close_notify.
 #[test]
 fn s_server_www_answers_a_get() {
     let server = s_server(&["--www", "--once"]);
-    let port = server.port();
-    let ca = cert("ca.pem");
-    let client = Program::start(
-        "s_client",
-        &["--connect", &format!("localhost:{port}"), "--ca-file", &ca],
-        b"GET / HTTP/1.0\r\n\r\n",
-    );
+    let client = s_client_to(&server, b"GET / HTTP/1.0\r\n\r\n");
     let status = client.event("received");
     assert!(status.contains("HTTP/1.0 200 ok"), "{status}");
     let page = loop {
@@ -191,6 +192,25 @@ fn s_server_www_answers_a_get() {
     assert!(page.contains("\\\"ok\\\":true"), "{page}");
     let closed = client.event("closed");
     assert!(closed.starts_with("{\"event\":\"closed\""), "{closed}");
+}
+
+/// `--cipher` sets the TLS 1.2 cipher list, as `openssl s_server -cipher`
+/// does: the one suite it allows is the one negotiated.
+#[test]
+fn s_server_cipher_sets_the_tls12_cipher_list() {
+    let server = s_server(&[
+        "--tls1_2",
+        "--cipher",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "--once",
+    ]);
+    let _client = s_client_to(&server, b"hi\n");
+    let handshake = server.event("handshake");
+    assert!(
+        handshake.contains("\"ok\":true")
+            && handshake.contains("\"cipher\":\"ECDHE-ECDSA-CHACHA20-POLY1305\""),
+        "{handshake}"
+    );
 }
 
 /// `--max-connections` bounds what is served at once: one more is closed
