@@ -1341,6 +1341,48 @@ impl SslConfig {
     }
 }
 
+// What a configuration's context enables and has counted.
+impl SslConfig {
+    /// The cipher suites a connection of this configuration can use, in
+    /// order of preference, named as OpenSSL names them (Python's
+    /// `SSLContext.get_ciphers()`, by name): the TLS 1.3 suites first, then
+    /// the cipher list's, less those the protocol versions or the security
+    /// level rule out, as `openssl ciphers -s` lists them
+    /// (`SSL_get1_supported_ciphers` on a connection of the context). C's
+    /// `SSL_get_ciphers` lists the configured ones without that filter.
+    #[doc(alias(
+        "get_ciphers",
+        "SSL_get1_supported_ciphers",
+        "SSL_get_ciphers",
+        "SSL_CTX_get_ciphers"
+    ))]
+    pub fn ciphers(&self) -> Vec<String> {
+        match Ssl::new(&self.inner.ctx) {
+            Ok(mut ssl) => crate::ffi::supported_ciphers(&mut ssl)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The context's session counters (`SSL_CTX_sess_*`; Python's
+    /// `SSLContext.session_stats()`): handshakes accepted and connected,
+    /// renegotiations, sessions resumed and missed. Every socket made
+    /// from this configuration counts in them.
+    #[doc(alias(
+        "SSL_CTX_sess_accept",
+        "SSL_CTX_sess_accept_good",
+        "SSL_CTX_sess_connect",
+        "SSL_CTX_sess_hits",
+        "SSL_CTX_sess_misses",
+        "SSL_CTX_sess_number"
+    ))]
+    pub fn session_stats(&self) -> crate::SessionStats {
+        crate::session_stats::session_stats(&self.inner.ctx)
+    }
+}
+
 /// Refuses a value OpenSSL takes as a C string when it holds a NUL byte
 /// (the `openssl` crate would panic on it).
 pub(crate) fn no_nul(setting: &'static str, value: &str) -> Result<(), Error> {
