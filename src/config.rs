@@ -932,7 +932,9 @@ impl SslConfigBuilder {
     /// HelloRequest (`SSL_OP_NO_RENEGOTIATION`), which also refuses a
     /// server's request for a certificate by renegotiation. Defaults to
     /// `false` on a server, `true` on a client. Secure renegotiation
-    /// (RFC 5746) is always required.
+    /// (RFC 5746) is always required. It governs only what the peer may
+    /// start: this end's own [`renegotiate`](crate::SslSocket::renegotiate)
+    /// (and a server's `request_client_certificate`) goes ahead either way.
     #[doc(alias(
         "SSL_OP_NO_RENEGOTIATION",
         "SSL_OP_ALLOW_CLIENT_RENEGOTIATION",
