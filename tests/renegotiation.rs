@@ -232,6 +232,7 @@ fn a_renegotiation_that_times_out_completes_in_later_reads() {
         ),
         "{e:?}"
     );
+    eprintln!("timed out after {took:?}");
     assert!(
         took >= limit && took < limit + Duration::from_millis(500),
         "{took:?}"
@@ -267,6 +268,7 @@ fn a_server_flooding_a_renegotiating_client_fills_the_buffer_and_no_more() {
         matches!(e, Error::PostHandshakeBufferFull { limit: LIMIT }),
         "{e:?}"
     );
+    eprintln!("buffer full after {took:?}");
     assert!(took < TIMEOUT, "{took:?}");
     // What was kept comes first, in order.
     assert!(recv_exact(&mut tls, LIMIT).unwrap() == bulk(LIMIT));
