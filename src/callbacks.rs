@@ -273,10 +273,11 @@ impl Record {
 }
 
 /// A server's view of a renegotiation (TLS 1.2 and older), and a
-/// client's of a HelloRequest it refuses (`Refusing`). OpenSSL reports
-/// a handshake start and end for sending a HelloRequest, and again for the
-/// handshake that answers it, and also for a client's ClientHello that the
-/// server refuses: this tells them apart, so that the application sees one
+/// client's of its own and of a HelloRequest it refuses (`Refusing`).
+/// OpenSSL reports a handshake start and end for sending a HelloRequest,
+/// and again for the handshake that answers it, and also for a client's
+/// ClientHello that the server refuses (and a HelloRequest a client
+/// refuses): this tells them apart, so that the application sees one
 /// `Started`/`Completed` pair per renegotiation and `RenegotiationRefused`
 /// for a refused one.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -284,11 +285,13 @@ pub(crate) enum Renegotiation {
     /// None in progress.
     #[default]
     Idle,
-    /// The server scheduled one (`SSL_renegotiate`) and sends HelloRequest.
+    /// This end scheduled one (`SSL_renegotiate`): a server sends
+    /// HelloRequest, a client its ClientHello.
     Requested,
     /// HelloRequest sent; the client's ClientHello is awaited.
     HelloRequestSent,
-    /// The handshake answering the HelloRequest is under way.
+    /// The handshake answering the HelloRequest (or a client's own) is
+    /// under way.
     Answering,
     /// A ClientHello the server did not ask for, which it refuses (or a
     /// HelloRequest a client refuses).
@@ -303,12 +306,12 @@ pub(crate) fn await_answer(ssl: &SslRef) {
     with_record(ssl, |r| r.awaited_answer = Some(false));
 }
 
-/// Whether no server renegotiation is under way on the connection.
+/// Whether no renegotiation this end started is under way on the connection.
 pub(crate) fn renegotiation_idle(ssl: &SslRef) -> bool {
     with_record(ssl, |r| r.renegotiation == Renegotiation::Idle).unwrap_or(true)
 }
 
-/// Tells the connection's record that the server itself is about to
+/// Tells the connection's record that this end itself is about to
 /// renegotiate (see [`Renegotiation`]).
 pub(crate) fn expect_own_renegotiation(ssl: &SslRef) {
     with_record(ssl, |r| r.renegotiation = Renegotiation::Requested);
@@ -523,6 +526,12 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                 return Some(HandshakeEvent::Started { renegotiation });
             }
             if !ssl.is_server() {
+                // The client's own (`renegotiate`), whatever it lets its
+                // server start.
+                if r.renegotiation == Renegotiation::Requested {
+                    r.renegotiation = Renegotiation::Answering;
+                    return Some(HandshakeEvent::Started { renegotiation });
+                }
                 // A HelloRequest the client refuses (set_renegotiation(false)).
                 if crate::options::refuses_peer_renegotiation(ssl) {
                     r.renegotiation = Renegotiation::Refusing;

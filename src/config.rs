@@ -974,7 +974,9 @@ impl SslConfigBuilder {
     /// HelloRequest (`SSL_OP_NO_RENEGOTIATION`), which also refuses a
     /// server's request for a certificate by renegotiation. Defaults to
     /// `false` on a server, `true` on a client. Secure renegotiation
-    /// (RFC 5746) is always required.
+    /// (RFC 5746) is always required. It governs only what the peer may
+    /// start: this end's own [`renegotiate`](crate::SslSocket::renegotiate)
+    /// (and a server's `request_client_certificate`) goes ahead either way.
     #[doc(alias(
         "SSL_OP_NO_RENEGOTIATION",
         "SSL_OP_ALLOW_CLIENT_RENEGOTIATION",
@@ -1380,6 +1382,48 @@ impl SslConfig {
             );
         }
         Ok((ssl, unnamed_check))
+    }
+}
+
+// What a configuration's context enables and has counted.
+impl SslConfig {
+    /// The cipher suites a connection of this configuration can use, in
+    /// order of preference, named as OpenSSL names them (Python's
+    /// `SSLContext.get_ciphers()`, by name): the TLS 1.3 suites first, then
+    /// the cipher list's, less those the protocol versions or the security
+    /// level rule out, as `openssl ciphers -s` lists them
+    /// (`SSL_get1_supported_ciphers` on a connection of the context). C's
+    /// `SSL_get_ciphers` lists the configured ones without that filter.
+    #[doc(alias(
+        "get_ciphers",
+        "SSL_get1_supported_ciphers",
+        "SSL_get_ciphers",
+        "SSL_CTX_get_ciphers"
+    ))]
+    pub fn ciphers(&self) -> Vec<String> {
+        match Ssl::new(&self.inner.ctx) {
+            Ok(mut ssl) => crate::ffi::supported_ciphers(&mut ssl)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The context's session counters (`SSL_CTX_sess_*`; Python's
+    /// `SSLContext.session_stats()`): handshakes accepted and connected,
+    /// renegotiations, sessions resumed and missed. Every socket made
+    /// from this configuration counts in them.
+    #[doc(alias(
+        "SSL_CTX_sess_accept",
+        "SSL_CTX_sess_accept_good",
+        "SSL_CTX_sess_connect",
+        "SSL_CTX_sess_hits",
+        "SSL_CTX_sess_misses",
+        "SSL_CTX_sess_number"
+    ))]
+    pub fn session_stats(&self) -> crate::SessionStats {
+        crate::session_stats::session_stats(&self.inner.ctx)
     }
 }
 

@@ -202,6 +202,8 @@ pub(crate) struct Engine<S> {
     /// Sends what is waiting and marks the connection shut down when the
     /// engine is dropped (made where `S` is known to be writable).
     finish: fn(&mut Engine<S>),
+    /// The configuration the connection was made from.
+    config: SslConfig,
 }
 
 impl<S: Read + Write + AsFd> Engine<S> {
@@ -259,6 +261,11 @@ impl<S> Engine<S> {
     /// [`session::withdraw_unverified`]: crate::session::withdraw_unverified
     pub(crate) fn set_verify_mode(&mut self, mode: crate::VerifyMode) {
         self.ssl_mut().set_verify(mode.to_openssl());
+    }
+
+    /// The configuration the connection was made from.
+    pub(crate) fn config(&self) -> &SslConfig {
+        &self.config
     }
 
     /// The descriptor polled.
@@ -398,6 +405,7 @@ impl<S: Read + Write> Engine<S> {
             gave_up_sending: false,
             handed_back: false,
             finish: Engine::finish_on_drop,
+            config: config.clone(),
         })
     }
 
@@ -695,9 +703,10 @@ impl<S: Read + Write> Engine<S> {
 
     /// One attempt at reading application data into the engine's own
     /// buffer, for the next reads, at most up to the buffer limit
-    /// ([`Error::PostHandshakeBufferFull`] past it).
-    pub(crate) fn keep_step(&mut self) -> Step<usize> {
-        match self.push(Operation::PostHandshakeAuth) {
+    /// ([`Error::PostHandshakeBufferFull`] past it), for the post-handshake
+    /// exchange `op`.
+    pub(crate) fn keep_step(&mut self, op: Operation) -> Step<usize> {
+        match self.push(op) {
             Ok(_) if self.waiting_out() > READ_WAITS_ABOVE => return Step::Wait(Want::Write),
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
@@ -707,7 +716,7 @@ impl<S: Read + Write> Engine<S> {
             // Full: a peek still processes the handshake records that may
             // come first, and fails only on more application data.
             let mut one = [0u8; 1];
-            return match self.attempt(Operation::PostHandshakeAuth, |s| s.ssl_peek(&mut one)) {
+            return match self.attempt(op, |s| s.ssl_peek(&mut one)) {
                 Step::Done(Ok(0)) => Step::Done(Err(Error::UnexpectedEof)),
                 Step::Done(Ok(_)) => Step::Done(Err(Error::PostHandshakeBufferFull {
                     limit: self.buffer_limit,
@@ -722,10 +731,8 @@ impl<S: Read + Write> Engine<S> {
         }
         let mut chunk = [0u8; 16 * 1024];
         let take = room.min(chunk.len());
-        let step = self.attempt(Operation::PostHandshakeAuth, |s| {
-            s.ssl_read(&mut chunk[..take])
-        });
-        let _ = self.push(Operation::PostHandshakeAuth);
+        let step = self.attempt(op, |s| s.ssl_read(&mut chunk[..take]));
+        let _ = self.push(op);
         match step {
             Step::Done(Ok(n)) => {
                 self.buffered.extend_from_slice(&chunk[..n]);

@@ -44,6 +44,8 @@ pub enum Operation {
     PostHandshakeAuth,
     /// Sending a TLS 1.3 KeyUpdate.
     KeyUpdate,
+    /// A TLS 1.2 renegotiation this end started.
+    Renegotiation,
 }
 
 /// What a call that would block waits for on the descriptor: to read
@@ -104,6 +106,7 @@ impl fmt::Display for Operation {
             Operation::Shutdown => "shutdown",
             Operation::PostHandshakeAuth => "post-handshake authentication",
             Operation::KeyUpdate => "the key update",
+            Operation::Renegotiation => "the renegotiation",
         })
     }
 }
@@ -209,6 +212,36 @@ pub enum Error {
         version: &'static str,
     },
 
+    /// A renegotiation asked for on a TLS 1.3 connection, which has none:
+    /// nothing was sent, and the connection goes on.
+    #[error(
+        "{operation} needs TLSv1.2 or older, and the connection uses {version}, which has no \
+         renegotiation: key_update changes the keys, request_client_certificate asks for a \
+         client certificate"
+    )]
+    NotTls12 {
+        /// The call.
+        operation: Operation,
+        /// The negotiated version.
+        version: &'static str,
+    },
+
+    /// The peer refused a renegotiation this end asked for, with a
+    /// `no_renegotiation` warning; OpenSSL then ends the connection with a
+    /// fatal `handshake_failure` alert, as `openssl s_client` does.
+    #[error(
+        "the peer refused to renegotiate (a no_renegotiation warning), and OpenSSL ended the \
+         connection: an OpenSSL server lets its clients renegotiate only when allowed \
+         (SSL_OP_ALLOW_CLIENT_RENEGOTIATION: set_renegotiation(true) here, \
+         `openssl s_server -client_renegotiation`), and a client with \
+         SSL_OP_NO_RENEGOTIATION refuses its server's"
+    )]
+    RenegotiationRefused {
+        /// OpenSSL's errors (`no renegotiation`).
+        #[source]
+        source: ErrorStack,
+    },
+
     /// This side's verification of the peer's certificate failed and the
     /// verify mode made the handshake abort.
     #[error("certificate verification failed: {failure}")]
@@ -269,13 +302,15 @@ pub enum Error {
     )]
     ServerNameRequired,
 
-    /// A client sent more application data than the configured limit while
+    /// A peer sent more application data than the configured limit while
     /// [`request_client_certificate`](crate::SslSocket::request_client_certificate)
-    /// waited for its certificate. The request stays pending; the data kept
-    /// so far is returned by the next reads, and the rest stays unread.
+    /// waited for its certificate, or
+    /// [`renegotiate`](crate::SslSocket::renegotiate) for the renegotiation
+    /// to complete. The request stays pending; the data kept so far is
+    /// returned by the next reads, and the rest stays unread.
     #[error(
-        "the client sent more than {limit} bytes of application data while a certificate \
-         request was pending (raise it with set_post_handshake_buffer_limit)"
+        "the peer sent more than {limit} bytes of application data while a certificate \
+         request or a renegotiation was pending (raise it with set_post_handshake_buffer_limit)"
     )]
     PostHandshakeBufferFull {
         /// The configured limit, in bytes.
@@ -415,9 +450,9 @@ impl From<Error> for io::Error {
             | Error::InvalidConfig(_)
             | Error::ServerNameRequired => io::ErrorKind::InvalidInput,
             Error::File { source, .. } => source.kind(),
-            Error::AlertReceived { .. } | Error::VerifyFailed { .. } => {
-                io::ErrorKind::ConnectionAborted
-            }
+            Error::AlertReceived { .. }
+            | Error::VerifyFailed { .. }
+            | Error::RenegotiationRefused { .. } => io::ErrorKind::ConnectionAborted,
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, e)

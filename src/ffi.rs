@@ -866,6 +866,55 @@ pub(crate) fn shared_ciphers(ssl: &SslRef) -> Option<String> {
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
+unsafe extern "C" {
+    fn SSL_get1_supported_ciphers(
+        ssl: *mut openssl_sys::SSL,
+    ) -> *mut openssl_sys::stack_st_SSL_CIPHER;
+}
+
+/// The cipher suites a connection can use, in order of preference
+/// (`SSL_get1_supported_ciphers`): its cipher lists (TLS 1.3 suites first),
+/// less those its protocol versions or security level rule out, as
+/// `openssl ciphers -s` lists them. Empty when OpenSSL gives none.
+pub(crate) fn supported_ciphers(ssl: &mut SslRef) -> Vec<&'static str> {
+    // SAFETY: `ssl` is a live `SSL*` borrowed mutably for the whole call
+    // (OpenSSL notes the versions and algorithms it allows in the
+    // connection's handshake state while it filters).
+    let sk = unsafe { SSL_get1_supported_ciphers(ssl.as_ptr()) };
+    if sk.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: `get1` hands over a new stack, owned from here on; its
+    // entries are libssl's static `SSL_CIPHER`s. Dropping the `Stack`
+    // frees the stack only: an `SslCipher` has nothing to free.
+    let stack = unsafe {
+        <openssl::stack::Stack<openssl::ssl::SslCipher> as foreign_types::ForeignType>::from_ptr(sk)
+    };
+    stack.iter().map(|c| c.name()).collect()
+}
+
+/// `SSL_CTRL_SESS_NUMBER` (`ssl.h`): the first of the twelve consecutive
+/// session counters, through `SSL_CTRL_SESS_CACHE_FULL` (31).
+const SSL_CTRL_SESS_NUMBER: c_int = 20;
+
+/// A context's session counters, the `SSL_CTX_sess_*` macros in the order
+/// of their controls: `number`, `connect`, `connect_good`,
+/// `connect_renegotiate`, `accept`, `accept_good`, `accept_renegotiate`,
+/// `hits`, `cb_hits`, `misses`, `timeouts`, `cache_full`.
+pub(crate) fn ctx_session_counters(ctx: &openssl::ssl::SslContextRef) -> [u64; 12] {
+    let mut counters = [0u64; 12];
+    for (cmd, counter) in (SSL_CTRL_SESS_NUMBER..).zip(counters.iter_mut()) {
+        // SAFETY: `ctx` is a live `SSL_CTX*`; these controls only read one
+        // word (a statistics counter, or the cache's item count) and ignore
+        // the null argument. A handshake updating it on another thread
+        // meanwhile makes the value the one before or after (Python's
+        // `session_stats` reads them the same way).
+        let n = unsafe { openssl_sys::SSL_CTX_ctrl(ctx.as_ptr(), cmd, 0, std::ptr::null_mut()) };
+        *counter = u64::try_from(n).unwrap_or(0);
+    }
+    counters
+}
+
 #[cfg(test)]
 mod tests {
     use super::free_buffers_is_safe;

@@ -104,9 +104,11 @@ mod parse;
 mod password;
 mod post_handshake;
 mod reasons;
+mod renegotiation;
 mod revocation;
 mod saved_session;
 mod session;
+mod session_stats;
 mod settings;
 mod socket;
 #[cfg(feature = "tokio")]
@@ -134,6 +136,7 @@ pub use parse::IntoVerifyMode;
 pub use password::IntoPassword;
 pub use revocation::VerifyFlags;
 pub use saved_session::Session;
+pub use session_stats::SessionStats;
 pub use socket::SslSocket;
 pub use verify::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,

@@ -135,6 +135,20 @@ pub(crate) fn refuses_peer_renegotiation(ssl: &SslRef) -> bool {
         || (ssl.is_server() && !options.contains(ALLOW_CLIENT_RENEGOTIATION))
 }
 
+/// Schedules this end's own renegotiation (`SSL_renegotiate`, TLS 1.2 and
+/// older): the next handshake step sends a server's HelloRequest or a
+/// client's ClientHello. `SSL_OP_NO_RENEGOTIATION` governs what the peer may
+/// start, and `SSL_renegotiate` checks it too: it is lifted for the call.
+/// Once scheduled, OpenSSL lets the handshake through (a server the answer
+/// to its HelloRequest, a client its own).
+pub(crate) fn renegotiate_own(ssl: &mut SslRef) -> Result<(), openssl::error::ErrorStack> {
+    let refusing = crate::ffi::ssl_options(ssl).contains(SslOptions::NO_RENEGOTIATION);
+    crate::ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
+    let scheduled = crate::ffi::renegotiate(ssl);
+    crate::ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, refusing);
+    scheduled
+}
+
 /// Whether the connection takes a peer's end of the stream without
 /// close_notify for a clean close (`SSL_OP_IGNORE_UNEXPECTED_EOF`).
 #[cfg(ossl300)]

@@ -5,7 +5,6 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use openssl::ssl::SslOptions;
 use openssl::x509::X509;
 
 use crate::callbacks;
@@ -13,6 +12,7 @@ use crate::engine::{Engine, Step, Waits};
 use crate::error::{Error, Operation, PostHandshakeError};
 use crate::ffi;
 use crate::inspection;
+use crate::options;
 use crate::reasons::{
     SSL_R_EXTENSION_NOT_RECEIVED, SSL_R_INVALID_CONFIG, SSL_R_NOT_SERVER, SSL_R_REQUEST_PENDING,
     SSL_R_REQUEST_SENT, SSL_R_STILL_IN_INIT, SSL_R_WRONG_SSL_VERSION,
@@ -172,16 +172,10 @@ fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     if !ssl.is_init_finished() || !callbacks::renegotiation_idle(ssl) {
         return Err(PostHandshakeError::RequestPending.into());
     }
-    let ssl = engine.ssl_mut();
     // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION)
-    // unless set_renegotiation(true), and SSL_renegotiate checks the
-    // option too; once scheduled, OpenSSL lets the answer to its own
-    // HelloRequest through.
-    let refusing = ffi::ssl_options(ssl).contains(SslOptions::NO_RENEGOTIATION);
-    ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
-    let scheduled = ffi::renegotiate(ssl);
-    ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, refusing);
-    scheduled.map_err(PostHandshakeError::Refused)?;
+    // unless set_renegotiation(true), not its own.
+    let ssl = engine.ssl_mut();
+    options::renegotiate_own(ssl).map_err(PostHandshakeError::Refused)?;
     callbacks::expect_own_renegotiation(ssl);
     engine.cert_requests += 1;
     callbacks::verify_failure(engine.ssl(), true);
@@ -249,39 +243,57 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     Ok(())
 }
 
-/// The exchange of a certificate request, one attempt at a time: sends
-/// the queued request and reads until the client's Finished has been
-/// processed, keeping application data for later reads.
+/// The exchange of a certificate request or a renegotiation this end
+/// started, one attempt at a time: sends what was queued and reads until
+/// the peer's Finished has been processed, keeping application data for
+/// later reads.
+///
+/// A server drives the handshake itself whenever one is under way (its
+/// HelloRequest, CertificateRequest, last flight); between them, and on a
+/// client throughout, it reads (`SSL_read`), which drives the handshake
+/// too: only a read lets OpenSSL take the application data a peer sends
+/// before it has seen the request (before a server's ServerHello, a
+/// client's ClientHello), where `SSL_do_handshake` would fail the
+/// connection with `unexpected_message`.
 #[derive(Debug)]
 pub(crate) struct Exchange {
     send_first: bool,
+    op: Operation,
 }
 
 impl Default for Exchange {
     fn default() -> Exchange {
-        Exchange { send_first: true }
+        Exchange::new(Operation::PostHandshakeAuth)
     }
 }
 
 impl Exchange {
-    /// One attempt: done once the client has answered.
+    /// The exchange of the operation `op` (for errors and time limits).
+    pub(crate) fn new(op: Operation) -> Exchange {
+        Exchange {
+            send_first: true,
+            op,
+        }
+    }
+
+    /// One attempt: done once the peer has answered.
     pub(crate) fn step<S: Read + Write>(&mut self, e: &mut Engine<S>) -> Step<()> {
         loop {
-            // Drive the handshake (sends CertificateRequest / HelloRequest,
-            // and the server's last flight on TLS 1.2), then read.
-            let step = if self.send_first || !e.ssl().is_init_finished() {
-                self.send_first = false;
-                e.rehandshake_step(Operation::PostHandshakeAuth)
-                    .map_done(|_| 0)
+            // A server drives the handshake (sends CertificateRequest /
+            // HelloRequest, and its last flight on TLS 1.2), then reads.
+            let drives = e.ssl().is_server() && (self.send_first || !e.ssl().is_init_finished());
+            self.send_first = false;
+            let step = if drives {
+                e.rehandshake_step(self.op).map_done(|_| 0)
             } else {
-                e.keep_step()
+                e.keep_step(self.op)
             };
             let answered = ffi::handshake_seen(e.ssl()) && e.ssl().is_init_finished();
             match step {
                 Step::Done(Ok(_)) if answered => return Step::Done(Ok(())),
                 Step::Done(Ok(_)) => continue,
                 Step::Wait(_) if answered => return Step::Done(Ok(())),
-                // The client closed instead of answering.
+                // The peer closed instead of answering.
                 Step::Done(Err(_)) if e.received_close_notify() => {
                     return Step::Done(Err(Error::UnexpectedEof))
                 }

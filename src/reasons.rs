@@ -36,4 +36,5 @@ pub(crate) const SSL_R_NOT_SERVER: c_int = 284;
 pub(crate) const SSL_R_REQUEST_PENDING: c_int = 285;
 pub(crate) const SSL_R_REQUEST_SENT: c_int = 286;
 pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: c_int = 294;
+pub(crate) const SSL_R_NO_RENEGOTIATION: c_int = 339;
 pub(crate) const SSL_R_VERSION_TOO_LOW: c_int = 396;

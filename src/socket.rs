@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 use crate::config::SslConfig;
-use crate::engine::Engine;
+use crate::engine::{Engine, Waits};
 use crate::error::{Error, Operation};
 use crate::verify::Role;
 
@@ -467,6 +467,78 @@ impl<S> SslSocket<S> {
 
     pub(crate) fn engine_mut(&mut self) -> &mut Engine<S> {
         &mut self.engine
+    }
+}
+
+// Renegotiation (TLS 1.2 and older), started by this end in either role.
+impl<S: Read + Write + AsFd> SslSocket<S> {
+    /// Renegotiates now, on TLS 1.2 and older, in either role, and waits
+    /// until the new handshake is complete (C's `SSL_renegotiate` then
+    /// `SSL_do_handshake` until it succeeds, python-nss's `rehandshake`): a
+    /// server sends HelloRequest, a client its ClientHello. Returns once
+    /// the peer's Finished has been processed; afterwards
+    /// [`peer_certificate`](Self::peer_certificate),
+    /// [`verify_result`](Self::verify_result) and
+    /// [`cipher_name`](Self::cipher_name) describe the new handshake, and
+    /// the handshake callback has seen
+    /// [`Started`](crate::HandshakeEvent::Started) and
+    /// [`Completed`](crate::HandshakeEvent::Completed) with
+    /// `renegotiation: true`.
+    ///
+    /// It works whenever the peer accepts:
+    /// [`set_renegotiation`](crate::SslConfigBuilder::set_renegotiation)
+    /// governs only what the peer may start. A server asks for the client's
+    /// certificate in the new handshake as its verify mode says;
+    /// [`request_client_certificate`](Self::request_client_certificate) is
+    /// the call that returns it.
+    ///
+    /// Application data the peer sends meanwhile is kept, in order, for
+    /// the next reads, as [`request_client_certificate`](Self::request_client_certificate)
+    /// keeps it (up to [`set_post_handshake_buffer_limit`](crate::SslConfigBuilder::set_post_handshake_buffer_limit),
+    /// 1 MiB by default). `timeout` bounds the whole call (`None`, or a
+    /// duration too large to add to the clock, waits without limit), in
+    /// non-blocking mode too; after [`Error::Timeout`] or
+    /// [`Error::PostHandshakeBufferFull`] the renegotiation stays under way
+    /// and the next reads complete it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotTls12`] at once on TLS 1.3, which has no renegotiation
+    /// (nothing is sent and the connection goes on: [`key_update`](Self::key_update)
+    /// changes keys, [`request_client_certificate`](Self::request_client_certificate)
+    /// asks for a client certificate); [`Error::RenegotiationRefused`] when
+    /// the peer refuses (an OpenSSL server refuses its clients'
+    /// renegotiations unless allowed; OpenSSL then ends the connection);
+    /// [`Error::Timeout`]; [`Error::Unavailable`] when the peer does not
+    /// support secure renegotiation (RFC 5746); [`Error::InvalidState`]
+    /// while a handshake is under way; [`Error::PostHandshakeBufferFull`];
+    /// the handshake errors ([`Error::VerifyFailed`], [`Error::AlertReceived`],
+    /// [`Error::CallbackPanicked`], …).
+    #[doc(alias("SSL_renegotiate", "rehandshake", "SSL_do_handshake"))]
+    pub fn renegotiate(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        self.handshake()?;
+        let engine = &mut self.engine;
+        crate::renegotiation::begin(engine)?;
+        let mut exchange = crate::renegotiation::exchange();
+        let r = crate::post_handshake::without_delay(engine, |e| {
+            e.drive(Operation::Renegotiation, timeout, Waits::Poll, |e| {
+                exchange.step(e)
+            })
+        });
+        crate::renegotiation::finish(engine, r)
+    }
+}
+
+// The configuration a socket was made from.
+impl<S> SslSocket<S> {
+    /// The configuration this socket was made from (Python's
+    /// `SSLSocket.context`, C's `SSL_get_SSL_CTX`): its
+    /// [`ciphers`](SslConfig::ciphers), its context's
+    /// [`session_stats`](SslConfig::session_stats), and more sockets of
+    /// the same kind (cloning it is cheap).
+    #[doc(alias("context", "SSL_get_SSL_CTX"))]
+    pub fn config(&self) -> &SslConfig {
+        self.engine.config()
     }
 }
 

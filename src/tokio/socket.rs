@@ -505,6 +505,50 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     }
 }
 
+// Renegotiation (TLS 1.2 and older), started by this end in either role.
+impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
+    /// Renegotiates now, on TLS 1.2 and older, in either role, and waits
+    /// until the new handshake is complete, within `timeout`, as the
+    /// blocking [`renegotiate`](crate::SslSocket::renegotiate) does:
+    /// application data the peer sends meanwhile is kept for the next
+    /// reads; it works whenever the peer accepts.
+    ///
+    /// # Errors
+    ///
+    /// As the blocking call's: [`Error::NotTls12`] at once on TLS 1.3 (the
+    /// connection goes on), [`Error::RenegotiationRefused`],
+    /// [`Error::Timeout`], …
+    #[doc(alias("SSL_renegotiate", "rehandshake", "SSL_do_handshake"))]
+    pub async fn renegotiate(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        self.handshake().await?;
+        crate::renegotiation::begin(&mut self.engine)?;
+        let mut exchange = crate::renegotiation::exchange();
+        let mut deadline = Deadline::start(timeout);
+        let r = poll_fn(|cx| {
+            self.poll_step(
+                cx,
+                Side::Reader,
+                Operation::Renegotiation,
+                &mut deadline,
+                |e| exchange.step(e),
+            )
+        })
+        .await;
+        crate::renegotiation::finish(&mut self.engine, r)
+    }
+}
+
+// The configuration a socket was made from.
+impl<S> SslSocket<S> {
+    /// The configuration this socket was made from (Python's
+    /// `SSLSocket.context`), as the blocking
+    /// [`config`](crate::SslSocket::config).
+    #[doc(alias("context", "SSL_get_SSL_CTX"))]
+    pub fn config(&self) -> &SslConfig {
+        self.engine.config()
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     /// One poll of the lingering close: the error it holds once the peer
     /// has closed or the time is up (a second operation polling it then
