@@ -26,8 +26,8 @@ use crate::names::{name_entries, name_to_string};
 /// use sslsocket::{CertificateInfo, SubjectAltName};
 /// use sslsocket::openssl::x509::X509;
 ///
-/// let pem = std::fs::read("certs/server.pem")?;
-/// let info = CertificateInfo::from_x509(&X509::from_pem(&pem)?);
+/// let cert = X509::from_pem(&std::fs::read("certs/server.pem")?)?;
+/// let info = CertificateInfo::from_x509(&cert);
 /// assert_eq!(info.subject, [("CN".to_string(), "localhost".to_string())]);
 /// assert_eq!(info.subject_line, "CN=localhost");
 /// assert_eq!(info.version, 3);
