@@ -154,7 +154,7 @@ impl CertificateInfo {
     ///
     /// Never fails: a part OpenSSL cannot decode is left empty (a time
     /// OpenSSL cannot read is the Unix epoch).
-    #[doc(alias("getInfo", "X509_get_subject_name", "X509_get_notAfter"))]
+    #[doc(alias = "getInfo")]
     pub fn from_x509(cert: &X509Ref) -> CertificateInfo {
         let key = cert.public_key().ok();
         let mut info = CertificateInfo {

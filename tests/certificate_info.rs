@@ -270,7 +270,7 @@ fn every_certificate_of_the_test_pki_reads_as_openssl_x509_prints_it() {
     }
 
     // What the comparison alone would not pin down.
-    let server = info_of(&cert("server.pem"));
+    let server = cert_info("server.pem");
     assert_eq!(
         server.subject_alt_names,
         [
@@ -296,26 +296,26 @@ fn every_certificate_of_the_test_pki_reads_as_openssl_x509_prints_it() {
     assert_eq!(unix(server.not_after), 2_145_916_799);
     assert_eq!(server.not_before_text, "Jan  1 00:00:00 2025 GMT");
     assert!(server.is_valid_at(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)));
-    assert!(!info_of(&cert("expired.pem")).is_valid_at(SystemTime::now()));
+    assert!(!cert_info("expired.pem").is_valid_at(SystemTime::now()));
 
-    let ca = info_of(&cert("ca.pem"));
+    let ca = cert_info("ca.pem");
     assert!(ca.is_ca);
     assert_eq!(ca.path_length, None);
     assert_eq!(ca.key_usage, ["Certificate Sign", "CRL Sign"]);
     assert!(ca.subject_alt_names.is_empty());
     assert_eq!(ca.subject, ca.issuer);
-    let intermediate = info_of(&cert("intermediate.pem"));
+    let intermediate = cert_info("intermediate.pem");
     assert!(intermediate.is_ca);
     assert_eq!(intermediate.path_length, Some(0));
 
-    let rsa = info_of(&cert("rsa/server.pem"));
+    let rsa = cert_info("rsa/server.pem");
     assert_eq!(rsa.public_key_algorithm, "rsaEncryption");
     assert_eq!(rsa.public_key_bits, 2048);
     assert_eq!(rsa.public_key_curve, None);
     assert_eq!(rsa.signature_algorithm, "sha256WithRSAEncryption");
     assert_eq!(rsa.key_usage, ["Digital Signature", "Key Encipherment"]);
     assert_eq!(
-        info_of(&cert("client.pem")).extended_key_usage,
+        cert_info("client.pem").extended_key_usage,
         ["TLS Web Client Authentication"]
     );
 }
@@ -512,10 +512,6 @@ impl Ends {
     }
 }
 
-fn der_of(name: &str) -> Vec<u8> {
-    X509::from_pem(&cert_bytes(name)).unwrap().to_der().unwrap()
-}
-
 #[test]
 fn each_end_reads_its_own_certificate_and_its_peers() {
     for dir in ["", "rsa/"] {
@@ -538,15 +534,15 @@ fn each_end_reads_its_own_certificate_and_its_peers() {
             let (_, server) = srv.join().unwrap();
             let server = server.unwrap();
 
-            let server_cert = info_of(&cert(&f("server.pem")));
-            let client_cert = info_of(&cert(&f("client.pem")));
+            let server_cert = cert_info(&f("server.pem"));
+            let client_cert = cert_info(&f("client.pem"));
             let case = format!("{dir} {v}");
             assert_eq!(client.peer.as_ref(), Some(&server_cert), "{case}");
             assert_eq!(client.own.as_ref(), Some(&client_cert), "{case}");
-            assert_eq!(client.own_der, Some(der_of(&f("client.pem"))), "{case}");
+            assert_eq!(client.own_der, Some(cert_der(&f("client.pem"))), "{case}");
             assert_eq!(server.peer.as_ref(), Some(&client_cert), "{case}");
             assert_eq!(server.own.as_ref(), Some(&server_cert), "{case}");
-            assert_eq!(server.own_der, Some(der_of(&f("server.pem"))), "{case}");
+            assert_eq!(server.own_der, Some(cert_der(&f("server.pem"))), "{case}");
         }
     }
 }
@@ -587,7 +583,7 @@ fn a_client_in_none_mode_reads_a_certificate_that_did_not_verify() {
         .peer_certificate_info()
         .expect("the server's certificate");
     assert!(!sock.peer_verification().is_verified());
-    assert_eq!(peer, info_of(&cert("self-signed.pem")));
+    assert_eq!(peer, cert_info("self-signed.pem"));
     assert_eq!(peer.subject, peer.issuer);
     client_exchange(&mut sock).unwrap();
     drop(srv.join());
@@ -603,7 +599,7 @@ fn against_openssl_s_server_and_s_client() {
         .unwrap_or_else(|e| panic!("connecting to s_server: {e:?}"));
     assert_eq!(
         sock.peer_certificate_info(),
-        Some(info_of(&cert("rsa/server.pem")))
+        Some(cert_info("rsa/server.pem"))
     );
     assert_eq!(sock.certificate_info(), None);
     drop(sock);
@@ -625,8 +621,8 @@ fn against_openssl_s_server_and_s_client() {
     let client = SClient::start(srv.port(), &["-cert", &c, "-key", &k, "-CAfile", &ca], b"");
     let (_, (peer, own)) = srv.join().unwrap();
     drop(client.finish());
-    assert_eq!(peer, Some(info_of(&cert("client.pem"))));
-    assert_eq!(own, Some(info_of(&cert("server.pem"))));
+    assert_eq!(peer, Some(cert_info("client.pem")));
+    assert_eq!(own, Some(cert_info("server.pem")));
     let peer = peer.unwrap();
     assert_eq!(peer.subject_value("CN"), Some("sslsocket test client"));
     assert_eq!(
@@ -654,7 +650,7 @@ fn a_server_reports_the_certificate_its_name_callback_chose() {
     let seen = sock.peer_certificate_info();
     drop(sock);
     let (_, own) = srv.join().unwrap();
-    let wrong_host = info_of(&cert("wrong-host.pem"));
+    let wrong_host = cert_info("wrong-host.pem");
     assert_eq!(own, Some(wrong_host.clone()));
     assert_eq!(seen, Some(wrong_host));
 }

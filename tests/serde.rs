@@ -5,7 +5,6 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use sslsocket::openssl::x509::X509;
 use sslsocket::{
     Alert, CertificateInfo, Error, HandshakeEvent, PeerVerification, SslSocket, SubjectAltName,
     TlsVersion, VerifyFailure, VerifyMode, VerifyResult,
@@ -15,13 +14,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("serializes")
 }
 
-fn info_of(name: &str) -> CertificateInfo {
-    CertificateInfo::from_x509(&X509::from_pem(&cert_bytes(name)).unwrap())
-}
-
 #[test]
 fn certificate_info_serializes_every_field() {
-    let info = info_of("server.pem");
+    let info = cert_info("server.pem");
     let hex = |bytes: &[u8]| {
         bytes
             .iter()
@@ -66,7 +61,7 @@ fn certificate_info_serializes_every_field() {
         .chars()
         .all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
 
-    let ca = to_json(&info_of("intermediate.pem"));
+    let ca = to_json(&cert_info("intermediate.pem"));
     assert_eq!(ca["is_ca"], json!(true));
     assert_eq!(ca["path_length"], json!(0));
     assert_eq!(ca["key_usage"], json!(["Certificate Sign", "CRL Sign"]));

@@ -15,7 +15,9 @@ use std::io::Read;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{build, client_builder, client_with_cert, default_server, server_builder};
+use common::{
+    build, cert_der, cert_info, client_builder, client_with_cert, default_server, server_builder,
+};
 use sslsocket::tokio::{SslListener, SslSocket};
 use sslsocket::{Error, Operation, PeerVerification, SslConfig, TlsVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -641,12 +643,6 @@ async fn a_queued_request_goes_out_with_handshake_or_flush() {
 
 #[tokio::test]
 async fn both_async_ends_read_their_own_certificate_and_their_peers() {
-    let info = |name: &str| {
-        let pem = common::cert_bytes(name);
-        sslsocket::CertificateInfo::from_x509(
-            &sslsocket::openssl::x509::X509::from_pem(&pem).unwrap(),
-        )
-    };
     let mut b = default_server();
     b.set_verify_mode(3).unwrap();
     let listener = SslListener::bind("127.0.0.1:0", &build(&b)).await.unwrap();
@@ -667,22 +663,16 @@ async fn both_async_ends_read_their_own_certificate_and_their_peers() {
     let mut tls = SslSocket::connect(&client, &format!("localhost:{port}"))
         .await
         .unwrap();
-    assert_eq!(tls.peer_certificate_info(), Some(info("server.pem")));
-    assert_eq!(tls.certificate_info(), Some(info("client.pem")));
-    let der = |name: &str| {
-        sslsocket::openssl::x509::X509::from_pem(&common::cert_bytes(name))
-            .unwrap()
-            .to_der()
-            .unwrap()
-    };
+    assert_eq!(tls.peer_certificate_info(), Some(cert_info("server.pem")));
+    assert_eq!(tls.certificate_info(), Some(cert_info("client.pem")));
     assert_eq!(
         tls.certificate().map(|c| c.to_der().unwrap()),
-        Some(der("client.pem"))
+        Some(cert_der("client.pem"))
     );
     let mut hello = [0u8; 5];
     tls.read_exact(&mut hello).await.unwrap();
     let (peer, own, own_der) = server.await.unwrap();
-    assert_eq!(peer, Some(info("client.pem")));
-    assert_eq!(own, Some(info("server.pem")));
-    assert_eq!(own_der, Some(der("server.pem")));
+    assert_eq!(peer, Some(cert_info("client.pem")));
+    assert_eq!(own, Some(cert_info("server.pem")));
+    assert_eq!(own_der, Some(cert_der("server.pem")));
 }
