@@ -111,6 +111,7 @@ pub enum SniDecision {
 /// Something that happened on a connection, for
 /// [`SslConfigBuilder::set_handshake_callback`](crate::SslConfigBuilder::set_handshake_callback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub enum HandshakeEvent {
     /// A handshake began; `renegotiation` when one had completed before.

@@ -8,6 +8,7 @@ use openssl::ssl::{NameType, SslContextRef, SslRef, SslVersion};
 use openssl::x509::X509;
 
 use crate::callbacks;
+use crate::certificate_info::CertificateInfo;
 use crate::names::name_to_string;
 use crate::revocation::VerifyFlags;
 use crate::verify::VerifyMode;
@@ -15,6 +16,7 @@ use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 
 /// A summary of a connection's security (python-nss's `get_security_status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SecurityStatus {
     /// Whether TLS is established.
     pub on: bool,
@@ -77,6 +79,15 @@ pub(crate) fn verify_failure(ssl: &SslRef) -> Option<VerifyFailure> {
 pub(crate) fn peer_subject(ssl: &SslRef) -> Option<String> {
     ssl.peer_certificate()
         .map(|c| name_to_string(c.subject_name()))
+}
+
+pub(crate) fn peer_certificate_info(ssl: &SslRef) -> Option<CertificateInfo> {
+    ssl.peer_certificate()
+        .map(|c| CertificateInfo::from_x509(&c))
+}
+
+pub(crate) fn certificate_info(ssl: &SslRef) -> Option<CertificateInfo> {
+    ssl.certificate().map(CertificateInfo::from_x509)
 }
 
 pub(crate) fn peer_cert_chain(ssl: &SslRef) -> Vec<X509> {
@@ -173,6 +184,9 @@ macro_rules! inspection_methods {
         }
 
         /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
+        /// Python's `getpeercert(binary_form=True)` is its `to_der()`; for
+        /// the dictionary of `getpeercert()`, see
+        /// [`peer_certificate_info`](Self::peer_certificate_info).
         #[doc(alias(
             "SSL_get1_peer_certificate",
             "SSL_get_peer_certificate",
@@ -181,6 +195,42 @@ macro_rules! inspection_methods {
         ))]
         pub fn peer_certificate(&self) -> Option<::openssl::x509::X509> {
             self.ssl().peer_certificate()
+        }
+
+        /// The peer's certificate as data (subject, issuer, serial,
+        /// validity, subject alternative names, key, usages, fingerprints),
+        /// if it sent one: Python's `getpeercert()`, Qore's
+        /// `getPeerCertificate().getInfo()`, python-nss's
+        /// `get_peer_certificate()`. As in Python, a server that asked for
+        /// no certificate has none, and a client in `NONE` mode has the
+        /// server's whether or not it verified (see
+        /// [`peer_verification`](Self::peer_verification)).
+        #[doc(alias(
+            "getpeercert",
+            "getPeerCertificate",
+            "get_peer_certificate",
+            "SSL_get_peer_certificate",
+            "SSL_get1_peer_certificate"
+        ))]
+        pub fn peer_certificate_info(&self) -> Option<crate::CertificateInfo> {
+            crate::inspection::peer_certificate_info(self.ssl())
+        }
+
+        /// This side's own certificate (`SSL_get_certificate`; python-nss's
+        /// `get_certificate`): the one it sent or will send, or the one
+        /// the server-name callback chose; `None` when this side has none
+        /// (most clients).
+        #[doc(alias("SSL_get_certificate", "get_certificate"))]
+        pub fn certificate(&self) -> Option<::openssl::x509::X509> {
+            self.ssl().certificate().map(|c| c.to_owned())
+        }
+
+        /// This side's own certificate as data (see
+        /// [`certificate`](Self::certificate) and
+        /// [`CertificateInfo`](crate::CertificateInfo)).
+        #[doc(alias("SSL_get_certificate", "get_certificate"))]
+        pub fn certificate_info(&self) -> Option<crate::CertificateInfo> {
+            crate::inspection::certificate_info(self.ssl())
         }
 
         /// The peer's certificate subject in one line, e.g. `CN=localhost`.

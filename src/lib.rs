@@ -56,6 +56,13 @@
 //! `UnixStream`). With the `tokio` feature, `sslsocket::tokio` has the same
 //! socket for tokio programs, on the same engine. Unix only.
 //!
+//! A certificate is also plain data: [`CertificateInfo`] (Python's
+//! `getpeercert()`), from [`SslSocket::peer_certificate_info`] or any
+//! `X509`. With the `serde` feature, it and the other data a program logs
+//! ([`VerifyResult`], [`VerifyFailure`], [`PeerVerification`],
+//! [`VerifyMode`], [`TlsVersion`], [`Alert`], [`SecurityStatus`],
+//! [`HandshakeEvent`]) implement `serde::Serialize`.
+//!
 //! Defaults are secure, as Python's `ssl.create_default_context()`: a
 //! client verifies the server's chain and host name (`PEER`), against the
 //! system store unless given CAs of its own, needs TLS 1.2 at least, and
@@ -80,6 +87,7 @@ compile_error!(
 
 mod alert;
 mod callbacks;
+mod certificate_info;
 mod config;
 mod deprecated;
 mod dh;
@@ -107,6 +115,8 @@ mod reasons;
 mod renegotiation;
 mod revocation;
 mod saved_session;
+#[cfg(feature = "serde")]
+mod serialize;
 mod session;
 mod session_stats;
 mod settings;
@@ -120,6 +130,7 @@ mod wire;
 
 pub use alert::Alert;
 pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
+pub use certificate_info::{CertificateInfo, SubjectAltName};
 pub use config::{
     SslConfig, SslConfigBuilder, Timeouts, DEFAULT_CLIENT_CIPHER_LIST,
     DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,

@@ -91,6 +91,7 @@ impl fmt::Display for VerifyResult {
 /// What became of the peer's certificate, with "sent none" kept apart from
 /// "verified" (OpenSSL reports `X509_V_OK` for both).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum PeerVerification {
     /// The peer sent no certificate (a server that asked for none, or a
     /// client that had none to send).
@@ -111,6 +112,7 @@ impl PeerVerification {
 
 /// Where verification failed: the first certificate OpenSSL rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VerifyFailure {
     /// The verification error.
     pub result: VerifyResult,

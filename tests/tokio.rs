@@ -4,7 +4,8 @@
 //! thousand connections on one thread, reads cancelled mid-record, split
 //! halves reading and writing at once, each operation under its own
 //! deadline whatever futures were dropped before it, and a request queued
-//! by `verify_client_post_handshake` sent by `handshake()` or `flush()`.
+//! by `verify_client_post_handshake` sent by `handshake()` or `flush()`;
+//! each end's own certificate and its peer's, as data.
 #![cfg(feature = "tokio")]
 
 mod common;
@@ -14,7 +15,9 @@ use std::io::Read;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{build, client_builder, client_with_cert, default_server, server_builder};
+use common::{
+    build, cert_der, cert_info, client_builder, client_with_cert, default_server, server_builder,
+};
 use sslsocket::tokio::{SslListener, SslSocket};
 use sslsocket::{Error, Operation, PeerVerification, SslConfig, TlsVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -636,4 +639,40 @@ async fn a_queued_request_goes_out_with_handshake_or_flush() {
             events.items()
         );
     }
+}
+
+#[tokio::test]
+async fn both_async_ends_read_their_own_certificate_and_their_peers() {
+    let mut b = default_server();
+    b.set_verify_mode(3).unwrap();
+    let listener = SslListener::bind("127.0.0.1:0", &build(&b)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut tls, _) = listener.accept().await.unwrap();
+        tls.handshake().await.unwrap();
+        let seen = (
+            tls.peer_certificate_info(),
+            tls.certificate_info(),
+            tls.certificate().map(|c| c.to_der().unwrap()),
+        );
+        tls.write_all(b"hello").await.unwrap();
+        let _ = tls.shutdown().await;
+        seen
+    });
+    let client = build(&client_with_cert("client.pem", "client.key"));
+    let mut tls = SslSocket::connect(&client, &format!("localhost:{port}"))
+        .await
+        .unwrap();
+    assert_eq!(tls.peer_certificate_info(), Some(cert_info("server.pem")));
+    assert_eq!(tls.certificate_info(), Some(cert_info("client.pem")));
+    assert_eq!(
+        tls.certificate().map(|c| c.to_der().unwrap()),
+        Some(cert_der("client.pem"))
+    );
+    let mut hello = [0u8; 5];
+    tls.read_exact(&mut hello).await.unwrap();
+    let (peer, own, own_der) = server.await.unwrap();
+    assert_eq!(peer, Some(cert_info("client.pem")));
+    assert_eq!(own, Some(cert_info("server.pem")));
+    assert_eq!(own_der, Some(cert_der("server.pem")));
 }

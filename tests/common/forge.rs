@@ -35,6 +35,13 @@ pub(crate) struct Spec {
     pub(crate) client_auth: bool,
     /// Raw DER contents of an extension added as is: (OID, critical, DER).
     pub(crate) raw_extension: Option<(&'static str, bool, Vec<u8>)>,
+    /// Extensions in OpenSSL's configuration language (`man x509v3_config`),
+    /// as (name, value): `("authorityInfoAccess", "OCSP;URI:http://…")`.
+    /// One named `basicConstraints`, `keyUsage`, `extendedKeyUsage` or
+    /// `subjectAltName` replaces the default one.
+    pub(crate) extensions: Vec<(&'static str, String)>,
+    /// The serial number (`None`: 120 random bits).
+    pub(crate) serial: Option<i64>,
 }
 
 impl Spec {
@@ -49,6 +56,8 @@ impl Spec {
             server_auth: true,
             client_auth: true,
             raw_extension: None,
+            extensions: Vec::new(),
+            serial: None,
         }
     }
 
@@ -75,8 +84,18 @@ pub(crate) fn issue(
     let name = name.build();
     let mut b = X509Builder::new().unwrap();
     b.set_version(2).unwrap();
-    let mut serial = BigNum::new().unwrap();
-    serial.rand(120, MsbOption::MAYBE_ZERO, false).unwrap();
+    let serial = match spec.serial {
+        Some(n) => {
+            let mut bn = BigNum::from_u32(u32::try_from(n.unsigned_abs()).unwrap()).unwrap();
+            bn.set_negative(n < 0);
+            bn
+        }
+        None => {
+            let mut bn = BigNum::new().unwrap();
+            bn.rand(120, MsbOption::MAYBE_ZERO, false).unwrap();
+            bn
+        }
+    };
     b.set_serial_number(&Asn1Integer::from_bn(&serial).unwrap())
         .unwrap();
     b.set_subject_name(&name).unwrap();
@@ -93,29 +112,34 @@ pub(crate) fn issue(
     b.set_not_before(&from).unwrap();
     b.set_not_after(&until).unwrap();
     let ctx_issuer = issuer.map(|(c, _)| &**c);
+    let mut defaults: Vec<(&str, X509Extension)> = Vec::new();
     if spec.ca {
-        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-            .unwrap();
-        b.append_extension(
+        defaults.push((
+            "basicConstraints",
+            BasicConstraints::new().critical().ca().build().unwrap(),
+        ));
+        defaults.push((
+            "keyUsage",
             KeyUsage::new()
                 .critical()
                 .key_cert_sign()
                 .crl_sign()
                 .build()
                 .unwrap(),
-        )
-        .unwrap();
+        ));
     } else {
-        b.append_extension(BasicConstraints::new().critical().build().unwrap())
-            .unwrap();
-        b.append_extension(
+        defaults.push((
+            "basicConstraints",
+            BasicConstraints::new().critical().build().unwrap(),
+        ));
+        defaults.push((
+            "keyUsage",
             KeyUsage::new()
                 .critical()
                 .digital_signature()
                 .build()
                 .unwrap(),
-        )
-        .unwrap();
+        ));
         let mut eku = ExtendedKeyUsage::new();
         if spec.server_auth {
             eku.server_auth();
@@ -126,13 +150,25 @@ pub(crate) fn issue(
         if !spec.server_auth && !spec.client_auth {
             eku.email_protection();
         }
-        b.append_extension(eku.build().unwrap()).unwrap();
+        defaults.push(("extendedKeyUsage", eku.build().unwrap()));
         let san = SubjectAlternativeName::new()
             .dns("localhost")
             .ip("127.0.0.1")
             .build(&b.x509v3_context(ctx_issuer, None))
             .unwrap();
-        b.append_extension(san).unwrap();
+        defaults.push(("subjectAltName", san));
+    }
+    for (name, ext) in defaults {
+        if !spec.extensions.iter().any(|(n, _)| *n == name) {
+            b.append_extension(ext).unwrap();
+        }
+    }
+    for (name, value) in &spec.extensions {
+        // Test values only: the configuration language can read files.
+        #[allow(deprecated)]
+        let ext = X509Extension::new(None, Some(&b.x509v3_context(ctx_issuer, None)), name, value)
+            .unwrap_or_else(|e| panic!("extension {name} = {value}: {e}"));
+        b.append_extension(ext).unwrap();
     }
     if let Some((oid, critical, der)) = &spec.raw_extension {
         let oid = Asn1Object::from_str(oid).unwrap();

@@ -47,6 +47,21 @@ pub(crate) fn cert_bytes(name: &str) -> Vec<u8> {
     std::fs::read(cert(name)).unwrap_or_else(|e| panic!("reading certs/{name}: {e:?}"))
 }
 
+/// What `certs/<name>` says, as data.
+pub(crate) fn cert_info(name: &str) -> sslsocket::CertificateInfo {
+    sslsocket::CertificateInfo::from_x509(&x509_of(name))
+}
+
+/// The DER of the certificate `certs/<name>`.
+pub(crate) fn cert_der(name: &str) -> Vec<u8> {
+    x509_of(name).to_der().unwrap()
+}
+
+fn x509_of(name: &str) -> sslsocket::openssl::x509::X509 {
+    sslsocket::openssl::x509::X509::from_pem(&cert_bytes(name))
+        .unwrap_or_else(|e| panic!("certs/{name}: {e}"))
+}
+
 /// Gives a builder this crate's test timeouts on every step.
 pub(crate) fn with_timeouts(b: &mut SslConfigBuilder) -> &mut SslConfigBuilder {
     b.set_connect_timeout(Some(TIMEOUT))
