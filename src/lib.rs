@@ -114,6 +114,7 @@ pub mod tokio;
 mod verify;
 mod verify_result;
 mod version;
+mod warnings;
 mod wire;
 
 pub use alert::Alert;
@@ -141,6 +142,7 @@ pub use verify::{
 };
 pub use verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 pub use version::TlsVersion;
+pub use warnings::ConfigWarning;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;
