@@ -406,10 +406,9 @@ impl Facts<'_> {
 /// The security level a cipher list sets (its last `@SECLEVEL=n`), if any.
 #[cfg_attr(not(ossl300), allow(dead_code))]
 fn security_level(list: &str) -> Option<u32> {
-    list.split([':', ',', ' '])
+    list.rsplit([':', ',', ' '])
         .filter_map(|part| part.strip_prefix("@SECLEVEL="))
-        .filter_map(|n| n.parse().ok())
-        .last()
+        .find_map(|n| n.parse().ok())
 }
 
 #[cfg(test)]
