@@ -214,8 +214,9 @@ fn other_role_fix(setting: &str) -> &'static str {
         }
         "set_post_handshake_auth" => {
             "a client offers post-handshake authentication; a server asks after the handshake \
-             with verify mode 9 (PEER | POST_HANDSHAKE), which is what Python's \
-             post_handshake_auth does on a server, and request_client_certificate"
+             with POST_HANDSHAKE in its verify mode, 9 (PEER | POST_HANDSHAKE) or 11 to require \
+             a certificate (what Python's post_handshake_auth makes of CERT_OPTIONAL and \
+             CERT_REQUIRED on a server), and request_client_certificate"
         }
         "set_ocsp_stapling" | "set_ocsp_verify_callback" => {
             "a client asks for and checks a staple; a server staples the response given to \
