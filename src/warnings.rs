@@ -127,7 +127,11 @@ impl fmt::Display for ConfigWarning {
                  asks clients for none, so nothing is verified: use 1 (PEER) to ask for one, 3 \
                  to require one, 9 to ask after the handshake, or set the mode on the sockets \
                  that ask",
-                settings.join(" and ")
+                match settings.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                    None => String::new(),
+                }
             ),
             ConfigWarning::NoneAcceptsAnyServer => f.write_str(
                 "verify mode 0 (NONE) on a client verifies the server against its CAs and host \
@@ -177,11 +181,16 @@ impl fmt::Display for ConfigWarning {
                 default_client_list,
             } => write!(
                 f,
-                "minimum version {min} allows TLS 1.0 and 1.1, which OpenSSL 3 refuses above \
-                 security level 0, and the cipher list does not set @SECLEVEL=0{}: add \
-                 :@SECLEVEL=0 to set_cipher_list, or keep TLS 1.2 as the minimum",
+                "minimum version {min} allows {}, which OpenSSL 3 refuses above security level \
+                 0, and the cipher list does not set @SECLEVEL=0{}: add :@SECLEVEL=0 to \
+                 set_cipher_list, or keep TLS 1.2 as the minimum",
+                if *min < TlsVersion::Tls1_1 {
+                    "TLS 1.0 and 1.1"
+                } else {
+                    "TLS 1.1"
+                },
                 if *default_client_list {
-                    " (nor has the client's default list any suite for them)"
+                    " (nor has the client's default list any suite for those versions)"
                 } else {
                     ""
                 }

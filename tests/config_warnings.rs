@@ -222,7 +222,7 @@ fn each_mistake_is_named_with_its_fix() {
                     "set_bad_certificate_callback",
                 ],
             }],
-            "with add_ca_pem and set_ca_dir and set_verify_callback",
+            "with add_ca_pem, set_ca_dir, set_verify_callback and set_bad_certificate_callback",
         ),
         (
             {
@@ -271,7 +271,7 @@ fn each_mistake_is_named_with_its_fix() {
                 min: TlsVersion::Tls1_1,
                 default_client_list: true,
             }],
-            "nor has the client's default list any suite for them",
+            "allows TLS 1.1, which OpenSSL 3 refuses",
         ));
     }
     for (b, want, fix) in &cases {
