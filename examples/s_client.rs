@@ -2,7 +2,9 @@
 //! any TLS server.
 //!
 //! It connects, performs the handshake and prints one JSON object per line
-//! on stdout for each event: `handshake` (with the negotiated version, the
+//! on stdout for each event: `warning` first, for each likely mistake in
+//! the settings (`SslConfig::warnings`, e.g. `--verify-mode 0` with
+//! `--ca-file`, which verifies and then accepts any server), `handshake` (with the negotiated version, the
 //! cipher, the peer's subject and the verify result, also on failure), then
 //! `received` for each line the server sends. Standard input is sent line by
 //! line; at its end the client sends close_notify and waits for the server to
@@ -156,6 +158,7 @@ fn config(o: &Options) -> Result<SslConfig, Error> {
 fn main() {
     let options = parse_args();
     let config = config(&options).unwrap_or_else(|e| common::fatal("s_client", &e));
+    common::warnings(&config);
 
     let mut tls = match SslSocket::connect(&config, &options.connect) {
         Ok(tls) => tls,

@@ -1,7 +1,10 @@
 //! A small look-alike of `openssl s_server`, for trying `sslsocket` against
 //! any TLS client: an echo server that prints what happens as JSON.
 //!
-//! It prints `{"event":"listening","addr":…}` once bound (use port 0 for a
+//! It prints a `warning` event for each likely mistake in the settings
+//! (`SslConfig::warnings`: `--verify-mode 2`, Python's `CERT_REQUIRED`,
+//! which to OpenSSL asks for no certificate; `--ca-file` with mode 0),
+//! then `{"event":"listening","addr":…}` once bound (use port 0 for a
 //! free one), then for every connection a `handshake` event (failures
 //! included: the server keeps serving), a `received` event for each line,
 //! which it echoes back, and `closed` or `error` at the end. Each
@@ -274,6 +277,7 @@ struct Pool {
 fn main() {
     let options = parse_args();
     let config = config(&options).unwrap_or_else(|e| common::fatal("s_server", &e));
+    common::warnings(&config);
     let listener = SslListener::bind(options.accept.as_str(), &config)
         .unwrap_or_else(|e| common::fatal("s_server", &e));
     Event::new("listening")

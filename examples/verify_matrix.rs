@@ -15,6 +15,12 @@
 //! the client's certificate: a server's rejection reaches the client on its
 //! first read, not in `connect`. The table says which.
 //!
+//! Where the configuration under test has a likely mistake, the table
+//! prints `SslConfig::warnings()` under the first row it applies to: the
+//! sentence a program would log. Server mode 0 with a CA, 9 where only TLS
+//! 1.2 is allowed, and client modes 0 (with a CA) and 2 have one, and the
+//! rows beside it show what it warns of.
+//!
 //! The expected behaviour is written out below as OpenSSL documents it
 //! (`SSL_CTX_set_verify(3)`, the table in `DESIGN.md`); each row is marked
 //! `ok` or `MISMATCH`, and the exit status is 1 if any row does not match.
@@ -146,6 +152,8 @@ struct Row {
 
 /// What a row did.
 struct Observed {
+    /// `SslConfig::warnings()` of the configuration under test.
+    warnings: Vec<String>,
     verdict: Verdict,
     seen: Seen,
     /// The negotiated protocol version, when the connection came up.
@@ -388,6 +396,11 @@ fn rejection(e: &Error) -> String {
 
 fn run(row: &Row) -> Observed {
     let (server_config, client_config) = configs(row);
+    let tested = match row.side {
+        Side::Server => &server_config,
+        Side::Client => &client_config,
+    };
+    let warnings = tested.warnings().iter().map(ToString::to_string).collect();
     let listener = SslListener::bind("127.0.0.1:0", &server_config).unwrap();
     let addr = listener.local_addr().unwrap();
     let server = thread::spawn(move || serve_one(listener));
@@ -463,6 +476,7 @@ fn run(row: &Row) -> Observed {
         }
     };
     Observed {
+        warnings,
         verdict,
         seen: match row.side {
             Side::Server => server_seen,
@@ -484,7 +498,11 @@ What to notice:
   certificate; the server's rejection arrives on the client's first read.
 - A client in mode 0 still verifies and records why verification failed.
 - On a client any non-zero mode aborts on a failed verification, even 2
-  (FAIL_IF_NO_PEER_CERT) without PEER; on a server 2 alone would act as 0.";
+  (FAIL_IF_NO_PEER_CERT) without PEER; on a server 2 alone would act as 0.
+- \"warning:\" lines are SslConfig::warnings() of the configuration under test,
+  each printed under the first row it applies to: settings OpenSSL accepts and
+  then ignores (a CA on a server in mode 0, 9 where only TLS 1.2 is allowed,
+  2 on a client) or that do not do what they look like (0 on a client with a CA).";
 
 fn mode_name(mode: VerifyMode) -> String {
     // Debug prints the C names: "SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE".
@@ -498,11 +516,17 @@ fn main() {
     let rows = rows();
     let mut table: Vec<(Side, [String; 6], Vec<String>)> = Vec::new();
     let mut mismatches = 0;
+    let mut warned = std::collections::HashSet::new();
     for row in &rows {
         let got = run(row);
         let version_ok = got.version.is_none_or(|v| v == row.version.name());
         let matches = (got.verdict.clone(), got.seen) == row.expected && version_ok;
         let mut below: Vec<String> = got.detail.into_iter().collect();
+        for warning in got.warnings {
+            if warned.insert(warning.clone()) {
+                below.push(format!("warning: {warning}"));
+            }
+        }
         if !matches {
             mismatches += 1;
             below.push(format!(

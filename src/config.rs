@@ -26,6 +26,7 @@ use crate::revocation::{VerifyFlags, VerifyParams};
 use crate::session::{self, CheckedName, SessionCache};
 use crate::verify::{CertReqs, Role, VerifyMode};
 use crate::version::TlsVersion;
+use crate::warnings::{ConfigWarning, Facts};
 
 /// The OpenSSL version a configuration asks for; SSL 2 and 3 are refused.
 fn to_openssl(version: TlsVersion) -> Result<SslVersion, Error> {
@@ -190,7 +191,13 @@ impl SslConfigBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidVerifyMode`] for bits other than the five `SSL_VERIFY_*` flags.
-    #[doc(alias("SSL_CTX_set_verify", "setSslVerifyMode", "verify_mode"))]
+    #[doc(alias(
+        "SSL_CTX_set_verify",
+        "setSslVerifyMode",
+        "verify_mode",
+        "SSL_REQUEST_CERTIFICATE",
+        "SSL_REQUIRE_CERTIFICATE"
+    ))]
     pub fn set_verify_mode(&mut self, mode: impl IntoVerifyMode) -> Result<&mut Self, Error> {
         self.verify_mode = mode.into_verify_mode()?;
         self.hostname_off_by_cert_none = false;
@@ -241,7 +248,7 @@ impl SslConfigBuilder {
     /// The name a client sends as SNI and checks the certificate against,
     /// instead of the host it connects to (Python's `server_hostname`).
     /// An IP address is checked against the certificate's IP SANs and not sent as SNI.
-    #[doc(alias("server_hostname", "SSL_set_tlsext_host_name"))]
+    #[doc(alias("server_hostname", "SSL_set_tlsext_host_name", "set_hostname"))]
     pub fn set_server_name(&mut self, name: Option<&str>) -> &mut Self {
         self.server_name = name.map(str::to_owned);
         self
@@ -250,21 +257,26 @@ impl SslConfigBuilder {
     /// Trusts the CA certificates in a PEM (or single DER) file. May be called
     /// more than once. On a server the CA names are also sent in the
     /// CertificateRequest (see [`set_send_ca_names`](Self::set_send_ca_names)).
-    #[doc(alias("SSL_CTX_load_verify_locations", "load_verify_locations", "cafile"))]
+    #[doc(alias(
+        "SSL_CTX_load_verify_locations",
+        "load_verify_locations",
+        "cafile",
+        "set_certificate_db"
+    ))]
     pub fn set_ca_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.ca.push(Source::File(path.as_ref().to_owned()));
         self
     }
 
     /// Trusts the CA certificates in a hashed directory (`openssl rehash`).
-    #[doc(alias("SSL_CTX_load_verify_locations", "capath"))]
+    #[doc(alias("SSL_CTX_load_verify_locations", "load_verify_locations", "capath"))]
     pub fn set_ca_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.ca_dirs.push(path.as_ref().to_owned());
         self
     }
 
     /// Trusts the CA certificates in PEM bytes.
-    #[doc(alias("X509_STORE_add_cert", "cadata"))]
+    #[doc(alias("X509_STORE_add_cert", "load_verify_locations", "cadata"))]
     pub fn add_ca_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.ca.push(Source::Pem(pem.to_vec()));
         self
@@ -272,7 +284,11 @@ impl SslConfigBuilder {
 
     /// Whether to trust the system's CA store. Defaults to `true` on a
     /// client that was given no CA of its own, `false` otherwise.
-    #[doc(alias("SSL_CTX_set_default_verify_paths", "load_default_certs"))]
+    #[doc(alias(
+        "SSL_CTX_set_default_verify_paths",
+        "load_default_certs",
+        "set_default_verify_paths"
+    ))]
     pub fn set_use_system_ca(&mut self, use_it: bool) -> &mut Self {
         self.system_ca = Some(use_it);
         self
@@ -362,7 +378,8 @@ impl SslConfigBuilder {
     #[doc(alias(
         "SSL_CTX_use_certificate_chain_file",
         "load_cert_chain",
-        "setCertificate"
+        "setCertificate",
+        "config_secure_server"
     ))]
     pub fn set_certificate_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.certificate = Some(Source::File(path.as_ref().to_owned()));
@@ -370,7 +387,7 @@ impl SslConfigBuilder {
     }
 
     /// This side's certificate (and intermediates) from PEM bytes.
-    #[doc(alias = "SSL_CTX_use_certificate")]
+    #[doc(alias("SSL_CTX_use_certificate", "setCertificate"))]
     pub fn set_certificate_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.certificate = Some(Source::Pem(pem.to_vec()));
         self
@@ -384,14 +401,19 @@ impl SslConfigBuilder {
     }
 
     /// The private key for the certificate, from a PEM or DER file.
-    #[doc(alias("SSL_CTX_use_PrivateKey_file", "load_cert_chain", "setPrivateKey"))]
+    #[doc(alias(
+        "SSL_CTX_use_PrivateKey_file",
+        "load_cert_chain",
+        "setPrivateKey",
+        "config_secure_server"
+    ))]
     pub fn set_private_key_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.key = Some(Source::File(path.as_ref().to_owned()));
         self
     }
 
     /// The private key for the certificate, from PEM bytes.
-    #[doc(alias = "SSL_CTX_use_PrivateKey")]
+    #[doc(alias("SSL_CTX_use_PrivateKey", "setPrivateKey"))]
     pub fn set_private_key_pem(&mut self, pem: &[u8]) -> &mut Self {
         self.key = Some(Source::Pem(pem.to_vec()));
         self
@@ -408,7 +430,8 @@ impl SslConfigBuilder {
         "SSL_CTX_set_default_passwd_cb_userdata",
         "SSL_CTX_set_default_passwd_cb",
         "load_cert_chain",
-        "password"
+        "password",
+        "SSLPrivateKey"
     ))]
     pub fn set_private_key_password(&mut self, password: &str) -> &mut Self {
         self.key_password = KeyPassword::Given(password.as_bytes().to_vec());
@@ -421,7 +444,12 @@ impl SslConfigBuilder {
     /// It returns the password (a string or bytes) or `None`; it is not
     /// called for a key that is not encrypted. A panic in it fails `build`
     /// with [`Error::CallbackPanicked`].
-    #[doc(alias("SSL_CTX_set_default_passwd_cb", "pem_password_cb", "load_cert_chain"))]
+    #[doc(alias(
+        "SSL_CTX_set_default_passwd_cb",
+        "pem_password_cb",
+        "load_cert_chain",
+        "set_pkcs11_pin_arg"
+    ))]
     pub fn set_private_key_password_callback<F, P>(&mut self, ask: F) -> &mut Self
     where
         F: Fn() -> P + Send + Sync + 'static,
@@ -456,14 +484,20 @@ impl SslConfigBuilder {
     /// on every OpenSSL release; TLS 1.0 and 1.1 only when named here (and
     /// OpenSSL 3 also needs `@SECLEVEL=0` in the cipher list for them; a
     /// client's default list has no suite they can use).
-    #[doc(alias("SSL_CTX_set_min_proto_version", "minimum_version"))]
+    #[doc(alias(
+        "SSL_CTX_set_min_proto_version",
+        "minimum_version",
+        "SSL_ENABLE_TLS",
+        "SSL_ENABLE_SSL3",
+        "SSL_ENABLE_SSL2"
+    ))]
     pub fn set_min_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
         self.min_version = version;
         self
     }
 
     /// The highest protocol version allowed. Defaults to the newest OpenSSL has.
-    #[doc(alias("SSL_CTX_set_max_proto_version", "maximum_version"))]
+    #[doc(alias("SSL_CTX_set_max_proto_version", "maximum_version", "SSL_ENABLE_TLS"))]
     pub fn set_max_version(&mut self, version: Option<TlsVersion>) -> &mut Self {
         self.max_version = version;
         self
@@ -490,7 +524,7 @@ impl SslConfigBuilder {
     /// is the end that must not settle for less. Set a list on a client for
     /// a server that knows only older suites (TLS 1.0 and 1.1 have none in
     /// the default list), or on a server to narrow what it accepts.
-    #[doc(alias("SSL_CTX_set_cipher_list", "set_ciphers"))]
+    #[doc(alias("SSL_CTX_set_cipher_list", "set_ciphers", "set_cipher_pref"))]
     pub fn set_cipher_list(&mut self, ciphers: &str) -> &mut Self {
         self.cipher_list = Some(ciphers.to_owned());
         self
@@ -590,6 +624,12 @@ impl SslConfigBuilder {
     /// (`SSL_CTX_set_post_handshake_auth`), letting the server ask for its
     /// certificate after the handshake. Defaults to on when the client has a
     /// certificate configured.
+    ///
+    /// A server ignores it: it asks after the handshake with
+    /// `POST_HANDSHAKE` in its verify mode (9, or 11 to require a
+    /// certificate: what Python's `post_handshake_auth` makes of
+    /// `CERT_OPTIONAL` and `CERT_REQUIRED` on a server) and
+    /// [`request_client_certificate`](crate::SslSocket::request_client_certificate).
     #[doc(alias("SSL_CTX_set_post_handshake_auth", "post_handshake_auth"))]
     pub fn set_post_handshake_auth(&mut self, offer: bool) -> &mut Self {
         self.post_handshake_auth = Some(offer);
@@ -601,7 +641,7 @@ impl SslConfigBuilder {
     /// id (`host:port` by default), and a server keeps a session cache and
     /// issues session tickets. `false` is python-nss's `SSL_NO_CACHE`: every
     /// handshake is a full one.
-    #[doc(alias = "SSL_CTX_set_session_cache_mode")]
+    #[doc(alias("SSL_CTX_set_session_cache_mode", "SSL_NO_CACHE"))]
     pub fn set_session_cache(&mut self, on: bool) -> &mut Self {
         self.session_cache = on;
         self
@@ -636,6 +676,7 @@ impl SslConfigBuilder {
     /// # Warning
     ///
     /// Every `true` accepts a peer that OpenSSL could not verify.
+    #[doc(alias("set_bad_cert_callback", "SSL_CTX_set_verify"))]
     pub fn set_bad_certificate_callback<F>(&mut self, accept: F) -> &mut Self
     where
         F: Fn(&CertCheck<'_>) -> bool + Send + Sync + 'static,
@@ -679,7 +720,11 @@ impl SslConfigBuilder {
     /// On a server, calls `pick` with the host name a client requests (SNI)
     /// to choose the certificate and key for it: several virtual hosts on one
     /// listener. Clients that send no name get the configured certificate.
-    #[doc(alias("SSL_CTX_set_tlsext_servername_callback", "sni_callback"))]
+    #[doc(alias(
+        "SSL_CTX_set_tlsext_servername_callback",
+        "sni_callback",
+        "set_servername_callback"
+    ))]
     pub fn set_server_name_callback<F>(&mut self, pick: F) -> &mut Self
     where
         F: Fn(&str) -> SniDecision + Send + Sync + 'static,
@@ -1092,8 +1137,78 @@ impl SslConfigBuilder {
                 post_handshake_buffer_limit: self.post_handshake_buffer_limit,
                 ocsp_stapling: self.role == Role::Client && self.ocsp.request,
                 sessions: (self.role == Role::Client && self.session_cache).then_some(sessions),
+                warnings: self.facts().warnings(),
             }),
         })
+    }
+
+    /// What [`SslConfig::warnings`] judges: the settings as given.
+    fn facts(&self) -> Facts<'_> {
+        let mut trust = Vec::new();
+        if self.ca.iter().any(|s| matches!(s, Source::File(_))) {
+            trust.push("set_ca_file");
+        }
+        if self.ca.iter().any(|s| !matches!(s, Source::File(_))) {
+            trust.push("add_ca_pem");
+        }
+        if !self.ca_dirs.is_empty() {
+            trust.push("set_ca_dir");
+        }
+        if self.system_ca == Some(true) {
+            trust.push("set_use_system_ca(true)");
+        }
+        let mut verify_hooks = Vec::new();
+        if self.hooks.verify.is_some() {
+            verify_hooks.push("set_verify_callback");
+        }
+        if self.hooks.bad_cert.is_some() {
+            verify_hooks.push("set_bad_certificate_callback");
+        }
+        let used = [
+            ("set_server_name", self.server_name.is_some()),
+            (
+                "set_post_handshake_auth",
+                self.post_handshake_auth == Some(true),
+            ),
+            ("set_ocsp_stapling", self.ocsp.request),
+            ("set_ocsp_verify_callback", self.ocsp.check.is_some()),
+            (
+                "set_client_certificate_callback",
+                self.hooks.client_cert.is_some(),
+            ),
+            ("set_ocsp_response", self.ocsp.response.is_some()),
+            ("set_ocsp_response_callback", self.ocsp.pick.is_some()),
+            ("set_server_name_callback", self.hooks.sni.is_some()),
+            ("set_alpn_select_callback", self.hooks.alpn.is_some()),
+            ("set_alpn_protocols", !self.hooks.alpn_protocols.is_empty()),
+            ("set_dh_auto", self.dhe.auto),
+            ("load_dh_params", self.dhe.params.is_some()),
+            ("set_num_tickets", self.knobs.num_tickets.is_some()),
+            (
+                "set_server_cipher_preference",
+                self.knobs
+                    .set
+                    .contains(SslOptions::CIPHER_SERVER_PREFERENCE),
+            ),
+            ("set_chain_file", self.chain.is_some()),
+        ];
+        let client_default = (self.role == Role::Client).then_some(DEFAULT_CLIENT_CIPHER_LIST);
+        Facts {
+            role: self.role,
+            mode: self.verify_mode,
+            check_hostname: self.get_check_hostname(),
+            trust,
+            system_ca_refused: self.system_ca == Some(false),
+            verify_hooks,
+            used: used.iter().filter(|(_, on)| *on).map(|(s, _)| *s).collect(),
+            has_certificate: self.certificate.is_some() || self.pkcs12.is_some(),
+            min_version: self.min_version,
+            max_version: self.max_version,
+            cipher_list: match self.cipher_list.as_deref() {
+                Some(list) => Some((list, false)),
+                None => client_default.map(|list| (list, true)),
+            },
+        }
     }
 
     fn method(&self) -> SslMethod {
@@ -1215,6 +1330,7 @@ impl SslConfigBuilder {
 /// # Ok::<(), sslsocket::Error>(())
 /// ```
 #[derive(Clone)]
+#[doc(alias("SSLContext", "SSL_CTX"))]
 pub struct SslConfig {
     inner: Arc<Inner>,
 }
@@ -1228,13 +1344,14 @@ pub(crate) struct Inner {
     pub(crate) post_handshake_buffer_limit: usize,
     pub(crate) ocsp_stapling: bool,
     pub(crate) sessions: Option<Arc<SessionCache>>,
+    pub(crate) warnings: Vec<ConfigWarning>,
 }
 
 impl SslConfig {
     /// A builder for a client: verifies the server's chain and host name
     /// (`PEER`) against the system CA store unless given CAs of its own,
     /// and offers only the TLS 1.2 suites of [`DEFAULT_CLIENT_CIPHER_LIST`].
-    #[doc(alias("TLS_client_method", "create_default_context"))]
+    #[doc(alias("TLS_client_method", "create_default_context", "PROTOCOL_TLS_CLIENT"))]
     pub fn client() -> SslConfigBuilder {
         SslConfigBuilder::new(Role::Client)
     }
@@ -1242,7 +1359,7 @@ impl SslConfig {
     /// A builder for a server: asks for no client certificate (`NONE`)
     /// until told otherwise, accepts OpenSSL's default cipher list; needs a
     /// certificate and key.
-    #[doc(alias = "TLS_server_method")]
+    #[doc(alias("TLS_server_method", "PROTOCOL_TLS_SERVER", "create_default_context"))]
     pub fn server() -> SslConfigBuilder {
         SslConfigBuilder::new(Role::Server)
     }
@@ -1284,6 +1401,25 @@ impl SslConfig {
     #[doc(alias = "X509_STORE_get0_objects")]
     pub fn cert_store_stats(&self) -> crate::CertStoreStats {
         crate::inspection::cert_store_stats(&self.inner.ctx)
+    }
+
+    /// The likely mistakes in the settings this configuration was built
+    /// from, each a [`ConfigWarning`] whose `Display` is one sentence that
+    /// names the fix: settings OpenSSL accepts without a word and then
+    /// ignores (on a server, `FAIL_IF_NO_PEER_CERT`, `CLIENT_ONCE` or
+    /// `POST_HANDSHAKE` without `PEER`: mode 2, Python's `CERT_REQUIRED`,
+    /// asks for no certificate; CAs on a server whose mode asks for none; a
+    /// setting of the other role), or that cannot do what they look like
+    /// (`NONE` on a client given CAs and a host check). Empty for a
+    /// configuration with none, such as the defaults of either role, or a
+    /// server in mode 3 with its CA.
+    ///
+    /// The configuration works exactly as set either way: OpenSSL is given
+    /// the settings unchanged, and nothing is printed unless the program
+    /// prints these (the `s_server`, `s_client` and `verify_matrix`
+    /// examples do).
+    pub fn warnings(&self) -> Vec<ConfigWarning> {
+        self.inner.warnings.clone()
     }
 
     /// The time limits sockets made from this configuration use.

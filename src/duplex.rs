@@ -78,6 +78,7 @@ impl<S: Read + Write> SslSocket<S> {
     /// Splits the connection into a reading and a writing half, each usable
     /// from its own thread at the same time (python-nss's `SSL_ENABLE_FDX`);
     /// see [`ReadHalf`]. Both halves are `Send` when `S` is.
+    #[doc(alias = "SSL_ENABLE_FDX")]
     pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
         split(self.into_engine())
     }

@@ -185,6 +185,7 @@ pub enum Error {
 
     /// An operation did not finish within its configured time.
     #[error("{operation} timed out{}", after.map(|d| format!(" after {d:?}")).unwrap_or_default())]
+    #[doc(alias("TimeoutError", "PR_IO_TIMEOUT_ERROR"))]
     Timeout {
         /// Which operation timed out.
         operation: Operation,
@@ -196,6 +197,7 @@ pub enum Error {
     /// the descriptor is ready as `want` says (after a write, with the same
     /// bytes, as OpenSSL's `SSL_write` requires).
     #[error("{operation} would block: OpenSSL waits for the socket to be ready to {want}")]
+    #[doc(alias("SSLWantReadError", "SSLWantWriteError"))]
     WouldBlock {
         /// The operation that would have waited.
         operation: Operation,
@@ -245,6 +247,7 @@ pub enum Error {
     /// This side's verification of the peer's certificate failed and the
     /// verify mode made the handshake abort.
     #[error("certificate verification failed: {failure}")]
+    #[doc(alias = "SSLCertVerificationError")]
     VerifyFailed {
         /// The result, the depth and subject of the certificate that failed,
         /// and the alert this side sent for it.
@@ -290,6 +293,7 @@ pub enum Error {
     /// The peer closed the TCP connection without a TLS close_notify: what
     /// was read may be truncated. A clean close reads as `Ok(0)`.
     #[error("the peer closed the TCP connection without sending close_notify: the data may be truncated")]
+    #[doc(alias = "SSLEOFError")]
     UnexpectedEof,
 
     /// A client configuration checks host names, and the connection was

@@ -191,7 +191,8 @@ macro_rules! inspection_methods {
             "SSL_get1_peer_certificate",
             "SSL_get_peer_certificate",
             "getPeerCertificate",
-            "getpeercert"
+            "getpeercert",
+            "get_peer_certificate"
         ))]
         pub fn peer_certificate(&self) -> Option<::openssl::x509::X509> {
             self.ssl().peer_certificate()
@@ -242,7 +243,7 @@ macro_rules! inspection_methods {
         /// The chain the peer sent (`SSL_get_peer_cert_chain`). As in OpenSSL, a
         /// client's list starts with the server's certificate, while a server's
         /// list leaves the client's own certificate out.
-        #[doc(alias = "SSL_get_peer_cert_chain")]
+        #[doc(alias("SSL_get_peer_cert_chain", "get_unverified_chain"))]
         pub fn peer_cert_chain(&self) -> Vec<::openssl::x509::X509> {
             crate::inspection::peer_cert_chain(self.ssl())
         }
@@ -276,14 +277,14 @@ macro_rules! inspection_methods {
         /// connection (OpenSSL 1.x said `TLSv1/SSLv3`): the protocol that
         /// introduced the cipher, not the negotiated one (see [`version`](Self::version)).
         /// Qore: `Socket::getSSLCipherVersion()`.
-        #[doc(alias("SSL_CIPHER_get_version", "getSSLCipherVersion"))]
+        #[doc(alias("SSL_CIPHER_get_version", "getSSLCipherVersion", "cipher"))]
         pub fn cipher_version(&self) -> Option<&'static str> {
             self.ssl().current_cipher().map(|c| c.version())
         }
 
         /// The cipher's secret (symmetric key) bits, e.g. 256
         /// (`SSL_CIPHER_get_bits`).
-        #[doc(alias = "SSL_CIPHER_get_bits")]
+        #[doc(alias("SSL_CIPHER_get_bits", "cipher"))]
         pub fn cipher_bits(&self) -> Option<i32> {
             self.ssl().current_cipher().map(|c| c.bits().secret)
         }
@@ -291,7 +292,7 @@ macro_rules! inspection_methods {
         /// Bytes decrypted and ready to read without touching the socket
         /// (`SSL_pending`, plus data kept during a post-handshake request). A
         /// poll loop reads these before it polls.
-        #[doc(alias = "SSL_pending")]
+        #[doc(alias("SSL_pending", "data_pending"))]
         pub fn pending(&self) -> usize {
             self.engine().pending()
         }
@@ -307,7 +308,7 @@ macro_rules! inspection_methods {
 
         /// The host name the client asked for (SNI): on a server, what the
         /// client requested; on a client, what it sent.
-        #[doc(alias("SSL_get_servername", "server_hostname"))]
+        #[doc(alias("SSL_get_servername", "server_hostname", "get_hostname"))]
         pub fn servername(&self) -> Option<&str> {
             crate::inspection::servername(self.ssl())
         }

@@ -76,6 +76,11 @@
 //! [`SslConfigBuilder::load_dh_params`]); unlike one, it names the CAs of
 //! its CA files to clients it asks for a certificate
 //! ([`SslConfigBuilder::set_send_ca_names`]).
+//!
+//! Porting a program from C, Python's `ssl`, python-nss or Qore: the
+//! [`porting`] manual puts their calls beside this crate's and lists the
+//! traps on the way, and [`SslConfig::warnings`] names the settings OpenSSL
+//! accepts and then ignores (mode 2, Python's `CERT_REQUIRED`, on a server).
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -110,6 +115,7 @@ mod options;
 mod panics;
 mod parse;
 mod password;
+pub mod porting;
 mod post_handshake;
 mod reasons;
 mod renegotiation;
@@ -126,6 +132,7 @@ pub mod tokio;
 mod verify;
 mod verify_result;
 mod version;
+mod warnings;
 mod wire;
 
 pub use alert::Alert;
@@ -155,6 +162,7 @@ pub use verify::{
 };
 pub use verify_result::{PeerVerification, VerifyFailure, VerifyResult};
 pub use version::TlsVersion;
+pub use warnings::ConfigWarning;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;

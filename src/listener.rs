@@ -58,6 +58,7 @@ impl SslListener {
     ///
     /// [`Error::WrongRole`] for a client configuration, [`Error::Io`] when
     /// the address cannot be bound.
+    #[doc(alias = "listen")]
     pub fn bind<A: ToSocketAddrs>(addr: A, config: &SslConfig) -> Result<SslListener, Error> {
         if config.role() != Role::Server {
             return Err(Error::WrongRole(Role::Server));
@@ -83,7 +84,7 @@ impl SslListener {
     ///
     /// The handshake's error for that connection (see
     /// [`SslSocket::upgrade_server`]); the listener itself stays usable.
-    #[doc(alias = "SSL_accept")]
+    #[doc(alias("SSL_accept", "acceptSSL"))]
     pub fn accept(&self) -> Result<(SslSocket, SocketAddr), Error> {
         let (tcp, addr) = self.accept_tcp()?;
         // accept(2) as std makes it gives a blocking socket.

@@ -35,6 +35,7 @@ use crate::verify::Role;
 /// [non-blocking mode](Self::set_nonblocking) every call that would wait
 /// returns [`Error::WouldBlock`] instead, and the socket goes into
 /// `poll`/`epoll` loops through [`AsFd`].
+#[doc(alias("SSLSocket", "SSL"))]
 pub struct SslSocket<S = TcpStream> {
     engine: Engine<S>,
 }
@@ -52,7 +53,7 @@ impl SslSocket<TcpStream> {
     /// [`Error::Connect`] or [`Error::Timeout`] for the TCP connection; for the
     /// handshake, [`Error::VerifyFailed`] (with the verify result, depth and
     /// subject), [`Error::AlertReceived`], [`Error::Timeout`] and the others.
-    #[doc(alias("SSL_connect", "connectSSL", "create_connection"))]
+    #[doc(alias("SSL_connect", "connectSSL", "connectINETSSL", "create_connection"))]
     pub fn connect(config: &SslConfig, addr: &str) -> Result<SslSocket, Error> {
         SslSocket::connect_with_peer_id(config, addr, addr)
     }
@@ -93,7 +94,13 @@ impl SslSocket<TcpStream> {
     /// [`Error::WrongRole`] when `role` is not the configuration's, and the
     /// errors of [`upgrade_client`](Self::upgrade_client) or
     /// [`upgrade_server`](Self::upgrade_server).
-    #[doc(alias("import_tcp_socket", "SSL_set_fd"))]
+    #[doc(alias(
+        "import_tcp_socket",
+        "reset_handshake",
+        "SSL_HANDSHAKE_AS_CLIENT",
+        "SSL_HANDSHAKE_AS_SERVER",
+        "SSL_set_fd"
+    ))]
     pub fn from_fd(
         config: &SslConfig,
         role: Role,
@@ -112,7 +119,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
-    #[doc(alias = "getsockname")]
+    #[doc(alias("getsockname", "get_sock_name", "getSocketInfo"))]
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
@@ -122,7 +129,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
-    #[doc(alias = "getpeername")]
+    #[doc(alias("getpeername", "get_peer_name", "getPeerInfo"))]
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
@@ -132,7 +139,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
-    #[doc(alias = "TCP_NODELAY")]
+    #[doc(alias("TCP_NODELAY", "setNoDelay", "PR_SockOpt_NoDelay", "set_socket_option"))]
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.get_ref().set_nodelay(nodelay)
     }
@@ -200,7 +207,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// configuration checks host names (the default), its mode verifies,
     /// and neither it nor `server_name` gives a name; otherwise as
     /// [`connect`](SslSocket::connect), less the TCP part.
-    #[doc(alias("upgradeClientToSSL", "SSL_connect", "wrap_socket"))]
+    #[doc(alias("upgradeClientToSSL", "SSL_connect", "wrap_socket", "connectUNIXSSL"))]
     pub fn upgrade_client(
         config: &SslConfig,
         stream: S,
@@ -220,7 +227,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// [`Error::VerifyFailed`] when a client certificate fails verification,
     /// [`Error::PeerCertificateRequired`], [`Error::NotTls`],
     /// [`Error::HandshakeEof`], [`Error::Timeout`] and the others.
-    #[doc(alias("upgradeServerToSSL", "SSL_accept"))]
+    #[doc(alias("upgradeServerToSSL", "SSL_accept", "wrap_socket"))]
     pub fn upgrade_server(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
         let mut socket = SslSocket::new_server(config, stream)?;
         socket.handshake()?;
@@ -238,7 +245,12 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// The handshake errors of [`upgrade_client`](Self::upgrade_client) and
     /// [`upgrade_server`](Self::upgrade_server), [`Error::WouldBlock`].
-    #[doc(alias("SSL_do_handshake", "do_handshake", "force_handshake"))]
+    #[doc(alias(
+        "SSL_do_handshake",
+        "do_handshake",
+        "force_handshake",
+        "force_handshake_timeout"
+    ))]
     pub fn handshake(&mut self) -> Result<(), Error> {
         if self.engine.handshaken() && !self.engine.handshake_idle() {
             return crate::post_handshake::without_delay(&mut self.engine, Engine::handshake);
@@ -257,7 +269,14 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// server's rejection of this client's certificate arrives here, not in
     /// `connect`), [`Error::Timeout`] past the read timeout,
     /// [`Error::WouldBlock`] in non-blocking mode.
-    #[doc(alias("SSL_read", "SSL_read_ex"))]
+    #[doc(alias(
+        "SSL_read",
+        "SSL_read_ex",
+        "recv_into",
+        "recvBinary",
+        "SSL_ERROR_ZERO_RETURN",
+        "SSLZeroReturnError"
+    ))]
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.engine.read(buf)
     }
@@ -284,20 +303,24 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
-    #[doc(alias("SSL_write", "sendall"))]
+    #[doc(alias("SSL_write", "sendall", "sendBinary"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
         crate::engine::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify (`SSL_shutdown`), once, within the write timeout.
     /// Reading afterwards still returns what the peer sends until its own
-    /// close_notify.
+    /// close_notify. It is TLS's close (Qore's `shutdownSSL`), not
+    /// `shutdown(2)` on the TCP connection (Python's and python-nss's
+    /// `shutdown`), which stays open until the socket is dropped;
+    /// [`shutdown_into_inner`](Self::shutdown_into_inner) also waits for the
+    /// peer's close_notify (Python's `unwrap`).
     ///
     /// # Errors
     ///
     /// [`Error::Io`] when the peer has already gone, [`Error::Timeout`],
     /// [`Error::WouldBlock`].
-    #[doc(alias = "SSL_shutdown")]
+    #[doc(alias("SSL_shutdown", "shutdownSSL"))]
     pub fn shutdown(&mut self) -> Result<(), Error> {
         self.engine.shutdown()
     }
@@ -425,7 +448,7 @@ impl<S> SslSocket<S> {
     /// # Errors
     ///
     /// None today; the `Result` leaves room for streams that need a call.
-    #[doc(alias = "setblocking")]
+    #[doc(alias("setblocking", "PR_SockOpt_Nonblocking", "set_socket_option"))]
     pub fn set_nonblocking(&mut self, nonblocking: bool) -> Result<(), Error> {
         self.engine.nonblocking = nonblocking;
         Ok(())
@@ -550,6 +573,7 @@ impl<S: AsFd> AsFd for SslSocket<S> {
 }
 
 impl<S: AsFd> AsRawFd for SslSocket<S> {
+    #[doc(alias("fileno", "getSocket"))]
     fn as_raw_fd(&self) -> RawFd {
         self.engine.fd()
     }

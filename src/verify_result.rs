@@ -34,6 +34,7 @@ impl VerifyResult {
     }
 
     /// The raw code, e.g. `18`.
+    #[doc(alias = "verify_code")]
     pub const fn code(self) -> c_int {
         self.0
     }
@@ -65,7 +66,7 @@ impl VerifyResult {
 
     /// OpenSSL's reason text (`X509_verify_cert_error_string`), e.g.
     /// `certificate has expired`.
-    #[doc(alias = "X509_verify_cert_error_string")]
+    #[doc(alias("X509_verify_cert_error_string", "verify_message"))]
     pub fn reason(self) -> &'static str {
         if cfg!(ossl300) || self.is_known() {
             crate::ffi::verify_error_string(self.0)

@@ -1,5 +1,6 @@
-//! The `s_client`, `s_server` and `tokio_echo` examples as programs: their JSON events,
-//! over real loopback handshakes. `cargo test` builds the examples first.
+//! The `s_client`, `s_server`, `tokio_echo` and `verify_matrix` examples as programs: their
+//! JSON events and tables, over real loopback handshakes. `cargo test` builds the examples
+//! first.
 
 mod openssl_cli;
 
@@ -64,6 +65,24 @@ impl Program {
             .rsplit_once(':')
             .and_then(|(_, p)| p.trim_end_matches(['"', '}']).parse::<u16>().ok())
             .unwrap_or_else(|| panic!("no port in {listening}"))
+    }
+
+    /// The stdout lines up to and including the next whose event is `event`.
+    fn lines_until(&self, event: &str) -> Vec<String> {
+        let tag = format!("{{\"event\":\"{event}\"");
+        let mut lines = Vec::new();
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(line) => {
+                    let last = line.starts_with(&tag);
+                    lines.push(line);
+                    if last {
+                        return lines;
+                    }
+                }
+                Err(e) => panic!("no {event} event after {lines:?}: {e}"),
+            }
+        }
     }
 
     /// The next stdout line whose event is `event`.
@@ -317,5 +336,103 @@ fn s_server_verify_ca_file_asks_without_ca_names() {
                 out.dump()
             );
         }
+    }
+}
+
+/// The `warning` events of a list of JSON lines, by their message.
+fn warning_messages(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("{\"event\":\"warning\",\"message\":\""))
+        .map(|m| m.trim_end_matches("\"}").to_owned())
+        .collect()
+}
+
+/// `s_server` prints a `warning` event before `listening` for each likely
+/// mistake in its settings (`SslConfig::warnings`), `--quiet` or not, and
+/// none for a sound one; the server still runs as set.
+#[test]
+fn s_server_prints_the_configuration_warnings() {
+    let ca = cert("ca.pem");
+    let python = "verify mode 2 is Python's CERT_REQUIRED but OpenSSL's FAIL_IF_NO_PEER_CERT \
+                  alone, which asks for no certificate: use 3, or CertReqs::Required";
+    for (mode, quiet, want) in [
+        ("2", false, Some(python)),
+        ("2", true, Some(python)),
+        (
+            "0",
+            false,
+            Some("verify mode 0 (NONE) asks clients for none"),
+        ),
+        ("3", false, None),
+    ] {
+        let mut args = vec!["--once", "--verify-mode", mode, "--ca-file", &ca];
+        if quiet {
+            args.push("--quiet");
+        }
+        let server = s_server(&args);
+        let lines = server.lines_until("listening");
+        let warnings = warning_messages(&lines);
+        match want {
+            Some(text) => assert!(
+                warnings.len() == 1 && warnings[0].contains(text),
+                "mode {mode}: {lines:?}"
+            ),
+            None => assert_eq!(warnings, Vec::<String>::new(), "mode {mode}"),
+        }
+    }
+}
+
+/// `s_client` prints a `warning` event before `handshake` for mode 0 with a
+/// CA (it verifies, then accepts any server) and none for mode 1.
+#[test]
+fn s_client_prints_the_configuration_warnings() {
+    let ca = cert("ca.pem");
+    for (mode, warned) in [("0", true), ("1", false)] {
+        let (_server, addr) = start_server("server-chain.pem", "server.key");
+        let args = ["--connect", &addr, "--ca-file", &ca, "--verify-mode", mode];
+        let client = Program::start("s_client", &args, b"hi\n");
+        let lines = client.lines_until("handshake");
+        let warnings = warning_messages(&lines);
+        assert_eq!(
+            warnings.len(),
+            usize::from(warned),
+            "mode {mode}: {lines:?}"
+        );
+        if warned {
+            assert!(
+                warnings[0].contains("use 1 (PEER) to refuse a server that fails"),
+                "{lines:?}"
+            );
+        }
+        let handshake = lines.last().unwrap();
+        assert!(handshake.contains("\"ok\":true"), "{handshake}");
+    }
+}
+
+/// `verify_matrix` matches OpenSSL's documented behaviour on every row and
+/// prints, under the rows they concern, the warnings of the configurations
+/// that have one.
+#[test]
+fn verify_matrix_matches_and_prints_the_warnings() {
+    let out = Command::new(example("verify_matrix"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("running the verify_matrix example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("warning: "))
+        .collect();
+    let want = [
+        "this server verifies client certificates with set_ca_file, but verify mode 0",
+        "verify mode 9 (SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE) defers",
+        "verify mode 0 (NONE) on a client",
+        "verify mode 2 (SSL_VERIFY_FAIL_IF_NO_PEER_CERT) on a client",
+    ];
+    assert_eq!(warnings.len(), want.len(), "{stdout}");
+    for (got, want) in warnings.iter().zip(want) {
+        assert!(got.starts_with(want), "{got:?} is not {want:?}\n{stdout}");
     }
 }

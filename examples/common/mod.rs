@@ -1,12 +1,12 @@
 //! Helpers shared by `s_client` and `s_server`: one JSON object per line on
-//! stdout, the handshake event, splitting received bytes into lines, and
+//! stdout, the handshake and warning events, splitting received bytes into lines, and
 //! argument errors. Included with `#[path = "common/mod.rs"] mod common;`;
 //! cargo does not build it as an example of its own (it has no `main.rs`).
 
 use std::fmt::Display;
 use std::io::Write;
 
-use sslsocket::{Error, VerifyFailure, VerifyMode, VerifyResult};
+use sslsocket::{Error, SslConfig, VerifyFailure, VerifyMode, VerifyResult};
 
 /// A JSON string literal, quotes included.
 pub(crate) fn json_str(s: &str) -> String {
@@ -61,10 +61,14 @@ impl Event {
     }
 
     /// Prints the object as one line and flushes, so a pipe sees it at once;
-    /// with [`QUIET`] set, only the `listening` and `refused` events.
+    /// with [`QUIET`] set, only the `warning`, `listening` and `refused` events.
     pub(crate) fn emit(self) {
         let line = self.into_line();
-        let always = ["{\"event\":\"listening\"", "{\"event\":\"refused\""];
+        let always = [
+            "{\"event\":\"warning\"",
+            "{\"event\":\"listening\"",
+            "{\"event\":\"refused\"",
+        ];
         if QUIET.load(std::sync::atomic::Ordering::Relaxed)
             && !always.iter().any(|p| line.starts_with(p))
         {
@@ -74,6 +78,18 @@ impl Event {
         // Nothing sensible to do if stdout is gone.
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
+    }
+}
+
+/// One `warning` event for each likely mistake in the configuration
+/// (`SslConfig::warnings`: a setting OpenSSL accepts and ignores, such as
+/// server mode 2), with the sentence that names the fix. The configuration
+/// is used as it is.
+pub(crate) fn warnings(config: &SslConfig) {
+    for warning in config.warnings() {
+        Event::new("warning")
+            .str("message", &warning.to_string())
+            .emit();
     }
 }
 

@@ -174,7 +174,7 @@ impl SslSocket<TcpStream> {
     ///
     /// [`Error::Connect`] or [`Error::Timeout`] for the TCP connection, and
     /// the handshake's errors.
-    #[doc(alias("SSL_connect", "connectSSL"))]
+    #[doc(alias("SSL_connect", "connectSSL", "connectINETSSL", "create_connection"))]
     pub async fn connect(config: &SslConfig, addr: &str) -> Result<SslSocket, Error> {
         let connect = TcpStream::connect(addr);
         let tcp = match config.timeouts().connect {
@@ -203,6 +203,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
+    #[doc(alias("getsockname", "get_sock_name", "getSocketInfo"))]
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
@@ -212,6 +213,7 @@ impl SslSocket<TcpStream> {
     /// # Errors
     ///
     /// The socket's I/O error.
+    #[doc(alias("getpeername", "get_peer_name", "getPeerInfo"))]
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
