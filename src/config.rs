@@ -1532,6 +1532,7 @@ impl SslConfig {
     /// `SSL_get_ciphers` lists the configured ones without that filter.
     #[doc(alias(
         "get_ciphers",
+        "get_cipher_pref",
         "SSL_get1_supported_ciphers",
         "SSL_get_ciphers",
         "SSL_CTX_get_ciphers"

@@ -537,7 +537,12 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// while a handshake is under way; [`Error::PostHandshakeBufferFull`];
     /// the handshake errors ([`Error::VerifyFailed`], [`Error::AlertReceived`],
     /// [`Error::CallbackPanicked`], …).
-    #[doc(alias("SSL_renegotiate", "rehandshake", "SSL_do_handshake"))]
+    #[doc(alias(
+        "SSL_renegotiate",
+        "rehandshake",
+        "rehandshake_timeout",
+        "SSL_do_handshake"
+    ))]
     pub fn renegotiate(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
         self.handshake()?;
         let engine = &mut self.engine;

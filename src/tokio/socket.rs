@@ -520,7 +520,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     /// As the blocking call's: [`Error::NotTls12`] at once on TLS 1.3 (the
     /// connection goes on), [`Error::RenegotiationRefused`],
     /// [`Error::Timeout`], …
-    #[doc(alias("SSL_renegotiate", "rehandshake", "SSL_do_handshake"))]
+    #[doc(alias(
+        "SSL_renegotiate",
+        "rehandshake",
+        "rehandshake_timeout",
+        "SSL_do_handshake"
+    ))]
     pub async fn renegotiate(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
         self.handshake().await?;
         crate::renegotiation::begin(&mut self.engine)?;
