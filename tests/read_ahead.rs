@@ -31,10 +31,8 @@ fn readable(fd: RawFd) -> bool {
     r > 0
 }
 
-/// A server and a client connected over a Unix socket pair, handshaken,
-/// with two records the client sent (`"one"`, then `"two"`) waiting
-/// together on the server's descriptor. The client is kept open.
-fn two_records_waiting() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
+/// A server and a client connected over a Unix socket pair, handshaken.
+fn handshaken_pair() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
     let (a, b) = UnixStream::pair().unwrap();
     let client = thread::spawn(move || {
         let mut c = SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
@@ -43,7 +41,14 @@ fn two_records_waiting() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
     });
     let mut s = SslSocket::new_server(&build(&default_server()), a).unwrap();
     s.handshake().unwrap();
-    let mut c = client.join().unwrap();
+    let c = client.join().unwrap();
+    (s, c)
+}
+
+/// The pair of [`handshaken_pair`], with two records the client sent (`"one"`, then `"two"`) waiting
+/// together on the server's descriptor. The client is kept open.
+fn two_records_waiting() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
+    let (mut s, mut c) = handshaken_pair();
     // Each send is a record of its own; a Unix socket queues both at once.
     c.send_all(b"one").unwrap();
     c.send_all(b"two").unwrap();
@@ -96,15 +101,7 @@ fn wait_readable_sees_a_record_read_ahead() {
 /// `wait_readable` true.
 #[test]
 fn a_record_without_data_read_ahead_is_not_readable() {
-    let (a, b) = UnixStream::pair().unwrap();
-    let client = thread::spawn(move || {
-        let mut c = SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
-        c.handshake().unwrap();
-        c
-    });
-    let mut s = SslSocket::new_server(&build(&default_server()), a).unwrap();
-    s.handshake().unwrap();
-    let mut c = client.join().unwrap();
+    let (mut s, mut c) = handshaken_pair();
     c.send_all(b"one").unwrap();
     c.key_update(false).unwrap();
     first_read_took_both(&mut s);
