@@ -45,10 +45,11 @@ fn handshaken_pair() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
     (s, c)
 }
 
-/// The pair of [`handshaken_pair`], with two records the client sent (`"one"`, then `"two"`) waiting
-/// together on the server's descriptor. The client is kept open.
+/// The pair of [`handshaken_pair`], with two records the client sent
+/// (`"one"`, then `"two"`) waiting together on the server's descriptor.
+/// The client is kept open.
 fn two_records_waiting() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
-    let (mut s, mut c) = handshaken_pair();
+    let (s, mut c) = handshaken_pair();
     // Each send is a record of its own; a Unix socket queues both at once.
     c.send_all(b"one").unwrap();
     c.send_all(b"two").unwrap();
