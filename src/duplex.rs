@@ -173,13 +173,15 @@ impl<S: Read + Write> Shared<S> {
                 e.set_fd_mode(true, op)?;
                 let deadline = *deadline.get_or_insert_with(|| Deadline::after(limit(&e.timeouts)));
                 // What the other half may be waiting for: data read into
-                // OpenSSL, a handshake finished or started, bytes left to
-                // send (which it must then watch the descriptor for).
+                // OpenSSL or ahead of it, a handshake finished or started,
+                // bytes left to send (which it must then watch the
+                // descriptor for).
                 let state = |e: &Engine<S>| {
                     (
                         ffi::bytes_read(e.ssl()),
                         e.ssl().is_init_finished(),
                         e.waiting_out() > 0,
+                        e.received(),
                     )
                 };
                 let before = state(&e);
@@ -286,8 +288,10 @@ impl<S: Read + Write> ReadHalf<S> {
         }
     }
 
-    /// Bytes decrypted and ready to read without touching the socket.
+    /// Bytes a read takes without touching the socket, as
+    /// [`SslSocket::pending`].
     #[doc(alias = "SSL_pending")]
+    #[doc(alias = "SSL_has_pending")]
     pub fn pending(&self) -> usize {
         self.shared.lock().pending()
     }

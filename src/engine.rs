@@ -317,9 +317,22 @@ impl<S> Engine<S> {
         self.handshaken && !ffi::handshake_message_queued(self.ssl())
     }
 
-    /// Bytes ready to read without touching the descriptor.
+    /// Bytes a read takes without touching the descriptor: decrypted
+    /// ([`decrypted`](Self::decrypted)), and received but not yet
+    /// processed (records read ahead, which may turn out to carry no data
+    /// or be incomplete: a read then says "would block" and this is 0).
     pub(crate) fn pending(&self) -> usize {
+        self.decrypted() + self.received()
+    }
+
+    /// Decrypted bytes ready to read (`SSL_pending`, plus data kept).
+    pub(crate) fn decrypted(&self) -> usize {
         self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
+    }
+
+    /// Bytes received from the descriptor that OpenSSL has not taken yet.
+    pub(crate) fn received(&self) -> usize {
+        self.stream.get_ref().received()
     }
 
     /// Application data kept and not yet handed out.
@@ -423,11 +436,14 @@ impl<S: Read + Write> Engine<S> {
     ) -> Step<T> {
         let budget = self.fd_nonblocking.then_some(READ_BUDGET);
         self.stream.get_mut().begin_attempt(budget);
-        for _ in 0..IMMEDIATE_RETRIES {
+        let mut tries = 0;
+        loop {
+            let before = self.received();
             let e = match f(&mut self.stream) {
                 Ok(v) => return Step::Done(Ok(v)),
                 Err(e) => e,
             };
+            tries += 1;
             let want = match e.code() {
                 // The Wire refused to read while too much waits to go out:
                 // what moves the connection on is writing.
@@ -437,12 +453,14 @@ impl<S: Read + Write> Engine<S> {
                 _ => return Step::Done(Err(self.error(e, op))),
             };
             match e.io_error().map(|io| io.kind()) {
-                None => continue,
+                // Bytes read ahead are never waited for on the descriptor
+                // (it may have nothing more): go on while OpenSSL takes them.
+                None if tries < IMMEDIATE_RETRIES || self.received() < before => continue,
+                None => return Step::Wait(Want::Read),
                 Some(std::io::ErrorKind::WouldBlock) => return Step::Wait(want),
                 Some(_) => return Step::Done(Err(self.error(e, op))),
             }
         }
-        Step::Wait(Want::Read)
     }
 
     /// Sends what is waiting to go out, as far as the descriptor takes it:
@@ -686,7 +704,7 @@ impl<S: Read + Write> Engine<S> {
     /// no application data (a session ticket, a KeyUpdate) is processed and
     /// the attempt goes on, or waits.
     pub(crate) fn readable_step(&mut self) -> Step<bool> {
-        if self.pending() > 0 || self.received_close_notify() {
+        if self.decrypted() > 0 || self.received_close_notify() {
             return Step::Done(Ok(true));
         }
         let mut one = [0u8; 1];
@@ -1002,6 +1020,9 @@ impl<S: Read + Write> Engine<S> {
     }
 
     fn close_and_drain_within(&mut self) -> Result<(), Error> {
+        // What the peer sends after its close_notify is for the stream's
+        // next owner: read no byte past the records.
+        self.stream.get_mut().exact = true;
         let op = Operation::Shutdown;
         let sending = Deadline::after(self.timeouts.write);
         self.drive_until(op, sending, Waits::Poll, |e| e.shutdown_step())?;

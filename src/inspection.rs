@@ -289,10 +289,14 @@ macro_rules! inspection_methods {
             self.ssl().current_cipher().map(|c| c.bits().secret)
         }
 
-        /// Bytes decrypted and ready to read without touching the socket
-        /// (`SSL_pending`, plus data kept during a post-handshake request). A
-        /// poll loop reads these before it polls.
-        #[doc(alias("SSL_pending", "data_pending"))]
+        /// Bytes a read takes without touching the socket: those decrypted
+        /// and ready (`SSL_pending`, plus data kept during a post-handshake
+        /// request), and those received with an earlier record and not yet
+        /// processed (`SSL_has_pending`'s part; such bytes may turn out to
+        /// carry no data, or only part of a record: a read then says "would
+        /// block" and this is 0 again). A poll loop reads until this is 0
+        /// before it polls: the socket may never become readable for them.
+        #[doc(alias("SSL_pending", "SSL_has_pending", "data_pending"))]
         pub fn pending(&self) -> usize {
             self.engine().pending()
         }

@@ -361,7 +361,10 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// reads until the peer's close_notify (application data still in
     /// flight is discarded; all of it within one read timeout), and returns
     /// the stream, blocking again if it was given so, which carries
-    /// whatever the peer sends next in the clear.
+    /// whatever the peer sends next in the clear. From the moment this call
+    /// starts no byte past the records is read; bytes a peer sent in the
+    /// clear before it had our close_notify may have been read ahead with
+    /// its last records by an earlier read, and are lost.
     ///
     /// # Errors
     ///
@@ -411,7 +414,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
 
     /// Waits at most `timeout` until a read would return at once (Qore's
     /// `Socket::isDataAvailable`): `true` at once when decrypted bytes are
-    /// [`pending`](Self::pending); otherwise it waits for application data,
+    /// ready; otherwise it waits for application data,
     /// processing on the way any records that carry none (TLS 1.3 session
     /// tickets, KeyUpdates, a renegotiation request) and never returning
     /// `true` for such a record. `true` too once the peer's close_notify has

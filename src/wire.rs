@@ -15,6 +15,16 @@
 //! records that carry no data cannot keep one `SSL_read` going: OpenSSL
 //! returns, and the engine checks the deadline
 //! ([`Engine`](crate::engine::Engine)).
+//!
+//! OpenSSL reads a record in two parts, its 5-byte header and then its
+//! body. A small read is served from what one `read(2)` of up to
+//! [`READ_AHEAD`] bytes brought, so that a small record, or several,
+//! costs one system call instead of two; a read as large as the buffer goes
+//! straight to the descriptor, as before. The Wire refuses to read (budget,
+//! out-cap) only when it would have to touch the descriptor, so it never
+//! says "would block" while bytes wait in it: a caller told to wait for
+//! readability has nothing left here (the engine's `pending` counts what
+//! does wait here between calls).
 
 use std::io::{self, Read, Write};
 
@@ -23,14 +33,27 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 
 /// Reads are refused while more than this waits to go out: what OpenSSL
 /// answers from inside reads (KeyUpdates, post-handshake Certificates) to
-/// a peer that does not read is bounded by it, plus one record.
+/// a peer that does not read is bounded by it, plus the answers to one
+/// record and to what one read ahead brought ([`READ_AHEAD`]).
 pub(crate) const OUT_CAP: usize = 256 * 1024;
 
-/// A stream with the bytes it could not send yet.
+/// The most one small read takes from the descriptor: several small
+/// records, or the start of a large one. Allocated when needed and given
+/// back once emptied, so that an idle connection holds none.
+const READ_AHEAD: usize = 4 * 1024;
+
+/// A stream with the bytes it could not send yet, and those it received
+/// and OpenSSL has not taken yet.
 pub(crate) struct Wire<S> {
     pub(crate) inner: S,
     out: Vec<u8>,
     sent: usize,
+    /// Bytes received ahead: `ahead[ahead_pos..]` is still to be taken.
+    ahead: Vec<u8>,
+    ahead_pos: usize,
+    /// Read exactly what OpenSSL asks for, never ahead (the stream may
+    /// carry something other than TLS after the records OpenSSL reads).
+    pub(crate) exact: bool,
     /// The most one attempt may read (`None`: no limit).
     budget: Option<usize>,
     /// Bytes read since the attempt began.
@@ -43,6 +66,9 @@ impl<S> Wire<S> {
             inner,
             out: Vec::new(),
             sent: 0,
+            ahead: Vec::new(),
+            ahead_pos: 0,
+            exact: false,
             budget: None,
             read_now: 0,
         }
@@ -57,6 +83,12 @@ impl<S> Wire<S> {
     /// Bytes written by OpenSSL and not yet taken by the descriptor.
     pub(crate) fn waiting(&self) -> usize {
         self.out.len() - self.sent
+    }
+
+    /// Bytes received from the descriptor and not yet taken by OpenSSL
+    /// (whole records, or the start of one).
+    pub(crate) fn received(&self) -> usize {
+        self.ahead.len() - self.ahead_pos
     }
 }
 
@@ -83,11 +115,10 @@ impl<S: Write> Wire<S> {
     }
 }
 
-impl<S: Read> Read for Wire<S> {
-    /// Reads from the stream, unless too much waits to go out or the
-    /// attempt's budget is spent: then "would block", and OpenSSL returns
-    /// to the engine with what it has (a partial record stays inside it).
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl<S: Read> Wire<S> {
+    /// One read from the stream into `buf`, unless too much waits to go
+    /// out or the attempt's budget is spent: then "would block".
+    fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = match self.budget {
             Some(b) => b.saturating_sub(self.read_now),
             None => buf.len(),
@@ -106,6 +137,38 @@ impl<S: Read> Read for Wire<S> {
                 r => return r,
             }
         }
+    }
+}
+
+impl<S: Read> Read for Wire<S> {
+    /// Hands out what was received ahead first; then reads from the
+    /// stream, unless too much waits to go out or the attempt's budget is
+    /// spent: then "would block", and OpenSSL returns to the engine with
+    /// what it has (a partial record stays inside it).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.received() == 0 && (self.exact || buf.len() >= READ_AHEAD) {
+            return self.read_inner(buf);
+        }
+        if self.received() == 0 {
+            let mut ahead = vec![0u8; READ_AHEAD];
+            let got = self.read_inner(&mut ahead)?;
+            if got <= buf.len() {
+                // Nothing beyond what was asked for: no copy kept.
+                buf[..got].copy_from_slice(&ahead[..got]);
+                return Ok(got);
+            }
+            ahead.truncate(got);
+            self.ahead = ahead;
+            self.ahead_pos = 0;
+        }
+        let n = buf.len().min(self.received());
+        buf[..n].copy_from_slice(&self.ahead[self.ahead_pos..self.ahead_pos + n]);
+        self.ahead_pos += n;
+        if self.received() == 0 {
+            self.ahead = Vec::new();
+            self.ahead_pos = 0;
+        }
+        Ok(n)
     }
 }
 

@@ -96,7 +96,8 @@ pub(crate) fn duplex_round(dur: Duration) -> f64 {
 }
 
 /// One connection, TCP_NODELAY on both ends; `n` round trips of 64 bytes.
-pub(crate) fn echo_round(imp: Option<Imp>, n: usize) -> f64 {
+/// Returns round trips/s and the CPU time of both ends per round trip (µs).
+pub(crate) fn echo_round(imp: Option<Imp>, n: usize) -> (f64, f64) {
     let (server, mut client) = pair_or_tcp(imp);
     let (listener, addr) = listen();
     let h = thread::spawn(move || {
@@ -119,14 +120,19 @@ pub(crate) fn echo_round(imp: Option<Imp>, n: usize) -> f64 {
     }
     let msg = [0x5Au8; ECHO_SIZE];
     let mut buf = [0u8; ECHO_SIZE];
+    let cpu0 = cpu_time();
     let t0 = Instant::now();
     for _ in 0..n {
         c.write_all(&msg).expect("echo write");
         c.read_exact(&mut buf).expect("echo read");
     }
     let elapsed = t0.elapsed();
+    let cpu = cpu_time() - cpu0;
     assert_eq!(buf, msg);
     c.close();
     assert_eq!(h.join().expect("echo server"), n);
-    n as f64 / elapsed.as_secs_f64()
+    (
+        n as f64 / elapsed.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / n as f64,
+    )
 }
