@@ -167,9 +167,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 200 } else { 5000 });
     println!(
-        "anchors: sslsocket against rustls {} (aws-lc-rs), tokio-openssl, plain TCP and \
+        "anchors: sslsocket against rustls 0.23 (aws-lc-rs), tokio-openssl, plain TCP and \
          openssl speed; {rounds} rounds, interleaved{}",
-        "0.23",
         if quick {
             " (quick: judges nothing)"
         } else {
