@@ -89,9 +89,9 @@ fn round_trips(c: &mut dyn Stream, n: usize) {
 pub(crate) fn echo(stack: Stack, n: usize) -> (f64, f64) {
     let (mut c, server) = connect(stack, echo_server);
     round_trips(&mut *c, 200);
-    let (cpu, wall) = (setup::cpu_time(), Instant::now());
+    let (cpu, wall) = (crate::process::cpu_time(), Instant::now());
     round_trips(&mut *c, n);
-    let (cpu, wall) = (setup::cpu_time() - cpu, wall.elapsed());
+    let (cpu, wall) = (crate::process::cpu_time() - cpu, wall.elapsed());
     drop(c);
     server.join().expect("the echo server");
     (
@@ -127,13 +127,13 @@ pub(crate) fn bulk(stack: Stack, total: usize) -> (f64, f64) {
     c.flush().unwrap();
     c.read_exact(&mut ack).unwrap();
     let chunk = vec![0x5a_u8; BULK_CHUNK];
-    let (cpu, wall) = (setup::cpu_time(), Instant::now());
+    let (cpu, wall) = (crate::process::cpu_time(), Instant::now());
     for _ in 0..total / BULK_CHUNK {
         c.write_all(&chunk).unwrap();
     }
     c.flush().unwrap();
     c.read_exact(&mut ack).unwrap();
-    let (cpu, wall) = (setup::cpu_time() - cpu, wall.elapsed());
+    let (cpu, wall) = (crate::process::cpu_time() - cpu, wall.elapsed());
     drop(c);
     server.join().expect("the bulk server");
     let bytes = (total / BULK_CHUNK * BULK_CHUNK) as f64;

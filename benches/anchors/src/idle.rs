@@ -63,13 +63,13 @@ fn openssl_connector() -> SslConnector {
     b.build()
 }
 
-/// The child: serves `imp` on a free port (printed as `port N`), and
-/// answers each line on its stdin with `heap BYTES`.
-pub(crate) fn serve(imp: &str) {
-    setup::raise_nofile();
+/// The child: serves `imp` on a free port (printed as `port N`) for up to
+/// `n` connections, and answers each line on its stdin with `heap BYTES`.
+pub(crate) fn serve(imp: &str, n: usize) {
+    crate::process::raise_nofile(n as u64 + 100);
     std::thread::spawn(|| {
         for _ in std::io::stdin().lines().map_while(Result::ok) {
-            println!("heap {}", setup::heap());
+            println!("heap {}", crate::process::heap());
         }
         std::process::exit(0);
     });
@@ -130,9 +130,9 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
-    fn start(imp: Imp) -> (ServerProcess, u16) {
+    fn start(imp: Imp, n: usize) -> (ServerProcess, u16) {
         let mut child = Command::new(std::env::current_exe().expect("this program"))
-            .args(["idle-server", imp.arg()])
+            .args(["idle-server", imp.arg(), &n.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -143,11 +143,16 @@ impl ServerProcess {
     }
 
     fn field(out: &mut BufReader<ChildStdout>, name: &str) -> f64 {
+        // Skipping what else it prints (the open-files limit).
         let mut line = String::new();
-        out.read_line(&mut line).expect("the idle server's output");
-        line.strip_prefix(name)
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("expected {name}, got {line:?}"))
+        loop {
+            line.clear();
+            let read = out.read_line(&mut line).expect("the idle server's output");
+            assert!(read > 0, "the idle server ended before printing {name}");
+            if let Some(v) = line.strip_prefix(name) {
+                return v.trim().parse().expect("a number");
+            }
+        }
     }
 
     fn heap(&mut self) -> f64 {
@@ -223,8 +228,8 @@ async fn exchange(tls: &mut Box<dyn Tls>) {
 
 /// KiB of heap per idle connection: (server, client), `n` open at once.
 pub(crate) fn idle(imp: Imp, n: usize) -> (f64, f64) {
-    setup::raise_nofile();
-    let (mut server, port) = ServerProcess::start(imp);
+    crate::process::raise_nofile(n as u64 + 100);
+    let (mut server, port) = ServerProcess::start(imp, n);
     let clients = Clients {
         ours: setup::ours_client(),
         openssl: openssl_connector(),
@@ -237,14 +242,14 @@ pub(crate) fn idle(imp: Imp, n: usize) -> (f64, f64) {
         drop(warm);
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let server_before = server.heap();
-        let before = setup::heap();
+        let before = crate::process::heap() as f64;
         let mut open = Vec::with_capacity(n);
         for _ in 0..n {
             let mut tls = connect(&clients, imp, port).await;
             exchange(&mut tls).await;
             open.push(tls);
         }
-        let client = (setup::heap() - before) / n as f64 / 1024.0;
+        let client = (crate::process::heap() as f64 - before) / n as f64 / 1024.0;
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let server = (server.heap() - server_before) / n as f64 / 1024.0;
         drop(open);

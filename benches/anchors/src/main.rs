@@ -23,6 +23,11 @@
 #[path = "../../common/mod.rs"]
 mod common;
 
+// CPU time, heap and open-files limit, as the comparison benchmark reads them.
+#[allow(dead_code)]
+#[path = "../../compare/process.rs"]
+mod process;
+
 mod blocking;
 mod idle;
 mod setup;
@@ -157,7 +162,7 @@ fn idle(rounds: usize, n: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("idle-server") {
-        return idle::serve(&args[2]);
+        return idle::serve(&args[2], args[3].parse().expect("a connection count"));
     }
     let quick = args.iter().any(|a| a == "--quick");
     let rounds = common::rounds(&args, if quick { 2 } else { 11 });

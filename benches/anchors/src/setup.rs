@@ -1,10 +1,9 @@
 //! The configurations of both implementations (the test PKI's ECDSA P-256
 //! chain, TLS 1.3, TLS_AES_256_GCM_SHA384 alone, clients verifying the chain
-//! and the name "localhost") and the process measurements.
+//! and the name "localhost").
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -74,36 +73,4 @@ pub(crate) fn rustls_client() -> Arc<rustls::ClientConfig> {
 
 pub(crate) fn server_name() -> rustls::pki_types::ServerName<'static> {
     "localhost".try_into().expect("a server name")
-}
-
-/// User and system CPU time of this process, all threads.
-pub(crate) fn cpu_time() -> Duration {
-    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `ru` is a valid, writable `rusage` for the whole call.
-    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    assert_eq!(r, 0, "getrusage");
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    tv(ru.ru_utime) + tv(ru.ru_stime)
-}
-
-/// Bytes the allocator has handed out and not had back (all arenas).
-pub(crate) fn heap() -> f64 {
-    // SAFETY: mallinfo2 takes no arguments and returns a plain struct.
-    let m = unsafe { libc::mallinfo2() };
-    (m.uordblks + m.hblkhd) as f64
-}
-
-/// Raises the soft limit of open files to the hard one.
-pub(crate) fn raise_nofile() {
-    // SAFETY: an all-zero `rlimit` is a valid value of this plain C struct.
-    let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: `lim` is a valid, writable `rlimit` for the whole call.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
-        lim.rlim_cur = lim.rlim_max;
-        // SAFETY: `lim` is a valid `rlimit`, only read by the call.
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
-    }
 }
