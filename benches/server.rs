@@ -13,6 +13,18 @@
 //!
 //! Flags: `--quick` (one short round, judges nothing), `--rounds N`,
 //! `--only ID` (the figures whose id contains ID).
+//!
+//! `--nginx PATH` adds nginx (that binary, as Debian packages it) as a third
+//! server and measures every `s_time` case (full and resumed, TLS 1.2 and
+//! 1.3, 1, 2 and 4 clients) by the servers' CPU per connection (user and
+//! system time of the server's processes and threads, from `/proc`), with
+//! the RSA-2048 chain of `certs/rsa/` and `s_time -www /` (the clients
+//! fetch a page, so TLS 1.3 clients read their tickets and resume): the
+//! example with `--www`, `openssl s_server -www`, and nginx with 2 workers,
+//! session tickets on, no access log and a 2-byte answer, bound to
+//! 127.0.0.1 only, run in the foreground from a prefix directory of its own
+//! under the system's temporary directory, and stopped after each run.
+//! `scripts/bench-anchors.sh` runs this mode.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -31,8 +43,20 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `--nginx PATH`: the nginx binary, and with it the RSA chain and `-www`.
+static NGINX: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+fn nginx() -> Option<&'static str> {
+    NGINX.get().and_then(|n| n.as_deref())
+}
+
 fn cert(name: &str) -> String {
-    root().join("certs").join(name).display().to_string()
+    let dir = if nginx().is_some() {
+        root().join("certs").join("rsa")
+    } else {
+        root().join("certs")
+    };
+    dir.join(name).display().to_string()
 }
 
 /// `target/release/examples/s_server`, built if need be.
@@ -61,14 +85,23 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A server process, killed on drop.
+/// A server process, killed on drop (nginx is asked to stop, so that its
+/// master stops its workers, and its prefix directory is removed).
 struct Server {
     child: Child,
     port: u16,
+    prefix: Option<PathBuf>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if let Some(prefix) = self.prefix.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(prefix);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -78,17 +111,44 @@ impl Drop for Server {
 enum Which {
     Example,
     OpenSsl,
+    Nginx,
+}
+
+/// nginx's configuration: 2 workers, tickets on, no access log, a 2-byte
+/// answer, TLS 1.2 and 1.3, 127.0.0.1 only, everything under `prefix`.
+fn nginx_conf(prefix: &Path, port: u16) -> String {
+    let p = prefix.display();
+    let temps: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .iter()
+        .map(|t| format!("    {t}_temp_path {p}/{t};\n"))
+        .collect();
+    format!(
+        "worker_processes 2;\ndaemon off;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n    access_log off;\n{temps}    server {{\n\
+         \x20       listen 127.0.0.1:{port} ssl;\n\
+         \x20       ssl_certificate {};\n        ssl_certificate_key {};\n\
+         \x20       ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_tickets on;\n\
+         \x20       location / {{ return 200 \"ok\"; }}\n    }}\n}}\n",
+        cert("server-chain.pem"),
+        cert("server.key")
+    )
 }
 
 fn start(which: Which, example: &Path) -> Server {
     let port = free_port();
     let accept = format!("127.0.0.1:{port}");
+    let www = nginx().is_some();
+    let mut prefix = None;
     let mut cmd = match which {
         Which::Example => {
             let mut c = Command::new(example);
             c.args(["--accept", &accept, "--quiet"])
                 .args(["--cert", &cert("server-chain.pem")])
                 .args(["--key", &cert("server.key")]);
+            if www {
+                c.arg("--www");
+            }
             c
         }
         Which::OpenSsl => {
@@ -98,6 +158,20 @@ fn start(which: Which, example: &Path) -> Server {
                 .args(["-cert_chain", &cert("intermediate.pem")])
                 .args(["-key", &cert("server.key")])
                 .args(["-no-CAfile", "-no-CApath", "-no-CAstore"]);
+            if www {
+                c.arg("-www");
+            }
+            c
+        }
+        Which::Nginx => {
+            let dir = std::env::temp_dir().join(format!("sslsocket-nginx-{port}"));
+            std::fs::create_dir_all(&dir).expect("nginx's prefix directory");
+            let conf = dir.join("nginx.conf");
+            std::fs::write(&conf, nginx_conf(&dir, port)).expect("nginx.conf");
+            let mut c = Command::new(nginx().expect("--nginx"));
+            c.arg("-p").arg(&dir).arg("-c").arg(&conf);
+            c.arg("-e").arg(dir.join("error.log"));
+            prefix = Some(dir);
             c
         }
     };
@@ -113,22 +187,71 @@ fn start(which: Which, example: &Path) -> Server {
         assert!(Instant::now() < deadline, "{which:?} did not start");
         thread::sleep(Duration::from_millis(20));
     }
-    Server { child, port }
+    Server {
+        child,
+        port,
+        prefix,
+    }
 }
 
-/// Handshakes per second of `clients` `openssl s_time` processes at once
-/// for `secs` seconds: `-new` full TLS 1.3, or `-reuse -tls1_2`.
-fn s_time(port: u16, clients: usize, secs: u64, resumed: bool) -> f64 {
+/// Seconds of CPU (user and system, all threads) that process `pid` and
+/// its children (nginx's workers) have used, from `/proc` (in USER_HZ,
+/// 100 per second).
+fn server_cpu(pid: u32) -> f64 {
+    // The fields after the command's closing parenthesis: state is the
+    // first, ppid the second, utime the 12th, stime the 13th.
+    let fields = |stat: &str| -> Vec<u64> {
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        rest.split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect()
+    };
+    let mut ticks = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let f = fields(&stat);
+        let me = entry.file_name().to_str() == Some(&pid.to_string());
+        if f.len() > 12 && (me || f[1] == u64::from(pid)) {
+            ticks += f[11] + f[12];
+        }
+    }
+    ticks as f64 / 100.0
+}
+
+/// One `s_time` case: resumed or full, TLS 1.3 or 1.2.
+#[derive(Clone, Copy)]
+struct Case {
+    resumed: bool,
+    tls13: bool,
+}
+
+impl Case {
+    fn id(self) -> String {
+        let kind = if self.resumed { "resumed" } else { "full" };
+        format!("{kind}{}", if self.tls13 { "13" } else { "12" })
+    }
+
+    fn what(self) -> String {
+        let kind = if self.resumed { "resumed" } else { "full" };
+        format!("{kind} TLS 1.{}", if self.tls13 { 3 } else { 2 })
+    }
+}
+
+/// Connections made by `clients` `openssl s_time` processes at once in
+/// `secs` seconds (`-new` or `-reuse`; with `--nginx`, `-www /`).
+fn s_time(port: u16, clients: usize, secs: u64, case: Case) -> u64 {
     let connect = format!("127.0.0.1:{port}");
     let time = secs.to_string();
     let procs: Vec<Child> = (0..clients)
         .map(|_| {
             let mut c = Command::new("openssl");
             c.args(["s_time", "-connect", &connect, "-time", &time]);
-            if resumed {
-                c.args(["-reuse", "-tls1_2"]);
-            } else {
-                c.args(["-new", "-tls1_3"]);
+            c.arg(if case.resumed { "-reuse" } else { "-new" });
+            c.arg(if case.tls13 { "-tls1_3" } else { "-tls1_2" });
+            if nginx().is_some() {
+                c.args(["-www", "/"]);
             }
             c.stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -148,9 +271,20 @@ fn s_time(port: u16, clients: usize, secs: u64, resumed: bool) -> f64 {
             .filter(|l| l.contains("real seconds"))
             .find_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
             .unwrap_or_else(|| panic!("no count in s_time's output:\n{out}"));
+        // One character per connection: `r` for a resumed session.
+        let reused: usize = out
+            .lines()
+            .filter(|l| !l.contains(' '))
+            .map(|l| l.matches('r').count())
+            .sum();
+        assert!(
+            !case.resumed || reused as u64 * 10 >= n * 9,
+            "{} of {n} connections resumed",
+            reused
+        );
         total += n;
     }
-    total as f64 / secs as f64
+    total
 }
 
 /// `Threads` and `VmRSS` (KiB) of process `pid`.
@@ -230,49 +364,113 @@ fn main() {
     let only = common::flag_value(&args, "--only");
     let selected = |id: &str| only.as_deref().is_none_or(|o| id.contains(o));
     let secs = if quick { 1 } else { 3 };
+    let _ = NGINX.set(common::flag_value(&args, "--nginx"));
     let example = example_server();
+    let (servers, cases): (&[Which], &[Case]) = match nginx() {
+        None => (
+            &[Which::Example, Which::OpenSsl],
+            &[
+                Case {
+                    resumed: false,
+                    tls13: true,
+                },
+                Case {
+                    resumed: true,
+                    tls13: false,
+                },
+            ],
+        ),
+        Some(_) => (
+            &[Which::Example, Which::OpenSsl, Which::Nginx],
+            &[
+                Case {
+                    resumed: false,
+                    tls13: true,
+                },
+                Case {
+                    resumed: true,
+                    tls13: true,
+                },
+                Case {
+                    resumed: false,
+                    tls13: false,
+                },
+                Case {
+                    resumed: true,
+                    tls13: false,
+                },
+            ],
+        ),
+    };
     println!(
-        "s_server example against openssl s_server, openssl s_time clients, {rounds} rounds of \
+        "s_server example against openssl s_server{}, openssl s_time clients, {rounds} rounds of \
          {secs} s, back to back{}",
+        if nginx().is_some() {
+            " and nginx (RSA-2048, -www /)"
+        } else {
+            ""
+        },
         if quick {
             " (quick: judges nothing)"
         } else {
             ""
         }
     );
-    for (resumed, what) in [(false, "full TLS 1.3"), (true, "resumed TLS 1.2")] {
+    for &case in cases {
         for clients in [1usize, 2, 4] {
-            let id = format!("{}_{clients}", if resumed { "resumed12" } else { "full13" });
+            let id = format!("{}_{clients}", case.id());
             if !selected(&id) {
                 continue;
             }
-            let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            // Per server (in `servers`' order), each round's handshakes/s
+            // and server CPU per connection (µs).
+            let mut rate = vec![Vec::new(); servers.len()];
+            let mut cpu = vec![Vec::new(); servers.len()];
             for round in 0..rounds {
-                let order = if round % 2 == 0 {
-                    [Which::Example, Which::OpenSsl]
-                } else {
-                    [Which::OpenSsl, Which::Example]
-                };
-                let mut pair = [0.0; 2];
+                let mut order = servers.to_vec();
+                order.rotate_left(round % servers.len());
                 for which in order {
+                    let i = servers.iter().position(|w| *w == which).unwrap();
                     let server = start(which, &example);
-                    let rate = s_time(server.port, clients, secs, resumed);
-                    pair[(which == Which::OpenSsl) as usize] = rate;
+                    let before = server_cpu(server.child.id());
+                    let n = s_time(server.port, clients, secs, case);
+                    let used = server_cpu(server.child.id()) - before;
+                    rate[i].push(n as f64 / secs as f64);
+                    cpu[i].push(used * 1e6 / n.max(1) as f64);
                 }
-                ours.push(pair[0]);
-                theirs.push(pair[1]);
-                ratios.push(pair[0] / pair[1]);
             }
+            let ratio = |v: &[Vec<f64>], to: usize| {
+                common::median(v[0].iter().zip(&v[to]).map(|(a, b)| a / b).collect())
+            };
+            let med = |v: &[f64]| common::median(v.to_vec());
             println!(
-                "[{id}] {what} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
+                "[{id}] {} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
                  openssl s_server {:.0}, ratio {:.3}",
-                common::median(ours),
-                common::median(theirs),
-                common::median(ratios)
+                case.what(),
+                med(&rate[0]),
+                med(&rate[1]),
+                ratio(&rate, 1)
             );
+            print!(
+                "[{id}_cpu] server CPU per connection: s_server example {:.0} µs, \
+                 openssl s_server {:.0} µs, ratio {:.2}",
+                med(&cpu[0]),
+                med(&cpu[1]),
+                ratio(&cpu, 1)
+            );
+            if servers.len() == 3 {
+                print!(
+                    "; nginx {:.0} µs ({:.0}/s), ratio to nginx {:.2} (throughput {:.2})",
+                    med(&cpu[2]),
+                    med(&rate[2]),
+                    ratio(&cpu, 2),
+                    ratio(&rate, 2)
+                );
+            }
+            println!();
         }
     }
-    if selected("many") {
+    if selected("many") && nginx().is_none() {
         let n = if quick { 100 } else { 1000 };
         many_connections(&example, n, if quick { 2 } else { 5 });
     }
