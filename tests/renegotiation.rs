@@ -431,3 +431,60 @@ mod tokio_face {
         assert_eq!(srv.join().unwrap().1.unwrap(), b"ping");
     }
 }
+
+/// Asks the server at `addr` to renegotiate (TLS 1.2, a raw peer: OpenSSL's
+/// own client gives up at a refusal), then sends `line` as tlsfuzzer's
+/// `test-renegotiation-disabled` does: the first record that comes back,
+/// and the application data after it.
+fn renegotiate_then_send(addr: std::net::SocketAddr, line: &[u8]) -> ((u8, Vec<u8>), Vec<u8>) {
+    let mut raw = common::tls12::RawTls12::connect(addr);
+    // A ClientHello, as a renegotiation: a server that refuses does so
+    // before it parses one.
+    raw.send(22, &[1, 0, 0, 4, 3, 3, 0, 0]);
+    raw.send(23, line);
+    let first = raw.recv().expect("an answer to the ClientHello");
+    let mut data = Vec::new();
+    while !data.ends_with(b"\n") {
+        match raw.recv() {
+            Some((23, d)) => data.extend(d),
+            other => panic!("{other:?} after {data:?}"),
+        }
+    }
+    (first, data)
+}
+
+/// A client that asks to renegotiate and goes on: `openssl s_server`
+/// answers with a `no_renegotiation` warning and serves the request that
+/// follows, and so does our server.
+#[test]
+fn a_refused_client_renegotiation_is_a_warning_and_the_connection_goes_on() {
+    let warning = (21, vec![1, 100]);
+    let server = s_server(&["-rev"]);
+    let (first, data) = renegotiate_then_send(server.addr().parse().unwrap(), b"hello\n");
+    assert_eq!(first, warning, "openssl s_server");
+    assert_eq!(data, b"olleh\n", "openssl s_server");
+
+    let (b, events) = logged(common::default_server());
+    let listener = sslsocket::SslListener::bind("127.0.0.1:0", &common::build(&b)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let line = common::read_line(&mut s).unwrap();
+        s.send_all(b"ok\n").unwrap();
+        line
+    });
+    let (first, data) = renegotiate_then_send(addr, b"GET /\n");
+    assert_eq!(first, warning, "ours");
+    assert_eq!(data, b"ok\n", "ours");
+    assert_eq!(
+        common::join_within(server, Duration::from_secs(5), "the server"),
+        "GET /\n"
+    );
+    assert!(
+        events
+            .items()
+            .contains(&HandshakeEvent::RenegotiationRefused),
+        "{:?}",
+        events.items()
+    );
+}

@@ -25,6 +25,7 @@ use sslsocket::{
 };
 
 pub(crate) mod forge;
+pub(crate) mod tls12;
 
 /// The generous limit every blocking step gets.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
