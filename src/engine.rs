@@ -681,9 +681,18 @@ impl<S: Read + Write> Engine<S> {
                 }
                 return Step::Done(Err(panicked));
             }
-            // A read that also processed post-handshake messages (TLS 1.3
-            // session tickets) leaves a 16 KiB write buffer that
-            // SSL_MODE_RELEASE_BUFFERS never frees: give it back.
+        }
+        // A read that processed post-handshake messages (TLS 1.3 session
+        // tickets) leaves a 16 KiB write buffer that SSL_MODE_RELEASE_BUFFERS
+        // never frees: give it back, whether data came with them or the
+        // read now waits for it (tickets arrive before the first data, often
+        // alone).
+        let returned = match step {
+            Step::Done(Ok(n)) => Some(n),
+            Step::Wait(_) => Some(0),
+            Step::Done(Err(_)) => None,
+        };
+        if let Some(n) = returned {
             let consumed = ffi::bytes_read(self.ssl()).wrapping_sub(before);
             if consumed > n as u64 + 128 {
                 ffi::release_idle_buffers(self.ssl_mut());
