@@ -225,16 +225,18 @@ fn hooks(ssl: &SslRef) -> Option<&Arc<Hooks>> {
     ssl.ssl_context().ex_data(hooks_index())?.0.as_ref()
 }
 
-/// What a connection has recorded from inside OpenSSL's callbacks.
+/// What a connection has recorded from inside OpenSSL's callbacks. What
+/// most connections never record is boxed, so that an idle connection
+/// carries little.
 #[derive(Debug, Default)]
 pub(crate) struct Record {
     /// Where verification failed: the first failure a hook rejected (the
     /// one that aborts the handshake), else the first one it accepted.
-    pub(crate) failure: Option<VerifyFailure>,
+    pub(crate) failure: Option<Box<VerifyFailure>>,
     /// Whether `failure` was accepted by the bad-certificate hook.
     pub(crate) failure_accepted: bool,
     /// A hook that panicked: which, and its message.
-    pub(crate) panic: Option<(&'static str, String)>,
+    pub(crate) panic: Option<Box<(&'static str, String)>>,
     /// Handshakes completed (for telling renegotiations apart).
     pub(crate) completed: u32,
     /// The fatal alert this end sent (its description code), if any.
@@ -246,7 +248,7 @@ pub(crate) struct Record {
     pub(crate) failure_alert: Option<u8>,
     /// The failure kept with the session offered for resumption, reported
     /// when that session is resumed.
-    pub(crate) offered_failure: Option<VerifyFailure>,
+    pub(crate) offered_failure: Option<Box<VerifyFailure>>,
     /// Where a server's renegotiation stands.
     pub(crate) renegotiation: Renegotiation,
     /// A CertificateRequest queued by `verify_client_post_handshake`, whose
@@ -267,7 +269,7 @@ impl Record {
             Some(_) => self.failure_accepted && !accepted,
         };
         if replace {
-            self.failure = Some(failure);
+            self.failure = Some(Box::new(failure));
             self.failure_accepted = accepted;
         }
     }
@@ -344,9 +346,9 @@ pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure>
             r.failure_aborts = false;
             r.failure_alert = None;
             r.failure_accepted = false;
-            r.failure.take()
+            r.failure.take().map(|f| *f)
         } else {
-            r.failure.clone()
+            r.failure.as_deref().cloned()
         };
         failure.map(|f| VerifyFailure { alert_sent, ..f })
     })
@@ -356,7 +358,7 @@ pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure>
 /// The failure kept with the session this connection offered (see
 /// [`Record::offered_failure`]).
 pub(crate) fn offered_failure(ssl: &SslRef) -> Option<VerifyFailure> {
-    with_record(ssl, |r| r.offered_failure.clone()).flatten()
+    with_record(ssl, |r| r.offered_failure.as_deref().cloned()).flatten()
 }
 
 /// The fatal alert this end sent on the connection (its code), if any.
@@ -367,7 +369,7 @@ pub(crate) fn alert_sent(ssl: &SslRef) -> Option<u8> {
 /// The first hook that panicked on this connection and was not reported
 /// yet: which, and its message.
 pub(crate) fn take_panic(ssl: &SslRef) -> Option<(&'static str, String)> {
-    with_record(ssl, |r| r.panic.take()).flatten()
+    with_record(ssl, |r| r.panic.take().map(|p| *p)).flatten()
 }
 
 /// Runs a hook, turning a panic into a recorded failure. The first panic
@@ -378,7 +380,7 @@ pub(crate) fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> 
         Err(p) => {
             let msg = panic_message(p);
             with_record(ssl, |r| {
-                r.panic.get_or_insert((which, msg));
+                r.panic.get_or_insert_with(|| Box::new((which, msg)));
             });
             None
         }

@@ -48,9 +48,9 @@ impl SessionCache {
                 let resumed = ssl.session_reused();
                 let failure = callbacks::with_record(ssl, |r| {
                     if resumed {
-                        r.offered_failure.clone()
+                        r.offered_failure.as_deref().cloned()
                     } else {
-                        r.failure.clone()
+                        r.failure.as_deref().cloned()
                     }
                 })
                 .flatten();
@@ -91,7 +91,7 @@ impl SessionCache {
         if let Some((session, failure)) = saved {
             // A session that cannot be set only means a full handshake.
             if crate::ffi::set_session(ssl, &session).is_ok() {
-                callbacks::with_record(ssl, |r| r.offered_failure = failure);
+                callbacks::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
             }
         }
         ssl.set_ex_data(peer_id_index(), id);

@@ -54,10 +54,8 @@ pub(crate) struct Wire<S> {
     /// Read exactly what OpenSSL asks for, never ahead (the stream may
     /// carry something other than TLS after the records OpenSSL reads).
     pub(crate) exact: bool,
-    /// The most one attempt may read (`None`: no limit).
-    budget: Option<usize>,
-    /// Bytes read since the attempt began.
-    read_now: usize,
+    /// What the current attempt may still read (`usize::MAX`: no limit).
+    left: usize,
 }
 
 impl<S> Wire<S> {
@@ -69,15 +67,13 @@ impl<S> Wire<S> {
             ahead: Vec::new(),
             ahead_pos: 0,
             exact: false,
-            budget: None,
-            read_now: 0,
+            left: usize::MAX,
         }
     }
 
     /// Starts an attempt that may read at most `budget` bytes.
     pub(crate) fn begin_attempt(&mut self, budget: Option<usize>) {
-        self.budget = budget;
-        self.read_now = 0;
+        self.left = budget.unwrap_or(usize::MAX);
     }
 
     /// Bytes written by OpenSSL and not yet taken by the descriptor.
@@ -119,10 +115,8 @@ impl<S: Read> Wire<S> {
     /// One read from the stream into `buf`, unless too much waits to go
     /// out or the attempt's budget is spent: then "would block".
     fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = match self.budget {
-            Some(b) => b.saturating_sub(self.read_now),
-            None => buf.len(),
-        };
+        let unlimited = self.left == usize::MAX;
+        let left = if unlimited { buf.len() } else { self.left };
         if self.waiting() > OUT_CAP || left == 0 {
             return Err(io::ErrorKind::WouldBlock.into());
         }
@@ -131,7 +125,9 @@ impl<S: Read> Wire<S> {
             match self.inner.read(&mut buf[..take]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Ok(n) => {
-                    self.read_now += n;
+                    if !unlimited {
+                        self.left -= n.min(self.left);
+                    }
                     return Ok(n);
                 }
                 r => return r,

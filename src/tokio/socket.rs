@@ -89,8 +89,9 @@ pub struct SslSocket<S = TcpStream> {
     /// The operation under way through `AsyncRead` (first) and
     /// `AsyncWrite` (second), with its deadline.
     polled: [Option<Polled>; 2],
-    /// A failed operation's lingering close, before its error is returned.
-    lingering: Option<Lingering>,
+    /// A failed operation's lingering close, before its error is returned
+    /// (boxed: rare, and an idle connection should not carry its room).
+    lingering: Option<Box<Lingering>>,
 }
 
 /// The lingering close of a connection that failed after this end sent a
@@ -420,11 +421,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
                 self.engine.get_mut().done(side);
                 let limit = Instant::now() + crate::linger::LINGER;
                 let until = deadline.at.map_or(limit, |at| at.min(limit));
-                self.lingering = Some(Lingering {
+                self.lingering = Some(Box::new(Lingering {
                     error: Some(e),
                     shut_down: false,
                     timer: Box::pin(sleep_until(until)),
-                });
+                }));
                 self.poll_linger(cx).map(Err)
             }
             Step::Done(r) => {
