@@ -228,11 +228,13 @@ fn shutdown_into_inner_reads_nothing_past_close_notify() {
 async fn the_async_socket_takes_a_record_read_ahead() {
     use tokio::io::AsyncReadExt;
     let (a, b) = UnixStream::pair().unwrap();
+    let (sent, both_sent) = std::sync::mpsc::channel();
     let client = thread::spawn(move || {
         let mut c = SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
         c.handshake().unwrap();
         c.send_all(b"one").unwrap();
         c.send_all(b"two").unwrap();
+        sent.send(()).unwrap();
         // Open until the server has read both.
         let mut end = [0u8; 1];
         let _ = c.recv(&mut end);
@@ -242,7 +244,10 @@ async fn the_async_socket_takes_a_record_read_ahead() {
     let a = tokio::net::UnixStream::from_std(a).unwrap();
     let mut s = sslsocket::tokio::SslSocket::new_server(&build(&default_server()), a).unwrap();
     s.handshake().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Both records wait on the descriptor before the first read.
+    while both_sent.try_recv().is_err() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let mut buf = [0u8; 16];
     let n = s.read(&mut buf).await.unwrap();
     assert_eq!(&buf[..n], b"one");
