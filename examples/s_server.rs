@@ -380,7 +380,11 @@ fn serve(
             return false;
         }
     };
-    common::handshake_ok!(event("handshake"), &tls).emit();
+    // With --quiet the event is not printed: it is built only for a page.
+    let quiet = common::QUIET.load(Ordering::Relaxed);
+    if !quiet {
+        common::handshake_ok!(event("handshake"), &tls).emit();
+    }
     if options.request_cert && !request_certificate(&mut tls, event("post_handshake_auth")) {
         return false;
     }
