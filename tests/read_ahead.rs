@@ -229,9 +229,13 @@ async fn the_async_socket_takes_a_record_read_ahead() {
     use tokio::io::AsyncReadExt;
     let (a, b) = UnixStream::pair().unwrap();
     let (sent, both_sent) = std::sync::mpsc::channel();
+    let (go, server_ready) = std::sync::mpsc::channel();
     let client = thread::spawn(move || {
         let mut c = SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
         c.handshake().unwrap();
+        // Not before the server's handshake is over: its last read would
+        // take what came with the client's Finished.
+        server_ready.recv().unwrap();
         c.send_all(b"one").unwrap();
         c.send_all(b"two").unwrap();
         sent.send(()).unwrap();
@@ -244,6 +248,7 @@ async fn the_async_socket_takes_a_record_read_ahead() {
     let a = tokio::net::UnixStream::from_std(a).unwrap();
     let mut s = sslsocket::tokio::SslSocket::new_server(&build(&default_server()), a).unwrap();
     s.handshake().await.unwrap();
+    go.send(()).unwrap();
     // Both records wait on the descriptor before the first read.
     while both_sent.try_recv().is_err() {
         tokio::time::sleep(Duration::from_millis(5)).await;
