@@ -10,7 +10,7 @@ use openssl::ssl::SslVersion;
 use crate::config::{SslConfig, SslConfigBuilder};
 use crate::error::Error;
 use crate::socket::SslSocket;
-use crate::verify::{CertReqs, Role, VerifyMode};
+use crate::verify::mode::{CertReqs, Role, VerifyMode};
 use crate::version::TlsVersion;
 
 impl<S: Read + Write + AsFd> SslSocket<S> {

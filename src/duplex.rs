@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::config::Timeouts;
-use crate::engine::{self, Deadline, Engine, Step};
+use crate::conn::engine::{self, Deadline, Engine, Step};
 use crate::error::{Error, Operation};
-use crate::ffi;
 use crate::socket::SslSocket;
+use crate::sys::ffi;
 
 const READER: usize = 0;
 /// How long a half leaves the lock to the other half queued for it: longer
@@ -349,7 +349,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// As [`send`](Self::send).
     #[doc(alias("SSL_write", "sendall"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
-        crate::engine::send_all(buf, |b| self.send(b))
+        crate::conn::engine::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify, once for the connection, within the write timeout.
@@ -401,7 +401,7 @@ impl<S: Read + Write> WriteHalf<S> {
     #[doc(alias = "SSL_verify_client_post_handshake")]
     pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
         self.shared.handshake(WRITER)?;
-        crate::post_handshake::queue_request(&mut self.shared.lock())?;
+        crate::conn::post_handshake::queue_request(&mut self.shared.lock())?;
         self.shared.drive(
             WRITER,
             Operation::PostHandshakeAuth,

@@ -11,15 +11,15 @@ use openssl::ssl::{self, ErrorCode, SslRef};
 use openssl_sys::SSL_AD_REASON_OFFSET;
 
 use crate::alert::Alert;
-use crate::reasons::{
+use crate::sys::reasons::{
     ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, SSL_R_HTTPS_PROXY_REQUEST, SSL_R_HTTP_REQUEST,
     SSL_R_NO_PROTOCOLS_AVAILABLE, SSL_R_PACKET_LENGTH_TOO_LONG,
     SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_R_UNEXPECTED_EOF_WHILE_READING,
     SSL_R_UNKNOWN_PROTOCOL, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_VERSION_TOO_LOW,
     SSL_R_WRONG_SSL_VERSION, SSL_R_WRONG_VERSION_NUMBER,
 };
-use crate::verify::{Role, VerifyMode};
-use crate::verify_result::{VerifyFailure, VerifyResult};
+use crate::verify::mode::{Role, VerifyMode};
+use crate::verify::result::{VerifyFailure, VerifyResult};
 use crate::version::TlsVersion;
 
 /// What the crate was doing when an error happened.
@@ -532,7 +532,7 @@ pub(crate) fn classify(
                     VerifyFailure::new(
                         VerifyResult::from_code(ssl.verify_result().as_raw()),
                         0,
-                        crate::names::subject_of(ssl.peer_certificate().as_deref()),
+                        crate::sys::names::subject_of(ssl.peer_certificate().as_deref()),
                     )
                 });
                 failure.alert_sent = failure.alert_sent.or(alert_sent.map(Alert::from_code));

@@ -90,79 +90,52 @@ compile_error!(
      which this target does not have"
 );
 
+// The layers, bottom to top; a file uses only its own layer and those below.
 mod alert;
-mod callbacks;
-mod certificate_info;
 mod config;
+mod conn;
 mod deprecated;
-mod dh;
 mod duplex;
-mod engine;
 mod error;
-mod exporter;
-#[allow(unsafe_code)]
-mod ffi;
-mod flags;
-mod hostname_flags;
-mod identity;
-mod inspection;
-mod keylog;
-mod linger;
 mod listener;
-mod names;
-mod ocsp;
-mod options;
-mod panics;
-mod parse;
-mod password;
 pub mod porting;
-mod post_handshake;
-mod reasons;
-mod renegotiation;
-mod revocation;
-mod saved_session;
 #[cfg(feature = "serde")]
 mod serialize;
-mod session;
-mod session_stats;
-mod settings;
 mod socket;
+mod sys;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod verify;
-mod verify_result;
 mod version;
-mod warnings;
-mod wire;
 
 pub use alert::Alert;
-pub use callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
-pub use certificate_info::{CertificateInfo, SubjectAltName};
+pub use config::hooks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
+pub use config::identity::Identity;
+pub use config::password::IntoPassword;
+pub use config::session_stats::SessionStats;
+pub use config::warnings::ConfigWarning;
 pub use config::{
     SslConfig, SslConfigBuilder, Timeouts, DEFAULT_CLIENT_CIPHER_LIST,
     DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
 };
+pub use conn::exporter::ChannelBinding;
+pub use conn::inspection::{CertStoreStats, SecurityStatus, TempKey};
+pub use conn::saved_session::Session;
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
 pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
-pub use exporter::ChannelBinding;
-pub use hostname_flags::HostnameFlags;
-pub use identity::Identity;
-pub use inspection::{CertStoreStats, SecurityStatus, TempKey};
 pub use listener::SslListener;
-pub use names::name_to_string;
-pub use parse::IntoVerifyMode;
-pub use password::IntoPassword;
-pub use revocation::VerifyFlags;
-pub use saved_session::Session;
-pub use session_stats::SessionStats;
 pub use socket::SslSocket;
-pub use verify::{
+pub use sys::names::name_to_string;
+pub use verify::certificate_info::{CertificateInfo, SubjectAltName};
+pub use verify::hostname_flags::HostnameFlags;
+pub use verify::mode::{
     CertReqs, Role, VerifyMode, SSL_VERIFY_CLIENT_ONCE, SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
     SSL_VERIFY_NONE, SSL_VERIFY_PEER, SSL_VERIFY_POST_HANDSHAKE,
 };
-pub use verify_result::{PeerVerification, VerifyFailure, VerifyResult};
+pub use verify::parse::IntoVerifyMode;
+pub use verify::result::{PeerVerification, VerifyFailure, VerifyResult};
+pub use verify::revocation::VerifyFlags;
 pub use version::TlsVersion;
-pub use warnings::ConfigWarning;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.
 pub use openssl;

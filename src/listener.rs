@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use crate::config::SslConfig;
 use crate::error::{Error, Operation};
 use crate::socket::SslSocket;
-use crate::verify::Role;
+use crate::verify::mode::Role;
 
 /// A TLS server socket: a `TcpListener` and a server [`SslConfig`].
 ///

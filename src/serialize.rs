@@ -16,8 +16,8 @@ use std::time::SystemTime;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::alert::Alert;
-use crate::verify::VerifyMode;
-use crate::verify_result::VerifyResult;
+use crate::verify::mode::VerifyMode;
+use crate::verify::result::VerifyResult;
 use crate::version::TlsVersion;
 
 impl Serialize for VerifyResult {

@@ -8,9 +8,9 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 use crate::config::SslConfig;
-use crate::engine::{Engine, Waits};
+use crate::conn::engine::{Engine, Waits};
 use crate::error::{Error, Operation};
-use crate::verify::Role;
+use crate::verify::mode::Role;
 
 /// A TLS connection, in either role, with OpenSSL's verification semantics
 /// and the inspection calls C, Qore and Python code expect, over a
@@ -253,7 +253,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ))]
     pub fn handshake(&mut self) -> Result<(), Error> {
         if self.engine.handshaken() && !self.engine.handshake_idle() {
-            return crate::post_handshake::without_delay(&mut self.engine, Engine::handshake);
+            return crate::conn::post_handshake::without_delay(&mut self.engine, Engine::handshake);
         }
         self.engine.handshake()
     }
@@ -305,7 +305,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// As [`send`](Self::send).
     #[doc(alias("SSL_write", "sendall", "sendBinary"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
-        crate::engine::send_all(buf, |b| self.send(b))
+        crate::conn::engine::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify (`SSL_shutdown`), once, within the write timeout.
@@ -462,9 +462,9 @@ impl<S> SslSocket<S> {
         self.engine.nonblocking
     }
 
-    crate::settings::settings_methods!();
+    crate::conn::settings::settings_methods!();
 
-    crate::inspection::inspection_methods!();
+    crate::conn::inspection::inspection_methods!();
 
     /// The stream underneath (whose descriptor's blocking flag the socket
     /// sets as its operations need).
@@ -549,14 +549,14 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     pub fn renegotiate(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
         self.handshake()?;
         let engine = &mut self.engine;
-        crate::renegotiation::begin(engine)?;
-        let mut exchange = crate::renegotiation::exchange();
-        let r = crate::post_handshake::without_delay(engine, |e| {
+        crate::conn::renegotiation::begin(engine)?;
+        let mut exchange = crate::conn::renegotiation::exchange();
+        let r = crate::conn::post_handshake::without_delay(engine, |e| {
             e.drive(Operation::Renegotiation, timeout, Waits::Poll, |e| {
                 exchange.step(e)
             })
         });
-        crate::renegotiation::finish(engine, r)
+        crate::conn::renegotiation::finish(engine, r)
     }
 }
 
@@ -603,7 +603,7 @@ impl<S: Read + Write + AsFd> Write for SslSocket<S> {
     /// within the write timeout.
     fn flush(&mut self) -> io::Result<()> {
         let r = if self.engine.handshaken() && !self.engine.handshake_idle() {
-            crate::post_handshake::without_delay(&mut self.engine, Engine::flush)
+            crate::conn::post_handshake::without_delay(&mut self.engine, Engine::flush)
         } else {
             self.engine.flush()
         };

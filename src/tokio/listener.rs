@@ -10,7 +10,7 @@ use ::tokio::net::{TcpListener, ToSocketAddrs};
 use super::socket::SslSocket;
 use crate::config::SslConfig;
 use crate::error::{Error, Operation};
-use crate::verify::Role;
+use crate::verify::mode::Role;
 
 /// A TLS server socket for tokio programs: a `tokio::net::TcpListener` and
 /// a server [`SslConfig`].

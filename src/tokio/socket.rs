@@ -20,10 +20,10 @@ use openssl::x509::X509;
 
 use super::io::{AsyncIo, Side};
 use crate::config::SslConfig;
-use crate::engine::{Engine, Step};
+use crate::conn::engine::{Engine, Step};
+use crate::conn::post_handshake::{self, Exchange};
 use crate::error::{Error, Operation};
-use crate::post_handshake::{self, Exchange};
-use crate::verify::Role;
+use crate::verify::mode::Role;
 
 /// A TLS connection for tokio programs, in either role, over a
 /// `tokio::net::TcpStream` (the default) or any `AsyncRead + AsyncWrite`
@@ -95,9 +95,9 @@ pub struct SslSocket<S = TcpStream> {
 }
 
 /// The lingering close of a connection that failed after this end sent a
-/// fatal alert ([`linger`](crate::linger)): the stream's sending side is
+/// fatal alert ([`linger`](crate::conn::linger)): the stream's sending side is
 /// shut down, and what the peer still sends is read and discarded until
-/// it closes, at most [`LINGER`](crate::linger::LINGER) or the failed
+/// it closes, at most [`LINGER`](crate::conn::linger::LINGER) or the failed
 /// operation's deadline; then the operation returns its error.
 #[derive(Debug)]
 struct Lingering {
@@ -417,9 +417,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         }
         self.engine.get_mut().register(side, cx);
         match step(&mut self.engine) {
-            Step::Done(Err(e)) if crate::callbacks::alert_sent(self.engine.ssl()).is_some() => {
+            Step::Done(Err(e)) if crate::config::hooks::alert_sent(self.engine.ssl()).is_some() => {
                 self.engine.get_mut().done(side);
-                let limit = Instant::now() + crate::linger::LINGER;
+                let limit = Instant::now() + crate::conn::linger::LINGER;
                 let until = deadline.at.map_or(limit, |at| at.min(limit));
                 self.lingering = Some(Box::new(Lingering {
                     error: Some(e),
@@ -529,8 +529,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     ))]
     pub async fn renegotiate(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
         self.handshake().await?;
-        crate::renegotiation::begin(&mut self.engine)?;
-        let mut exchange = crate::renegotiation::exchange();
+        crate::conn::renegotiation::begin(&mut self.engine)?;
+        let mut exchange = crate::conn::renegotiation::exchange();
         let mut deadline = Deadline::start(timeout);
         let r = poll_fn(|cx| {
             self.poll_step(
@@ -542,7 +542,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
             )
         })
         .await;
-        crate::renegotiation::finish(&mut self.engine, r)
+        crate::conn::renegotiation::finish(&mut self.engine, r)
     }
 }
 
@@ -591,9 +591,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
 }
 
 impl<S> SslSocket<S> {
-    crate::inspection::inspection_methods!();
+    crate::conn::inspection::inspection_methods!();
 
-    crate::settings::settings_methods!();
+    crate::conn::settings::settings_methods!();
 
     /// The stream underneath.
     pub fn get_ref(&self) -> &S {

@@ -7,18 +7,18 @@ use std::time::Duration;
 
 use openssl::x509::X509;
 
-use crate::callbacks;
-use crate::engine::{Engine, Step, Waits};
+use crate::config::hooks;
+use crate::config::options;
+use crate::conn::engine::{Engine, Step, Waits};
+use crate::conn::inspection;
 use crate::error::{Error, Operation, PostHandshakeError};
-use crate::ffi;
-use crate::inspection;
-use crate::options;
-use crate::reasons::{
+use crate::socket::SslSocket;
+use crate::sys::ffi;
+use crate::sys::reasons::{
     SSL_R_EXTENSION_NOT_RECEIVED, SSL_R_INVALID_CONFIG, SSL_R_NOT_SERVER, SSL_R_REQUEST_PENDING,
     SSL_R_REQUEST_SENT, SSL_R_STILL_IN_INIT, SSL_R_WRONG_SSL_VERSION,
 };
-use crate::socket::SslSocket;
-use crate::verify::VerifyMode;
+use crate::verify::mode::VerifyMode;
 
 impl<S: Read + Write + AsFd> SslSocket<S> {
     /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,
@@ -150,7 +150,7 @@ pub(crate) fn finish_request<S>(
     }
     r?;
     let certificate = engine.ssl().peer_certificate();
-    callbacks::emit(
+    hooks::emit(
         engine.ssl(),
         crate::HandshakeEvent::PostHandshakeAuth {
             certificate: certificate.is_some(),
@@ -169,16 +169,16 @@ fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     if !ffi::secure_renegotiation_support(ssl) {
         return Err(PostHandshakeError::InsecureRenegotiation.into());
     }
-    if !ssl.is_init_finished() || !callbacks::renegotiation_idle(ssl) {
+    if !ssl.is_init_finished() || !hooks::renegotiation_idle(ssl) {
         return Err(PostHandshakeError::RequestPending.into());
     }
     // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION)
     // unless set_renegotiation(true), not its own.
     let ssl = engine.ssl_mut();
     options::renegotiate_own(ssl).map_err(PostHandshakeError::Refused)?;
-    callbacks::expect_own_renegotiation(ssl);
+    hooks::expect_own_renegotiation(ssl);
     engine.cert_requests += 1;
-    callbacks::verify_failure(engine.ssl(), true);
+    hooks::verify_failure(engine.ssl(), true);
     Ok(())
 }
 
@@ -209,7 +209,7 @@ fn check_can_request<S>(
 /// processes the client's answer fires the `PostHandshakeAuth` event.
 pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     queue(engine)?;
-    callbacks::await_answer(engine.ssl());
+    hooks::await_answer(engine.ssl());
     Ok(())
 }
 
@@ -239,7 +239,7 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         .into());
     }
     engine.cert_requests += 1;
-    callbacks::verify_failure(engine.ssl(), true);
+    hooks::verify_failure(engine.ssl(), true);
     Ok(())
 }
 

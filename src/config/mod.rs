@@ -1,4 +1,20 @@
 //! What a TLS context is built from, built once and shared by every socket.
+//!
+//! The configuration layer: `SslConfig` and its builder, with the hooks,
+//! identities, protocol options, session caching, OCSP and key logging it
+//! installs on the context. Uses `verify`, `error`, `alert`, `version` and
+//! `sys`; connections (`conn`) and the faces stand on it.
+
+pub(crate) mod dh;
+pub(crate) mod hooks;
+pub(crate) mod identity;
+pub(crate) mod keylog;
+pub(crate) mod ocsp;
+pub(crate) mod options;
+pub(crate) mod password;
+pub(crate) mod session;
+pub(crate) mod session_stats;
+pub(crate) mod warnings;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -11,22 +27,22 @@ use openssl::ssl::{
     SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslSessionCacheMode, SslVersion,
 };
 
-use crate::callbacks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
-use crate::dh::Dhe;
+use crate::config::dh::Dhe;
+use crate::config::hooks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
+use crate::config::identity::{Identity, Source};
+use crate::config::keylog::KeyLog;
+use crate::config::ocsp::Ocsp;
+use crate::config::options::Knobs;
+use crate::config::password::{IntoPassword, KeyPassword, Password};
+use crate::config::warnings::{ConfigWarning, Facts};
 use crate::error::{ConfigError, Error, Operation};
-use crate::hostname_flags::HostnameFlags;
-use crate::identity::{Identity, Source};
-use crate::keylog::KeyLog;
-use crate::ocsp::Ocsp;
-use crate::options::Knobs;
-use crate::parse::IntoVerifyMode;
-use crate::password::{IntoPassword, KeyPassword, Password};
-use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
-use crate::revocation::{VerifyFlags, VerifyParams};
-use crate::session::{self, CheckedName, SessionCache};
-use crate::verify::{CertReqs, Role, VerifyMode};
+use crate::sys::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
+use crate::verify::hostname_flags::HostnameFlags;
+use crate::verify::mode::{CertReqs, Role, VerifyMode};
+use crate::verify::parse::IntoVerifyMode;
+use crate::verify::revocation::{VerifyFlags, VerifyParams};
 use crate::version::TlsVersion;
-use crate::warnings::{ConfigWarning, Facts};
+use session::{CheckedName, SessionCache};
 
 /// The OpenSSL version a configuration asks for; SSL 2 and 3 are refused.
 fn to_openssl(version: TlsVersion) -> Result<SslVersion, Error> {
@@ -1049,10 +1065,13 @@ impl SslConfigBuilder {
         // A write that would block is retried with the same bytes, which
         // may have moved (a Vec that grew, a buffer of another thread).
         b.set_mode(SslMode::RELEASE_BUFFERS | SslMode::ACCEPT_MOVING_WRITE_BUFFER);
-        crate::callbacks::install_verify_callback(&mut b, self.verify_mode);
+        crate::config::hooks::install_verify_callback(&mut b, self.verify_mode);
         // OpenSSL's own password callback prompts on the terminal.
         let password = self.key_password.clone();
-        crate::ffi::set_default_password_callback(&mut b, Box::new(move |buf| password.fill(buf)));
+        crate::sys::ffi::set_default_password_callback(
+            &mut b,
+            Box::new(move |buf| password.fill(buf)),
+        );
 
         // TLS 1.2 at least unless told otherwise, whatever the OpenSSL
         // release's own default (1.1.1 allows TLS 1.0).
@@ -1125,7 +1144,7 @@ impl SslConfigBuilder {
             self.certificate.is_some() || self.pkcs12.is_some() || self.hooks.client_cert.is_some(),
         );
         if self.role == Role::Client && post_handshake_auth {
-            crate::ffi::ctx_set_post_handshake_auth(&mut b, true);
+            crate::sys::ffi::ctx_set_post_handshake_auth(&mut b, true);
         }
         Ok(SslConfig {
             inner: Arc::new(Inner {
@@ -1379,14 +1398,14 @@ impl SslConfig {
     /// `X509_VERIFY_PARAM_get_flags`).
     #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
     pub fn get_verify_flags(&self) -> VerifyFlags {
-        VerifyFlags::from_openssl(crate::ffi::ctx_verify_flags(&self.inner.ctx))
+        VerifyFlags::from_openssl(crate::sys::ffi::ctx_verify_flags(&self.inner.ctx))
     }
 
     /// The context's `SSL_OP_*` options, read back from OpenSSL
     /// (`SSL_CTX_get_options`).
     #[doc(alias = "SSL_CTX_get_options")]
     pub fn options(&self) -> SslOptions {
-        crate::ffi::ctx_options(&self.inner.ctx)
+        crate::sys::ffi::ctx_options(&self.inner.ctx)
     }
 
     /// The trusted CA certificates loaded into the context's store (from
@@ -1394,13 +1413,13 @@ impl SslConfig {
     /// them up), Python's `get_ca_certs`: certificates with the CA flag.
     #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
     pub fn ca_certificates(&self) -> Vec<openssl::x509::X509> {
-        crate::inspection::ca_certificates(&self.inner.ctx)
+        crate::conn::inspection::ca_certificates(&self.inner.ctx)
     }
 
     /// What the context's trust store holds (Python's `cert_store_stats`).
     #[doc(alias = "X509_STORE_get0_objects")]
     pub fn cert_store_stats(&self) -> crate::CertStoreStats {
-        crate::inspection::cert_store_stats(&self.inner.ctx)
+        crate::conn::inspection::cert_store_stats(&self.inner.ctx)
     }
 
     /// The likely mistakes in the settings this configuration was built
@@ -1478,7 +1497,7 @@ impl SslConfig {
             source,
         };
         let mut ssl = Ssl::new(&inner.ctx).map_err(setup)?;
-        crate::callbacks::attach_record(&mut ssl);
+        crate::config::hooks::attach_record(&mut ssl);
         if role == Role::Server {
             ssl.set_accept_state();
             return Ok((ssl, false));
@@ -1539,7 +1558,7 @@ impl SslConfig {
     ))]
     pub fn ciphers(&self) -> Vec<String> {
         match Ssl::new(&self.inner.ctx) {
-            Ok(mut ssl) => crate::ffi::supported_ciphers(&mut ssl)
+            Ok(mut ssl) => crate::sys::ffi::supported_ciphers(&mut ssl)
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
@@ -1560,7 +1579,7 @@ impl SslConfig {
         "SSL_CTX_sess_number"
     ))]
     pub fn session_stats(&self) -> crate::SessionStats {
-        crate::session_stats::session_stats(&self.inner.ctx)
+        crate::config::session_stats::session_stats(&self.inner.ctx)
     }
 }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use openssl::ssl::{SslContextBuilder, SslRef};
 
-use crate::callbacks::guarded;
+use crate::config::hooks::guarded;
 use crate::error::{ConfigError, Error};
-use crate::verify::Role;
+use crate::verify::mode::Role;
 
 pub(crate) type StapleHook = dyn Fn(&SslRef) -> Option<Vec<u8>> + Send + Sync;
 pub(crate) type StapleCheckHook = dyn Fn(Option<&[u8]>, &SslRef) -> bool + Send + Sync;

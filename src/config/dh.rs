@@ -4,8 +4,8 @@
 use openssl::dh::Dh;
 use openssl::ssl::SslContextBuilder;
 
+use crate::config::identity::Source;
 use crate::error::Error;
-use crate::identity::Source;
 
 /// A configuration's DHE settings; both off, OpenSSL's default, unless set.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +30,7 @@ impl Dhe {
             b.set_tmp_dh(&dh)
                 .map_err(|e| Error::load(WHAT, source.origin(), e))?;
         }
-        crate::ffi::ctx_set_dh_auto(b, self.auto);
+        crate::sys::ffi::ctx_set_dh_auto(b, self.auto);
         Ok(())
     }
 }

@@ -14,10 +14,10 @@ use openssl::ex_data::Index;
 use openssl::ssl::{AlpnError, NameType, SniError, Ssl, SslAlert, SslContext, SslRef};
 use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyResult};
 
-use crate::identity::Identity;
-use crate::names::{name_to_string, subject_of};
-use crate::panics::{drop_contained, panic_message};
-use crate::verify_result::{VerifyFailure, VerifyResult};
+use crate::config::identity::Identity;
+use crate::sys::names::{name_to_string, subject_of};
+use crate::sys::panics::{drop_contained, panic_message};
+use crate::verify::result::{VerifyFailure, VerifyResult};
 
 /// One certificate of the peer's chain, as OpenSSL's verify callback sees it.
 pub struct CertCheck<'a> {
@@ -203,9 +203,9 @@ impl Hooks {
         // The info callback records the alert a failed handshake sent and
         // counts completed handshakes, which also tells a client whether a
         // CertificateRequest came after the handshake.
-        crate::ffi::set_info_callback::<Trampolines>(b);
+        crate::sys::ffi::set_info_callback::<Trampolines>(b);
         if role == crate::Role::Client && (self.client_cert.is_some() || self.events.is_some()) {
-            crate::ffi::set_cert_callback::<Trampolines>(b);
+            crate::sys::ffi::set_cert_callback::<Trampolines>(b);
         }
         if self.sni.is_some() {
             b.set_servername_callback(on_servername);
@@ -496,13 +496,13 @@ const SSL3_AL_FATAL: libc::c_int = 2;
 /// The hooks' side of OpenSSL's info and certificate callbacks.
 struct Trampolines;
 
-impl crate::ffi::InfoHandler for Trampolines {
+impl crate::sys::ffi::InfoHandler for Trampolines {
     fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
         on_info(ssl, where_, ret);
     }
 }
 
-impl crate::ffi::CertHandler for Trampolines {
+impl crate::sys::ffi::CertHandler for Trampolines {
     fn on_certificate_request(ssl: &mut SslRef) -> bool {
         on_certificate_request(ssl)
     }
@@ -536,7 +536,7 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                     return Some(HandshakeEvent::Started { renegotiation });
                 }
                 // A HelloRequest the client refuses (set_renegotiation(false)).
-                if crate::options::refuses_peer_renegotiation(ssl) {
+                if crate::config::options::refuses_peer_renegotiation(ssl) {
                     r.renegotiation = Renegotiation::Refusing;
                     return None;
                 }
@@ -551,12 +551,14 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                 ),
                 Renegotiation::HelloRequestSent => (Renegotiation::Answering, None),
                 // The client's own, which the server lets through.
-                Renegotiation::Idle if !crate::options::refuses_peer_renegotiation(ssl) => (
-                    Renegotiation::Answering,
-                    Some(HandshakeEvent::Started {
-                        renegotiation: true,
-                    }),
-                ),
+                Renegotiation::Idle if !crate::config::options::refuses_peer_renegotiation(ssl) => {
+                    (
+                        Renegotiation::Answering,
+                        Some(HandshakeEvent::Started {
+                            renegotiation: true,
+                        }),
+                    )
+                }
                 Renegotiation::Idle | Renegotiation::Refusing => (Renegotiation::Refusing, None),
                 Renegotiation::Answering => (Renegotiation::Answering, None),
             };
@@ -607,7 +609,7 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
 /// ends in an alert instead, and fires nothing.
 fn on_answer_progress(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_ACCEPT_LOOP == SSL_CB_ACCEPT_LOOP {
-        if crate::ffi::reading_client_finished(ssl) {
+        if crate::sys::ffi::reading_client_finished(ssl) {
             with_record(ssl, |r| {
                 if r.awaited_answer.is_some() {
                     r.awaited_answer = Some(true);
@@ -639,13 +641,13 @@ fn on_certificate_request(ssl: &mut SslRef) -> bool {
         return true;
     };
     let request = ClientAuthRequest {
-        ca_names: crate::ffi::client_ca_names(ssl, name_to_string),
+        ca_names: crate::sys::ffi::client_ca_names(ssl, name_to_string),
         post_handshake,
     };
     match guarded(ssl, "client certificate", || hook(&request)) {
         Some(Some(identity)) => identity.install_on(ssl).is_ok(),
         Some(None) => {
-            crate::ffi::clear_certificates(ssl);
+            crate::sys::ffi::clear_certificates(ssl);
             true
         }
         None => false,

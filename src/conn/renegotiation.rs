@@ -4,14 +4,14 @@
 //! arriving meanwhile: [`begin`], the [`Exchange`] of
 //! [`Operation::Renegotiation`], [`finish`].
 
-use crate::callbacks;
-use crate::engine::Engine;
+use crate::config::hooks;
+use crate::config::options;
+use crate::conn::engine::Engine;
+use crate::conn::inspection;
+use crate::conn::post_handshake::Exchange;
 use crate::error::{Error, Operation};
-use crate::ffi;
-use crate::inspection;
-use crate::options;
-use crate::post_handshake::Exchange;
-use crate::reasons::{ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION};
+use crate::sys::ffi;
+use crate::sys::reasons::{ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION};
 
 /// The exchange that drives a renegotiation [`begin`] scheduled.
 pub(crate) fn exchange() -> Exchange {
@@ -44,7 +44,7 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
             source: None,
         });
     }
-    if !ssl.is_init_finished() || !callbacks::renegotiation_idle(ssl) {
+    if !ssl.is_init_finished() || !hooks::renegotiation_idle(ssl) {
         return Err(Error::InvalidState {
             call: "renegotiate",
             reason: "a handshake or renegotiation is already under way on this connection",
@@ -55,9 +55,9 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         during: Operation::Renegotiation,
         source,
     })?;
-    callbacks::expect_own_renegotiation(ssl);
+    hooks::expect_own_renegotiation(ssl);
     // The renegotiation verifies the peer afresh.
-    callbacks::verify_failure(ssl, true);
+    hooks::verify_failure(ssl, true);
     ffi::watch_handshake(ssl);
     Ok(())
 }

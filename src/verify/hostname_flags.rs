@@ -3,7 +3,7 @@
 
 use libc::c_uint;
 
-use crate::flags::c_flags;
+use crate::verify::flags::c_flags;
 
 c_flags! {
     /// How the host-name check matches names (`X509_CHECK_FLAG_*`, the

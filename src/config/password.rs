@@ -90,7 +90,7 @@ impl KeyPassword {
             KeyPassword::Callback(ask) => {
                 catch_unwind(AssertUnwindSafe(|| ask())).map_err(|p| Error::CallbackPanicked {
                     callback: "private key password",
-                    message: crate::panics::panic_message(p),
+                    message: crate::sys::panics::panic_message(p),
                 })
             }
         }

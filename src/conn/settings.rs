@@ -11,7 +11,7 @@ macro_rules! settings_methods {
         /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
         #[doc(alias("settimeout", "SO_RCVTIMEO"))]
         pub fn set_read_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            self.engine_mut().timeouts.read = crate::engine::nonzero(t)?;
+            self.engine_mut().timeouts.read = crate::conn::engine::nonzero(t)?;
             Ok(())
         }
 
@@ -22,7 +22,7 @@ macro_rules! settings_methods {
         /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
         #[doc(alias("settimeout", "SO_SNDTIMEO"))]
         pub fn set_write_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            self.engine_mut().timeouts.write = crate::engine::nonzero(t)?;
+            self.engine_mut().timeouts.write = crate::conn::engine::nonzero(t)?;
             Ok(())
         }
 
@@ -37,7 +37,7 @@ macro_rules! settings_methods {
             &mut self,
             t: Option<std::time::Duration>,
         ) -> std::io::Result<()> {
-            self.engine_mut().timeouts.handshake = crate::engine::nonzero(t)?;
+            self.engine_mut().timeouts.handshake = crate::conn::engine::nonzero(t)?;
             Ok(())
         }
 
@@ -53,7 +53,7 @@ macro_rules! settings_methods {
         /// nothing is changed then.
         #[doc(alias("settimeout", "setdefaulttimeout"))]
         pub fn set_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            let t = crate::engine::nonzero(t)?;
+            let t = crate::conn::engine::nonzero(t)?;
             let timeouts = &mut self.engine_mut().timeouts;
             timeouts.handshake = t;
             timeouts.read = t;
@@ -122,14 +122,14 @@ macro_rules! settings_methods {
                     reason: "only a client offers a session to resume",
                 });
             }
-            if self.engine().handshaken() || !crate::ffi::handshake_not_begun(self.ssl()) {
+            if self.engine().handshaken() || !crate::sys::ffi::handshake_not_begun(self.ssl()) {
                 return Err(crate::Error::InvalidState {
                     call,
                     reason: "the handshake has started: set the session on a socket made with \
                                  new_client, before its first I/O",
                 });
             }
-            crate::saved_session::set_session(self.engine_mut().ssl_mut(), session)
+            crate::conn::saved_session::set_session(self.engine_mut().ssl_mut(), session)
         }
     };
 }

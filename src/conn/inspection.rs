@@ -7,12 +7,12 @@ use openssl::pkey::{Id, PKey, Public};
 use openssl::ssl::{NameType, SslContextRef, SslRef, SslVersion};
 use openssl::x509::X509;
 
-use crate::callbacks;
-use crate::certificate_info::CertificateInfo;
-use crate::names::name_to_string;
-use crate::revocation::VerifyFlags;
-use crate::verify::VerifyMode;
-use crate::verify_result::{PeerVerification, VerifyFailure, VerifyResult};
+use crate::config::hooks;
+use crate::sys::names::name_to_string;
+use crate::verify::certificate_info::CertificateInfo;
+use crate::verify::mode::VerifyMode;
+use crate::verify::result::{PeerVerification, VerifyFailure, VerifyResult};
+use crate::verify::revocation::VerifyFlags;
 
 /// A summary of a connection's security (python-nss's `get_security_status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub(crate) fn verify_mode(ssl: &SslRef) -> VerifyMode {
 }
 
 pub(crate) fn verify_flags(ssl: &SslRef) -> VerifyFlags {
-    VerifyFlags::from_openssl(crate::ffi::ssl_verify_flags(ssl))
+    VerifyFlags::from_openssl(crate::sys::ffi::ssl_verify_flags(ssl))
 }
 
 pub(crate) fn verify_result(ssl: &SslRef) -> VerifyResult {
@@ -59,14 +59,14 @@ pub(crate) fn peer_verification(ssl: &SslRef) -> PeerVerification {
 }
 
 pub(crate) fn verify_failure(ssl: &SslRef) -> Option<VerifyFailure> {
-    if let Some(failure) = callbacks::verify_failure(ssl, false) {
+    if let Some(failure) = hooks::verify_failure(ssl, false) {
         return Some(failure);
     }
     let result = verify_result(ssl);
     if result.is_ok() || !ssl.session_reused() {
         return None;
     }
-    Some(match callbacks::offered_failure(ssl) {
+    Some(match hooks::offered_failure(ssl) {
         Some(f) => VerifyFailure { resumed: true, ..f },
         None => VerifyFailure {
             resumed: true,
@@ -149,7 +149,7 @@ macro_rules! inspection_methods {
         /// This connection's verify mode, read from OpenSSL (`SSL_get_verify_mode`).
         #[doc(alias("SSL_get_verify_mode", "getSslVerifyMode"))]
         pub fn get_verify_mode(&self) -> crate::VerifyMode {
-            crate::inspection::verify_mode(self.ssl())
+            crate::conn::inspection::verify_mode(self.ssl())
         }
 
         /// The verification result (`SSL_get_verify_result`), on both sides and
@@ -158,13 +158,13 @@ macro_rules! inspection_methods {
         /// certificate: see [`peer_verification`](Self::peer_verification).
         #[doc(alias("SSL_get_verify_result", "verifyPeerCertificate"))]
         pub fn verify_result(&self) -> crate::VerifyResult {
-            crate::inspection::verify_result(self.ssl())
+            crate::conn::inspection::verify_result(self.ssl())
         }
 
         /// "No certificate", "verified" and "failed with code N", told apart.
         #[doc(alias = "SSL_get_verify_result")]
         pub fn peer_verification(&self) -> crate::PeerVerification {
-            crate::inspection::peer_verification(self.ssl())
+            crate::conn::inspection::peer_verification(self.ssl())
         }
 
         /// Where verification failed (result, depth, subject, the alert
@@ -180,7 +180,7 @@ macro_rules! inspection_methods {
         /// [`location_known`](crate::VerifyFailure::location_known) false otherwise.
         #[doc(alias = "X509_STORE_CTX_get_error_depth")]
         pub fn verify_failure(&self) -> Option<crate::VerifyFailure> {
-            crate::inspection::verify_failure(self.ssl())
+            crate::conn::inspection::verify_failure(self.ssl())
         }
 
         /// The peer's certificate (`SSL_get1_peer_certificate`), if it sent one.
@@ -214,7 +214,7 @@ macro_rules! inspection_methods {
             "SSL_get1_peer_certificate"
         ))]
         pub fn peer_certificate_info(&self) -> Option<crate::CertificateInfo> {
-            crate::inspection::peer_certificate_info(self.ssl())
+            crate::conn::inspection::peer_certificate_info(self.ssl())
         }
 
         /// This side's own certificate (`SSL_get_certificate`; python-nss's
@@ -231,13 +231,13 @@ macro_rules! inspection_methods {
         /// [`CertificateInfo`](crate::CertificateInfo)).
         #[doc(alias("SSL_get_certificate", "get_certificate"))]
         pub fn certificate_info(&self) -> Option<crate::CertificateInfo> {
-            crate::inspection::certificate_info(self.ssl())
+            crate::conn::inspection::certificate_info(self.ssl())
         }
 
         /// The peer's certificate subject in one line, e.g. `CN=localhost`.
         #[doc(alias = "X509_get_subject_name")]
         pub fn peer_subject(&self) -> Option<String> {
-            crate::inspection::peer_subject(self.ssl())
+            crate::conn::inspection::peer_subject(self.ssl())
         }
 
         /// The chain the peer sent (`SSL_get_peer_cert_chain`). As in OpenSSL, a
@@ -245,7 +245,7 @@ macro_rules! inspection_methods {
         /// list leaves the client's own certificate out.
         #[doc(alias("SSL_get_peer_cert_chain", "get_unverified_chain"))]
         pub fn peer_cert_chain(&self) -> Vec<::openssl::x509::X509> {
-            crate::inspection::peer_cert_chain(self.ssl())
+            crate::conn::inspection::peer_cert_chain(self.ssl())
         }
 
         /// The verified chain from the peer's certificate to the trust anchor
@@ -255,7 +255,7 @@ macro_rules! inspection_methods {
         /// a verified one.)
         #[doc(alias("SSL_get0_verified_chain", "get_verified_chain"))]
         pub fn verified_chain(&self) -> Vec<::openssl::x509::X509> {
-            crate::inspection::verified_chain(self.ssl())
+            crate::conn::inspection::verified_chain(self.ssl())
         }
 
         /// The negotiated protocol version as OpenSSL names it (`SSL_get_version`),
@@ -314,20 +314,20 @@ macro_rules! inspection_methods {
         /// client requested; on a client, what it sent.
         #[doc(alias("SSL_get_servername", "server_hostname", "get_hostname"))]
         pub fn servername(&self) -> Option<&str> {
-            crate::inspection::servername(self.ssl())
+            crate::conn::inspection::servername(self.ssl())
         }
 
         /// The application protocol agreed by ALPN, e.g. `h2`.
         #[doc(alias("SSL_get0_alpn_selected", "selected_alpn_protocol"))]
         pub fn alpn_protocol(&self) -> Option<String> {
-            crate::inspection::alpn_protocol(self.ssl())
+            crate::conn::inspection::alpn_protocol(self.ssl())
         }
 
         /// A summary of the connection's security, like python-nss's
         /// `get_security_status`.
         #[doc(alias = "get_security_status")]
         pub fn security_status(&self) -> crate::SecurityStatus {
-            crate::inspection::security_status(self.ssl())
+            crate::conn::inspection::security_status(self.ssl())
         }
 
         /// Whether the handshake resumed an earlier session
@@ -352,7 +352,7 @@ macro_rules! inspection_methods {
         /// (`SSL_get0_param`, `X509_VERIFY_PARAM_get_flags`).
         #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
         pub fn get_verify_flags(&self) -> crate::VerifyFlags {
-            crate::inspection::verify_flags(self.ssl())
+            crate::conn::inspection::verify_flags(self.ssl())
         }
 
         /// `len` bytes of keying material for `label` and `context`, the same
@@ -372,7 +372,7 @@ macro_rules! inspection_methods {
             context: Option<&[u8]>,
             len: usize,
         ) -> Result<Vec<u8>, crate::Error> {
-            crate::exporter::export_keying_material(self.ssl(), label, context, len)
+            crate::conn::exporter::export_keying_material(self.ssl(), label, context, len)
         }
 
         /// The channel binding data of `binding` for this connection, the same
@@ -390,7 +390,7 @@ macro_rules! inspection_methods {
             &self,
             binding: crate::ChannelBinding,
         ) -> Result<Vec<u8>, crate::Error> {
-            crate::exporter::channel_binding(self.ssl(), binding)
+            crate::conn::exporter::channel_binding(self.ssl(), binding)
         }
 
         /// The OCSP response the server stapled (DER), on a client that asked
@@ -398,13 +398,13 @@ macro_rules! inspection_methods {
         /// on a server, the one it sent. `None` when there was none.
         #[doc(alias = "SSL_get_tlsext_status_ocsp_resp")]
         pub fn ocsp_response(&self) -> Option<&[u8]> {
-            crate::inspection::ocsp_response(self.ssl())
+            crate::conn::inspection::ocsp_response(self.ssl())
         }
 
         /// This connection's `SSL_OP_*` options, read from OpenSSL (`SSL_get_options`).
         #[doc(alias = "SSL_get_options")]
         pub fn options(&self) -> crate::SslOptions {
-            crate::ffi::ssl_options(self.ssl())
+            crate::sys::ffi::ssl_options(self.ssl())
         }
 
         /// On a server, the ciphers its client offered that it has too, by
@@ -412,20 +412,20 @@ macro_rules! inspection_methods {
         /// empty on a client.
         #[doc(alias = "SSL_get_shared_ciphers")]
         pub fn shared_ciphers(&self) -> Vec<String> {
-            crate::inspection::shared_ciphers(self.ssl())
+            crate::conn::inspection::shared_ciphers(self.ssl())
         }
 
         /// The trusted CA certificates of the connection's configuration
         /// (Python's `get_ca_certs`; see [`SslConfig::ca_certificates`](crate::SslConfig::ca_certificates)).
         #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
         pub fn ca_certificates(&self) -> Vec<::openssl::x509::X509> {
-            crate::inspection::ca_certificates(self.ssl().ssl_context())
+            crate::conn::inspection::ca_certificates(self.ssl().ssl_context())
         }
 
         /// What the connection's trust store holds (Python's `cert_store_stats`).
         #[doc(alias = "X509_STORE_get0_objects")]
         pub fn cert_store_stats(&self) -> crate::CertStoreStats {
-            crate::inspection::cert_store_stats(self.ssl().ssl_context())
+            crate::conn::inspection::cert_store_stats(self.ssl().ssl_context())
         }
 
         /// The peer's ephemeral key-exchange key, the group the handshake used
@@ -434,7 +434,7 @@ macro_rules! inspection_methods {
         /// and for a resumption without key exchange.
         #[doc(alias("SSL_get_peer_tmp_key", "SSL_get_server_tmp_key"))]
         pub fn peer_tmp_key(&self) -> Option<crate::TempKey> {
-            crate::inspection::peer_tmp_key(self.ssl())
+            crate::conn::inspection::peer_tmp_key(self.ssl())
         }
 
         /// The connection's session, to resume later
@@ -444,7 +444,7 @@ macro_rules! inspection_methods {
         /// with the data after the handshake (`None` until then).
         #[doc(alias("SSL_get1_session", "SSL_get_session"))]
         pub fn session(&self) -> Option<crate::Session> {
-            crate::saved_session::session(self.ssl())
+            crate::conn::saved_session::session(self.ssl())
         }
 
         /// The OpenSSL connection, for anything this crate does not wrap.
@@ -462,7 +462,7 @@ pub(crate) fn ocsp_response(ssl: &SslRef) -> Option<&[u8]> {
 /// The ciphers both ends have, by OpenSSL name, in the client's order: on
 /// a server, those its client offered that it also has; empty on a client.
 pub(crate) fn shared_ciphers(ssl: &SslRef) -> Vec<String> {
-    crate::ffi::shared_ciphers(ssl)
+    crate::sys::ffi::shared_ciphers(ssl)
         .map(|list| {
             list.split(':')
                 .filter(|c| !c.is_empty())
@@ -474,7 +474,7 @@ pub(crate) fn shared_ciphers(ssl: &SslRef) -> Vec<String> {
 
 /// The CA certificates of a context's trust store (Python's `get_ca_certs`).
 pub(crate) fn ca_certificates(ctx: &SslContextRef) -> Vec<X509> {
-    let (certs, _) = crate::ffi::store_contents(ctx.cert_store());
+    let (certs, _) = crate::sys::ffi::store_contents(ctx.cert_store());
     certs
         .into_iter()
         .filter_map(|(c, ca)| ca.then_some(c))
@@ -494,7 +494,7 @@ pub struct CertStoreStats {
 }
 
 pub(crate) fn cert_store_stats(ctx: &SslContextRef) -> CertStoreStats {
-    let (certs, crl) = crate::ffi::store_contents(ctx.cert_store());
+    let (certs, crl) = crate::sys::ffi::store_contents(ctx.cert_store());
     CertStoreStats {
         x509: certs.len(),
         x509_ca: certs.iter().filter(|(_, ca)| *ca).count(),

@@ -12,9 +12,9 @@ use openssl::pkey::{PKey, Private};
 use openssl::ssl::SslContextBuilder;
 use openssl::x509::X509;
 
+use crate::config::password::KeyPassword;
 use crate::error::{ConfigError, Error};
-use crate::password::KeyPassword;
-use crate::reasons::{ERR_LIB_PKCS12, PKCS12_R_MAC_VERIFY_FAILURE};
+use crate::sys::reasons::{ERR_LIB_PKCS12, PKCS12_R_MAC_VERIFY_FAILURE};
 
 /// Where a certificate, chain, key, CRL or PKCS#12 file comes from.
 #[derive(Clone)]
@@ -399,17 +399,17 @@ impl Identity {
         &self,
         ssl: &mut openssl::ssl::SslRef,
     ) -> Result<(), openssl::error::ErrorStack> {
-        crate::ffi::clear_certificates(ssl);
+        crate::sys::ffi::clear_certificates(ssl);
         ssl.set_certificate(&self.leaf)?;
         ssl.set_private_key(&self.key)?;
-        crate::ffi::ssl_set_chain(ssl, &self.chain)
+        crate::sys::ffi::ssl_set_chain(ssl, &self.chain)
     }
 }
 
 impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Identity")
-            .field("subject", &crate::names::subject_of(Some(&self.leaf)))
+            .field("subject", &crate::sys::names::subject_of(Some(&self.leaf)))
             .field("chain", &self.chain.len())
             .field("certificate", &self.origin.0)
             .finish()

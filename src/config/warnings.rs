@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::verify::{Role, VerifyMode};
+use crate::verify::mode::{Role, VerifyMode};
 use crate::version::TlsVersion;
 
 /// A likely mistake in a configuration, which OpenSSL accepts without a

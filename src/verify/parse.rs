@@ -6,7 +6,7 @@ use std::str::FromStr;
 use libc::c_int;
 
 use crate::error::{ConfigError, Error};
-use crate::verify::{CertReqs, VerifyMode, ALL_BITS};
+use crate::verify::mode::{CertReqs, VerifyMode, ALL_BITS};
 use crate::version::TlsVersion;
 
 /// What a verify mode is given as: a [`VerifyMode`], or the integer that

@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 
-use crate::wire::{Wire, OUT_CAP};
+use crate::conn::wire::{Wire, OUT_CAP};
 
-use crate::callbacks;
+use crate::config::hooks;
 use crate::config::{SslConfig, Timeouts};
+use crate::conn::inspection;
+use crate::conn::linger;
 use crate::error::{classify, Error, Operation, Want};
-use crate::ffi::{self, Polled};
-use crate::inspection;
-use crate::linger;
+use crate::sys::ffi::{self, Polled};
 
 /// The outcome of one attempt at an operation.
 #[derive(Debug)]
@@ -258,7 +258,7 @@ impl<S> Engine<S> {
     /// client offers meets the mode in force when its handshake begins
     /// ([`session::withdraw_unverified`]).
     ///
-    /// [`session::withdraw_unverified`]: crate::session::withdraw_unverified
+    /// [`session::withdraw_unverified`]: crate::config::session::withdraw_unverified
     pub(crate) fn set_verify_mode(&mut self, mode: crate::VerifyMode) {
         self.ssl_mut().set_verify(mode.to_openssl());
     }
@@ -361,14 +361,14 @@ impl<S> Engine<S> {
             op,
             self.limit(op),
             ssl,
-            callbacks::verify_failure(ssl, false),
-            callbacks::alert_sent(ssl),
+            hooks::verify_failure(ssl, false),
+            hooks::alert_sent(ssl),
         )
     }
 
     /// A hook's panic not yet reported, as an error.
     pub(crate) fn take_panic(&self) -> Option<Error> {
-        callbacks::take_panic(self.ssl())
+        hooks::take_panic(self.ssl())
             .map(|(callback, message)| Error::CallbackPanicked { callback, message })
     }
 }
@@ -517,7 +517,7 @@ impl<S: Read + Write> Engine<S> {
         self.linger_on_drop();
     }
 
-    /// A lingering close ([`linger`](crate::linger)) when the connection
+    /// A lingering close ([`linger`](crate::conn::linger)) when the connection
     /// ends after this end sent a fatal alert or its close_notify while the
     /// peer's has not come, or with input unread: the peer then reads all
     /// that was sent (the alert that says why, the last answer) instead of
@@ -529,7 +529,7 @@ impl<S: Read + Write> Engine<S> {
         if self.fd < 0 || self.handed_back {
             return;
         }
-        let alert_sent = callbacks::alert_sent(self.ssl()).is_some();
+        let alert_sent = hooks::alert_sent(self.ssl()).is_some();
         let peer_open = !self.received_close_notify();
         let at_stake = alert_sent || (peer_open && self.close_notify_sent);
         if !at_stake && (!peer_open || !linger::input_waiting(self.fd)) {
@@ -587,7 +587,7 @@ impl<S: Read + Write> Engine<S> {
         }
         // A session not verified for the name checked is not resumed by a
         // connection that verifies (once, before the first byte).
-        crate::session::withdraw_unverified(self.ssl_mut());
+        crate::config::session::withdraw_unverified(self.ssl_mut());
         let step = self.attempt(Operation::Handshake, |s| s.do_handshake());
         let step = self.pushed(Operation::Handshake, step);
         if let Step::Done(Ok(())) = step {
@@ -656,7 +656,7 @@ impl<S: Read + Write> Engine<S> {
         // the end of the stream for a close_notify.
         let step = match step {
             Step::Done(Err(Error::UnexpectedEof))
-                if crate::options::ignores_unexpected_eof(self.ssl()) =>
+                if crate::config::options::ignores_unexpected_eof(self.ssl()) =>
             {
                 let state = self.stream.get_shutdown() | ShutdownState::RECEIVED;
                 self.stream.set_shutdown(state);

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use openssl::ex_data::Index;
 use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMode};
 
-use crate::callbacks;
-use crate::verify_result::VerifyFailure;
+use crate::config::hooks;
+use crate::verify::result::VerifyFailure;
 
 /// Most sessions kept per configuration; past that the oldest peer's goes.
 const CAPACITY: usize = 1024;
@@ -46,7 +46,7 @@ impl SessionCache {
                 // A resumed handshake verifies nothing: its tickets carry
                 // the failure of the session it resumed.
                 let resumed = ssl.session_reused();
-                let failure = callbacks::with_record(ssl, |r| {
+                let failure = hooks::with_record(ssl, |r| {
                     if resumed {
                         r.offered_failure.as_deref().cloned()
                     } else {
@@ -90,8 +90,8 @@ impl SessionCache {
             .and_then(|m| m.get(&id).map(|s| (s.session.clone(), s.failure.clone())));
         if let Some((session, failure)) = saved {
             // A session that cannot be set only means a full handshake.
-            if crate::ffi::set_session(ssl, &session).is_ok() {
-                callbacks::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
+            if crate::sys::ffi::set_session(ssl, &session).is_ok() {
+                hooks::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
             }
         }
         ssl.set_ex_data(peer_id_index(), id);
@@ -146,28 +146,28 @@ pub(crate) fn note_checked_name(ssl: &mut SslRef, name: CheckedName) {
 /// `NONE` may resume any session.
 pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     if ssl.is_server()
-        || crate::inspection::verify_mode(ssl).is_none()
-        || !crate::ffi::handshake_not_begun(ssl)
+        || crate::conn::inspection::verify_mode(ssl).is_none()
+        || !crate::sys::ffi::handshake_not_begun(ssl)
     {
         return;
     }
     let Some(session) = ssl.session() else {
         return;
     };
-    let failed =
-        callbacks::offered_failure(ssl).is_some() || !crate::inspection::verify_result(ssl).is_ok();
+    let failed = hooks::offered_failure(ssl).is_some()
+        || !crate::conn::inspection::verify_result(ssl).is_ok();
     let verified = !failed
-        && crate::ffi::session_peer(session).is_some_and(|cert| {
+        && crate::sys::ffi::session_peer(session).is_some_and(|cert| {
             match ssl.ex_data(checked_name_index()) {
                 None => true,
                 Some(CheckedName::Host(host)) => {
-                    crate::ffi::certificate_matches_host(ssl, cert, host)
+                    crate::sys::ffi::certificate_matches_host(ssl, cert, host)
                 }
-                Some(CheckedName::Ip(ip)) => crate::ffi::certificate_matches_ip(cert, *ip),
+                Some(CheckedName::Ip(ip)) => crate::sys::ffi::certificate_matches_ip(cert, *ip),
             }
         });
     if !verified {
-        crate::ffi::withdraw_session(ssl);
-        callbacks::with_record(ssl, |r| r.offered_failure = None);
+        crate::sys::ffi::withdraw_session(ssl);
+        hooks::with_record(ssl, |r| r.offered_failure = None);
     }
 }

@@ -6,10 +6,10 @@ use openssl::ssl::SslContextBuilder;
 use openssl::x509::verify::{X509CheckFlags, X509VerifyFlags};
 use openssl::x509::X509Crl;
 
+use crate::config::identity::Source;
 use crate::error::{ConfigError, Error};
-use crate::flags::c_flags;
-use crate::hostname_flags::HostnameFlags;
-use crate::identity::Source;
+use crate::verify::flags::c_flags;
+use crate::verify::hostname_flags::HostnameFlags;
 
 c_flags! {
     /// OpenSSL's certificate-verification flags, the `unsigned long` of
@@ -140,7 +140,7 @@ impl VerifyParams {
     pub(crate) fn apply(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
         for source in &self.crls {
             for crl in crls(source)? {
-                crate::ffi::store_add_crl(b.cert_store_mut(), &crl)
+                crate::sys::ffi::store_add_crl(b.cert_store_mut(), &crl)
                     .map_err(|e| Error::load("CRL", source.origin(), e))?;
             }
         }

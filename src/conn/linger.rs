@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read};
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-use crate::ffi::{self, Polled};
+use crate::sys::ffi::{self, Polled};
 
 /// The longest a close waits for the peer to close its side.
 pub(crate) const LINGER: Duration = Duration::from_millis(500);

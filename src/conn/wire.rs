@@ -14,7 +14,7 @@
 //! stops being read. And one attempt reads at most its budget, so a flood of
 //! records that carry no data cannot keep one `SSL_read` going: OpenSSL
 //! returns, and the engine checks the deadline
-//! ([`Engine`](crate::engine::Engine)).
+//! ([`Engine`](crate::conn::engine::Engine)).
 //!
 //! OpenSSL reads a record in two parts, its 5-byte header and then its
 //! body. A small read is served from what one `read(2)` of up to
