@@ -113,13 +113,14 @@ pub use config::hooks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecisio
 pub use config::identity::Identity;
 pub use config::password::IntoPassword;
 pub use config::session_stats::SessionStats;
+pub use config::store::CertStoreStats;
 pub use config::warnings::ConfigWarning;
 pub use config::{
     SslConfig, SslConfigBuilder, Timeouts, DEFAULT_CLIENT_CIPHER_LIST,
     DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
 };
 pub use conn::exporter::ChannelBinding;
-pub use conn::inspection::{CertStoreStats, SecurityStatus, TempKey};
+pub use conn::inspection::{SecurityStatus, TempKey};
 pub use conn::saved_session::Session;
 pub use duplex::{ReadHalf, ReuniteError, WriteHalf};
 pub use error::{ConfigError, Error, Operation, PostHandshakeError, Want};
@@ -134,7 +135,7 @@ pub use verify::mode::{
 };
 pub use verify::parse::IntoVerifyMode;
 pub use verify::result::{PeerVerification, VerifyFailure, VerifyResult};
-pub use verify::revocation::VerifyFlags;
+pub use verify::verify_flags::VerifyFlags;
 pub use version::TlsVersion;
 
 /// The `openssl` crate this one is built on, for types such as `X509`.

@@ -11,8 +11,6 @@
 //! | `CertificateInfo` times | seconds since the Unix epoch (negative before 1970) |
 //! | `CertificateInfo` fingerprints | `"AB:CD:…"`, as `openssl x509 -fingerprint` prints them |
 
-use std::time::SystemTime;
-
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::alert::Alert;
@@ -49,26 +47,4 @@ impl Serialize for TlsVersion {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
     }
-}
-
-/// A time as whole seconds since the Unix epoch, negative before it.
-pub(crate) fn unix_seconds<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |b| -b),
-    };
-    s.serialize_i64(secs)
-}
-
-/// Bytes as uppercase hex pairs joined by `:`.
-pub(crate) fn hex_colons<S: Serializer, const N: usize>(
-    bytes: &[u8; N],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    let text = bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":");
-    s.serialize_str(&text)
 }

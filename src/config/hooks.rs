@@ -198,22 +198,26 @@ impl Hooks {
     pub(crate) fn install(
         self,
         b: &mut openssl::ssl::SslContextBuilder,
-        role: crate::Role,
+        role: crate::verify::mode::Role,
     ) -> Result<(), openssl::error::ErrorStack> {
         // The info callback records the alert a failed handshake sent and
         // counts completed handshakes, which also tells a client whether a
         // CertificateRequest came after the handshake.
         crate::sys::ffi::set_info_callback::<Trampolines>(b);
-        if role == crate::Role::Client && (self.client_cert.is_some() || self.events.is_some()) {
+        if role == crate::verify::mode::Role::Client
+            && (self.client_cert.is_some() || self.events.is_some())
+        {
             crate::sys::ffi::set_cert_callback::<Trampolines>(b);
         }
         if self.sni.is_some() {
             b.set_servername_callback(on_servername);
         }
-        if !self.alpn_protocols.is_empty() && role == crate::Role::Client {
+        if !self.alpn_protocols.is_empty() && role == crate::verify::mode::Role::Client {
             b.set_alpn_protos(&alpn_wire(&self.alpn_protocols))?;
         }
-        if role == crate::Role::Server && (self.alpn.is_some() || !self.alpn_protocols.is_empty()) {
+        if role == crate::verify::mode::Role::Server
+            && (self.alpn.is_some() || !self.alpn_protocols.is_empty())
+        {
             b.set_alpn_select_callback(on_alpn_select);
         }
         b.set_ex_data(hooks_index(), HooksSlot(Some(Arc::new(self))));
@@ -341,7 +345,7 @@ pub(crate) fn with_record<T>(ssl: &SslRef, f: impl FnOnce(&mut Record) -> T) -> 
 /// for it; `clear` forgets the failure (a new request verifies afresh).
 pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
     with_record(ssl, |r| {
-        let alert_sent = r.failure_alert.map(crate::Alert::from_code);
+        let alert_sent = r.failure_alert.map(crate::alert::Alert::from_code);
         let failure = if clear {
             r.failure_aborts = false;
             r.failure_alert = None;
@@ -390,7 +394,7 @@ pub(crate) fn guarded<T>(ssl: &SslRef, which: &'static str, f: impl FnOnce() -> 
 /// Installs the context's verify callback, [`verify_callback`], with `mode`.
 pub(crate) fn install_verify_callback(
     b: &mut openssl::ssl::SslContextBuilder,
-    mode: crate::VerifyMode,
+    mode: crate::verify::mode::VerifyMode,
 ) {
     b.set_verify_callback(mode.to_openssl(), verify_callback);
 }
@@ -463,9 +467,9 @@ fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
     if !ok {
         // OpenSSL aborts on a rejection in every non-zero client mode, and
         // in server modes with PEER (without it no certificate is asked for).
-        let mode = crate::VerifyMode::from_openssl(ssl.verify_mode().bits());
+        let mode = crate::verify::mode::VerifyMode::from_openssl(ssl.verify_mode().bits());
         let aborts = if ssl.is_server() {
-            mode.contains(crate::VerifyMode::PEER)
+            mode.contains(crate::verify::mode::VerifyMode::PEER)
         } else {
             !mode.is_none()
         };

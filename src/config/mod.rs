@@ -14,6 +14,8 @@ pub(crate) mod options;
 pub(crate) mod password;
 pub(crate) mod session;
 pub(crate) mod session_stats;
+pub(crate) mod store;
+pub(crate) mod trust;
 pub(crate) mod warnings;
 
 use std::fmt;
@@ -40,9 +42,10 @@ use crate::sys::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::verify::hostname_flags::HostnameFlags;
 use crate::verify::mode::{CertReqs, Role, VerifyMode};
 use crate::verify::parse::IntoVerifyMode;
-use crate::verify::revocation::{VerifyFlags, VerifyParams};
+use crate::verify::verify_flags::VerifyFlags;
 use crate::version::TlsVersion;
 use session::{CheckedName, SessionCache};
+use trust::VerifyParams;
 
 /// The OpenSSL version a configuration asks for; SSL 2 and 3 are refused.
 fn to_openssl(version: TlsVersion) -> Result<SslVersion, Error> {
@@ -1413,13 +1416,13 @@ impl SslConfig {
     /// them up), Python's `get_ca_certs`: certificates with the CA flag.
     #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
     pub fn ca_certificates(&self) -> Vec<openssl::x509::X509> {
-        crate::conn::inspection::ca_certificates(&self.inner.ctx)
+        crate::config::store::ca_certificates(&self.inner.ctx)
     }
 
     /// What the context's trust store holds (Python's `cert_store_stats`).
     #[doc(alias = "X509_STORE_get0_objects")]
-    pub fn cert_store_stats(&self) -> crate::CertStoreStats {
-        crate::conn::inspection::cert_store_stats(&self.inner.ctx)
+    pub fn cert_store_stats(&self) -> crate::config::store::CertStoreStats {
+        crate::config::store::cert_store_stats(&self.inner.ctx)
     }
 
     /// The likely mistakes in the settings this configuration was built
@@ -1578,7 +1581,7 @@ impl SslConfig {
         "SSL_CTX_sess_misses",
         "SSL_CTX_sess_number"
     ))]
-    pub fn session_stats(&self) -> crate::SessionStats {
+    pub fn session_stats(&self) -> crate::config::session_stats::SessionStats {
         crate::config::session_stats::session_stats(&self.inner.ctx)
     }
 }

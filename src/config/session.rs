@@ -146,7 +146,7 @@ pub(crate) fn note_checked_name(ssl: &mut SslRef, name: CheckedName) {
 /// `NONE` may resume any session.
 pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     if ssl.is_server()
-        || crate::conn::inspection::verify_mode(ssl).is_none()
+        || crate::verify::mode::verify_mode(ssl).is_none()
         || !crate::sys::ffi::handshake_not_begun(ssl)
     {
         return;
@@ -154,8 +154,8 @@ pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     let Some(session) = ssl.session() else {
         return;
     };
-    let failed = hooks::offered_failure(ssl).is_some()
-        || !crate::conn::inspection::verify_result(ssl).is_ok();
+    let failed =
+        hooks::offered_failure(ssl).is_some() || !crate::verify::result::verify_result(ssl).is_ok();
     let verified = !failed
         && crate::sys::ffi::session_peer(session).is_some_and(|cert| {
             match ssl.ex_data(checked_name_index()) {

@@ -259,7 +259,7 @@ impl<S> Engine<S> {
     /// ([`session::withdraw_unverified`]).
     ///
     /// [`session::withdraw_unverified`]: crate::config::session::withdraw_unverified
-    pub(crate) fn set_verify_mode(&mut self, mode: crate::VerifyMode) {
+    pub(crate) fn set_verify_mode(&mut self, mode: crate::verify::mode::VerifyMode) {
         self.ssl_mut().set_verify(mode.to_openssl());
     }
 
@@ -582,7 +582,7 @@ impl<S: Read + Write> Engine<S> {
         // Nothing to check the certificate against: refuse before a byte is
         // sent rather than accept a certificate for any host. (In NONE mode
         // nothing is refused, so there is nothing to protect.)
-        if self.needs_server_name && !inspection::verify_mode(self.ssl()).is_none() {
+        if self.needs_server_name && !crate::verify::mode::verify_mode(self.ssl()).is_none() {
             return Step::Done(Err(Error::ServerNameRequired));
         }
         // A session not verified for the name checked is not resumed by a

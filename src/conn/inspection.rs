@@ -4,15 +4,15 @@
 use std::fmt;
 
 use openssl::pkey::{Id, PKey, Public};
-use openssl::ssl::{NameType, SslContextRef, SslRef, SslVersion};
+use openssl::ssl::{NameType, SslRef, SslVersion};
 use openssl::x509::X509;
 
 use crate::config::hooks;
 use crate::sys::names::name_to_string;
 use crate::verify::certificate_info::CertificateInfo;
-use crate::verify::mode::VerifyMode;
-use crate::verify::result::{PeerVerification, VerifyFailure, VerifyResult};
-use crate::verify::revocation::VerifyFlags;
+use crate::verify::mode::{verify_mode, VerifyMode};
+use crate::verify::result::{verify_result, PeerVerification, VerifyFailure};
+use crate::verify::verify_flags::VerifyFlags;
 
 /// A summary of a connection's security (python-nss's `get_security_status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,16 +34,8 @@ pub struct SecurityStatus {
     pub subject: Option<String>,
 }
 
-pub(crate) fn verify_mode(ssl: &SslRef) -> VerifyMode {
-    VerifyMode::from_openssl(ssl.verify_mode().bits())
-}
-
 pub(crate) fn verify_flags(ssl: &SslRef) -> VerifyFlags {
     VerifyFlags::from_openssl(crate::sys::ffi::ssl_verify_flags(ssl))
-}
-
-pub(crate) fn verify_result(ssl: &SslRef) -> VerifyResult {
-    VerifyResult::from_code(ssl.verify_result().as_raw())
 }
 
 pub(crate) fn peer_verification(ssl: &SslRef) -> PeerVerification {
@@ -148,8 +140,8 @@ macro_rules! inspection_methods {
     () => {
         /// This connection's verify mode, read from OpenSSL (`SSL_get_verify_mode`).
         #[doc(alias("SSL_get_verify_mode", "getSslVerifyMode"))]
-        pub fn get_verify_mode(&self) -> crate::VerifyMode {
-            crate::conn::inspection::verify_mode(self.ssl())
+        pub fn get_verify_mode(&self) -> crate::verify::mode::VerifyMode {
+            crate::verify::mode::verify_mode(self.ssl())
         }
 
         /// The verification result (`SSL_get_verify_result`), on both sides and
@@ -157,13 +149,13 @@ macro_rules! inspection_methods {
         /// connection stays up. `X509_V_OK` also when the peer sent no
         /// certificate: see [`peer_verification`](Self::peer_verification).
         #[doc(alias("SSL_get_verify_result", "verifyPeerCertificate"))]
-        pub fn verify_result(&self) -> crate::VerifyResult {
-            crate::conn::inspection::verify_result(self.ssl())
+        pub fn verify_result(&self) -> crate::verify::result::VerifyResult {
+            crate::verify::result::verify_result(self.ssl())
         }
 
         /// "No certificate", "verified" and "failed with code N", told apart.
         #[doc(alias = "SSL_get_verify_result")]
-        pub fn peer_verification(&self) -> crate::PeerVerification {
+        pub fn peer_verification(&self) -> crate::verify::result::PeerVerification {
             crate::conn::inspection::peer_verification(self.ssl())
         }
 
@@ -179,7 +171,7 @@ macro_rules! inspection_methods {
         /// when the session kept them (a client's sessions do) and
         /// [`location_known`](crate::VerifyFailure::location_known) false otherwise.
         #[doc(alias = "X509_STORE_CTX_get_error_depth")]
-        pub fn verify_failure(&self) -> Option<crate::VerifyFailure> {
+        pub fn verify_failure(&self) -> Option<crate::verify::result::VerifyFailure> {
             crate::conn::inspection::verify_failure(self.ssl())
         }
 
@@ -213,7 +205,9 @@ macro_rules! inspection_methods {
             "SSL_get_peer_certificate",
             "SSL_get1_peer_certificate"
         ))]
-        pub fn peer_certificate_info(&self) -> Option<crate::CertificateInfo> {
+        pub fn peer_certificate_info(
+            &self,
+        ) -> Option<crate::verify::certificate_info::CertificateInfo> {
             crate::conn::inspection::peer_certificate_info(self.ssl())
         }
 
@@ -230,7 +224,7 @@ macro_rules! inspection_methods {
         /// [`certificate`](Self::certificate) and
         /// [`CertificateInfo`](crate::CertificateInfo)).
         #[doc(alias("SSL_get_certificate", "get_certificate"))]
-        pub fn certificate_info(&self) -> Option<crate::CertificateInfo> {
+        pub fn certificate_info(&self) -> Option<crate::verify::certificate_info::CertificateInfo> {
             crate::conn::inspection::certificate_info(self.ssl())
         }
 
@@ -326,7 +320,7 @@ macro_rules! inspection_methods {
         /// A summary of the connection's security, like python-nss's
         /// `get_security_status`.
         #[doc(alias = "get_security_status")]
-        pub fn security_status(&self) -> crate::SecurityStatus {
+        pub fn security_status(&self) -> crate::conn::inspection::SecurityStatus {
             crate::conn::inspection::security_status(self.ssl())
         }
 
@@ -340,18 +334,18 @@ macro_rules! inspection_methods {
 
         /// Whether this end is the client or the server.
         #[doc(alias("SSL_is_server", "server_side"))]
-        pub fn role(&self) -> crate::Role {
+        pub fn role(&self) -> crate::verify::mode::Role {
             if self.ssl().is_server() {
-                crate::Role::Server
+                crate::verify::mode::Role::Server
             } else {
-                crate::Role::Client
+                crate::verify::mode::Role::Client
             }
         }
 
         /// This connection's verification flags, read from OpenSSL
         /// (`SSL_get0_param`, `X509_VERIFY_PARAM_get_flags`).
         #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
-        pub fn get_verify_flags(&self) -> crate::VerifyFlags {
+        pub fn get_verify_flags(&self) -> crate::verify::verify_flags::VerifyFlags {
             crate::conn::inspection::verify_flags(self.ssl())
         }
 
@@ -371,7 +365,7 @@ macro_rules! inspection_methods {
             label: &str,
             context: Option<&[u8]>,
             len: usize,
-        ) -> Result<Vec<u8>, crate::Error> {
+        ) -> Result<Vec<u8>, crate::error::Error> {
             crate::conn::exporter::export_keying_material(self.ssl(), label, context, len)
         }
 
@@ -388,8 +382,8 @@ macro_rules! inspection_methods {
         #[doc(alias("get_channel_binding", "SSL_get_finished", "SSL_get_peer_finished"))]
         pub fn channel_binding(
             &self,
-            binding: crate::ChannelBinding,
-        ) -> Result<Vec<u8>, crate::Error> {
+            binding: crate::conn::exporter::ChannelBinding,
+        ) -> Result<Vec<u8>, crate::error::Error> {
             crate::conn::exporter::channel_binding(self.ssl(), binding)
         }
 
@@ -403,7 +397,7 @@ macro_rules! inspection_methods {
 
         /// This connection's `SSL_OP_*` options, read from OpenSSL (`SSL_get_options`).
         #[doc(alias = "SSL_get_options")]
-        pub fn options(&self) -> crate::SslOptions {
+        pub fn options(&self) -> openssl::ssl::SslOptions {
             crate::sys::ffi::ssl_options(self.ssl())
         }
 
@@ -419,13 +413,13 @@ macro_rules! inspection_methods {
         /// (Python's `get_ca_certs`; see [`SslConfig::ca_certificates`](crate::SslConfig::ca_certificates)).
         #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
         pub fn ca_certificates(&self) -> Vec<::openssl::x509::X509> {
-            crate::conn::inspection::ca_certificates(self.ssl().ssl_context())
+            crate::config::store::ca_certificates(self.ssl().ssl_context())
         }
 
         /// What the connection's trust store holds (Python's `cert_store_stats`).
         #[doc(alias = "X509_STORE_get0_objects")]
-        pub fn cert_store_stats(&self) -> crate::CertStoreStats {
-            crate::conn::inspection::cert_store_stats(self.ssl().ssl_context())
+        pub fn cert_store_stats(&self) -> crate::config::store::CertStoreStats {
+            crate::config::store::cert_store_stats(self.ssl().ssl_context())
         }
 
         /// The peer's ephemeral key-exchange key, the group the handshake used
@@ -433,7 +427,7 @@ macro_rules! inspection_methods {
         /// `Server Temp Key: X25519, 253 bits`). `None` before the handshake
         /// and for a resumption without key exchange.
         #[doc(alias("SSL_get_peer_tmp_key", "SSL_get_server_tmp_key"))]
-        pub fn peer_tmp_key(&self) -> Option<crate::TempKey> {
+        pub fn peer_tmp_key(&self) -> Option<crate::conn::inspection::TempKey> {
             crate::conn::inspection::peer_tmp_key(self.ssl())
         }
 
@@ -443,7 +437,7 @@ macro_rules! inspection_methods {
         /// TLS 1.3 once a session ticket has arrived, which a client reads
         /// with the data after the handshake (`None` until then).
         #[doc(alias("SSL_get1_session", "SSL_get_session"))]
-        pub fn session(&self) -> Option<crate::Session> {
+        pub fn session(&self) -> Option<crate::conn::saved_session::Session> {
             crate::conn::saved_session::session(self.ssl())
         }
 
@@ -470,36 +464,6 @@ pub(crate) fn shared_ciphers(ssl: &SslRef) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The CA certificates of a context's trust store (Python's `get_ca_certs`).
-pub(crate) fn ca_certificates(ctx: &SslContextRef) -> Vec<X509> {
-    let (certs, _) = crate::sys::ffi::store_contents(ctx.cert_store());
-    certs
-        .into_iter()
-        .filter_map(|(c, ca)| ca.then_some(c))
-        .collect()
-}
-
-/// What a context's trust store holds, counted as Python's
-/// `SSLContext.cert_store_stats()` counts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CertStoreStats {
-    /// Certificates, CA or not (`x509`).
-    pub x509: usize,
-    /// Of those, the CA certificates (`x509_ca`).
-    pub x509_ca: usize,
-    /// Certificate revocation lists (`crl`).
-    pub crl: usize,
-}
-
-pub(crate) fn cert_store_stats(ctx: &SslContextRef) -> CertStoreStats {
-    let (certs, crl) = crate::sys::ffi::store_contents(ctx.cert_store());
-    CertStoreStats {
-        x509: certs.len(),
-        x509_ca: certs.iter().filter(|(_, ca)| *ca).count(),
-        crl,
-    }
 }
 
 /// The peer's ephemeral key-exchange key: the group the handshake used, as

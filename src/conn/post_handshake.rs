@@ -3,104 +3,20 @@
 
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
-use std::time::Duration;
 
 use openssl::x509::X509;
 
 use crate::config::hooks;
 use crate::config::options;
-use crate::conn::engine::{Engine, Step, Waits};
+use crate::conn::engine::{Engine, Step};
 use crate::conn::inspection;
 use crate::error::{Error, Operation, PostHandshakeError};
-use crate::socket::SslSocket;
 use crate::sys::ffi;
 use crate::sys::reasons::{
     SSL_R_EXTENSION_NOT_RECEIVED, SSL_R_INVALID_CONFIG, SSL_R_NOT_SERVER, SSL_R_REQUEST_PENDING,
     SSL_R_REQUEST_SENT, SSL_R_STILL_IN_INIT, SSL_R_WRONG_SSL_VERSION,
 };
 use crate::verify::mode::VerifyMode;
-
-impl<S: Read + Write + AsFd> SslSocket<S> {
-    /// Queues a TLS 1.3 CertificateRequest (`SSL_verify_client_post_handshake`,
-    /// Python's `SSLSocket.verify_client_post_handshake`). The request goes
-    /// out with the next I/O on this socket: [`handshake`](Self::handshake)
-    /// or `flush` sends it at once (C's idiom is
-    /// `SSL_verify_client_post_handshake` then `SSL_do_handshake`). The
-    /// client's certificate is processed by a later read, which fires
-    /// [`HandshakeEvent::PostHandshakeAuth`](crate::HandshakeEvent::PostHandshakeAuth);
-    /// [`request_client_certificate`](Self::request_client_certificate)
-    /// does the whole exchange in one call.
-    ///
-    /// The verify mode must include `PEER`; with `PEER | POST_HANDSHAKE` no
-    /// certificate was requested during the handshake.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::PostHandshake`] with [`PostHandshakeError::NotServer`],
-    /// `NotTls13`, `NotOffered` (the client did not enable post-handshake
-    /// auth), `RequestPending`, `ModeWithoutPeer`, or `AlreadyRequested`
-    /// (OpenSSL refuses a second request under `CLIENT_ONCE`).
-    #[doc(alias = "SSL_verify_client_post_handshake")]
-    pub fn verify_client_post_handshake(&mut self) -> Result<(), Error> {
-        self.handshake()?;
-        queue_request(self.engine_mut())
-    }
-
-    /// Asks the client for its certificate now and waits for the answer:
-    /// TLS 1.3 post-handshake authentication, or a secure server-initiated
-    /// renegotiation on TLS 1.2. Returns the client's certificate, or
-    /// `Ok(None)` when it sent none and the mode allows that.
-    ///
-    /// The call honours the verify mode: with `FAIL_IF_NO_PEER_CERT` a
-    /// client that sends no certificate is an error and OpenSSL closes the
-    /// connection with the proper alert; a certificate that does not verify
-    /// is [`Error::VerifyFailed`]; with `CLIENT_ONCE` and a certificate
-    /// already requested, nothing is sent and the call says so. It returns
-    /// as soon as the client's Certificate, CertificateVerify and Finished
-    /// have been processed. Application data the client sends meanwhile is
-    /// kept, in order, for the next reads, up to the configuration's
-    /// [`set_post_handshake_buffer_limit`](crate::SslConfigBuilder::set_post_handshake_buffer_limit)
-    /// (1 MiB by default). A client that sends more before answering fails
-    /// the call with [`Error::PostHandshakeBufferFull`]; the connection
-    /// stays up and the request stays pending: the next reads return the
-    /// data kept, then the rest of what the client sent, and process the
-    /// client's certificate whenever it comes (then
-    /// [`peer_certificate`](Self::peer_certificate) describes it). The same
-    /// holds after [`Error::Timeout`].
-    ///
-    /// Any `timeout` is valid; one too large to add to the clock waits
-    /// without limit, as `None` does.
-    ///
-    /// Afterwards [`peer_certificate`](Self::peer_certificate),
-    /// [`peer_cert_chain`](Self::peer_cert_chain) and
-    /// [`verify_result`](Self::verify_result) describe the certificate just received.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::PostHandshake`] when the request cannot be made (see
-    /// [`verify_client_post_handshake`](Self::verify_client_post_handshake),
-    /// plus `InsecureRenegotiation`), [`Error::Timeout`] when the client does
-    /// not answer in time, [`Error::PostHandshakeBufferFull`],
-    /// [`Error::PeerCertificateRequired`], [`Error::VerifyFailed`],
-    /// [`Error::CallbackPanicked`] for a hook that panicked during the
-    /// exchange, and the other handshake errors.
-    #[doc(alias("SSL_verify_client_post_handshake", "SSL_renegotiate"))]
-    pub fn request_client_certificate(
-        &mut self,
-        timeout: Option<Duration>,
-    ) -> Result<Option<X509>, Error> {
-        self.handshake()?;
-        let engine = self.engine_mut();
-        begin_request(engine)?;
-        let mut exchange = Exchange::default();
-        let r = without_delay(engine, |e| {
-            e.drive(Operation::PostHandshakeAuth, timeout, Waits::Poll, |e| {
-                exchange.step(e)
-            })
-        });
-        finish_request(engine, r)
-    }
-}
 
 /// Runs `send` with Nagle's algorithm off when the descriptor is a TCP
 /// socket that has it on. OpenSSL writes a post-handshake request (and,
@@ -152,7 +68,7 @@ pub(crate) fn finish_request<S>(
     let certificate = engine.ssl().peer_certificate();
     hooks::emit(
         engine.ssl(),
-        crate::HandshakeEvent::PostHandshakeAuth {
+        crate::config::hooks::HandshakeEvent::PostHandshakeAuth {
             certificate: certificate.is_some(),
         },
     );
@@ -193,7 +109,7 @@ fn check_can_request<S>(
     if !ssl.is_server() {
         return Err(PostHandshakeError::NotServer);
     }
-    let mode = inspection::verify_mode(ssl);
+    let mode = crate::verify::mode::verify_mode(ssl);
     if !mode.contains(VerifyMode::PEER) {
         return Err(PostHandshakeError::ModeWithoutPeer { mode });
     }
@@ -221,7 +137,7 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     if !inspection::is_tls13(engine.ssl()) {
         return Err(PostHandshakeError::NotTls13 { version }.into());
     }
-    let mode = inspection::verify_mode(engine.ssl());
+    let mode = crate::verify::mode::verify_mode(engine.ssl());
     if let Err(stack) = ffi::verify_client_post_handshake(engine.ssl_mut()) {
         let reason = stack.errors().first().map_or(0, |e| e.reason_code());
         return Err(match reason {

@@ -66,7 +66,7 @@ macro_rules! settings_methods {
         /// as the setters above changed them (Python's `gettimeout`, which is
         /// one of them here).
         #[doc(alias("gettimeout", "SO_RCVTIMEO", "SO_SNDTIMEO"))]
-        pub fn timeouts(&self) -> crate::Timeouts {
+        pub fn timeouts(&self) -> crate::config::Timeouts {
             self.engine().timeouts
         }
 
@@ -83,9 +83,9 @@ macro_rules! settings_methods {
         #[doc(alias("SSL_set_verify", "setSslVerifyMode"))]
         pub fn set_verify_mode(
             &mut self,
-            mode: impl crate::IntoVerifyMode,
-        ) -> Result<(), crate::Error> {
-            let mode: crate::VerifyMode = mode.into_verify_mode()?;
+            mode: impl crate::verify::parse::IntoVerifyMode,
+        ) -> Result<(), crate::error::Error> {
+            let mode: crate::verify::mode::VerifyMode = mode.into_verify_mode()?;
             self.engine_mut().set_verify_mode(mode);
             Ok(())
         }
@@ -114,16 +114,19 @@ macro_rules! settings_methods {
         /// [`Error::InvalidState`](crate::Error::InvalidState) on a server socket or once the handshake
         /// has started; [`Error::Tls`](crate::Error::Tls) if OpenSSL refuses the session.
         #[doc(alias("SSL_set_session", "session"))]
-        pub fn set_session(&mut self, session: &crate::Session) -> Result<(), crate::Error> {
+        pub fn set_session(
+            &mut self,
+            session: &crate::conn::saved_session::Session,
+        ) -> Result<(), crate::error::Error> {
             let call = "set_session";
             if self.ssl().is_server() {
-                return Err(crate::Error::InvalidState {
+                return Err(crate::error::Error::InvalidState {
                     call,
                     reason: "only a client offers a session to resume",
                 });
             }
             if self.engine().handshaken() || !crate::sys::ffi::handshake_not_begun(self.ssl()) {
-                return Err(crate::Error::InvalidState {
+                return Err(crate::error::Error::InvalidState {
                     call,
                     reason: "the handshake has started: set the session on a socket made with \
                                  new_client, before its first I/O",

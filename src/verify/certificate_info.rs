@@ -59,16 +59,10 @@ pub struct CertificateInfo {
     /// The X.509 version: 3 for a v3 certificate (the field's value plus one).
     pub version: u32,
     /// The start of the validity period.
-    #[cfg_attr(
-        feature = "serde",
-        serde(serialize_with = "crate::serialize::unix_seconds")
-    )]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "unix_seconds"))]
     pub not_before: SystemTime,
     /// The end of the validity period.
-    #[cfg_attr(
-        feature = "serde",
-        serde(serialize_with = "crate::serialize::unix_seconds")
-    )]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "unix_seconds"))]
     pub not_after: SystemTime,
     /// [`not_before`](Self::not_before) as OpenSSL prints it,
     /// `Jan  1 00:00:00 2025 GMT` (Python's `getpeercert()` `notBefore`).
@@ -112,17 +106,11 @@ pub struct CertificateInfo {
     /// The SHA-256 digest of the certificate's DER, what
     /// `openssl x509 -fingerprint -sha256` prints (all zero if OpenSSL
     /// refused the digest).
-    #[cfg_attr(
-        feature = "serde",
-        serde(serialize_with = "crate::serialize::hex_colons")
-    )]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "hex_colons"))]
     pub sha256_fingerprint: [u8; 32],
     /// The SHA-1 digest of the certificate's DER (all zero where OpenSSL
     /// refuses SHA-1).
-    #[cfg_attr(
-        feature = "serde",
-        serde(serialize_with = "crate::serialize::hex_colons")
-    )]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "hex_colons"))]
     pub sha1_fingerprint: [u8; 20],
 }
 
@@ -342,6 +330,33 @@ fn digest<const N: usize>(cert: &X509Ref, md: MessageDigest) -> [u8; N] {
         .ok()
         .and_then(|d| <[u8; N]>::try_from(&d[..]).ok())
         .unwrap_or([0; N])
+}
+
+// How `CertificateInfo` serializes its times and fingerprints (the
+// `serde` feature).
+
+/// A time as whole seconds since the Unix epoch, negative before it.
+#[cfg(feature = "serde")]
+fn unix_seconds<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |b| -b),
+    };
+    s.serialize_i64(secs)
+}
+
+/// Bytes as uppercase hex pairs joined by `:`.
+#[cfg(feature = "serde")]
+fn hex_colons<S: serde::Serializer, const N: usize>(
+    bytes: &[u8; N],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let text = bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    s.serialize_str(&text)
 }
 
 #[cfg(test)]

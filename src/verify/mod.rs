@@ -12,4 +12,4 @@ pub(crate) mod hostname_flags;
 pub(crate) mod mode;
 pub(crate) mod parse;
 pub(crate) mod result;
-pub(crate) mod revocation;
+pub(crate) mod verify_flags;

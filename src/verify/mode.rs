@@ -302,3 +302,8 @@ mod tests {
         assert!(CertReqs::try_from(3).is_err());
     }
 }
+
+/// The verify mode an `SSL` has now (`SSL_get_verify_mode`).
+pub(crate) fn verify_mode(ssl: &openssl::ssl::SslRef) -> VerifyMode {
+    VerifyMode::from_openssl(ssl.verify_mode().bits())
+}

@@ -327,6 +327,12 @@ x509_v_codes! {
     own::X509_V_ERR_EC_KEY_EXPLICIT_PARAMS,
 }
 
+/// The result of the last verification of an `SSL`'s peer
+/// (`SSL_get_verify_result`).
+pub(crate) fn verify_result(ssl: &openssl::ssl::SslRef) -> VerifyResult {
+    VerifyResult::from_code(ssl.verify_result().as_raw())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

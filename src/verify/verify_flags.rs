@@ -1,15 +1,7 @@
-//! Revocation lists and OpenSSL's `X509_V_FLAG_*` verification flags: what
-//! a configuration verifies with besides its CAs.
+//! OpenSSL's `X509_V_FLAG_*` certificate-verification flags.
 
-use libc::c_ulong;
-use openssl::ssl::SslContextBuilder;
-use openssl::x509::verify::{X509CheckFlags, X509VerifyFlags};
-use openssl::x509::X509Crl;
-
-use crate::config::identity::Source;
-use crate::error::{ConfigError, Error};
 use crate::verify::flags::c_flags;
-use crate::verify::hostname_flags::HostnameFlags;
+use libc::c_ulong;
 
 c_flags! {
     /// OpenSSL's certificate-verification flags, the `unsigned long` of
@@ -92,69 +84,4 @@ c_flags! {
     NO_ALT_CHAINS = openssl_sys::X509_V_FLAG_NO_ALT_CHAINS;
     /// `X509_V_FLAG_NO_CHECK_TIME` (0x200000): do not check validity dates.
     NO_CHECK_TIME = openssl_sys::X509_V_FLAG_NO_CHECK_TIME;
-}
-
-/// The CRLs of a PEM source (one `X509 CRL` block or many) or a DER one.
-fn crls(source: &Source) -> Result<Vec<X509Crl>, Error> {
-    const WHAT: &str = "CRL";
-    const BEGIN: &[u8] = b"-----BEGIN X509 CRL-----";
-    const END: &[u8] = b"-----END X509 CRL-----";
-    let bytes = source.bytes(WHAT)?;
-    let load = |e| Error::load(WHAT, source.origin(), e);
-    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
-    if find(&bytes, b"-----BEGIN ").is_none() {
-        return X509Crl::from_der(&bytes).map(|c| vec![c]).map_err(load);
-    }
-    let mut out = Vec::new();
-    let mut rest = &bytes[..];
-    while let Some(start) = find(rest, BEGIN) {
-        let block = &rest[start..];
-        let end = find(block, END).map_or(block.len(), |e| e + END.len());
-        out.push(X509Crl::from_pem(&block[..end]).map_err(load)?);
-        rest = &block[end..];
-    }
-    if out.is_empty() {
-        return Err(Error::Load {
-            what: WHAT,
-            origin: source.origin(),
-            reason: "no PEM X509 CRL block found".into(),
-            source: None,
-        });
-    }
-    Ok(out)
-}
-
-/// What a context verifies with besides its CAs: CRLs, flags, the chain's
-/// depth and the host-name check's flags (its `X509_VERIFY_PARAM`).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct VerifyParams {
-    pub(crate) crls: Vec<Source>,
-    pub(crate) flags: VerifyFlags,
-    pub(crate) depth: Option<u32>,
-    pub(crate) host_flags: HostnameFlags,
-}
-
-impl VerifyParams {
-    /// Loads the CRLs into the context's store and sets the flags, depth
-    /// and host flags on its parameters (which every connection inherits).
-    pub(crate) fn apply(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
-        for source in &self.crls {
-            for crl in crls(source)? {
-                crate::sys::ffi::store_add_crl(b.cert_store_mut(), &crl)
-                    .map_err(|e| Error::load("CRL", source.origin(), e))?;
-            }
-        }
-        let param = b.verify_param_mut();
-        param
-            .set_flags(X509VerifyFlags::from_bits_retain(self.flags.bits()))
-            .map_err(|source| ConfigError::OpenSsl {
-                step: "verify flags",
-                source,
-            })?;
-        param.set_hostflags(X509CheckFlags::from_bits_retain(self.host_flags.bits()));
-        if let Some(depth) = self.depth {
-            b.set_verify_depth(u32::min(depth, i32::MAX as u32));
-        }
-        Ok(())
-    }
 }
