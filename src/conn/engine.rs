@@ -18,7 +18,10 @@ use crate::config::hooks;
 use crate::config::{SslConfig, Timeouts};
 use crate::conn::inspection;
 use crate::conn::linger;
-use crate::error::{classify, Error, Operation, Want};
+use crate::error::from_openssl::classify;
+use crate::error::operation::Operation;
+use crate::error::want::Want;
+use crate::error::Error;
 use crate::sys::ffi::{self, Polled};
 
 /// The outcome of one attempt at an operation.

@@ -10,7 +10,9 @@ use crate::config::hooks;
 use crate::config::options;
 use crate::conn::engine::{Engine, Step};
 use crate::conn::inspection;
-use crate::error::{Error, Operation, PostHandshakeError};
+use crate::error::operation::Operation;
+use crate::error::post_handshake::PostHandshakeError;
+use crate::error::Error;
 use crate::sys::ffi;
 use crate::sys::reasons::{
     SSL_R_EXTENSION_NOT_RECEIVED, SSL_R_INVALID_CONFIG, SSL_R_NOT_SERVER, SSL_R_REQUEST_PENDING,

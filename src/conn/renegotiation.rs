@@ -9,7 +9,8 @@ use crate::config::options;
 use crate::conn::engine::Engine;
 use crate::conn::inspection;
 use crate::conn::post_handshake::Exchange;
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::sys::ffi;
 use crate::sys::reasons::{ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION};
 

@@ -22,7 +22,8 @@ use super::io::{AsyncIo, Side};
 use crate::config::SslConfig;
 use crate::conn::engine::{Engine, Step};
 use crate::conn::post_handshake::{self, Exchange};
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::verify::mode::Role;
 
 /// A TLS connection for tokio programs, in either role, over a
