@@ -109,7 +109,7 @@ mod verify;
 mod version;
 
 pub use alert::Alert;
-pub use config::hooks::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
+pub use config::hooks::types::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::identity::Identity;
 pub use config::password::IntoPassword;
 pub use config::session_stats::SessionStats;

@@ -30,7 +30,8 @@ use openssl::ssl::{
 };
 
 use crate::config::dh::Dhe;
-use crate::config::hooks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
+use crate::config::hooks::types::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
+use crate::config::hooks::Hooks;
 use crate::config::identity::{Identity, Source};
 use crate::config::keylog::KeyLog;
 use crate::config::ocsp::Ocsp;

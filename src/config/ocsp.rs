@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use openssl::ssl::{SslContextBuilder, SslRef};
 
-use crate::config::hooks::guarded;
+use crate::config::hooks::record::guarded;
 use crate::error::config_error::ConfigError;
 use crate::error::Error;
 use crate::verify::mode::Role;

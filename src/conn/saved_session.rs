@@ -165,6 +165,6 @@ pub(crate) fn set_session(ssl: &mut SslRef, session: &Session) -> Result<(), Err
         source,
     })?;
     // The failure the cache kept belongs to the session it offered.
-    crate::config::hooks::with_record(ssl, |r| r.offered_failure = None);
+    crate::config::hooks::record::with_record(ssl, |r| r.offered_failure = None);
     Ok(())
 }

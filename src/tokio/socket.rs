@@ -418,7 +418,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         }
         self.engine.get_mut().register(side, cx);
         match step(&mut self.engine) {
-            Step::Done(Err(e)) if crate::config::hooks::alert_sent(self.engine.ssl()).is_some() => {
+            Step::Done(Err(e))
+                if crate::config::hooks::record::alert_sent(self.engine.ssl()).is_some() =>
+            {
                 self.engine.get_mut().done(side);
                 let limit = Instant::now() + crate::conn::linger::LINGER;
                 let until = deadline.at.map_or(limit, |at| at.min(limit));
