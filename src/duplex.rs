@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use crate::config::Timeouts;
 use crate::conn::engine::{self, Deadline, Engine, Step};
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::socket::SslSocket;
 use crate::sys::ffi;
 
@@ -196,7 +197,7 @@ impl<S: Read + Write> Shared<S> {
                 let waiting_out = e.waiting_out() > 0;
                 let reported = match outcome {
                     Step::Wait(w) => e.reported_want(w),
-                    Step::Done(_) => crate::error::Want::Read,
+                    Step::Done(_) => crate::error::want::Want::Read,
                 };
                 (outcome, nonblocking, deadline, waiting_out, reported)
             };

@@ -5,7 +5,8 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 
 use crate::config::SslConfig;
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::socket::SslSocket;
 use crate::verify::mode::Role;
 

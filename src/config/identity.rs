@@ -13,7 +13,8 @@ use openssl::ssl::SslContextBuilder;
 use openssl::x509::X509;
 
 use crate::config::password::KeyPassword;
-use crate::error::{ConfigError, Error};
+use crate::error::config_error::ConfigError;
+use crate::error::Error;
 use crate::sys::reasons::{ERR_LIB_PKCS12, PKCS12_R_MAC_VERIFY_FAILURE};
 
 /// Where a certificate, chain, key, CRL or PKCS#12 file comes from.

@@ -51,7 +51,7 @@ impl KeyLog {
                 write_line(f, line);
             }
             if let Some(hook) = &callback {
-                crate::config::hooks::guarded(ssl, "key log", || hook(line));
+                crate::config::hooks::record::guarded(ssl, "key log", || hook(line));
             }
         });
         Ok(())

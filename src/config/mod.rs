@@ -30,14 +30,17 @@ use openssl::ssl::{
 };
 
 use crate::config::dh::Dhe;
-use crate::config::hooks::{CertCheck, ClientAuthRequest, HandshakeEvent, Hooks, SniDecision};
+use crate::config::hooks::types::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
+use crate::config::hooks::Hooks;
 use crate::config::identity::{Identity, Source};
 use crate::config::keylog::KeyLog;
 use crate::config::ocsp::Ocsp;
 use crate::config::options::Knobs;
 use crate::config::password::{IntoPassword, KeyPassword, Password};
 use crate::config::warnings::{ConfigWarning, Facts};
-use crate::error::{ConfigError, Error, Operation};
+use crate::error::config_error::ConfigError;
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::sys::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::verify::hostname_flags::HostnameFlags;
 use crate::verify::mode::{CertReqs, Role, VerifyMode};

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use openssl::ssl::{SslContextBuilder, SslRef};
 
-use crate::config::hooks::guarded;
-use crate::error::{ConfigError, Error};
+use crate::config::hooks::record::guarded;
+use crate::error::config_error::ConfigError;
+use crate::error::Error;
 use crate::verify::mode::Role;
 
 pub(crate) type StapleHook = dyn Fn(&SslRef) -> Option<Vec<u8>> + Send + Sync;

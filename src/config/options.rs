@@ -5,7 +5,8 @@
 use openssl::ssl::{SslContextBuilder, SslOptions, SslRef};
 
 use crate::config::no_nul;
-use crate::error::{ConfigError, Error};
+use crate::error::config_error::ConfigError;
+use crate::error::Error;
 use crate::verify::mode::Role;
 
 /// `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` (OpenSSL 3.0, `ssl.h`), which the

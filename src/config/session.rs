@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use openssl::ex_data::Index;
 use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMode};
 
-use crate::config::hooks;
+use crate::config::hooks::record;
 use crate::verify::result::VerifyFailure;
 
 /// Most sessions kept per configuration; past that the oldest peer's goes.
@@ -46,7 +46,7 @@ impl SessionCache {
                 // A resumed handshake verifies nothing: its tickets carry
                 // the failure of the session it resumed.
                 let resumed = ssl.session_reused();
-                let failure = hooks::with_record(ssl, |r| {
+                let failure = record::with_record(ssl, |r| {
                     if resumed {
                         r.offered_failure.as_deref().cloned()
                     } else {
@@ -91,7 +91,7 @@ impl SessionCache {
         if let Some((session, failure)) = saved {
             // A session that cannot be set only means a full handshake.
             if crate::sys::ffi::set_session(ssl, &session).is_ok() {
-                hooks::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
+                record::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
             }
         }
         ssl.set_ex_data(peer_id_index(), id);
@@ -154,8 +154,8 @@ pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     let Some(session) = ssl.session() else {
         return;
     };
-    let failed =
-        hooks::offered_failure(ssl).is_some() || !crate::verify::result::verify_result(ssl).is_ok();
+    let failed = record::offered_failure(ssl).is_some()
+        || !crate::verify::result::verify_result(ssl).is_ok();
     let verified = !failed
         && crate::sys::ffi::session_peer(session).is_some_and(|cert| {
             match ssl.ex_data(checked_name_index()) {
@@ -168,6 +168,6 @@ pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
         });
     if !verified {
         crate::sys::ffi::withdraw_session(ssl);
-        hooks::with_record(ssl, |r| r.offered_failure = None);
+        record::with_record(ssl, |r| r.offered_failure = None);
     }
 }

@@ -6,7 +6,8 @@ use openssl::x509::verify::{X509CheckFlags, X509VerifyFlags};
 use openssl::x509::X509Crl;
 
 use crate::config::identity::Source;
-use crate::error::{ConfigError, Error};
+use crate::error::config_error::ConfigError;
+use crate::error::Error;
 use crate::verify::hostname_flags::HostnameFlags;
 use crate::verify::verify_flags::VerifyFlags;
 

@@ -14,11 +14,14 @@ use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 
 use crate::conn::wire::{Wire, OUT_CAP};
 
-use crate::config::hooks;
+use crate::config::hooks::record;
 use crate::config::{SslConfig, Timeouts};
 use crate::conn::inspection;
 use crate::conn::linger;
-use crate::error::{classify, Error, Operation, Want};
+use crate::error::from_openssl::classify;
+use crate::error::operation::Operation;
+use crate::error::want::Want;
+use crate::error::Error;
 use crate::sys::ffi::{self, Polled};
 
 /// The outcome of one attempt at an operation.
@@ -361,14 +364,14 @@ impl<S> Engine<S> {
             op,
             self.limit(op),
             ssl,
-            hooks::verify_failure(ssl, false),
-            hooks::alert_sent(ssl),
+            record::verify_failure(ssl, false),
+            record::alert_sent(ssl),
         )
     }
 
     /// A hook's panic not yet reported, as an error.
     pub(crate) fn take_panic(&self) -> Option<Error> {
-        hooks::take_panic(self.ssl())
+        record::take_panic(self.ssl())
             .map(|(callback, message)| Error::CallbackPanicked { callback, message })
     }
 }
@@ -529,7 +532,7 @@ impl<S: Read + Write> Engine<S> {
         if self.fd < 0 || self.handed_back {
             return;
         }
-        let alert_sent = hooks::alert_sent(self.ssl()).is_some();
+        let alert_sent = record::alert_sent(self.ssl()).is_some();
         let peer_open = !self.received_close_notify();
         let at_stake = alert_sent || (peer_open && self.close_notify_sent);
         if !at_stake && (!peer_open || !linger::input_waiting(self.fd)) {

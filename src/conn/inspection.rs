@@ -7,7 +7,7 @@ use openssl::pkey::{Id, PKey, Public};
 use openssl::ssl::{NameType, SslRef, SslVersion};
 use openssl::x509::X509;
 
-use crate::config::hooks;
+use crate::config::hooks::record;
 use crate::sys::names::name_to_string;
 use crate::verify::certificate_info::CertificateInfo;
 use crate::verify::mode::{verify_mode, VerifyMode};
@@ -51,14 +51,14 @@ pub(crate) fn peer_verification(ssl: &SslRef) -> PeerVerification {
 }
 
 pub(crate) fn verify_failure(ssl: &SslRef) -> Option<VerifyFailure> {
-    if let Some(failure) = hooks::verify_failure(ssl, false) {
+    if let Some(failure) = record::verify_failure(ssl, false) {
         return Some(failure);
     }
     let result = verify_result(ssl);
     if result.is_ok() || !ssl.session_reused() {
         return None;
     }
-    Some(match hooks::offered_failure(ssl) {
+    Some(match record::offered_failure(ssl) {
         Some(f) => VerifyFailure { resumed: true, ..f },
         None => VerifyFailure {
             resumed: true,

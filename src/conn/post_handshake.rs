@@ -6,11 +6,14 @@ use std::os::fd::AsFd;
 
 use openssl::x509::X509;
 
-use crate::config::hooks;
+use crate::config::hooks::record;
+use crate::config::hooks::trampolines;
 use crate::config::options;
 use crate::conn::engine::{Engine, Step};
 use crate::conn::inspection;
-use crate::error::{Error, Operation, PostHandshakeError};
+use crate::error::operation::Operation;
+use crate::error::post_handshake::PostHandshakeError;
+use crate::error::Error;
 use crate::sys::ffi;
 use crate::sys::reasons::{
     SSL_R_EXTENSION_NOT_RECEIVED, SSL_R_INVALID_CONFIG, SSL_R_NOT_SERVER, SSL_R_REQUEST_PENDING,
@@ -66,9 +69,9 @@ pub(crate) fn finish_request<S>(
     }
     r?;
     let certificate = engine.ssl().peer_certificate();
-    hooks::emit(
+    trampolines::emit(
         engine.ssl(),
-        crate::config::hooks::HandshakeEvent::PostHandshakeAuth {
+        crate::config::hooks::types::HandshakeEvent::PostHandshakeAuth {
             certificate: certificate.is_some(),
         },
     );
@@ -85,16 +88,16 @@ fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     if !ffi::secure_renegotiation_support(ssl) {
         return Err(PostHandshakeError::InsecureRenegotiation.into());
     }
-    if !ssl.is_init_finished() || !hooks::renegotiation_idle(ssl) {
+    if !ssl.is_init_finished() || !record::renegotiation_idle(ssl) {
         return Err(PostHandshakeError::RequestPending.into());
     }
     // The server refuses peers' renegotiations (SSL_OP_NO_RENEGOTIATION)
     // unless set_renegotiation(true), not its own.
     let ssl = engine.ssl_mut();
     options::renegotiate_own(ssl).map_err(PostHandshakeError::Refused)?;
-    hooks::expect_own_renegotiation(ssl);
+    record::expect_own_renegotiation(ssl);
     engine.cert_requests += 1;
-    hooks::verify_failure(engine.ssl(), true);
+    record::verify_failure(engine.ssl(), true);
     Ok(())
 }
 
@@ -125,7 +128,7 @@ fn check_can_request<S>(
 /// processes the client's answer fires the `PostHandshakeAuth` event.
 pub(crate) fn queue_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     queue(engine)?;
-    hooks::await_answer(engine.ssl());
+    record::await_answer(engine.ssl());
     Ok(())
 }
 
@@ -155,7 +158,7 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         .into());
     }
     engine.cert_requests += 1;
-    hooks::verify_failure(engine.ssl(), true);
+    record::verify_failure(engine.ssl(), true);
     Ok(())
 }
 

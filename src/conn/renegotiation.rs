@@ -4,12 +4,13 @@
 //! arriving meanwhile: [`begin`], the [`Exchange`] of
 //! [`Operation::Renegotiation`], [`finish`].
 
-use crate::config::hooks;
+use crate::config::hooks::record;
 use crate::config::options;
 use crate::conn::engine::Engine;
 use crate::conn::inspection;
 use crate::conn::post_handshake::Exchange;
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::sys::ffi;
 use crate::sys::reasons::{ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION};
 
@@ -44,7 +45,7 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
             source: None,
         });
     }
-    if !ssl.is_init_finished() || !hooks::renegotiation_idle(ssl) {
+    if !ssl.is_init_finished() || !record::renegotiation_idle(ssl) {
         return Err(Error::InvalidState {
             call: "renegotiate",
             reason: "a handshake or renegotiation is already under way on this connection",
@@ -55,9 +56,9 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         during: Operation::Renegotiation,
         source,
     })?;
-    hooks::expect_own_renegotiation(ssl);
+    record::expect_own_renegotiation(ssl);
     // The renegotiation verifies the peer afresh.
-    hooks::verify_failure(ssl, true);
+    record::verify_failure(ssl, true);
     ffi::watch_handshake(ssl);
     Ok(())
 }

@@ -161,10 +161,10 @@ pub(crate) fn session(ssl: &SslRef) -> Option<Session> {
 /// (`SSL_set_session`).
 pub(crate) fn set_session(ssl: &mut SslRef, session: &Session) -> Result<(), Error> {
     crate::sys::ffi::set_foreign_session(ssl, &session.0).map_err(|source| Error::Tls {
-        during: crate::error::Operation::Handshake,
+        during: crate::error::operation::Operation::Handshake,
         source,
     })?;
     // The failure the cache kept belongs to the session it offered.
-    crate::config::hooks::with_record(ssl, |r| r.offered_failure = None);
+    crate::config::hooks::record::with_record(ssl, |r| r.offered_failure = None);
     Ok(())
 }

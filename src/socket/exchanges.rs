@@ -13,7 +13,8 @@ use crate::conn::engine::Waits;
 use crate::conn::post_handshake::{
     begin_request, finish_request, queue_request, without_delay, Exchange,
 };
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 
 use super::SslSocket;
 
@@ -34,7 +35,8 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::PostHandshake`] with [`PostHandshakeError::NotServer`],
+    /// [`Error::PostHandshake`] with
+    /// [`PostHandshakeError::NotServer`](crate::PostHandshakeError::NotServer),
     /// `NotTls13`, `NotOffered` (the client did not enable post-handshake
     /// auth), `RequestPending`, `ModeWithoutPeer`, or `AlreadyRequested`
     /// (OpenSSL refuses a second request under `CLIENT_ONCE`).

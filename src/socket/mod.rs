@@ -12,7 +12,8 @@ mod transfer;
 
 use crate::config::SslConfig;
 use crate::conn::engine::Engine;
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::verify::mode::Role;
 
 /// A TLS connection, in either role, with OpenSSL's verification semantics

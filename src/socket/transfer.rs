@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::conn::engine::Engine;
 use crate::conn::post_handshake::without_delay;
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 
 use super::SslSocket;
 

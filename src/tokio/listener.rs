@@ -9,7 +9,8 @@ use ::tokio::net::{TcpListener, ToSocketAddrs};
 
 use super::socket::SslSocket;
 use crate::config::SslConfig;
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::verify::mode::Role;
 
 /// A TLS server socket for tokio programs: a `tokio::net::TcpListener` and

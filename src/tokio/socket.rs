@@ -22,7 +22,8 @@ use super::io::{AsyncIo, Side};
 use crate::config::SslConfig;
 use crate::conn::engine::{Engine, Step};
 use crate::conn::post_handshake::{self, Exchange};
-use crate::error::{Error, Operation};
+use crate::error::operation::Operation;
+use crate::error::Error;
 use crate::verify::mode::Role;
 
 /// A TLS connection for tokio programs, in either role, over a
@@ -417,7 +418,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         }
         self.engine.get_mut().register(side, cx);
         match step(&mut self.engine) {
-            Step::Done(Err(e)) if crate::config::hooks::alert_sent(self.engine.ssl()).is_some() => {
+            Step::Done(Err(e))
+                if crate::config::hooks::record::alert_sent(self.engine.ssl()).is_some() =>
+            {
                 self.engine.get_mut().done(side);
                 let limit = Instant::now() + crate::conn::linger::LINGER;
                 let until = deadline.at.map_or(limit, |at| at.min(limit));

@@ -55,7 +55,7 @@ macro_rules! c_flags {
             fn try_from(bits: $raw) -> Result<$name, crate::error::Error> {
                 let unknown = bits & !$name::ALL;
                 if unknown != 0 {
-                    return Err(crate::error::ConfigError::UnknownFlags {
+                    return Err(crate::error::config_error::ConfigError::UnknownFlags {
                         kind: concat!($prefix, "*"),
                         given: u64::from(bits),
                         unknown: u64::from(unknown),

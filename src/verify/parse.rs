@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use libc::c_int;
 
-use crate::error::{ConfigError, Error};
+use crate::error::config_error::ConfigError;
+use crate::error::Error;
 use crate::verify::mode::{CertReqs, VerifyMode, ALL_BITS};
 use crate::version::TlsVersion;
 
