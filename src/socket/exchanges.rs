@@ -34,7 +34,8 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::PostHandshake`] with [`PostHandshakeError::NotServer`],
+    /// [`Error::PostHandshake`] with
+    /// [`PostHandshakeError::NotServer`](crate::error::PostHandshakeError::NotServer),
     /// `NotTls13`, `NotOffered` (the client did not enable post-handshake
     /// auth), `RequestPending`, `ModeWithoutPeer`, or `AlreadyRequested`
     /// (OpenSSL refuses a second request under `CLIENT_ONCE`).

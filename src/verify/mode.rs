@@ -256,6 +256,11 @@ impl CertReqs {
     }
 }
 
+/// The verify mode an `SSL` has now (`SSL_get_verify_mode`).
+pub(crate) fn verify_mode(ssl: &openssl::ssl::SslRef) -> VerifyMode {
+    VerifyMode::from_openssl(ssl.verify_mode().bits())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,9 +306,4 @@ mod tests {
         }
         assert!(CertReqs::try_from(3).is_err());
     }
-}
-
-/// The verify mode an `SSL` has now (`SSL_get_verify_mode`).
-pub(crate) fn verify_mode(ssl: &openssl::ssl::SslRef) -> VerifyMode {
-    VerifyMode::from_openssl(ssl.verify_mode().bits())
 }
