@@ -1,6 +1,7 @@
 //! A certificate, its chain and its private key, from files, PEM bytes or
 //! PKCS#12, with the key's password if it is encrypted, loaded and checked
-//! to belong together.
+//! to belong together; the builder's setters for them and their `build()`
+//! steps.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;

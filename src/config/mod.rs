@@ -8,14 +8,16 @@
 //! This file holds the two types, their shared parts and `build()`; the
 //! setters, `build()`'s steps and the reads of the built configuration are
 //! in the file of their topic, each an `impl SslConfigBuilder` (and
-//! `impl SslConfig`) block of its own:
+//! `impl SslConfig`) block of its own; a new setting goes beside those of
+//! its topic, its field here:
 //!
 //! | file | topic |
 //! |---|---|
 //! | `trust.rs` | verify mode, host-name check, CAs, CRLs, verify flags and depth |
 //! | `store.rs` | what the built trust store holds |
 //! | `identity.rs` | certificate, chain, private key and its password, PKCS#12 |
-//! | `protocol.rs` | versions, ciphers, `SSL_OP_*` options, groups, sigalgs, DHE, unexpected EOF, renegotiation (`options.rs`: the option bits themselves) |
+//! | `protocol.rs` | versions, ciphers, options, groups, sigalgs, DHE, EOF, renegotiation |
+//! | `options.rs` | the `SSL_OP_*` bits and the knobs that are not bits |
 //! | `timeouts.rs` | the time limits |
 //! | `post_handshake.rs` | post-handshake authentication and its buffer |
 //! | `session.rs` | session caching and tickets (`session_stats.rs`: the counters) |
@@ -157,6 +159,8 @@ impl SslConfigBuilder {
         // A write that would block is retried with the same bytes, which
         // may have moved (a Vec that grew, a buffer of another thread).
         b.set_mode(SslMode::RELEASE_BUFFERS | SslMode::ACCEPT_MOVING_WRITE_BUFFER);
+        // Each step is in its topic's file; their order decides which error
+        // a configuration with several reports.
         self.set_verify(&mut b);
         self.set_password_callback(&mut b);
         self.set_versions(&mut b)?;

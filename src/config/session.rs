@@ -1,6 +1,8 @@
 //! Client-side session resumption keyed by a peer id (python-nss's
 //! `set_sock_peer_id`; by default `host:port`), and the rule every offered
-//! session meets before a handshake that verifies.
+//! session meets before a handshake that verifies; the builder's session
+//! settings (caching, TLS 1.3 tickets), their `build()` step, and the
+//! built configuration's saved sessions.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

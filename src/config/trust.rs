@@ -1,5 +1,8 @@
-//! What a context verifies with besides its CAs: revocation lists, the
-//! verification flags, the chain's depth and the host-name check's flags.
+//! Trust and verification: the verify mode, the host-name check and the
+//! name it checks, the CAs (files, PEM, directories, the system store),
+//! revocation lists, the verification flags, the chain's depth and the
+//! host-name check's flags; their setters, their `build()` steps and the
+//! built configuration's mode and flags.
 
 use std::path::Path;
 
