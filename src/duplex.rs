@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::config::Timeouts;
+use crate::config::timeouts::Timeouts;
 use crate::conn::engine::{self, Deadline, Engine, Step};
 use crate::error::operation::Operation;
 use crate::error::Error;

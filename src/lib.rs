@@ -112,13 +112,13 @@ pub use alert::Alert;
 pub use config::hooks::types::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 pub use config::identity::Identity;
 pub use config::password::IntoPassword;
+pub use config::post_handshake::DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT;
+pub use config::protocol::DEFAULT_CLIENT_CIPHER_LIST;
 pub use config::session_stats::SessionStats;
 pub use config::store::CertStoreStats;
+pub use config::timeouts::Timeouts;
 pub use config::warnings::ConfigWarning;
-pub use config::{
-    SslConfig, SslConfigBuilder, Timeouts, DEFAULT_CLIENT_CIPHER_LIST,
-    DEFAULT_POST_HANDSHAKE_BUFFER_LIMIT,
-};
+pub use config::{SslConfig, SslConfigBuilder};
 pub use conn::exporter::ChannelBinding;
 pub use conn::inspection::{SecurityStatus, TempKey};
 pub use conn::saved_session::Session;

@@ -80,7 +80,10 @@ fn every_file_uses_only_its_layer_and_those_below() {
     let mut wrong = Vec::new();
     for (module, path) in files() {
         let Some(own) = layer(&module) else {
-            wrong.push(format!("{}: module `{module}` has no layer", path.display()));
+            wrong.push(format!(
+                "{}: module `{module}` has no layer",
+                path.display()
+            ));
             continue;
         };
         let text = fs::read_to_string(&path).unwrap();
@@ -90,12 +93,18 @@ fn every_file_uses_only_its_layer_and_those_below() {
                     Some(l) if l <= own => {}
                     Some(_) => wrong.push(format!("{}:{n}: {line}", path.display())),
                     // `crate::Name`: a root re-export used as a way round the layers.
-                    None => wrong.push(format!("{}:{n}: not by its module: {line}", path.display())),
+                    None => {
+                        wrong.push(format!("{}:{n}: not by its module: {line}", path.display()))
+                    }
                 }
             }
         }
     }
-    assert!(wrong.is_empty(), "upward or indirect uses:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "upward or indirect uses:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -112,7 +121,11 @@ fn every_unsafe_block_is_in_sys() {
             }
         }
     }
-    assert!(outside.is_empty(), "unsafe outside src/sys/:\n{}", outside.join("\n"));
+    assert!(
+        outside.is_empty(),
+        "unsafe outside src/sys/:\n{}",
+        outside.join("\n")
+    );
 }
 
 #[test]
@@ -120,9 +133,15 @@ fn the_layer_table_names_every_module_of_the_crate_root() {
     let lib = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
     for line in lib.lines() {
         let line = line.trim();
-        if let Some(rest) = line.strip_prefix("mod ").or_else(|| line.strip_prefix("pub mod ")) {
+        if let Some(rest) = line
+            .strip_prefix("mod ")
+            .or_else(|| line.strip_prefix("pub mod "))
+        {
             let name = rest.trim_end_matches(';');
-            assert!(layer(name).is_some(), "src/lib.rs declares `{name}`, which has no layer here");
+            assert!(
+                layer(name).is_some(),
+                "src/lib.rs declares `{name}`, which has no layer here"
+            );
         }
     }
 }

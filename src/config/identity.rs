@@ -1,6 +1,7 @@
 //! A certificate, its chain and its private key, from files, PEM bytes or
 //! PKCS#12, with the key's password if it is encrypted, loaded and checked
-//! to belong together.
+//! to belong together; the builder's setters for them and their `build()`
+//! steps.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -12,10 +13,12 @@ use openssl::pkey::{PKey, Private};
 use openssl::ssl::SslContextBuilder;
 use openssl::x509::X509;
 
-use crate::config::password::KeyPassword;
+use crate::config::password::{IntoPassword, KeyPassword, Password};
+use crate::config::SslConfigBuilder;
 use crate::error::config_error::ConfigError;
 use crate::error::Error;
 use crate::sys::reasons::{ERR_LIB_PKCS12, PKCS12_R_MAC_VERIFY_FAILURE};
+use crate::verify::mode::Role;
 
 /// Where a certificate, chain, key, CRL or PKCS#12 file comes from.
 #[derive(Clone)]
@@ -414,5 +417,143 @@ impl fmt::Debug for Identity {
             .field("chain", &self.chain.len())
             .field("certificate", &self.origin.0)
             .finish()
+    }
+}
+
+impl SslConfigBuilder {
+    /// This side's certificate from a PEM file: the leaf, then any
+    /// intermediates, which are sent along with it.
+    #[doc(alias(
+        "SSL_CTX_use_certificate_chain_file",
+        "load_cert_chain",
+        "setCertificate",
+        "config_secure_server"
+    ))]
+    pub fn set_certificate_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.certificate = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// This side's certificate (and intermediates) from PEM bytes.
+    #[doc(alias("SSL_CTX_use_certificate", "setCertificate"))]
+    pub fn set_certificate_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.certificate = Some(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// Intermediate certificates to send after the leaf, from a separate PEM file.
+    #[doc(alias = "SSL_CTX_add_extra_chain_cert")]
+    pub fn set_chain_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.chain = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The private key for the certificate, from a PEM or DER file.
+    #[doc(alias(
+        "SSL_CTX_use_PrivateKey_file",
+        "load_cert_chain",
+        "setPrivateKey",
+        "config_secure_server"
+    ))]
+    pub fn set_private_key_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.key = Some(Source::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The private key for the certificate, from PEM bytes.
+    #[doc(alias("SSL_CTX_use_PrivateKey", "setPrivateKey"))]
+    pub fn set_private_key_pem(&mut self, pem: &[u8]) -> &mut Self {
+        self.key = Some(Source::Pem(pem.to_vec()));
+        self
+    }
+
+    /// The password of an encrypted private key (PEM `ENCRYPTED PRIVATE KEY`
+    /// as `openssl pkey -aes256` writes it, or encrypted PKCS#8 DER).
+    /// Without one an encrypted key fails [`build`](Self::build) with
+    /// [`ConfigError::KeyPasswordRequired`]: OpenSSL never prompts on the
+    /// terminal. A wrong one fails it with [`ConfigError::WrongKeyPassword`].
+    ///
+    /// Python: `load_cert_chain(certfile, keyfile, password)`.
+    #[doc(alias(
+        "SSL_CTX_set_default_passwd_cb_userdata",
+        "SSL_CTX_set_default_passwd_cb",
+        "load_cert_chain",
+        "password",
+        "SSLPrivateKey"
+    ))]
+    pub fn set_private_key_password(&mut self, password: &str) -> &mut Self {
+        self.key_password = KeyPassword::Given(password.as_bytes().to_vec());
+        self
+    }
+
+    /// Asks `ask` for the private key's password when the key turns out to
+    /// be encrypted, at [`build`](Self::build) (Python's callable
+    /// `load_cert_chain(password=...)`, C's `SSL_CTX_set_default_passwd_cb`).
+    /// It returns the password (a string or bytes) or `None`; it is not
+    /// called for a key that is not encrypted. A panic in it fails `build`
+    /// with [`Error::CallbackPanicked`].
+    #[doc(alias(
+        "SSL_CTX_set_default_passwd_cb",
+        "pem_password_cb",
+        "load_cert_chain",
+        "set_pkcs11_pin_arg"
+    ))]
+    pub fn set_private_key_password_callback<F, P>(&mut self, ask: F) -> &mut Self
+    where
+        F: Fn() -> P + Send + Sync + 'static,
+        P: IntoPassword,
+    {
+        self.key_password = KeyPassword::callback(ask);
+        self
+    }
+
+    /// This side's certificate, intermediates and private key from one
+    /// PKCS#12 (`.p12`, `.pfx`) file, as `openssl pkcs12 -export` writes it;
+    /// `password` opens it (`""` for a file made without one). Instead of
+    /// [`set_certificate_file`](Self::set_certificate_file) and
+    /// [`set_private_key_file`](Self::set_private_key_file).
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12_fp"))]
+    pub fn set_pkcs12_file(&mut self, path: impl AsRef<Path>, password: &str) -> &mut Self {
+        self.pkcs12 = Some((
+            Source::File(path.as_ref().to_owned()),
+            Password(password.to_owned()),
+        ));
+        self
+    }
+
+    /// As [`set_pkcs12_file`](Self::set_pkcs12_file), from the file's bytes.
+    #[doc(alias("PKCS12_parse", "d2i_PKCS12"))]
+    pub fn set_pkcs12_der(&mut self, der: &[u8], password: &str) -> &mut Self {
+        self.pkcs12 = Some((Source::Der(der.to_vec()), Password(password.to_owned())));
+        self
+    }
+
+    /// Build step: the context's password callback gives the key's
+    /// password; OpenSSL's own would prompt on the terminal.
+    pub(super) fn set_password_callback(&self, b: &mut SslContextBuilder) {
+        let password = self.key_password.clone();
+        crate::sys::ffi::set_default_password_callback(b, Box::new(move |buf| password.fill(buf)));
+    }
+
+    /// Build step: this side's certificate, chain and key, checked to
+    /// belong together (a server must have them).
+    pub(super) fn load_identity(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
+        let mut id = match (&self.pkcs12, &self.certificate, &self.key) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(ConfigError::Pkcs12AndCertificate.into())
+            }
+            (Some((source, password)), None, None) => source.pkcs12(&password.0)?,
+            (None, None, None) if self.role == Role::Server => {
+                return Err(ConfigError::MissingIdentity.into())
+            }
+            (None, None, None) => return Ok(()),
+            (None, Some(_), None) => return Err(ConfigError::MissingPrivateKey.into()),
+            (None, None, Some(_)) => return Err(ConfigError::MissingCertificate.into()),
+            (None, Some(c), Some(k)) => Identity::load(c, k, &self.key_password)?,
+        };
+        if let Some(c) = &self.chain {
+            id.chain.extend(c.certificates("certificate chain")?);
+        }
+        id.install_on_context(b)
     }
 }

@@ -4,11 +4,12 @@
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use openssl::ssl::SslContextBuilder;
 
+use crate::config::SslConfigBuilder;
 use crate::error::Error;
 
 pub(crate) type KeylogHook = dyn Fn(&str) + Send + Sync;
@@ -73,5 +74,41 @@ impl fmt::Debug for KeyLog {
             .field("callback", &self.callback.is_some())
             .field("file", &self.file)
             .finish()
+    }
+}
+
+impl SslConfigBuilder {
+    /// Calls `log` with each TLS secret of every connection, one NSS key log
+    /// line without its newline (`CLIENT_HANDSHAKE_TRAFFIC_SECRET <client
+    /// random> <secret>`, ..., `CLIENT_RANDOM` on TLS 1.2), the format
+    /// Wireshark reads (`SSL_CTX_set_keylog_callback`).
+    ///
+    /// # Warning
+    ///
+    /// Anyone with these lines can decrypt the connections: for debugging only.
+    #[doc(alias = "SSL_CTX_set_keylog_callback")]
+    pub fn set_keylog_callback<F>(&mut self, log: F) -> &mut Self
+    where
+        F: Fn(&str) + Send + Sync + 'static,
+    {
+        self.keylog.callback = Some(Arc::new(log));
+        self
+    }
+
+    /// Appends each TLS secret to `path` as a key log line (Python's
+    /// `keylog_filename`); the file is created if missing and opened at
+    /// [`build`](Self::build) ([`Error::File`] if it cannot be). The crate
+    /// never reads `SSLKEYLOGFILE` itself: an application that wants to
+    /// honour it, as curl and Python do, passes its value here (the
+    /// `s_client` and `s_server` examples do).
+    ///
+    /// # Warning
+    ///
+    /// As [`set_keylog_callback`](Self::set_keylog_callback): the file
+    /// decrypts every connection.
+    #[doc(alias("keylog_filename", "SSLKEYLOGFILE", "SSL_CTX_set_keylog_callback"))]
+    pub fn set_keylog_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.keylog.file = Some(path.as_ref().to_owned());
+        self
     }
 }

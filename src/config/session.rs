@@ -1,6 +1,8 @@
 //! Client-side session resumption keyed by a peer id (python-nss's
 //! `set_sock_peer_id`; by default `host:port`), and the rule every offered
-//! session meets before a handshake that verifies.
+//! session meets before a handshake that verifies; the builder's session
+//! settings (caching, TLS 1.3 tickets), their `build()` step, and the
+//! built configuration's saved sessions.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -10,6 +12,9 @@ use openssl::ex_data::Index;
 use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMode};
 
 use crate::config::hooks::record;
+use crate::config::{config_err, SslConfig, SslConfigBuilder};
+use crate::error::Error;
+use crate::verify::mode::Role;
 use crate::verify::result::VerifyFailure;
 
 /// Most sessions kept per configuration; past that the oldest peer's goes.
@@ -170,4 +175,74 @@ pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
         crate::sys::ffi::withdraw_session(ssl);
         record::with_record(ssl, |r| r.offered_failure = None);
     }
+}
+
+impl SslConfigBuilder {
+    /// Whether sessions are cached for resumption. Defaults to `true`: a
+    /// client resumes the session of its last connection to the same peer
+    /// id (`host:port` by default), and a server keeps a session cache and
+    /// issues session tickets. `false` is python-nss's `SSL_NO_CACHE`: every
+    /// handshake is a full one.
+    #[doc(alias("SSL_CTX_set_session_cache_mode", "SSL_NO_CACHE"))]
+    pub fn set_session_cache(&mut self, on: bool) -> &mut Self {
+        self.session_cache = on;
+        self
+    }
+
+    /// How many TLS 1.3 session tickets a server sends after each full
+    /// handshake (`SSL_CTX_set_num_tickets`; OpenSSL's default is 2, Python's
+    /// `num_tickets`); 0 sends none.
+    #[doc(alias("SSL_CTX_set_num_tickets", "num_tickets"))]
+    pub fn set_num_tickets(&mut self, tickets: usize) -> &mut Self {
+        self.knobs.num_tickets = Some(tickets);
+        self
+    }
+
+    /// Build step: a server's session id context; a client's own cache of
+    /// sessions by peer, which the configuration keeps (OpenSSL's cache
+    /// off when caching is off). The cache is returned for the
+    /// configuration, kept only by a client that caches.
+    pub(super) fn set_up_sessions(
+        &self,
+        b: &mut SslContextBuilder,
+    ) -> Result<Option<Arc<SessionCache>>, Error> {
+        if self.role == Role::Server {
+            b.set_session_id_context(b"sslsocket")
+                .map_err(config_err("session id context"))?;
+        }
+        let sessions = Arc::new(SessionCache::default());
+        match (self.role, self.session_cache) {
+            (Role::Client, true) => SessionCache::install(b, sessions.clone()),
+            (Role::Server, true) => {}
+            (_, false) => {
+                b.set_session_cache_mode(SslSessionCacheMode::OFF);
+            }
+        }
+        Ok((self.role == Role::Client && self.session_cache).then_some(sessions))
+    }
+}
+
+impl SslConfig {
+    /// Forgets the sessions a client saved, so the next connections make
+    /// full handshakes.
+    pub fn clear_sessions(&self) {
+        if let Some(s) = &self.inner.sessions {
+            s.clear();
+        }
+    }
+
+    /// How many peers a client has a saved session for.
+    pub fn saved_sessions(&self) -> usize {
+        self.inner.sessions.as_ref().map_or(0, |s| s.len())
+    }
+}
+
+/// The key a client session is saved under: the peer, the name the client
+/// used (sent as SNI, or the IP address) and whether the certificate was
+/// checked against it. A session is offered again only to a connection that
+/// names, and checks, the same.
+pub(crate) fn session_id(peer: &str, name: Option<&str>, checked: bool) -> String {
+    let name = name.unwrap_or("");
+    let check = if checked { "checked" } else { "unchecked" };
+    format!("{peer} name={name} {check}")
 }

@@ -3,6 +3,8 @@
 
 use openssl::ssl::SslContextRef;
 
+use crate::config::SslConfig;
+
 /// What a configuration's context has counted of its handshakes and its
 /// session cache, OpenSSL's `SSL_CTX_sess_*` counters (Python's
 /// `SSLContext.session_stats()`, with the same names), from
@@ -62,5 +64,23 @@ pub(crate) fn session_stats(ctx: &SslContextRef) -> SessionStats {
         misses,
         timeouts,
         cache_full,
+    }
+}
+
+impl SslConfig {
+    /// The context's session counters (`SSL_CTX_sess_*`; Python's
+    /// `SSLContext.session_stats()`): handshakes accepted and connected,
+    /// renegotiations, sessions resumed and missed. Every socket made
+    /// from this configuration counts in them.
+    #[doc(alias(
+        "SSL_CTX_sess_accept",
+        "SSL_CTX_sess_accept_good",
+        "SSL_CTX_sess_connect",
+        "SSL_CTX_sess_hits",
+        "SSL_CTX_sess_misses",
+        "SSL_CTX_sess_number"
+    ))]
+    pub fn session_stats(&self) -> crate::config::session_stats::SessionStats {
+        crate::config::session_stats::session_stats(&self.inner.ctx)
     }
 }

@@ -4,6 +4,8 @@
 use openssl::ssl::SslContextRef;
 use openssl::x509::X509;
 
+use crate::config::SslConfig;
+
 /// The CA certificates of a context's trust store (Python's `get_ca_certs`).
 pub(crate) fn ca_certificates(ctx: &SslContextRef) -> Vec<X509> {
     let (certs, _) = crate::sys::ffi::store_contents(ctx.cert_store());
@@ -31,5 +33,21 @@ pub(crate) fn cert_store_stats(ctx: &SslContextRef) -> CertStoreStats {
         x509: certs.len(),
         x509_ca: certs.iter().filter(|(_, ca)| *ca).count(),
         crl,
+    }
+}
+
+impl SslConfig {
+    /// The trusted CA certificates loaded into the context's store (from
+    /// CA files and PEM; a CA directory's only once a handshake looked
+    /// them up), Python's `get_ca_certs`: certificates with the CA flag.
+    #[doc(alias("get_ca_certs", "X509_STORE_get0_objects"))]
+    pub fn ca_certificates(&self) -> Vec<openssl::x509::X509> {
+        crate::config::store::ca_certificates(&self.inner.ctx)
+    }
+
+    /// What the context's trust store holds (Python's `cert_store_stats`).
+    #[doc(alias = "X509_STORE_get0_objects")]
+    pub fn cert_store_stats(&self) -> crate::config::store::CertStoreStats {
+        crate::config::store::cert_store_stats(&self.inner.ctx)
     }
 }

@@ -5,6 +5,12 @@
 
 use std::fmt;
 
+use openssl::ssl::SslOptions;
+
+use crate::config::identity::Source;
+use crate::config::protocol::DEFAULT_CLIENT_CIPHER_LIST;
+use crate::config::{SslConfig, SslConfigBuilder};
+
 use crate::verify::mode::{Role, VerifyMode};
 use crate::version::TlsVersion;
 
@@ -419,6 +425,98 @@ fn security_level(list: &str) -> Option<u32> {
     list.rsplit([':', ',', ' '])
         .filter_map(|part| part.strip_prefix("@SECLEVEL="))
         .find_map(|n| n.parse().ok())
+}
+
+impl SslConfigBuilder {
+    /// What [`SslConfig::warnings`] judges: the settings as given.
+    pub(super) fn facts(&self) -> Facts<'_> {
+        let mut trust = Vec::new();
+        if self.ca.iter().any(|s| matches!(s, Source::File(_))) {
+            trust.push("set_ca_file");
+        }
+        if self.ca.iter().any(|s| !matches!(s, Source::File(_))) {
+            trust.push("add_ca_pem");
+        }
+        if !self.ca_dirs.is_empty() {
+            trust.push("set_ca_dir");
+        }
+        if self.system_ca == Some(true) {
+            trust.push("set_use_system_ca(true)");
+        }
+        let mut verify_hooks = Vec::new();
+        if self.hooks.verify.is_some() {
+            verify_hooks.push("set_verify_callback");
+        }
+        if self.hooks.bad_cert.is_some() {
+            verify_hooks.push("set_bad_certificate_callback");
+        }
+        let used = [
+            ("set_server_name", self.server_name.is_some()),
+            (
+                "set_post_handshake_auth",
+                self.post_handshake_auth == Some(true),
+            ),
+            ("set_ocsp_stapling", self.ocsp.request),
+            ("set_ocsp_verify_callback", self.ocsp.check.is_some()),
+            (
+                "set_client_certificate_callback",
+                self.hooks.client_cert.is_some(),
+            ),
+            ("set_ocsp_response", self.ocsp.response.is_some()),
+            ("set_ocsp_response_callback", self.ocsp.pick.is_some()),
+            ("set_server_name_callback", self.hooks.sni.is_some()),
+            ("set_alpn_select_callback", self.hooks.alpn.is_some()),
+            ("set_alpn_protocols", !self.hooks.alpn_protocols.is_empty()),
+            ("set_dh_auto", self.dhe.auto),
+            ("load_dh_params", self.dhe.params.is_some()),
+            ("set_num_tickets", self.knobs.num_tickets.is_some()),
+            (
+                "set_server_cipher_preference",
+                self.knobs
+                    .set
+                    .contains(SslOptions::CIPHER_SERVER_PREFERENCE),
+            ),
+            ("set_chain_file", self.chain.is_some()),
+        ];
+        let client_default = (self.role == Role::Client).then_some(DEFAULT_CLIENT_CIPHER_LIST);
+        Facts {
+            role: self.role,
+            mode: self.verify_mode,
+            check_hostname: self.get_check_hostname(),
+            trust,
+            system_ca_refused: self.system_ca == Some(false),
+            verify_hooks,
+            used: used.iter().filter(|(_, on)| *on).map(|(s, _)| *s).collect(),
+            has_certificate: self.certificate.is_some() || self.pkcs12.is_some(),
+            min_version: self.min_version,
+            max_version: self.max_version,
+            cipher_list: match self.cipher_list.as_deref() {
+                Some(list) => Some((list, false)),
+                None => client_default.map(|list| (list, true)),
+            },
+        }
+    }
+}
+
+impl SslConfig {
+    /// The likely mistakes in the settings this configuration was built
+    /// from, each a [`ConfigWarning`] whose `Display` is one sentence that
+    /// names the fix: settings OpenSSL accepts without a word and then
+    /// ignores (on a server, `FAIL_IF_NO_PEER_CERT`, `CLIENT_ONCE` or
+    /// `POST_HANDSHAKE` without `PEER`: mode 2, Python's `CERT_REQUIRED`,
+    /// asks for no certificate; CAs on a server whose mode asks for none; a
+    /// setting of the other role), or that cannot do what they look like
+    /// (`NONE` on a client given CAs and a host check). Empty for a
+    /// configuration with none, such as the defaults of either role, or a
+    /// server in mode 3 with its CA.
+    ///
+    /// The configuration works exactly as set either way: OpenSSL is given
+    /// the settings unchanged, and nothing is printed unless the program
+    /// prints these (the `s_server`, `s_client` and `verify_matrix`
+    /// examples do).
+    pub fn warnings(&self) -> Vec<ConfigWarning> {
+        self.inner.warnings.clone()
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 use crate::conn::wire::{Wire, OUT_CAP};
 
 use crate::config::hooks::record;
-use crate::config::{SslConfig, Timeouts};
+use crate::config::timeouts::Timeouts;
+use crate::config::SslConfig;
 use crate::conn::inspection;
 use crate::conn::linger;
 use crate::error::from_openssl::classify;

@@ -66,7 +66,7 @@ macro_rules! settings_methods {
         /// as the setters above changed them (Python's `gettimeout`, which is
         /// one of them here).
         #[doc(alias("gettimeout", "SO_RCVTIMEO", "SO_SNDTIMEO"))]
-        pub fn timeouts(&self) -> crate::config::Timeouts {
+        pub fn timeouts(&self) -> crate::config::timeouts::Timeouts {
             self.engine().timeouts
         }
 
