@@ -179,7 +179,7 @@ impl<S: Read + Write> Shared<S> {
                 // descriptor for).
                 let state = |e: &Engine<S>| {
                     (
-                        ffi::bytes_read(e.ssl()),
+                        ffi::connection::bytes_read(e.ssl()),
                         e.ssl().is_init_finished(),
                         e.waiting_out() > 0,
                         e.received(),

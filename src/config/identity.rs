@@ -403,10 +403,10 @@ impl Identity {
         &self,
         ssl: &mut openssl::ssl::SslRef,
     ) -> Result<(), openssl::error::ErrorStack> {
-        crate::sys::ffi::clear_certificates(ssl);
+        crate::sys::ffi::x509::clear_certificates(ssl);
         ssl.set_certificate(&self.leaf)?;
         ssl.set_private_key(&self.key)?;
-        crate::sys::ffi::ssl_set_chain(ssl, &self.chain)
+        crate::sys::ffi::x509::ssl_set_chain(ssl, &self.chain)
     }
 }
 
@@ -532,7 +532,10 @@ impl SslConfigBuilder {
     /// password; OpenSSL's own would prompt on the terminal.
     pub(super) fn set_password_callback(&self, b: &mut SslContextBuilder) {
         let password = self.key_password.clone();
-        crate::sys::ffi::set_default_password_callback(b, Box::new(move |buf| password.fill(buf)));
+        crate::sys::ffi::context::set_default_password_callback(
+            b,
+            Box::new(move |buf| password.fill(buf)),
+        );
     }
 
     /// Build step: this side's certificate, chain and key, checked to

@@ -131,7 +131,7 @@ impl Knobs {
 /// Whether the connection refuses its peer's renegotiations: a server's
 /// clients' ClientHellos, a client's server's HelloRequests.
 pub(crate) fn refuses_peer_renegotiation(ssl: &SslRef) -> bool {
-    let options = crate::sys::ffi::ssl_options(ssl);
+    let options = crate::sys::ffi::connection::ssl_options(ssl);
     options.contains(SslOptions::NO_RENEGOTIATION)
         || (ssl.is_server() && !options.contains(ALLOW_CLIENT_RENEGOTIATION))
 }
@@ -143,10 +143,11 @@ pub(crate) fn refuses_peer_renegotiation(ssl: &SslRef) -> bool {
 /// Once scheduled, OpenSSL lets the handshake through (a server the answer
 /// to its HelloRequest, a client its own).
 pub(crate) fn renegotiate_own(ssl: &mut SslRef) -> Result<(), openssl::error::ErrorStack> {
-    let refusing = crate::sys::ffi::ssl_options(ssl).contains(SslOptions::NO_RENEGOTIATION);
-    crate::sys::ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
-    let scheduled = crate::sys::ffi::renegotiate(ssl);
-    crate::sys::ffi::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, refusing);
+    let refusing =
+        crate::sys::ffi::connection::ssl_options(ssl).contains(SslOptions::NO_RENEGOTIATION);
+    crate::sys::ffi::connection::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, false);
+    let scheduled = crate::sys::ffi::handshake::renegotiate(ssl);
+    crate::sys::ffi::connection::set_ssl_options(ssl, SslOptions::NO_RENEGOTIATION, refusing);
     scheduled
 }
 
@@ -154,7 +155,7 @@ pub(crate) fn renegotiate_own(ssl: &mut SslRef) -> Result<(), openssl::error::Er
 /// close_notify for a clean close (`SSL_OP_IGNORE_UNEXPECTED_EOF`).
 #[cfg(ossl300)]
 pub(crate) fn ignores_unexpected_eof(ssl: &SslRef) -> bool {
-    crate::sys::ffi::ssl_options(ssl).contains(SslOptions::IGNORE_UNEXPECTED_EOF)
+    crate::sys::ffi::connection::ssl_options(ssl).contains(SslOptions::IGNORE_UNEXPECTED_EOF)
 }
 
 #[cfg(not(ossl300))]

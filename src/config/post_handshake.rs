@@ -46,7 +46,7 @@ impl SslConfigBuilder {
             self.certificate.is_some() || self.pkcs12.is_some() || self.hooks.client_cert.is_some(),
         );
         if self.role == Role::Client && post_handshake_auth {
-            crate::sys::ffi::ctx_set_post_handshake_auth(b, true);
+            crate::sys::ffi::context::ctx_set_post_handshake_auth(b, true);
         }
     }
 }

@@ -365,7 +365,7 @@ impl SslConfig {
     /// (`SSL_CTX_get_options`).
     #[doc(alias = "SSL_CTX_get_options")]
     pub fn options(&self) -> SslOptions {
-        crate::sys::ffi::ctx_options(&self.inner.ctx)
+        crate::sys::ffi::context::ctx_options(&self.inner.ctx)
     }
 
     /// The cipher suites a connection of this configuration can use, in
@@ -384,7 +384,7 @@ impl SslConfig {
     ))]
     pub fn ciphers(&self) -> Vec<String> {
         match Ssl::new(&self.inner.ctx) {
-            Ok(mut ssl) => crate::sys::ffi::supported_ciphers(&mut ssl)
+            Ok(mut ssl) => crate::sys::ffi::connection::supported_ciphers(&mut ssl)
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
@@ -416,7 +416,7 @@ impl Dhe {
             b.set_tmp_dh(&dh)
                 .map_err(|e| Error::load(WHAT, source.origin(), e))?;
         }
-        crate::sys::ffi::ctx_set_dh_auto(b, self.auto);
+        crate::sys::ffi::context::ctx_set_dh_auto(b, self.auto);
         Ok(())
     }
 }

@@ -95,7 +95,7 @@ impl SessionCache {
             .and_then(|m| m.get(&id).map(|s| (s.session.clone(), s.failure.clone())));
         if let Some((session, failure)) = saved {
             // A session that cannot be set only means a full handshake.
-            if crate::sys::ffi::set_session(ssl, &session).is_ok() {
+            if crate::sys::ffi::session::set_session(ssl, &session).is_ok() {
                 record::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
             }
         }
@@ -152,7 +152,7 @@ pub(crate) fn note_checked_name(ssl: &mut SslRef, name: CheckedName) {
 pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     if ssl.is_server()
         || crate::verify::mode::verify_mode(ssl).is_none()
-        || !crate::sys::ffi::handshake_not_begun(ssl)
+        || !crate::sys::ffi::handshake::handshake_not_begun(ssl)
     {
         return;
     }
@@ -162,17 +162,19 @@ pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
     let failed = record::offered_failure(ssl).is_some()
         || !crate::verify::result::verify_result(ssl).is_ok();
     let verified = !failed
-        && crate::sys::ffi::session_peer(session).is_some_and(|cert| {
+        && crate::sys::ffi::session::session_peer(session).is_some_and(|cert| {
             match ssl.ex_data(checked_name_index()) {
                 None => true,
                 Some(CheckedName::Host(host)) => {
-                    crate::sys::ffi::certificate_matches_host(ssl, cert, host)
+                    crate::sys::ffi::x509::certificate_matches_host(ssl, cert, host)
                 }
-                Some(CheckedName::Ip(ip)) => crate::sys::ffi::certificate_matches_ip(cert, *ip),
+                Some(CheckedName::Ip(ip)) => {
+                    crate::sys::ffi::x509::certificate_matches_ip(cert, *ip)
+                }
             }
         });
     if !verified {
-        crate::sys::ffi::withdraw_session(ssl);
+        crate::sys::ffi::session::withdraw_session(ssl);
         record::with_record(ssl, |r| r.offered_failure = None);
     }
 }

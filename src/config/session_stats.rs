@@ -50,7 +50,7 @@ pub struct SessionStats {
 /// The counters of `ctx`.
 pub(crate) fn session_stats(ctx: &SslContextRef) -> SessionStats {
     let [number, connect, connect_good, connect_renegotiate, accept, accept_good, accept_renegotiate, hits, cb_hits, misses, timeouts, cache_full] =
-        crate::sys::ffi::ctx_session_counters(ctx);
+        crate::sys::ffi::context::ctx_session_counters(ctx);
     SessionStats {
         number,
         connect,

@@ -8,7 +8,7 @@ use crate::config::SslConfig;
 
 /// The CA certificates of a context's trust store (Python's `get_ca_certs`).
 pub(crate) fn ca_certificates(ctx: &SslContextRef) -> Vec<X509> {
-    let (certs, _) = crate::sys::ffi::store_contents(ctx.cert_store());
+    let (certs, _) = crate::sys::ffi::context::store_contents(ctx.cert_store());
     certs
         .into_iter()
         .filter_map(|(c, ca)| ca.then_some(c))
@@ -28,7 +28,7 @@ pub struct CertStoreStats {
 }
 
 pub(crate) fn cert_store_stats(ctx: &SslContextRef) -> CertStoreStats {
-    let (certs, crl) = crate::sys::ffi::store_contents(ctx.cert_store());
+    let (certs, crl) = crate::sys::ffi::context::store_contents(ctx.cert_store());
     CertStoreStats {
         x509: certs.len(),
         x509_ca: certs.iter().filter(|(_, ca)| *ca).count(),

@@ -66,7 +66,7 @@ impl VerifyParams {
     pub(crate) fn apply(&self, b: &mut SslContextBuilder) -> Result<(), Error> {
         for source in &self.crls {
             for crl in crls(source)? {
-                crate::sys::ffi::store_add_crl(b.cert_store_mut(), &crl)
+                crate::sys::ffi::context::store_add_crl(b.cert_store_mut(), &crl)
                     .map_err(|e| Error::load("CRL", source.origin(), e))?;
             }
         }
@@ -402,6 +402,6 @@ impl SslConfig {
     /// `X509_VERIFY_PARAM_get_flags`).
     #[doc(alias("X509_VERIFY_PARAM_get_flags", "verify_flags"))]
     pub fn get_verify_flags(&self) -> VerifyFlags {
-        VerifyFlags::from_openssl(crate::sys::ffi::ctx_verify_flags(&self.inner.ctx))
+        VerifyFlags::from_openssl(crate::sys::ffi::context::ctx_verify_flags(&self.inner.ctx))
     }
 }

@@ -23,7 +23,7 @@ use crate::error::from_openssl::classify;
 use crate::error::operation::Operation;
 use crate::error::want::Want;
 use crate::error::Error;
-use crate::sys::ffi::{self, Polled};
+use crate::sys::ffi::{self, fd::Polled};
 
 /// The outcome of one attempt at an operation.
 #[derive(Debug)]
@@ -126,7 +126,7 @@ pub(crate) fn wait(
                 _ => return Err(timed_out()),
             },
         };
-        match ffi::poll_fd(
+        match ffi::fd::poll_fd(
             fd,
             want.wants_readable(),
             want.wants_writable() || also_write,
@@ -226,7 +226,7 @@ impl<S: Read + Write + AsFd> Engine<S> {
         let fd = stream.as_fd().as_raw_fd();
         let was_nonblocking = match nonblocking {
             Some(known) => known,
-            None => ffi::fd_is_nonblocking(stream.as_fd()).map_err(|source| Error::Io {
+            None => ffi::fd::fd_is_nonblocking(stream.as_fd()).map_err(|source| Error::Io {
                 during: Operation::Handshake,
                 source,
             })?,
@@ -251,7 +251,7 @@ impl<S> Engine<S> {
     /// that changes.
     pub(crate) fn set_fd_mode(&mut self, nonblocking: bool, op: Operation) -> Result<(), Error> {
         if self.fd_nonblocking != nonblocking {
-            ffi::set_fd_nonblocking(self.fd, nonblocking)
+            ffi::fd::set_fd_nonblocking(self.fd, nonblocking)
                 .map_err(|source| Error::Io { during: op, source })?;
             self.fd_nonblocking = nonblocking;
         }
@@ -282,7 +282,7 @@ impl<S> Engine<S> {
     }
 
     pub(crate) fn ssl_mut(&mut self) -> &mut SslRef {
-        ffi::ssl_mut(&mut self.stream)
+        ffi::connection::ssl_mut(&mut self.stream)
     }
 
     pub(crate) fn get_ref(&self) -> &S {
@@ -318,7 +318,7 @@ impl<S> Engine<S> {
     /// Whether a handshake step has nothing to do: the handshake has
     /// completed and OpenSSL has queued nothing for it to send.
     pub(crate) fn handshake_idle(&self) -> bool {
-        self.handshaken && !ffi::handshake_message_queued(self.ssl())
+        self.handshaken && !ffi::handshake::handshake_message_queued(self.ssl())
     }
 
     /// Bytes a read takes without touching the descriptor: decrypted
@@ -495,7 +495,7 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at sending what is waiting to go out, and a handshake
     /// message OpenSSL has queued (see [`handshake_step`](Self::handshake_step)).
     pub(crate) fn flush_step(&mut self) -> Step<()> {
-        if self.handshaken && ffi::handshake_message_queued(self.ssl()) {
+        if self.handshaken && ffi::handshake::handshake_message_queued(self.ssl()) {
             return self.rehandshake_step(Operation::Write);
         }
         match self.push(Operation::Write) {
@@ -575,7 +575,7 @@ impl<S: Read + Write> Engine<S> {
     /// CertificateRequest of `verify_client_post_handshake`), if anything.
     pub(crate) fn handshake_step(&mut self) -> Step<()> {
         if self.handshaken {
-            if ffi::handshake_message_queued(self.ssl()) {
+            if ffi::handshake::handshake_message_queued(self.ssl()) {
                 return self.rehandshake_step(Operation::Handshake);
             }
             return Step::Done(Ok(()));
@@ -639,7 +639,7 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
         }
-        let before = ffi::bytes_read(self.ssl());
+        let before = ffi::connection::bytes_read(self.ssl());
         let step = self.attempt(Operation::Read, |s| {
             // An empty buffer returns at once, as ssl_read does (SSL_peek_ex
             // would wait for a record).
@@ -697,9 +697,9 @@ impl<S: Read + Write> Engine<S> {
             Step::Done(Err(_)) => None,
         };
         if let Some(n) = returned {
-            let consumed = ffi::bytes_read(self.ssl()).wrapping_sub(before);
+            let consumed = ffi::connection::bytes_read(self.ssl()).wrapping_sub(before);
             if consumed > n as u64 + 128 {
-                ffi::release_idle_buffers(self.ssl_mut());
+                ffi::connection::release_idle_buffers(self.ssl_mut());
             }
         }
         step
@@ -1097,7 +1097,7 @@ impl<S: Read + Write> Engine<S> {
                 version: self.ssl().version_str(),
             });
         }
-        ffi::key_update(self.ssl_mut(), request_peer).map_err(|source| Error::Tls {
+        ffi::handshake::key_update(self.ssl_mut(), request_peer).map_err(|source| Error::Tls {
             during: Operation::KeyUpdate,
             source,
         })

@@ -35,7 +35,7 @@ pub struct SecurityStatus {
 }
 
 pub(crate) fn verify_flags(ssl: &SslRef) -> VerifyFlags {
-    VerifyFlags::from_openssl(crate::sys::ffi::ssl_verify_flags(ssl))
+    VerifyFlags::from_openssl(crate::sys::ffi::connection::ssl_verify_flags(ssl))
 }
 
 pub(crate) fn peer_verification(ssl: &SslRef) -> PeerVerification {
@@ -398,7 +398,7 @@ macro_rules! inspection_methods {
         /// This connection's `SSL_OP_*` options, read from OpenSSL (`SSL_get_options`).
         #[doc(alias = "SSL_get_options")]
         pub fn options(&self) -> openssl::ssl::SslOptions {
-            crate::sys::ffi::ssl_options(self.ssl())
+            crate::sys::ffi::connection::ssl_options(self.ssl())
         }
 
         /// On a server, the ciphers its client offered that it has too, by
@@ -456,7 +456,7 @@ pub(crate) fn ocsp_response(ssl: &SslRef) -> Option<&[u8]> {
 /// The ciphers both ends have, by OpenSSL name, in the client's order: on
 /// a server, those its client offered that it also has; empty on a client.
 pub(crate) fn shared_ciphers(ssl: &SslRef) -> Vec<String> {
-    crate::sys::ffi::shared_ciphers(ssl)
+    crate::sys::ffi::connection::shared_ciphers(ssl)
         .map(|list| {
             list.split(':')
                 .filter(|c| !c.is_empty())

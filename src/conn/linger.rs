@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read};
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-use crate::sys::ffi::{self, Polled};
+use crate::sys::ffi::{self, fd::Polled};
 
 /// The longest a close waits for the peer to close its side.
 pub(crate) const LINGER: Duration = Duration::from_millis(500);
@@ -18,7 +18,7 @@ pub(crate) const LINGER: Duration = Duration::from_millis(500);
 /// Whether input is waiting on `fd` now (or its end, or an error).
 pub(crate) fn input_waiting(fd: RawFd) -> bool {
     matches!(
-        ffi::poll_fd(fd, true, false, None, Some(Duration::ZERO)),
+        ffi::fd::poll_fd(fd, true, false, None, Some(Duration::ZERO)),
         Ok(Polled::Ready)
     )
 }
@@ -28,7 +28,7 @@ pub(crate) fn input_waiting(fd: RawFd) -> bool {
 /// of the stream: with `wait`, waiting for more; without, only what has
 /// already arrived. Never longer than `limit`, however fast the peer sends.
 pub(crate) fn close_lingering(stream: &mut impl Read, fd: RawFd, wait: bool, limit: Duration) {
-    if ffi::shutdown_write(fd).is_err() {
+    if ffi::fd::shutdown_write(fd).is_err() {
         return;
     }
     let until = Instant::now() + limit;
@@ -44,7 +44,7 @@ pub(crate) fn close_lingering(stream: &mut impl Read, fd: RawFd, wait: bool, lim
                 if left.is_zero() {
                     return;
                 }
-                match ffi::poll_fd(fd, true, false, None, Some(left)) {
+                match ffi::fd::poll_fd(fd, true, false, None, Some(left)) {
                     Ok(Polled::Ready) => {}
                     _ => return,
                 }

@@ -30,13 +30,13 @@ pub(crate) fn without_delay<S: Read + Write + AsFd, T>(
     engine: &mut Engine<S>,
     send: impl FnOnce(&mut Engine<S>) -> T,
 ) -> T {
-    let nagle = ffi::tcp_nodelay(engine.as_fd()) == Some(false);
+    let nagle = ffi::fd::tcp_nodelay(engine.as_fd()) == Some(false);
     if nagle {
-        ffi::set_tcp_nodelay(engine.as_fd(), true);
+        ffi::fd::set_tcp_nodelay(engine.as_fd(), true);
     }
     let r = send(engine);
     if nagle {
-        ffi::set_tcp_nodelay(engine.as_fd(), false);
+        ffi::fd::set_tcp_nodelay(engine.as_fd(), false);
     }
     r
 }
@@ -52,7 +52,7 @@ pub(crate) fn begin_request<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     } else {
         schedule_renegotiation(engine)?;
     }
-    ffi::watch_handshake(engine.ssl_mut());
+    ffi::handshake::watch_handshake(engine.ssl_mut());
     Ok(())
 }
 
@@ -63,7 +63,7 @@ pub(crate) fn finish_request<S>(
     engine: &mut Engine<S>,
     r: Result<(), Error>,
 ) -> Result<Option<X509>, Error> {
-    ffi::unwatch_handshake(engine.ssl_mut());
+    ffi::handshake::unwatch_handshake(engine.ssl_mut());
     if let Some(panicked) = engine.take_panic() {
         return Err(panicked);
     }
@@ -85,7 +85,7 @@ pub(crate) fn finish_request<S>(
 /// TLS 1.2 and older: schedules a secure server-initiated renegotiation.
 fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     let ssl = engine.ssl();
-    if !ffi::secure_renegotiation_support(ssl) {
+    if !ffi::handshake::secure_renegotiation_support(ssl) {
         return Err(PostHandshakeError::InsecureRenegotiation.into());
     }
     if !ssl.is_init_finished() || !record::renegotiation_idle(ssl) {
@@ -141,7 +141,7 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         return Err(PostHandshakeError::NotTls13 { version }.into());
     }
     let mode = crate::verify::mode::verify_mode(engine.ssl());
-    if let Err(stack) = ffi::verify_client_post_handshake(engine.ssl_mut()) {
+    if let Err(stack) = ffi::handshake::verify_client_post_handshake(engine.ssl_mut()) {
         let reason = stack.errors().first().map_or(0, |e| e.reason_code());
         return Err(match reason {
             SSL_R_EXTENSION_NOT_RECEIVED => PostHandshakeError::NotOffered,
@@ -207,7 +207,7 @@ impl Exchange {
             } else {
                 e.keep_step(self.op)
             };
-            let answered = ffi::handshake_seen(e.ssl()) && e.ssl().is_init_finished();
+            let answered = ffi::handshake::handshake_seen(e.ssl()) && e.ssl().is_init_finished();
             match step {
                 Step::Done(Ok(_)) if answered => return Step::Done(Ok(())),
                 Step::Done(Ok(_)) => continue,

@@ -38,7 +38,7 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
             version: ssl.version_str(),
         });
     }
-    if !ffi::secure_renegotiation_support(ssl) {
+    if !ffi::handshake::secure_renegotiation_support(ssl) {
         return Err(Error::Unavailable {
             what: "renegotiation",
             reason: "the peer does not support secure renegotiation (RFC 5746)",
@@ -59,7 +59,7 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     record::expect_own_renegotiation(ssl);
     // The renegotiation verifies the peer afresh.
     record::verify_failure(ssl, true);
-    ffi::watch_handshake(ssl);
+    ffi::handshake::watch_handshake(ssl);
     Ok(())
 }
 
@@ -67,7 +67,7 @@ pub(crate) fn begin<S>(engine: &mut Engine<S>) -> Result<(), Error> {
 /// went: a hook that panicked during it first, then a refusal by the peer
 /// as [`Error::RenegotiationRefused`], then the exchange's own error.
 pub(crate) fn finish<S>(engine: &mut Engine<S>, r: Result<(), Error>) -> Result<(), Error> {
-    ffi::unwatch_handshake(engine.ssl_mut());
+    ffi::handshake::unwatch_handshake(engine.ssl_mut());
     if let Some(panicked) = engine.take_panic() {
         return Err(panicked);
     }

@@ -154,15 +154,17 @@ impl fmt::Debug for Session {
 /// `SSL_SESSION_is_resumable`): on TLS 1.3, once a ticket has arrived.
 pub(crate) fn session(ssl: &SslRef) -> Option<Session> {
     let s = ssl.session()?;
-    crate::sys::ffi::session_is_resumable(s).then(|| Session(s.to_owned()))
+    crate::sys::ffi::session::session_is_resumable(s).then(|| Session(s.to_owned()))
 }
 
 /// Offers `session` on a client connection before its handshake
 /// (`SSL_set_session`).
 pub(crate) fn set_session(ssl: &mut SslRef, session: &Session) -> Result<(), Error> {
-    crate::sys::ffi::set_foreign_session(ssl, &session.0).map_err(|source| Error::Tls {
-        during: crate::error::operation::Operation::Handshake,
-        source,
+    crate::sys::ffi::session::set_foreign_session(ssl, &session.0).map_err(|source| {
+        Error::Tls {
+            during: crate::error::operation::Operation::Handshake,
+            source,
+        }
     })?;
     // The failure the cache kept belongs to the session it offered.
     crate::config::hooks::record::with_record(ssl, |r| r.offered_failure = None);

@@ -125,7 +125,9 @@ macro_rules! settings_methods {
                     reason: "only a client offers a session to resume",
                 });
             }
-            if self.engine().handshaken() || !crate::sys::ffi::handshake_not_begun(self.ssl()) {
+            if self.engine().handshaken()
+                || !crate::sys::ffi::handshake::handshake_not_begun(self.ssl())
+            {
                 return Err(crate::error::Error::InvalidState {
                     call,
                     reason: "the handshake has started: set the session on a socket made with \

@@ -160,7 +160,8 @@ impl CertificateInfo {
                 .subject_alt_names()
                 .map(|names| names.iter().map(subject_alt_name).collect())
                 .unwrap_or_default(),
-            public_key_algorithm: crate::sys::ffi::public_key_algorithm(cert).unwrap_or_default(),
+            public_key_algorithm: crate::sys::ffi::x509::public_key_algorithm(cert)
+                .unwrap_or_default(),
             public_key_bits: key.as_ref().map_or(0, |k| k.bits()),
             public_key_curve: key
                 .as_ref()
@@ -169,12 +170,12 @@ impl CertificateInfo {
                 .and_then(|n| n.short_name().ok())
                 .map(str::to_owned),
             signature_algorithm: cert.signature_algorithm().object().to_string(),
-            is_ca: crate::sys::ffi::is_ca(cert),
+            is_ca: crate::sys::ffi::x509::is_ca(cert),
             path_length: cert.pathlen(),
-            key_usage: crate::sys::ffi::key_usage(cert)
+            key_usage: crate::sys::ffi::x509::key_usage(cert)
                 .map(key_usage_names)
                 .unwrap_or_default(),
-            extended_key_usage: crate::sys::ffi::extended_key_usage(cert),
+            extended_key_usage: crate::sys::ffi::x509::extended_key_usage(cert),
             ocsp_uris: Vec::new(),
             ca_issuer_uris: Vec::new(),
             crl_distribution_uris: Vec::new(),
@@ -256,7 +257,7 @@ fn subject_alt_name(name: &GeneralNameRef) -> SubjectAltName {
     if let Some(uri) = name.uri() {
         return SubjectAltName::Uri(uri.to_owned());
     }
-    SubjectAltName::Other(crate::sys::ffi::general_name_text(name))
+    SubjectAltName::Other(crate::sys::ffi::x509::general_name_text(name))
 }
 
 /// The serial as `i2a_ASN1_INTEGER` writes it: two uppercase hex digits a

@@ -69,7 +69,7 @@ impl VerifyResult {
     #[doc(alias("X509_verify_cert_error_string", "verify_message"))]
     pub fn reason(self) -> &'static str {
         if cfg!(ossl300) || self.is_known() {
-            crate::sys::ffi::verify_error_string(self.0)
+            crate::sys::ffi::x509::verify_error_string(self.0)
         } else {
             "unknown certificate verification error"
         }

@@ -87,11 +87,11 @@ impl Hooks {
         // The info callback records the alert a failed handshake sent and
         // counts completed handshakes, which also tells a client whether a
         // CertificateRequest came after the handshake.
-        crate::sys::ffi::set_info_callback::<Trampolines>(b);
+        crate::sys::ffi::callbacks::set_info_callback::<Trampolines>(b);
         if role == crate::verify::mode::Role::Client
             && (self.client_cert.is_some() || self.events.is_some())
         {
-            crate::sys::ffi::set_cert_callback::<Trampolines>(b);
+            crate::sys::ffi::callbacks::set_cert_callback::<Trampolines>(b);
         }
         if self.sni.is_some() {
             b.set_servername_callback(on_servername);

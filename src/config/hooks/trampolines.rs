@@ -112,13 +112,13 @@ const SSL3_AL_FATAL: libc::c_int = 2;
 /// The hooks' side of OpenSSL's info and certificate callbacks.
 pub(super) struct Trampolines;
 
-impl crate::sys::ffi::InfoHandler for Trampolines {
+impl crate::sys::ffi::callbacks::InfoHandler for Trampolines {
     fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
         on_info(ssl, where_, ret);
     }
 }
 
-impl crate::sys::ffi::CertHandler for Trampolines {
+impl crate::sys::ffi::callbacks::CertHandler for Trampolines {
     fn on_certificate_request(ssl: &mut SslRef) -> bool {
         on_certificate_request(ssl)
     }
@@ -226,7 +226,7 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
 /// ends in an alert instead, and fires nothing.
 fn on_answer_progress(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_ACCEPT_LOOP == SSL_CB_ACCEPT_LOOP {
-        if crate::sys::ffi::reading_client_finished(ssl) {
+        if crate::sys::ffi::handshake::reading_client_finished(ssl) {
             with_record(ssl, |r| {
                 if r.awaited_answer.is_some() {
                     r.awaited_answer = Some(true);
@@ -258,13 +258,13 @@ fn on_certificate_request(ssl: &mut SslRef) -> bool {
         return true;
     };
     let request = ClientAuthRequest {
-        ca_names: crate::sys::ffi::client_ca_names(ssl, name_to_string),
+        ca_names: crate::sys::ffi::x509::client_ca_names(ssl, name_to_string),
         post_handshake,
     };
     match guarded(ssl, "client certificate", || hook(&request)) {
         Some(Some(identity)) => identity.install_on(ssl).is_ok(),
         Some(None) => {
-            crate::sys::ffi::clear_certificates(ssl);
+            crate::sys::ffi::x509::clear_certificates(ssl);
             true
         }
         None => false,
