@@ -9,8 +9,10 @@
 //! stream; deadlines are tokio timers). `tokio::io::split` gives halves
 //! that read and write at the same time.
 
+mod deadline;
 mod io;
 mod listener;
+mod read_write;
 mod socket;
 
 pub use listener::SslListener;

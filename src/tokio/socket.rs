@@ -3,13 +3,17 @@
 //! socket polls its descriptor, this one returns `Poll::Pending` (the
 //! stream has registered the task) and keeps the operation's deadline as a
 //! tokio timer.
+//!
+//! This file makes the socket and holds its async methods and the one
+//! attempt they all poll (`poll_step`); the deadlines are in `deadline.rs`,
+//! `AsyncRead` and `AsyncWrite` in `read_write.rs`.
 
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -18,6 +22,7 @@ use ::tokio::time::{sleep_until, Instant, Sleep};
 use openssl::ssl::Ssl;
 use openssl::x509::X509;
 
+use super::deadline::{Deadline, Polled};
 use super::io::{AsyncIo, Side};
 use crate::config::SslConfig;
 use crate::conn::engine::{Engine, Step};
@@ -86,10 +91,10 @@ use crate::verify::mode::Role;
 /// read started again right after it cannot be told from the same read
 /// polled again, and continues its deadline.
 pub struct SslSocket<S = TcpStream> {
-    engine: Engine<AsyncIo<S>>,
+    pub(crate) engine: Engine<AsyncIo<S>>,
     /// The operation under way through `AsyncRead` (first) and
     /// `AsyncWrite` (second), with its deadline.
-    polled: [Option<Polled>; 2],
+    pub(crate) polled: [Option<Polled>; 2],
     /// A failed operation's lingering close, before its error is returned
     /// (boxed: rare, and an idle connection should not carry its room).
     lingering: Option<Box<Lingering>>,
@@ -105,66 +110,6 @@ struct Lingering {
     error: Option<Error>,
     shut_down: bool,
     timer: Pin<Box<Sleep>>,
-}
-
-/// An operation of [`AsyncRead`] or [`AsyncWrite`], which the socket keeps
-/// the deadline of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Handshake,
-    Read,
-    Write,
-    Flush,
-    Shutdown,
-}
-
-impl Kind {
-    fn operation(self) -> Operation {
-        match self {
-            Kind::Handshake => Operation::Handshake,
-            Kind::Read => Operation::Read,
-            Kind::Write | Kind::Flush => Operation::Write,
-            Kind::Shutdown => Operation::Shutdown,
-        }
-    }
-}
-
-/// The operation under way on one side through `AsyncRead`/`AsyncWrite`.
-#[derive(Debug)]
-struct Polled {
-    kind: Kind,
-    deadline: Deadline,
-}
-
-/// When an operation must be over: its limit from when it started, with
-/// the timer that wakes its task then (made the first time it waits).
-#[derive(Debug)]
-struct Deadline {
-    limit: Option<Duration>,
-    /// `None`: no limit, or one too large for the clock.
-    at: Option<Instant>,
-    timer: Option<Pin<Box<Sleep>>>,
-}
-
-impl Deadline {
-    /// `limit` from now.
-    fn start(limit: Option<Duration>) -> Deadline {
-        Deadline {
-            limit,
-            at: limit.and_then(|l| Instant::now().checked_add(l)),
-            timer: None,
-        }
-    }
-
-    /// Whether the deadline has passed; if not, `cx`'s task is woken when
-    /// it does.
-    fn poll_expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(at) = self.at else {
-            return false;
-        };
-        let timer = self.timer.get_or_insert_with(|| Box::pin(sleep_until(at)));
-        timer.as_mut().poll(cx).is_ready()
-    }
 }
 
 impl SslSocket<TcpStream> {
@@ -371,41 +316,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         .await
     }
 
-    /// One poll of the `AsyncRead`/`AsyncWrite` operation `kind` on `side`:
-    /// under the deadline of the same operation if it is under way there
-    /// (polled again), else under a new one, kept until it finishes.
-    fn poll_polled<T>(
-        &mut self,
-        cx: &mut Context<'_>,
-        side: Side,
-        kind: Kind,
-        step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
-    ) -> Poll<Result<T, Error>> {
-        let timeouts = &self.engine.timeouts;
-        let limit = match kind {
-            Kind::Handshake => timeouts.handshake,
-            Kind::Read => timeouts.read,
-            Kind::Write | Kind::Flush | Kind::Shutdown => timeouts.write,
-        };
-        let mut polled = match self.polled[side as usize].take() {
-            Some(p) if p.kind == kind && p.deadline.limit == limit => p,
-            _ => Polled {
-                kind,
-                deadline: Deadline::start(limit),
-            },
-        };
-        let r = self.poll_step(cx, side, kind.operation(), &mut polled.deadline, step);
-        if r.is_pending() {
-            self.polled[side as usize] = Some(polled);
-        }
-        r
-    }
-
     /// One attempt at `step` for the task of `side`: its result, or
     /// `Pending` with the stream (or, when OpenSSL asked to be called again
     /// at once, the task itself) and `deadline` set to wake the task;
     /// [`Error::Timeout`] once `deadline` has passed.
-    fn poll_step<T>(
+    pub(crate) fn poll_step<T>(
         &mut self,
         cx: &mut Context<'_>,
         side: Side,
@@ -615,62 +530,6 @@ impl<S> SslSocket<S> {
 
     fn engine_mut(&mut self) -> &mut Engine<AsyncIo<S>> {
         &mut self.engine
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for SslSocket<S> {
-    /// Reads application data (the handshake first, if it has not
-    /// happened); nothing once the peer's close_notify has arrived.
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if !this.engine.handshaken() {
-            ready!(this.poll_polled(cx, Side::Reader, Kind::Handshake, |e| {
-                e.handshake_step()
-            }))?;
-        }
-        let dst = buf.initialize_unfilled();
-        let n = ready!(this.poll_polled(cx, Side::Reader, Kind::Read, |e| e.read_step(dst)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslSocket<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if !this.engine.handshaken() {
-            ready!(this.poll_polled(cx, Side::Writer, Kind::Handshake, |e| {
-                e.handshake_step()
-            }))?;
-        }
-        let n = ready!(this.poll_polled(cx, Side::Writer, Kind::Write, |e| e.write_step(buf)))?;
-        Poll::Ready(Ok(n))
-    }
-
-    /// Sends what OpenSSL wrote and the stream has not taken yet (and a
-    /// CertificateRequest queued by
-    /// [`verify_client_post_handshake`](SslSocket::verify_client_post_handshake)),
-    /// then flushes the stream.
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        ready!(this.poll_polled(cx, Side::Writer, Kind::Flush, |e| e.flush_step()))?;
-        Pin::new(&mut this.engine.get_mut().inner).poll_flush(cx)
-    }
-
-    /// Sends close_notify (once, within the write timeout), then shuts the
-    /// stream's writing side down.
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        ready!(this.poll_polled(cx, Side::Writer, Kind::Shutdown, |e| e.shutdown_step()))?;
-        Pin::new(&mut this.engine.get_mut().inner).poll_shutdown(cx)
     }
 }
 
