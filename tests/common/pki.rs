@@ -1,0 +1,34 @@
+//! The test PKI under `certs/`: where its files are and what they hold.
+//! Self-contained (the benchmarks include it too).
+
+// Each includer uses a different part of this module.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `certs/<name>` (e.g. `"server-chain.pem"`, `"rsa/ca.pem"`), from the crate root.
+pub(crate) fn cert(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("certs")
+        .join(name)
+}
+
+/// The bytes of `certs/<name>`.
+pub(crate) fn cert_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(cert(name)).unwrap_or_else(|e| panic!("reading certs/{name}: {e:?}"))
+}
+
+/// What `certs/<name>` says, as data.
+pub(crate) fn cert_info(name: &str) -> sslsocket::CertificateInfo {
+    sslsocket::CertificateInfo::from_x509(&x509_of(name))
+}
+
+/// The DER of the certificate `certs/<name>`.
+pub(crate) fn cert_der(name: &str) -> Vec<u8> {
+    x509_of(name).to_der().unwrap()
+}
+
+fn x509_of(name: &str) -> sslsocket::openssl::x509::X509 {
+    sslsocket::openssl::x509::X509::from_pem(&cert_bytes(name))
+        .unwrap_or_else(|e| panic!("certs/{name}: {e}"))
+}
