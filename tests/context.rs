@@ -5,8 +5,8 @@
 //! the socket faces.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{Read, Write};
 use std::process::Command;
 

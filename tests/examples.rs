@@ -2,30 +2,16 @@
 //! JSON events and tables, over real loopback handshakes. `cargo test` builds the examples
 //! first.
 
-mod openssl_cli;
+mod common;
 
+use common::{cert_arg as cert, example, openssl_cli};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// `target/<profile>/examples/<name>`, next to this test's own binary.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps")
-        .join("examples")
-        .join(name)
-}
-
-fn cert(name: &str) -> String {
-    format!("{}/certs/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A running example whose stdout lines arrive on a channel; killed on drop.
 struct Program {

@@ -4,8 +4,8 @@
 //! the same listener while the attack is under way.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

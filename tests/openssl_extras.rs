@@ -2,8 +2,8 @@
 //! callback, with the `openssl s_server` / `s_client` programs as the peer.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::thread;

@@ -8,8 +8,8 @@
 //! OpenSSL's own list).
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::net::TcpStream;
 
 use common::forge::{Chain, Spec};

@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use common::{
     build, client_builder, client_with_cert, default_server, server_builder, wrong_host_server,
     Seen, Server, VERSIONS,

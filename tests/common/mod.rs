@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use sslsocket::TlsVersion;
 
 pub(crate) mod forge;
+pub(crate) mod openssl_cli;
 pub(crate) mod peers;
 pub(crate) mod pki;
 pub(crate) mod raw;

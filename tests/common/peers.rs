@@ -6,6 +6,7 @@
 use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -18,6 +19,17 @@ use sslsocket::{
 
 use super::pki::cert;
 use super::{Log, TIMEOUT};
+
+/// `target/<profile>/examples/<name>`, next to the test's own binary: our
+/// server and client as programs (`cargo test` builds the examples first).
+pub(crate) fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps")
+        .join("examples")
+        .join(name)
+}
 
 /// Gives a builder this crate's test timeouts on every step.
 pub(crate) fn with_timeouts(b: &mut SslConfigBuilder) -> &mut SslConfigBuilder {

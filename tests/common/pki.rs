@@ -13,6 +13,11 @@ pub(crate) fn cert(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// [`cert`] as a string, for a program's arguments.
+pub(crate) fn cert_arg(name: &str) -> String {
+    cert(name).display().to_string()
+}
+
 /// The bytes of `certs/<name>`.
 pub(crate) fn cert_bytes(name: &str) -> Vec<u8> {
     std::fs::read(cert(name)).unwrap_or_else(|e| panic!("reading certs/{name}: {e:?}"))

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // each test binary uses a different part of this module
 //! Running the `openssl s_server` / `s_client` programs as foreign peers.
 //!
 //! Every wait is bounded, and every child is killed and reaped when its
@@ -28,10 +27,9 @@ pub(crate) fn openssl_program() -> String {
     }
 }
 
-/// Absolute path of a file under `certs/`, e.g. `cert("server.pem")`.
-pub(crate) fn cert(name: &str) -> String {
-    format!("{}/certs/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+/// Absolute path of a file under `certs/` as a program argument, e.g.
+/// `cert("server.pem")`.
+pub(crate) use super::pki::cert_arg as cert;
 
 /// The arguments that keep the system trust store out of either program.
 pub(crate) const NO_SYSTEM_CA: [&str; 3] = ["-no-CAfile", "-no-CApath", "-no-CAstore"];
