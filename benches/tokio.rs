@@ -20,6 +20,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "../tests/common/process.rs"]
+mod process;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -336,9 +338,7 @@ fn echo(imp: Imp, port: u16, n: usize) -> f64 {
 
 /// Bytes the allocator has handed out and not had back.
 fn heap() -> f64 {
-    // SAFETY: mallinfo2 takes no arguments and returns a plain struct.
-    let m = unsafe { libc::mallinfo2() };
-    (m.uordblks + m.hblkhd) as f64
+    process::heap() as f64
 }
 
 /// KiB of heap per idle connection, both ends (the server in this process

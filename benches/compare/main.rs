@@ -29,6 +29,7 @@ mod handshakes;
 mod memory;
 mod options;
 mod pha;
+#[path = "../../tests/common/process.rs"]
 mod process;
 mod report;
 mod setup;

@@ -10,6 +10,8 @@
 //! - [`raw`]: raw peers for hostile tests; [`tls12`]: a raw TLS 1.2 peer
 //!   that writes its own records.
 //! - `poll_loop.rs`: the README's poll loop, included word for word.
+//! - [`process`]: the process's RSS, heap and CPU time (the benchmarks
+//!   include it too).
 //! - here: the limits, [`Log`], case matrices, bounded joins.
 //!
 //! Every socket made here has read, write and handshake timeouts of a few
@@ -28,6 +30,7 @@ pub(crate) mod forge;
 pub(crate) mod openssl_cli;
 pub(crate) mod peers;
 pub(crate) mod pki;
+pub(crate) mod process;
 pub(crate) mod raw;
 pub(crate) mod tls12;
 
