@@ -918,11 +918,7 @@ fn tokio_cases<'a>(client: &'a SslConfig, server: &'a SslConfig) -> Vec<Case<'a>
     use sslsocket::tokio::{SslListener as AsyncListener, SslSocket as AsyncSocket};
     use std::future::Future;
     fn on_runtime(f: impl Future<Output = Verdict>) -> Verdict {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(f)
+        runtime().block_on(f)
     }
     vec![
         case("tokio::SslSocket::connect", || {

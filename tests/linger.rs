@@ -171,17 +171,9 @@ fn the_async_face_delivers_the_alert_too() {
             record(23, 16_641),
             close_after,
             |config, tcp| {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
+                runtime().block_on(async move {
                     use tokio::io::AsyncReadExt;
-                    tcp.set_nonblocking(true).unwrap();
-                    let tcp = tokio::net::TcpStream::from_std(tcp).unwrap();
-                    let mut s = sslsocket::tokio::SslSocket::accept(&config, tcp)
-                        .await
-                        .unwrap();
+                    let mut s = accept_async(&config, tcp).await;
                     let mut buf = [0u8; 64];
                     let started = Instant::now();
                     let e = s.read(&mut buf).await.unwrap_err();

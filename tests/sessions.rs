@@ -507,10 +507,7 @@ fn the_cache_offers_an_unverified_session_only_to_a_connection_in_none() {
 #[test]
 fn the_async_face_resumes_only_sessions_verified_for_its_name() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     for version in VERSIONS {
         let srv = other_host(5, version);
         let port = srv.port();

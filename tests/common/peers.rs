@@ -373,6 +373,30 @@ impl<T: Send + 'static> Drop for Server<T> {
     }
 }
 
+/// A current-thread tokio runtime with I/O and timers, for a test that
+/// drives the async face from its own threads.
+#[cfg(feature = "tokio")]
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Our async server's handshake on `tcp`, a connection the test accepted
+/// itself; panics if it fails.
+#[cfg(feature = "tokio")]
+pub(crate) async fn accept_async(
+    config: &SslConfig,
+    tcp: TcpStream,
+) -> sslsocket::tokio::SslSocket {
+    tcp.set_nonblocking(true).unwrap();
+    let tcp = tokio::net::TcpStream::from_std(tcp).unwrap();
+    sslsocket::tokio::SslSocket::accept(config, tcp)
+        .await
+        .unwrap()
+}
+
 /// A listener on `127.0.0.1:0` for `config`.
 pub(crate) fn bind(config: &SslConfig) -> SslListener {
     SslListener::bind("127.0.0.1:0", config)
