@@ -28,6 +28,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "../tests/common/pki.rs"]
+mod pki;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -51,12 +53,11 @@ fn nginx() -> Option<&'static str> {
 }
 
 fn cert(name: &str) -> String {
-    let dir = if nginx().is_some() {
-        root().join("certs").join("rsa")
+    if nginx().is_some() {
+        pki::cert_arg(&format!("rsa/{name}"))
     } else {
-        root().join("certs")
-    };
-    dir.join(name).display().to_string()
+        pki::cert_arg(name)
+    }
 }
 
 /// `target/release/examples/s_server`, built if need be.

@@ -29,6 +29,8 @@ mod handshakes;
 mod memory;
 mod options;
 mod pha;
+#[path = "../../tests/common/pki.rs"]
+mod pki;
 #[path = "../../tests/common/process.rs"]
 mod process;
 mod report;
