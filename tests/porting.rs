@@ -11,23 +11,13 @@ use std::sync::Arc;
 
 use common::{
     build, cert, cert_arg as path, cert_bytes, client_builder, client_exchange, example,
-    exchange_server, expect_exchanged, with_timeouts,
+    exchange_server, expect_exchanged, server_builder as server_with_key, with_timeouts,
 };
 use openssl_cli::{SClient, SServer};
 use sslsocket::{ConfigError, Error, Identity, SslConfig, SslConfigBuilder, SslSocket};
 
 /// The password of every encrypted key and protected PKCS#12 file in `certs/`.
 const PASSWORD: &str = "sslsocket-test";
-
-/// A server builder with `certs/<chain>` and the key `certs/<key>`, no password.
-fn server_with_key(chain: &str, key: &str) -> SslConfigBuilder {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert(chain))
-        .set_private_key_file(cert(key))
-        .set_ca_file(cert("ca.pem"));
-    with_timeouts(&mut b);
-    b
-}
 
 /// Our client against a server built from `b`: the standard exchange, and
 /// how many certificates the server sent.

@@ -9,8 +9,8 @@ mod common;
 
 use common::openssl_cli;
 use common::{
-    build, client_builder, client_with_cert, default_server, server_builder, wrong_host_server,
-    Seen, Server, VERSIONS,
+    answer, build, client_builder, client_with_cert, default_server, server_builder,
+    wrong_host_server, Seen, Server, VERSIONS,
 };
 use openssl_cli::SClient;
 use sslsocket::{Error, Session, SslConfig, SslSocket, TlsVersion, VerifyMode};
@@ -24,14 +24,6 @@ fn serve(n: usize, server_cert: &str, mode: i32, version: TlsVersion, cache: boo
         .set_verify_mode(mode)
         .unwrap();
     Server::start_n(&build(&b), n, answer)
-}
-
-/// Answers one byte with one byte, then closes.
-fn answer(s: &mut SslSocket) {
-    let mut b = [0u8; 1];
-    s.read_exact(&mut b).unwrap();
-    s.write_all(&b).unwrap();
-    let _ = s.shutdown();
 }
 
 fn client(mode: VerifyMode, with_cert: bool, cache: bool) -> SslConfig {

@@ -3,7 +3,7 @@
 //! thread that serves one connection or several and hands back, for each,
 //! the handshake result and what the server saw of its peer.
 
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
@@ -461,6 +461,15 @@ pub(crate) fn echo(sock: &mut SslSocket) {
             break;
         }
     }
+}
+
+/// The server half of a one-byte request: answers one byte with one byte,
+/// then closes.
+pub(crate) fn answer(s: &mut SslSocket) {
+    let mut b = [0u8; 1];
+    s.read_exact(&mut b).unwrap();
+    s.write_all(&b).unwrap();
+    let _ = s.shutdown();
 }
 
 /// Reads until `n` bytes have arrived or the peer closed cleanly.
