@@ -6,6 +6,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -371,6 +372,20 @@ impl<T: Send + 'static> Drop for Server<T> {
             std::panic::resume_unwind(panic);
         }
     }
+}
+
+/// The usual server and our client connected over a Unix socket pair, handshaken.
+pub(crate) fn handshaken_pair() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
+    let (a, b) = UnixStream::pair().unwrap();
+    let client = thread::spawn(move || {
+        let mut c = SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
+        c.handshake().unwrap();
+        c
+    });
+    let mut s = SslSocket::new_server(&build(&default_server()), a).unwrap();
+    s.handshake().unwrap();
+    let c = client.join().unwrap();
+    (s, c)
 }
 
 /// A current-thread tokio runtime with I/O and timers, for a test that
