@@ -9,7 +9,7 @@ mod common;
 
 use common::openssl_cli;
 use common::{
-    answer, build, client_builder, client_with_cert, default_server, server_builder,
+    answer, build, client_offering, client_with_cert, default_server, server_builder,
     wrong_host_server, Seen, Server, VERSIONS,
 };
 use openssl_cli::SClient;
@@ -27,11 +27,7 @@ fn serve(n: usize, server_cert: &str, mode: i32, version: TlsVersion, cache: boo
 }
 
 fn client(mode: VerifyMode, with_cert: bool, cache: bool) -> SslConfig {
-    let mut b = if with_cert {
-        client_with_cert("client.pem", "client.key")
-    } else {
-        client_builder()
-    };
+    let mut b = client_offering(with_cert);
     b.set_session_cache(cache).set_verify_mode(mode).unwrap();
     build(&b)
 }

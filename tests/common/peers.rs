@@ -91,6 +91,16 @@ pub(crate) fn client_with_cert(pem: &str, key: &str) -> SslConfigBuilder {
     b
 }
 
+/// A [`client_builder`] offering `client.pem` when `with_cert`, nothing otherwise.
+pub(crate) fn client_offering(with_cert: bool) -> SslConfigBuilder {
+    if with_cert {
+        ClientCert::Trusted
+    } else {
+        ClientCert::None
+    }
+    .builder()
+}
+
 /// The certificate a test client offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ClientCert {
