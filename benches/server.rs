@@ -353,7 +353,7 @@ fn many_connections(example: &Path, n: usize, secs: u64) {
          RSS {:.1} MiB ({:.1} KiB per connection), echo latency median {:.2} ms, p99 {:.2} ms",
         rss as f64 / 1024.0,
         rss as f64 / n as f64,
-        common::median(l.clone()),
+        common::median(&l),
         p99
     );
 }
@@ -441,9 +441,15 @@ fn main() {
                 }
             }
             let ratio = |v: &[Vec<f64>], to: usize| {
-                common::median(v[0].iter().zip(&v[to]).map(|(a, b)| a / b).collect())
+                common::median(
+                    &v[0]
+                        .iter()
+                        .zip(&v[to])
+                        .map(|(a, b)| a / b)
+                        .collect::<Vec<_>>(),
+                )
             };
-            let med = |v: &[f64]| common::median(v.to_vec());
+            let med = common::median;
             println!(
                 "[{id}] {} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
                  openssl s_server {:.0}, ratio {:.3}",

@@ -367,9 +367,9 @@ impl Figure {
     fn ratio(&self) -> f64 {
         let pairs = self.ours.iter().zip(&self.reference);
         common::median(
-            pairs
+            &pairs
                 .map(|(o, r)| if self.lower_is_better { r / o } else { o / r })
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     }
 
@@ -384,9 +384,9 @@ impl Figure {
             self.id,
             self.what,
             self.unit,
-            common::median(self.ours.clone()),
+            common::median(&self.ours),
             range(&self.ours),
-            common::median(self.reference.clone()),
+            common::median(&self.reference),
             range(&self.reference),
             self.ratio()
         );
@@ -476,7 +476,7 @@ fn main() {
                 f.id,
                 f.what,
                 f.unit,
-                common::median([f.ours.clone(), f.reference.clone()].concat())
+                common::median(&[f.ours.clone(), f.reference.clone()].concat())
             ),
         }
     }

@@ -24,6 +24,8 @@
 //!   first in every round (to look for order effects).
 
 mod breakdown;
+#[path = "../common/mod.rs"]
+mod common;
 mod conn;
 mod handshakes;
 mod memory;
