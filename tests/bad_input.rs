@@ -283,7 +283,7 @@ fn garbage() -> Vec<u8> {
 /// The handshake error of a server made from `sb` for a [`raw_peer`].
 fn server_error(sb: &SslConfigBuilder, bytes: &[u8], close: bool) -> Error {
     let srv = exchange_server(&build(sb));
-    raw_peer(&srv.ip(), bytes, close);
+    raw_peer(srv.ip(), bytes, close);
     expect_server_err(srv.join())
 }
 

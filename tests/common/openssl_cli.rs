@@ -199,7 +199,7 @@ pub(crate) struct Proc {
 impl Proc {
     /// `openssl ARGS`.
     fn spawn(args: &[&str], stdout_lines: Option<mpsc::Sender<String>>) -> Proc {
-        Proc::start(&openssl_program(), args, stdout_lines, None)
+        Proc::start(openssl_program(), args, stdout_lines, None)
     }
 
     /// Runs `program args` from the crate root, its stdin open (and
