@@ -384,11 +384,23 @@ impl SClient {
 
     /// As [`SClient::start`], sending `servername` as SNI.
     pub(crate) fn start_named(port: u16, servername: &str, args: &[&str], input: &[u8]) -> SClient {
+        SClient::launch(port, servername, args, input, None)
+    }
+
+    /// As [`SClient::start_named`], each line it prints on stdout also sent
+    /// to `lines`, if given.
+    fn launch(
+        port: u16,
+        servername: &str,
+        args: &[&str],
+        input: &[u8],
+        lines: Option<mpsc::Sender<String>>,
+    ) -> SClient {
         let connect = format!("127.0.0.1:{port}");
         let mut all = vec!["s_client", "-connect", &connect, "-servername", servername];
         all.extend(NO_SYSTEM_CA);
         all.extend_from_slice(args);
-        let mut proc = Proc::spawn(&all, None);
+        let mut proc = Proc::spawn(&all, lines);
         proc.write_stdin(input);
         SClient { proc }
     }
@@ -400,14 +412,11 @@ impl SClient {
         args: &[&str],
         input: &[u8],
     ) -> (SClient, mpsc::Receiver<String>) {
-        let connect = format!("127.0.0.1:{port}");
-        let mut all = vec!["s_client", "-connect", &connect, "-servername", "localhost"];
-        all.extend(NO_SYSTEM_CA);
-        all.extend_from_slice(args);
         let (tx, rx) = mpsc::channel();
-        let mut proc = Proc::spawn(&all, Some(tx));
-        proc.write_stdin(input);
-        (SClient { proc }, rx)
+        (
+            SClient::launch(port, "localhost", args, input, Some(tx)),
+            rx,
+        )
     }
 
     /// `s_client -tls1_3 -enable_pha -msg` with the test client's
