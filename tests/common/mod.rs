@@ -1,18 +1,27 @@
 //! The one test harness, modelled on rust-openssl's `ssl/test/server.rs`,
-//! shared by every test binary, the benchmarks and the fuzz harness. By role:
+//! shared by every test binary (`mod common;`) and, file by file, by the
+//! benchmarks (`#[path]`). By role:
 //!
 //! - [`pki`]: the test PKI under `certs/` (paths, bytes, DER, what a
-//!   certificate says); [`forge`]: certificates made at test time.
+//!   certificate says, a CA-only store); [`forge`]: certificates made at
+//!   test time. The benchmarks include `pki.rs`.
 //! - [`peers`]: our own server and client: configuration builders with short
-//!   timeouts, a server on a thread, the standard exchange.
+//!   timeouts, a server on a thread, the standard exchange, a handshaken
+//!   socket pair, the async accept, the examples' paths.
 //! - [`openssl_cli`]: the `openssl` programs (`s_server`, `s_client`, ...)
-//!   as foreign peers.
-//! - [`raw`]: raw peers for hostile tests; [`tls12`]: a raw TLS 1.2 peer
-//!   that writes its own records.
-//! - `poll_loop.rs`: the README's poll loop, included word for word.
+//!   as foreign peers, and [`Proc`](openssl_cli::Proc), which runs any
+//!   program (our examples, another library's server).
+//! - [`raw`]: raw peers for hostile tests (bytes on a socket, a proxy, a
+//!   raw server, records, resets); [`tls12`]: a raw TLS 1.2 peer that
+//!   writes its own records.
 //! - [`process`]: the process's RSS, heap and CPU time (the benchmarks
 //!   include it too).
+//! - `poll_loop.rs`: the README's poll loop, included word for word.
 //! - here: the limits, [`Log`], case matrices, bounded joins.
+//!
+//! The fuzz targets are in `tests/fuzz_harness/mod.rs`, which the fuzz
+//! crate includes: it stands alone (its certificates built in), so that the
+//! fuzzer runs it outside this crate.
 //!
 //! Every socket made here has read, write and handshake timeouts of a few
 //! seconds, so a bug fails a test instead of hanging it.
