@@ -28,6 +28,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "../tests/common/pki.rs"]
+mod pki;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -51,12 +53,11 @@ fn nginx() -> Option<&'static str> {
 }
 
 fn cert(name: &str) -> String {
-    let dir = if nginx().is_some() {
-        root().join("certs").join("rsa")
+    if nginx().is_some() {
+        pki::cert_arg(&format!("rsa/{name}"))
     } else {
-        root().join("certs")
-    };
-    dir.join(name).display().to_string()
+        pki::cert_arg(name)
+    }
 }
 
 /// `target/release/examples/s_server`, built if need be.
@@ -352,7 +353,7 @@ fn many_connections(example: &Path, n: usize, secs: u64) {
          RSS {:.1} MiB ({:.1} KiB per connection), echo latency median {:.2} ms, p99 {:.2} ms",
         rss as f64 / 1024.0,
         rss as f64 / n as f64,
-        common::median(l.clone()),
+        common::median(&l),
         p99
     );
 }
@@ -440,9 +441,15 @@ fn main() {
                 }
             }
             let ratio = |v: &[Vec<f64>], to: usize| {
-                common::median(v[0].iter().zip(&v[to]).map(|(a, b)| a / b).collect())
+                common::median(
+                    &v[0]
+                        .iter()
+                        .zip(&v[to])
+                        .map(|(a, b)| a / b)
+                        .collect::<Vec<_>>(),
+                )
             };
-            let med = |v: &[f64]| common::median(v.to_vec());
+            let med = common::median;
             println!(
                 "[{id}] {} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
                  openssl s_server {:.0}, ratio {:.3}",

@@ -20,9 +20,12 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "../tests/common/pki.rs"]
+mod pki;
+#[path = "../tests/common/process.rs"]
+mod process;
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::mpsc;
 use std::thread;
@@ -31,11 +34,11 @@ use std::time::{Duration, Instant};
 use openssl::ssl::{
     Ssl, SslAcceptor, SslConnector, SslFiletype, SslMethod, SslSession, SslVersion,
 };
-use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::X509;
 use sslsocket::{SslConfig, TlsVersion};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use pki::{ca_store, cert};
 
 const SUITE: &str = "TLS_AES_256_GCM_SHA384";
 const ECHO_SIZE: usize = 64;
@@ -66,12 +69,6 @@ enum Imp {
     Reference,
 }
 
-fn certs(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("certs")
-        .join(name)
-}
-
 /// `--no-handshake-timeout`: the server without its default 30 s handshake
 /// deadline (whose tokio timer costs one wake-up of the runtime per
 /// handshake), to see what the deadline costs.
@@ -79,8 +76,8 @@ static NO_HANDSHAKE_TIMEOUT: std::sync::OnceLock<bool> = std::sync::OnceLock::ne
 
 fn our_server() -> SslConfig {
     let mut b = SslConfig::server();
-    b.set_certificate_file(certs("server-chain.pem"))
-        .set_private_key_file(certs("server.key"))
+    b.set_certificate_file(cert("server-chain.pem"))
+        .set_private_key_file(cert("server.key"))
         .set_version(TlsVersion::Tls1_3)
         .set_ciphersuites(SUITE);
     if NO_HANDSHAKE_TIMEOUT.get().copied().unwrap_or(false) {
@@ -91,7 +88,7 @@ fn our_server() -> SslConfig {
 
 fn our_client(resume: bool) -> SslConfig {
     let mut b = SslConfig::client();
-    b.set_ca_file(certs("ca.pem"))
+    b.set_ca_file(cert("ca.pem"))
         .set_version(TlsVersion::Tls1_3)
         .set_ciphersuites(SUITE)
         .set_session_cache(resume);
@@ -101,9 +98,9 @@ fn our_client(resume: bool) -> SslConfig {
 /// tokio-openssl's server, built the way the openssl crate documents.
 fn reference_server() -> SslAcceptor {
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("acceptor");
-    b.set_private_key_file(certs("server.key"), SslFiletype::PEM)
+    b.set_private_key_file(cert("server.key"), SslFiletype::PEM)
         .expect("server key");
-    b.set_certificate_chain_file(certs("server-chain.pem"))
+    b.set_certificate_chain_file(cert("server-chain.pem"))
         .expect("server chain");
     b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
     b.set_ciphersuites(SUITE).unwrap();
@@ -113,12 +110,7 @@ fn reference_server() -> SslAcceptor {
 /// tokio-openssl's client, trusting the test CA alone.
 fn reference_client() -> SslConnector {
     let mut b = SslConnector::builder(SslMethod::tls()).expect("connector");
-    let pem = std::fs::read(certs("ca.pem")).expect("ca.pem");
-    let mut store = X509StoreBuilder::new().expect("store");
-    store
-        .add_cert(X509::from_pem(&pem).expect("CA certificate"))
-        .expect("add CA");
-    b.set_cert_store(store.build());
+    b.set_cert_store(ca_store(&cert("ca.pem")));
     b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
     b.set_ciphersuites(SUITE).unwrap();
     b.build()
@@ -336,9 +328,7 @@ fn echo(imp: Imp, port: u16, n: usize) -> f64 {
 
 /// Bytes the allocator has handed out and not had back.
 fn heap() -> f64 {
-    // SAFETY: mallinfo2 takes no arguments and returns a plain struct.
-    let m = unsafe { libc::mallinfo2() };
-    (m.uordblks + m.hblkhd) as f64
+    process::heap() as f64
 }
 
 /// KiB of heap per idle connection, both ends (the server in this process
@@ -377,9 +367,9 @@ impl Figure {
     fn ratio(&self) -> f64 {
         let pairs = self.ours.iter().zip(&self.reference);
         common::median(
-            pairs
+            &pairs
                 .map(|(o, r)| if self.lower_is_better { r / o } else { o / r })
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     }
 
@@ -394,9 +384,9 @@ impl Figure {
             self.id,
             self.what,
             self.unit,
-            common::median(self.ours.clone()),
+            common::median(&self.ours),
             range(&self.ours),
-            common::median(self.reference.clone()),
+            common::median(&self.reference),
             range(&self.reference),
             self.ratio()
         );
@@ -486,7 +476,7 @@ fn main() {
                 f.id,
                 f.what,
                 f.unit,
-                common::median([f.ours.clone(), f.reference.clone()].concat())
+                common::median(&[f.ours.clone(), f.reference.clone()].concat())
             ),
         }
     }

@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -281,24 +280,10 @@ fn garbage() -> Vec<u8> {
     v
 }
 
-/// A raw TCP peer: sends `bytes` (then closes its sending side when
-/// `close`), then waits until the server hangs up.
-fn raw_peer(addr: &str, bytes: &[u8], close: bool) {
-    let mut tcp = TcpStream::connect(addr).unwrap();
-    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
-    tcp.write_all(bytes).unwrap();
-    if close {
-        tcp.shutdown(Shutdown::Write).unwrap();
-    }
-    // Until the server closes (EOF, or a reset after an alert).
-    let mut sink = Vec::new();
-    let _ = tcp.read_to_end(&mut sink);
-}
-
 /// The handshake error of a server made from `sb` for a [`raw_peer`].
 fn server_error(sb: &SslConfigBuilder, bytes: &[u8], close: bool) -> Error {
     let srv = exchange_server(&build(sb));
-    raw_peer(&srv.ip(), bytes, close);
+    raw_peer(srv.ip(), bytes, close);
     expect_server_err(srv.join())
 }
 
@@ -416,14 +401,20 @@ fn a_listener_survives_every_bad_peer() {
     type BadPeer = (&'static str, fn(&str));
     let bad: [BadPeer; 6] = [
         ("plaintext HTTP", |a| {
-            raw_peer(a, b"GET / HTTP/1.1\r\n\r\n", false)
+            raw_peer(a, b"GET / HTTP/1.1\r\n\r\n", false);
         }),
-        ("garbage", |a| raw_peer(a, &garbage(), false)),
+        ("garbage", |a| {
+            raw_peer(a, &garbage(), false);
+        }),
         ("partial ClientHello", |a| {
-            raw_peer(a, PARTIAL_CLIENT_HELLO, true)
+            raw_peer(a, PARTIAL_CLIENT_HELLO, true);
         }),
-        ("connect and close", |a| raw_peer(a, b"", true)),
-        ("silent", |a| raw_peer(a, b"", false)),
+        ("connect and close", |a| {
+            raw_peer(a, b"", true);
+        }),
+        ("silent", |a| {
+            raw_peer(a, b"", false);
+        }),
         ("untrusting client", |a| {
             let mut cb = SslConfig::client();
             cb.add_ca_pem(&cert_bytes("untrusted-ca.pem"));
@@ -927,11 +918,7 @@ fn tokio_cases<'a>(client: &'a SslConfig, server: &'a SslConfig) -> Vec<Case<'a>
     use sslsocket::tokio::{SslListener as AsyncListener, SslSocket as AsyncSocket};
     use std::future::Future;
     fn on_runtime(f: impl Future<Output = Verdict>) -> Verdict {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(f)
+        runtime().block_on(f)
     }
     vec![
         case("tokio::SslSocket::connect", || {

@@ -5,8 +5,8 @@
 //! programs.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;

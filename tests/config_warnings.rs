@@ -4,8 +4,8 @@
 //! peers, show that what a warning says is what OpenSSL does.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 

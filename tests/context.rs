@@ -5,12 +5,12 @@
 //! the socket faces.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{Read, Write};
 use std::process::Command;
 
-use common::{build, client_builder, default_server, Server, VERSIONS};
+use common::{answer, build, client_builder, default_server, Server, VERSIONS};
 use openssl_cli::openssl_program;
 use sslsocket::{
     SessionStats, SslConfig, SslConfigBuilder, SslSocket, TlsVersion, DEFAULT_CLIENT_CIPHER_LIST,
@@ -130,14 +130,6 @@ fn the_negotiated_suite_is_one_of_both_ends_ciphers() {
             ]
         );
     }
-}
-
-/// Answers one byte with one byte, then closes.
-fn answer(s: &mut SslSocket) {
-    let mut b = [0u8; 1];
-    s.read_exact(&mut b).unwrap();
-    s.write_all(&b).unwrap();
-    let _ = s.shutdown();
 }
 
 /// One request and reply (which also reads a TLS 1.3 ticket).

@@ -4,8 +4,8 @@
 //! handshakes (TCP and Unix socket pairs).
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -646,14 +646,7 @@ fn non_blocking_key_updates_against_a_silent_peer_are_bounded() {
     });
     let mut c = SslSocket::upgrade_client(&build(&client_builder()), b, Some("localhost")).unwrap();
     c.set_nonblocking(true).unwrap();
-    let rss = || {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .unwrap()
-    };
+    let rss = || process::rss() as u64 >> 10;
     let mut blocked = 0;
     let mut before = None;
     for _ in 0..200_000 {

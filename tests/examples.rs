@@ -2,60 +2,31 @@
 //! JSON events and tables, over real loopback handshakes. `cargo test` builds the examples
 //! first.
 
-mod openssl_cli;
+mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use common::{cert_arg as cert, example, openssl_cli};
+use openssl_cli::Proc;
+use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// `target/<profile>/examples/<name>`, next to this test's own binary.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps")
-        .join("examples")
-        .join(name)
-}
-
-fn cert(name: &str) -> String {
-    format!("{}/certs/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// A running example whose stdout lines arrive on a channel; killed on drop.
 struct Program {
-    child: Child,
+    _proc: Proc,
     lines: mpsc::Receiver<String>,
 }
 
 impl Program {
+    /// Runs the example `name` with `args`, `input` on its stdin, then end of file.
     fn start(name: &str, args: &[&str], input: &[u8]) -> Program {
-        let mut child = Command::new(example(name))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("running the {name} example: {e}"));
-        let mut stdin = child.stdin.take().unwrap();
-        let _ = stdin.write_all(input);
-        drop(stdin);
-        let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Program { child, lines }
+        let mut proc = Proc::start(example(name), args, Some(tx), None);
+        proc.write_stdin(input);
+        proc.close_stdin();
+        Program { _proc: proc, lines }
     }
 
     /// The port of the server's `listening` event.
@@ -95,13 +66,6 @@ impl Program {
                 Err(e) => panic!("no {event} event: {e}"),
             }
         }
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

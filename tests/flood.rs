@@ -71,9 +71,7 @@ impl Write for Tap {
 
 /// The process's resident set, in bytes.
 fn rss() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
+    process::rss() as u64
 }
 
 /// Our server, handshaken with a raw OpenSSL client whose next `records`
@@ -305,16 +303,9 @@ fn an_async_read_ends_within_its_timeout_under_a_flood() {
         sb.set_read_timeout(Some(Duration::from_secs(1)));
         let config = build(&sb);
         let ((rt, mut s), flooder) = flood(RECORDS, requested, move |accepted| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = runtime();
             let s = rt.block_on(async {
-                accepted.set_nonblocking(true).unwrap();
-                let tcp = tokio::net::TcpStream::from_std(accepted).unwrap();
-                let mut s = sslsocket::tokio::SslSocket::accept(&config, tcp)
-                    .await
-                    .unwrap();
+                let mut s = accept_async(&config, accepted).await;
                 tokio::io::AsyncWriteExt::flush(&mut s).await.unwrap();
                 s
             });

@@ -4,12 +4,11 @@
 //! the same listener while the attack is under way.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::{self, JoinHandle};
@@ -28,9 +27,6 @@ const HANDSHAKE: Duration = Duration::from_secs(1);
 
 /// How long past its timeout an operation may take to give up.
 const SLACK: Duration = Duration::from_millis(600);
-
-/// Every thread of a test ends within this.
-const THREADS: Duration = Duration::from_secs(10);
 
 /// The server under attack: `certs/server-chain.pem`, `HANDSHAKE` to
 /// finish a handshake, the harness's timeouts for the rest.
@@ -173,137 +169,6 @@ fn is_handshake_timeout(e: &Error) -> bool {
             after: Some(HANDSHAKE)
         }
     )
-}
-
-/// A raw TCP peer: connects, sends `bytes`, then reads until the server
-/// closes (bounded); returns its port and what the server sent.
-fn raw(addr: SocketAddr, bytes: &[u8]) -> (u16, Vec<u8>) {
-    let mut tcp = TcpStream::connect(addr).unwrap();
-    let port = tcp.local_addr().unwrap().port();
-    tcp.set_read_timeout(Some(THREADS / 2)).unwrap();
-    let _ = tcp.write_all(bytes); // the server may refuse before reading it all
-    let mut got = Vec::new();
-    let _ = tcp.read_to_end(&mut got);
-    (port, got)
-}
-
-/// Our client's handshake, then `bytes` raw on its TCP connection, which
-/// stays open until the server closes it; returns the client's port.
-fn raw_after_handshake(addr: SocketAddr, bytes: &[u8]) -> u16 {
-    let tls = SslSocket::connect(
-        &build(&client_builder()),
-        &format!("localhost:{}", addr.port()),
-    )
-    .unwrap();
-    let port = tls.local_addr().unwrap().port();
-    let mut tcp = tls.get_ref().try_clone().unwrap();
-    // The socket keeps its descriptor non-blocking.
-    tcp.set_nonblocking(false).unwrap();
-    // The server may refuse (and reset) before it has read it all.
-    let _ = tcp.write_all(bytes);
-    let _ = tcp.shutdown(Shutdown::Write);
-    tcp.set_read_timeout(Some(THREADS / 2)).unwrap();
-    let _ = tcp.read_to_end(&mut Vec::new());
-    port
-}
-
-/// Makes closing `tcp` send a reset (SO_LINGER with a zero timeout).
-fn reset_on_close(tcp: &TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: the descriptor is open (borrowed from `tcp`) and `linger` is
-    // a live value of the size passed.
-    let r = unsafe {
-        libc::setsockopt(
-            tcp.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(r, 0, "SO_LINGER: {}", io::Error::last_os_error());
-}
-
-/// A man in the middle for one connection to `target`: what the client
-/// sends goes to the server through `forward`, what the server sends goes
-/// back unchanged. Returns the address for the client and the thread,
-/// which ends with its server-side connection's port.
-fn proxy(
-    target: SocketAddr,
-    mut forward: impl FnMut(&[u8], &mut TcpStream) -> io::Result<()> + Send + 'static,
-) -> (SocketAddr, JoinHandle<u16>) {
-    let front = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = front.local_addr().unwrap();
-    let handle = thread::spawn(move || {
-        let (mut client, _) = front.accept().unwrap();
-        let mut server = TcpStream::connect(target).unwrap();
-        server.set_nodelay(true).unwrap();
-        let port = server.local_addr().unwrap().port();
-        for s in [&client, &server] {
-            s.set_read_timeout(Some(THREADS / 2)).unwrap();
-        }
-        let (mut back_from, mut back_to) =
-            (server.try_clone().unwrap(), client.try_clone().unwrap());
-        let back = thread::spawn(move || {
-            let _ = io::copy(&mut back_from, &mut back_to);
-            let _ = back_to.shutdown(Shutdown::Write);
-        });
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            match client.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if forward(&buf[..n], &mut server).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        let _ = server.shutdown(Shutdown::Both);
-        let _ = client.shutdown(Shutdown::Both);
-        join_within(back, THREADS, "the proxy's way back");
-        port
-    });
-    (addr, handle)
-}
-
-/// Our client through `proxy`, running the standard exchange; returns the
-/// proxy's server-side port and the client's result.
-fn proxied_client(
-    target: SocketAddr,
-    forward: impl FnMut(&[u8], &mut TcpStream) -> io::Result<()> + Send + 'static,
-) -> (u16, Result<(), Error>) {
-    let (front, mitm) = proxy(target, forward);
-    let result = SslSocket::connect(
-        &build(&client_builder()),
-        &format!("localhost:{}", front.port()),
-    )
-    .and_then(|mut tls| client_exchange(&mut tls));
-    (join_within(mitm, THREADS, "the proxy"), result)
-}
-
-/// Writes `bytes` one byte per write, `pause` after each.
-fn byte_by_byte(pause: Duration) -> impl FnMut(&[u8], &mut TcpStream) -> io::Result<()> {
-    move |bytes, to| {
-        for b in bytes {
-            to.write_all(std::slice::from_ref(b))?;
-            if !pause.is_zero() {
-                thread::sleep(pause);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A TLS record of `content_type`.
-fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![content_type, 3, 3];
-    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    r.extend_from_slice(body);
-    r
 }
 
 // ---------------------------------------------------------------------------
@@ -871,26 +736,6 @@ fn a_client_sending_and_never_reading_during_a_certificate_request_fills_the_buf
 // ---------------------------------------------------------------------------
 // Bad servers
 // ---------------------------------------------------------------------------
-
-/// A raw server that reads the client's ClientHello and answers `reply`
-/// (then resets, with `reset`, or waits for the client to leave).
-fn raw_server(reply: Vec<u8>, reset: bool) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handle = thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
-        tcp.set_read_timeout(Some(THREADS / 2)).unwrap();
-        let mut hello = [0u8; 4096];
-        let _ = tcp.read(&mut hello);
-        let _ = tcp.write_all(&reply);
-        if reset {
-            reset_on_close(&tcp);
-        } else {
-            let _ = tcp.read_to_end(&mut Vec::new());
-        }
-    });
-    (addr, handle)
-}
 
 #[test]
 fn a_client_meets_each_bad_server_reply_with_its_error() {

@@ -7,14 +7,11 @@
 #![allow(dead_code)]
 
 mod common;
-mod openssl_cli;
 
-#[path = "../benches/compare/process.rs"]
-mod process;
-
+use common::openssl_cli;
 use std::time::Duration;
 
-use common::{build, client_builder};
+use common::{build, client_builder, process};
 use sslsocket::tokio::SslSocket;
 use tokio::io::AsyncReadExt;
 

@@ -7,8 +7,8 @@
 //! refuses when unreadable, not DH parameters, or too weak.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 

@@ -13,11 +13,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use sslsocket::{Error, SslConfig, SslSocket, TlsVersion};
 
-/// A record header of `kind` announcing `len` bytes, and those bytes.
+/// A record header of `kind` announcing `len` bytes, and those bytes (zeros).
 fn record(kind: u8, len: usize) -> Vec<u8> {
-    let mut r = vec![kind, 3, 3, (len >> 8) as u8, len as u8];
-    r.resize(5 + len, 0);
-    r
+    common::record(kind, &vec![0; len])
 }
 
 /// Our client completes a handshake with our server (which then reads),
@@ -173,17 +171,9 @@ fn the_async_face_delivers_the_alert_too() {
             record(23, 16_641),
             close_after,
             |config, tcp| {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
+                runtime().block_on(async move {
                     use tokio::io::AsyncReadExt;
-                    tcp.set_nonblocking(true).unwrap();
-                    let tcp = tokio::net::TcpStream::from_std(tcp).unwrap();
-                    let mut s = sslsocket::tokio::SslSocket::accept(&config, tcp)
-                        .await
-                        .unwrap();
+                    let mut s = accept_async(&config, tcp).await;
                     let mut buf = [0u8; 64];
                     let started = Instant::now();
                     let e = s.read(&mut buf).await.unwrap_err();

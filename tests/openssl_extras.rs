@@ -2,30 +2,22 @@
 //! callback, with the `openssl s_server` / `s_client` programs as the peer.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    assert_alert, bind, build, client_builder, client_with_cert, default_server,
+    assert_alert, bind, build, client_offering as our_client, default_server,
     listener as our_server, read_line, Log, Serve, Server, T,
 };
 use openssl_cli::{cert, Output, SClient, SServer};
 use sslsocket::{
-    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslConfigBuilder,
-    SslListener, SslSocket, TlsVersion,
+    Error, HandshakeEvent, Identity, PostHandshakeError, SniDecision, SslListener, SslSocket,
+    TlsVersion,
 };
-
-fn our_client(with_cert: bool) -> SslConfigBuilder {
-    if with_cert {
-        client_with_cert("client.pem", "client.key")
-    } else {
-        client_builder()
-    }
-}
 
 fn s_server(version: &str, extra: &[&str]) -> SServer {
     let ca = cert("ca.pem");

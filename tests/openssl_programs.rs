@@ -16,8 +16,8 @@
 //! worker threads; each failure is collected and reported together.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::fmt::Debug;
 use std::thread;
 use std::time::{Duration, Instant};

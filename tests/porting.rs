@@ -4,34 +4,20 @@
 //! own peers and the `openssl` programs.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{
-    build, cert, cert_bytes, client_builder, client_exchange, exchange_server, expect_exchanged,
-    with_timeouts,
+    build, cert, cert_arg as path, cert_bytes, client_builder, client_exchange, example,
+    exchange_server, expect_exchanged, server_builder as server_with_key, with_timeouts,
 };
 use openssl_cli::{SClient, SServer};
 use sslsocket::{ConfigError, Error, Identity, SslConfig, SslConfigBuilder, SslSocket};
 
 /// The password of every encrypted key and protected PKCS#12 file in `certs/`.
 const PASSWORD: &str = "sslsocket-test";
-
-fn path(name: &str) -> String {
-    cert(name).display().to_string()
-}
-
-/// A server builder with `certs/<chain>` and the key `certs/<key>`, no password.
-fn server_with_key(chain: &str, key: &str) -> SslConfigBuilder {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert(chain))
-        .set_private_key_file(cert(key))
-        .set_ca_file(cert("ca.pem"));
-    with_timeouts(&mut b);
-    b
-}
 
 /// Our client against a server built from `b`: the standard exchange, and
 /// how many certificates the server sent.
@@ -777,16 +763,6 @@ fn keylog_errors() {
         }
         other => panic!("{other:?}"),
     }
-}
-
-/// `target/<profile>/examples/<name>`, next to this test's own binary.
-fn example(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    profile.join("examples").join(name)
 }
 
 /// The `s_client` and `s_server` examples append to `SSLKEYLOGFILE`.

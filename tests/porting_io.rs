@@ -5,8 +5,8 @@
 //! programs), on the blocking socket, its read half and the async socket.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;

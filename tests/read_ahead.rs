@@ -31,20 +31,6 @@ fn readable(fd: RawFd) -> bool {
     r > 0
 }
 
-/// A server and a client connected over a Unix socket pair, handshaken.
-fn handshaken_pair() -> (SslSocket<UnixStream>, SslSocket<UnixStream>) {
-    let (a, b) = UnixStream::pair().unwrap();
-    let client = thread::spawn(move || {
-        let mut c = SslSocket::new_client(&build(&client_builder()), b, Some("localhost")).unwrap();
-        c.handshake().unwrap();
-        c
-    });
-    let mut s = SslSocket::new_server(&build(&default_server()), a).unwrap();
-    s.handshake().unwrap();
-    let c = client.join().unwrap();
-    (s, c)
-}
-
 /// The pair of [`handshaken_pair`], with two records the client sent
 /// (`"one"`, then `"two"`) waiting together on the server's descriptor.
 /// The client is kept open.

@@ -8,8 +8,8 @@
 //! and refused at once on TLS 1.3 with the connection still usable.
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::time::{Duration, Instant};
 
 use common::{

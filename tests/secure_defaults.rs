@@ -8,8 +8,8 @@
 //! OpenSSL's own list).
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::net::TcpStream;
 
 use common::forge::{Chain, Spec};
@@ -477,7 +477,7 @@ fn a_default_server_keeps_openssls_cipher_list() {
 /// A server program of another TLS library, on a loopback port, killed
 /// and reaped when dropped.
 struct Foreign {
-    child: std::process::Child,
+    _proc: openssl_cli::Proc,
     port: u16,
     /// What it printed, stdout and stderr, line by line.
     lines: std::sync::mpsc::Receiver<String>,
@@ -492,33 +492,11 @@ impl Foreign {
         args: &[&str],
         port_of: impl Fn(&str) -> Option<Result<u16, ()>>,
     ) -> Option<Foreign> {
-        use std::io::BufRead;
-        use std::process::{Command, Stdio};
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
         let (tx, lines) = std::sync::mpsc::channel();
-        let pipes: [Box<dyn std::io::Read + Send>; 2] = [
-            Box::new(child.stdout.take().unwrap()),
-            Box::new(child.stderr.take().unwrap()),
-        ];
-        for pipe in pipes {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in std::io::BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        let mut proc = openssl_cli::Proc::start(program, args, Some(tx.clone()), Some(tx));
+        proc.close_stdin();
         let mut server = Foreign {
-            child,
+            _proc: proc,
             port: 0,
             lines,
         };
@@ -544,13 +522,6 @@ impl Foreign {
     /// Everything printed so far.
     fn output(&self) -> String {
         self.lines.try_iter().collect::<Vec<_>>().join("\n")
-    }
-}
-
-impl Drop for Foreign {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -6,11 +6,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use common::{
-    build, client_builder, client_with_cert, default_server, server_builder, wrong_host_server,
-    Seen, Server, VERSIONS,
+    answer, build, client_offering, client_with_cert, default_server, server_builder,
+    wrong_host_server, Seen, Server, VERSIONS,
 };
 use openssl_cli::SClient;
 use sslsocket::{Error, Session, SslConfig, SslSocket, TlsVersion, VerifyMode};
@@ -26,20 +26,8 @@ fn serve(n: usize, server_cert: &str, mode: i32, version: TlsVersion, cache: boo
     Server::start_n(&build(&b), n, answer)
 }
 
-/// Answers one byte with one byte, then closes.
-fn answer(s: &mut SslSocket) {
-    let mut b = [0u8; 1];
-    s.read_exact(&mut b).unwrap();
-    s.write_all(&b).unwrap();
-    let _ = s.shutdown();
-}
-
 fn client(mode: VerifyMode, with_cert: bool, cache: bool) -> SslConfig {
-    let mut b = if with_cert {
-        client_with_cert("client.pem", "client.key")
-    } else {
-        client_builder()
-    };
+    let mut b = client_offering(with_cert);
     b.set_session_cache(cache).set_verify_mode(mode).unwrap();
     build(&b)
 }
@@ -507,10 +495,7 @@ fn the_cache_offers_an_unverified_session_only_to_a_connection_in_none() {
 #[test]
 fn the_async_face_resumes_only_sessions_verified_for_its_name() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     for version in VERSIONS {
         let srv = other_host(5, version);
         let port = srv.port();

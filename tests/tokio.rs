@@ -9,8 +9,8 @@
 #![cfg(feature = "tokio")]
 
 mod common;
-mod openssl_cli;
 
+use common::openssl_cli;
 use std::io::Read;
 use std::thread;
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
-//! What the async and the server benchmarks share: their flags and the
-//! median. Included with `#[path = "common/mod.rs"] mod common;`; cargo
-//! builds no benchmark of its own from it (it has no `main.rs`).
+//! What the benchmarks share: their flags and the median. Included with
+//! `#[path = "common/mod.rs"] mod common;`; cargo builds no benchmark of
+//! its own from it (it has no `main.rs`).
+
+// Each includer uses a different part of this module.
+#![allow(dead_code)]
 
 /// The value after `flag` on the command line, if any.
 pub(crate) fn flag_value(args: &[String], flag: &str) -> Option<String> {
@@ -17,13 +20,14 @@ pub(crate) fn rounds(args: &[String], default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The median of `v` (the mean of the middle two for an even count).
-pub(crate) fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+/// The median of `v` (the mean of the middle two for an even count; NaN
+/// for none).
+pub(crate) fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }

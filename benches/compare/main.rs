@@ -24,11 +24,16 @@
 //!   first in every round (to look for order effects).
 
 mod breakdown;
+#[path = "../common/mod.rs"]
+mod common;
 mod conn;
 mod handshakes;
 mod memory;
 mod options;
 mod pha;
+#[path = "../../tests/common/pki.rs"]
+mod pki;
+#[path = "../../tests/common/process.rs"]
 mod process;
 mod report;
 mod setup;

@@ -29,14 +29,7 @@ pub(crate) fn sorted(v: &[f64]) -> Vec<f64> {
     s
 }
 
-pub(crate) fn median(v: &[f64]) -> f64 {
-    let s = sorted(v);
-    match s.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => s[n / 2],
-        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
-    }
-}
+pub(crate) use crate::common::median;
 
 pub(crate) fn min(v: &[f64]) -> f64 {
     sorted(v).first().copied().unwrap_or(f64::NAN)

@@ -1,14 +1,14 @@
 //! What is measured: protocol versions, key types, knobs, and both implementations' configurations.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use openssl::ssl::{
     SslAcceptor, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslOptions, SslRef,
     SslSessionCacheMode, SslVerifyMode, SslVersion,
 };
-use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::X509;
 use sslsocket::{SslConfig, TlsVersion};
+
+use crate::pki::{ca_store, certs_dir};
 
 /// The one TLS 1.3 suite both implementations are limited to.
 pub(crate) const TLS13_SUITE: &str = "TLS_AES_256_GCM_SHA384";
@@ -25,7 +25,7 @@ pub(crate) enum Key {
 
 impl Key {
     pub(crate) fn dir(self) -> PathBuf {
-        let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("certs");
+        let certs = certs_dir();
         match self {
             Key::Ecdsa => certs,
             Key::Rsa => certs.join("rsa"),
@@ -258,12 +258,7 @@ pub(crate) fn plain_connector(p: Proto, k: Knobs) -> SslConnector {
     let dir = p.key.dir();
     let mut b = SslConnector::builder(SslMethod::tls()).expect("connector");
     if k.own_store {
-        let pem = std::fs::read(dir.join("ca.pem")).expect("ca.pem");
-        let mut store = X509StoreBuilder::new().expect("store");
-        store
-            .add_cert(X509::from_pem(&pem).expect("CA certificate"))
-            .expect("add CA");
-        b.set_cert_store(store.build());
+        b.set_cert_store(ca_store(&dir.join("ca.pem")));
     } else {
         b.set_ca_file(dir.join("ca.pem")).expect("CA file");
     }

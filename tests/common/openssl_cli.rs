@@ -1,5 +1,6 @@
-#![allow(dead_code)] // each test binary uses a different part of this module
-//! Running the `openssl s_server` / `s_client` programs as foreign peers.
+//! Running programs as peers: the `openssl s_server` / `s_client`
+//! programs, and through [`Proc`] any other (our examples, another TLS
+//! library's server).
 //!
 //! Every wait is bounded, and every child is killed and reaped when its
 //! handle is dropped, so a failing (panicking) test leaves nothing running.
@@ -28,10 +29,9 @@ pub(crate) fn openssl_program() -> String {
     }
 }
 
-/// Absolute path of a file under `certs/`, e.g. `cert("server.pem")`.
-pub(crate) fn cert(name: &str) -> String {
-    format!("{}/certs/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+/// Absolute path of a file under `certs/` as a program argument, e.g.
+/// `cert("server.pem")`.
+pub(crate) use super::pki::cert_arg as cert;
 
 /// The arguments that keep the system trust store out of either program.
 pub(crate) const NO_SYSTEM_CA: [&str; 3] = ["-no-CAfile", "-no-CApath", "-no-CAstore"];
@@ -147,7 +147,8 @@ struct Captured {
 }
 
 impl Captured {
-    /// Reads `pipe` line by line; each line is also sent to `lines`, if given.
+    /// Reads `pipe` line by line; each line is also sent to `lines`, if
+    /// given (without its line ending).
     fn new(pipe: impl Read + Send + 'static, lines: Option<mpsc::Sender<String>>) -> Captured {
         let text = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&text);
@@ -162,7 +163,7 @@ impl Captured {
                         let line = String::from_utf8_lossy(&buf).into_owned();
                         sink.lock().unwrap().push_str(&line);
                         if let Some(tx) = &lines {
-                            let _ = tx.send(line);
+                            let _ = tx.send(line.trim_end_matches(['\n', '\r']).to_owned());
                         }
                     }
                 }
@@ -185,8 +186,9 @@ impl Captured {
     }
 }
 
-/// A running `openssl` program with captured stdout and stderr.
-struct Proc {
+/// A running program with captured stdout and stderr, killed and reaped
+/// when dropped.
+pub(crate) struct Proc {
     what: String,
     child: Child,
     stdin: Option<ChildStdin>,
@@ -195,18 +197,33 @@ struct Proc {
 }
 
 impl Proc {
+    /// `openssl ARGS`.
     fn spawn(args: &[&str], stdout_lines: Option<mpsc::Sender<String>>) -> Proc {
-        let program = openssl_program();
-        let what = format!("{program} {}", args.join(" "));
-        let mut child = Command::new(&program)
+        Proc::start(openssl_program(), args, stdout_lines, None)
+    }
+
+    /// Runs `program args` from the crate root, its stdin open (and
+    /// silent) until [`close_stdin`](Self::close_stdin) or the end; each
+    /// line it prints on stdout (stderr) is also sent to `stdout_lines`
+    /// (`stderr_lines`), if given.
+    pub(crate) fn start(
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+        stdout_lines: Option<mpsc::Sender<String>>,
+        stderr_lines: Option<mpsc::Sender<String>>,
+    ) -> Proc {
+        let program = program.as_ref();
+        let what = format!("{} {}", program.to_string_lossy(), args.join(" "));
+        let mut child = Command::new(program)
             .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
         let stdout = Captured::new(child.stdout.take().unwrap(), stdout_lines);
-        let stderr = Captured::new(child.stderr.take().unwrap(), None);
+        let stderr = Captured::new(child.stderr.take().unwrap(), stderr_lines);
         Proc {
             what,
             stdin: child.stdin.take(),
@@ -216,7 +233,13 @@ impl Proc {
         }
     }
 
-    fn write_stdin(&mut self, data: &[u8]) {
+    /// Closes its stdin: it reads end of file.
+    pub(crate) fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Writes `data` on its stdin.
+    pub(crate) fn write_stdin(&mut self, data: &[u8]) {
         if let Some(stdin) = &mut self.stdin {
             // The program may already have exited (a failed handshake): a
             // broken pipe is part of the scenario, not an error here.
@@ -361,11 +384,23 @@ impl SClient {
 
     /// As [`SClient::start`], sending `servername` as SNI.
     pub(crate) fn start_named(port: u16, servername: &str, args: &[&str], input: &[u8]) -> SClient {
+        SClient::launch(port, servername, args, input, None)
+    }
+
+    /// As [`SClient::start_named`], each line it prints on stdout also sent
+    /// to `lines`, if given.
+    fn launch(
+        port: u16,
+        servername: &str,
+        args: &[&str],
+        input: &[u8],
+        lines: Option<mpsc::Sender<String>>,
+    ) -> SClient {
         let connect = format!("127.0.0.1:{port}");
         let mut all = vec!["s_client", "-connect", &connect, "-servername", servername];
         all.extend(NO_SYSTEM_CA);
         all.extend_from_slice(args);
-        let mut proc = Proc::spawn(&all, None);
+        let mut proc = Proc::spawn(&all, lines);
         proc.write_stdin(input);
         SClient { proc }
     }
@@ -377,14 +412,11 @@ impl SClient {
         args: &[&str],
         input: &[u8],
     ) -> (SClient, mpsc::Receiver<String>) {
-        let connect = format!("127.0.0.1:{port}");
-        let mut all = vec!["s_client", "-connect", &connect, "-servername", "localhost"];
-        all.extend(NO_SYSTEM_CA);
-        all.extend_from_slice(args);
         let (tx, rx) = mpsc::channel();
-        let mut proc = Proc::spawn(&all, Some(tx));
-        proc.write_stdin(input);
-        (SClient { proc }, rx)
+        (
+            SClient::launch(port, "localhost", args, input, Some(tx)),
+            rx,
+        )
     }
 
     /// `s_client -tls1_3 -enable_pha -msg` with the test client's
