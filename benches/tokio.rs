@@ -12,7 +12,7 @@
 //! median of the rounds' ratios sslsocket / tokio-openssl (for memory,
 //! tokio-openssl / sslsocket, so that above 1 is better in every row).
 //!
-//! Flags: `--quick` (three short rounds: judges nothing, still asserts that
+//! Flags: `--quick` (or `SSLSOCKET_BENCH_QUICK=1`; three short rounds: judges nothing, still asserts that
 //! resumed handshakes resumed), `--rounds N`, `--only ID` (the figures whose
 //! id, printed in brackets, contains ID), `--imp sslsocket|tokio-openssl`
 //! (one implementation only, for profilers), `--no-handshake-timeout` (our
@@ -24,25 +24,24 @@ mod common;
 mod pki;
 #[path = "../tests/common/process.rs"]
 mod process;
+// The configurations: the compare bench's, TLS 1.3 ECDSA, the reference
+// client trusting the test CA alone.
+#[allow(dead_code)]
+#[path = "compare/setup.rs"]
+mod setup;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use openssl::ssl::{
-    Ssl, SslAcceptor, SslConnector, SslFiletype, SslMethod, SslSession, SslVersion,
-};
-use sslsocket::{SslConfig, TlsVersion};
+use openssl::ssl::{Ssl, SslConnector, SslSession};
+use sslsocket::SslConfig;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use pki::{ca_store, cert};
-
-const SUITE: &str = "TLS_AES_256_GCM_SHA384";
-const ECHO_SIZE: usize = 64;
-const BULK_CHUNK: usize = 16 * 1024;
+use setup::{Imp, Knobs, Proto, BULK_CHUNK, ECHO_SIZE};
 
 /// A TLS stream of either implementation, after its handshake.
 trait Tls: AsyncRead + AsyncWrite + Unpin + Send {
@@ -63,57 +62,20 @@ impl Tls for tokio_openssl::SslStream<TcpStream> {
 
 type Conn = Box<dyn Tls>;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Imp {
-    Ours,
-    Reference,
-}
-
 /// `--no-handshake-timeout`: the server without its default 30 s handshake
 /// deadline (whose tokio timer costs one wake-up of the runtime per
 /// handshake), to see what the deadline costs.
-static NO_HANDSHAKE_TIMEOUT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+static NO_HANDSHAKE_TIMEOUT: OnceLock<bool> = OnceLock::new();
 
-fn our_server() -> SslConfig {
-    let mut b = SslConfig::server();
-    b.set_certificate_file(cert("server-chain.pem"))
-        .set_private_key_file(cert("server.key"))
-        .set_version(TlsVersion::Tls1_3)
-        .set_ciphersuites(SUITE);
-    if NO_HANDSHAKE_TIMEOUT.get().copied().unwrap_or(false) {
-        b.set_handshake_timeout(None);
+/// TLS 1.3 ECDSA; `client_resume` for the client, `own_store` for the
+/// reference client.
+fn knobs(client_resume: bool) -> Knobs {
+    Knobs {
+        client_resume,
+        own_store: true,
+        no_handshake_timeout: NO_HANDSHAKE_TIMEOUT.get().copied().unwrap_or(false),
+        ..Knobs::default()
     }
-    b.build().expect("sslsocket server configuration")
-}
-
-fn our_client(resume: bool) -> SslConfig {
-    let mut b = SslConfig::client();
-    b.set_ca_file(cert("ca.pem"))
-        .set_version(TlsVersion::Tls1_3)
-        .set_ciphersuites(SUITE)
-        .set_session_cache(resume);
-    b.build().expect("sslsocket client configuration")
-}
-
-/// tokio-openssl's server, built the way the openssl crate documents.
-fn reference_server() -> SslAcceptor {
-    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("acceptor");
-    b.set_private_key_file(cert("server.key"), SslFiletype::PEM)
-        .expect("server key");
-    b.set_certificate_chain_file(cert("server-chain.pem"))
-        .expect("server chain");
-    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
-    b.set_ciphersuites(SUITE).unwrap();
-    b.build()
-}
-
-/// tokio-openssl's client, trusting the test CA alone.
-fn reference_client() -> SslConnector {
-    let mut b = SslConnector::builder(SslMethod::tls()).expect("connector");
-    b.set_cert_store(ca_store(&cert("ca.pem")));
-    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
-    b.set_ciphersuites(SUITE).unwrap();
-    b.build()
 }
 
 /// What the server does with a connection, chosen by its first byte.
@@ -156,11 +118,11 @@ fn start_server(imp: Imp) -> u16 {
             .unwrap();
         rt.block_on(async move {
             match imp {
-                Imp::Ours => {
-                    let listener =
-                        sslsocket::tokio::SslListener::bind("127.0.0.1:0", &our_server())
-                            .await
-                            .unwrap();
+                Imp::Ss => {
+                    let config = setup::ss_server(Proto::TLS13_ECDSA, knobs(false));
+                    let listener = sslsocket::tokio::SslListener::bind("127.0.0.1:0", &config)
+                        .await
+                        .unwrap();
                     tx.send(listener.local_addr().unwrap().port()).unwrap();
                     loop {
                         let (mut tls, _) = listener.accept().await.unwrap();
@@ -172,8 +134,8 @@ fn start_server(imp: Imp) -> u16 {
                         });
                     }
                 }
-                Imp::Reference => {
-                    let acceptor = reference_server();
+                Imp::Plain => {
+                    let acceptor = setup::plain_acceptor(Proto::TLS13_ECDSA, knobs(false));
                     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
                     tx.send(listener.local_addr().unwrap().port()).unwrap();
                     loop {
@@ -209,8 +171,8 @@ impl Client {
         Client {
             imp,
             port,
-            ours: our_client(resume),
-            reference: reference_client(),
+            ours: setup::ss_client(Proto::TLS13_ECDSA, knobs(resume)),
+            reference: setup::plain_connector(Proto::TLS13_ECDSA, knobs(resume)),
             session: None,
             resume,
         }
@@ -219,14 +181,14 @@ impl Client {
     async fn connect(&mut self) -> Conn {
         let addr = format!("localhost:{}", self.port);
         match self.imp {
-            Imp::Ours => {
+            Imp::Ss => {
                 let tls = sslsocket::tokio::SslSocket::connect(&self.ours, &addr)
                     .await
                     .expect("sslsocket connect");
                 tls.get_ref().set_nodelay(true).unwrap();
                 Box::new(tls)
             }
-            Imp::Reference => {
+            Imp::Plain => {
                 let tcp = TcpStream::connect(&addr).await.unwrap();
                 tcp.set_nodelay(true).unwrap();
                 let mut ssl = self
@@ -394,14 +356,12 @@ impl Figure {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let _ = NO_HANDSHAKE_TIMEOUT.set(args.iter().any(|a| a == "--no-handshake-timeout"));
-    let rounds = common::rounds(&args, if quick { 3 } else { 21 });
-    let only = common::flag_value(&args, "--only");
-    let imp_only = common::flag_value(&args, "--imp").map(|v| match v.as_str() {
-        "sslsocket" => Imp::Ours,
-        "tokio-openssl" => Imp::Reference,
+    let flags = common::Flags::parse((3, 21));
+    let (quick, rounds) = (flags.quick, flags.rounds);
+    let _ = NO_HANDSHAKE_TIMEOUT.set(flags.has("--no-handshake-timeout"));
+    let imp_only = flags.imp.as_deref().map(|v| match v {
+        "sslsocket" => Imp::Ss,
+        "tokio-openssl" => Imp::Plain,
         other => panic!("--imp takes sslsocket or tokio-openssl, not {other}"),
     });
     let (hs, bulk_total, echoes, conns) = if quick {
@@ -410,8 +370,8 @@ fn main() {
         (150, 32 << 20, 3000, 200)
     };
     let ports = [
-        (Imp::Ours, start_server(Imp::Ours)),
-        (Imp::Reference, start_server(Imp::Reference)),
+        (Imp::Ss, start_server(Imp::Ss)),
+        (Imp::Plain, start_server(Imp::Plain)),
     ];
     let mut figures = [
         ("hs_full", "full handshakes", "per s", false),
@@ -440,7 +400,7 @@ fn main() {
     // in every round (which goes first alternates), so that each round's
     // pair sees the same machine.
     for f in figures.iter_mut() {
-        if only.as_deref().is_some_and(|o| !f.id.contains(o)) {
+        if !flags.selected(f.id) {
             continue;
         }
         for round in 0..rounds {
@@ -461,8 +421,8 @@ fn main() {
                     _ => memory(imp, port, conns),
                 };
                 match imp {
-                    Imp::Ours => f.ours.push(v),
-                    Imp::Reference => f.reference.push(v),
+                    Imp::Ss => f.ours.push(v),
+                    Imp::Plain => f.reference.push(v),
                 }
             }
         }

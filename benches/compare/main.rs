@@ -52,54 +52,45 @@ fn main() {
         assert!(crate::trace::install(), "CRYPTO_set_mem_functions refused");
     }
     let opts = Opts::parse();
+    let (quick, rounds) = (opts.flags.quick, opts.flags.rounds);
+    let sz = Sizes::new(quick);
     if tracing {
-        mem_trace(Sizes::new(opts.quick).conns);
+        mem_trace(sz.conns);
         return;
     }
-    let sz = Sizes::new(opts.quick);
-    let rounds = opts.rounds;
     let info = machine();
     println!("sslsocket vs openssl crate, loopback 127.0.0.1");
     for (k, v) in &info {
         println!("  {k}: {v}");
     }
+    let mode = if quick {
+        "QUICK (smoke test, timings not judged)"
+    } else {
+        "full"
+    };
     println!(
-        "  mode: {}, {} rounds per figure, interleaved (sslsocket, openssl, sslsocket, ...)",
-        if opts.quick {
-            "QUICK (smoke test, timings not judged)"
-        } else {
-            "full"
-        },
-        rounds
+        "  mode: {mode}, {rounds} rounds per figure, interleaved (sslsocket, openssl, sslsocket, ...)"
     );
     let mut report = Report {
-        quick: opts.quick,
+        quick,
         rounds,
         figures: Vec::new(),
         breakdown: Vec::new(),
     };
+    let selected = |id: &str| opts.flags.selected(id);
 
     // Handshakes.
     let protos = [
-        Proto::TLS13_ECDSA,
-        Proto {
-            tls13: false,
-            key: Key::Ecdsa,
-        },
-        Proto {
-            tls13: true,
-            key: Key::Rsa,
-        },
-        Proto {
-            tls13: false,
-            key: Key::Rsa,
-        },
+        (true, Key::Ecdsa),
+        (false, Key::Ecdsa),
+        (true, Key::Rsa),
+        (false, Key::Rsa),
     ];
-    for p in protos {
+    for p in protos.map(|(tls13, key)| Proto { tls13, key }) {
         for resume in [false, true] {
             let kind = if resume { "resumed" } else { "full" };
             let id = format!("hs_{kind}_{}", p.id());
-            if !opts.selected(&id) {
+            if !selected(&id) {
                 continue;
             }
             let n = if resume { sz.resumed } else { sz.full };
@@ -108,7 +99,8 @@ fn main() {
                 ..Knobs::default()
             };
             let expect = if resume { n } else { 0 };
-            let check = |imp: Imp, o: &HsOut| {
+            let round = |imp: Imp, k: Knobs| {
+                let o = hs_round(imp, p, k, n, sz.warm);
                 assert_eq!(
                     (o.reused, o.server_reused),
                     (expect, expect),
@@ -118,192 +110,169 @@ fn main() {
                     o.reused,
                     o.server_reused
                 );
+                o
             };
             let mut own_store = Vec::new();
             let (ss, plain) = interleave(rounds, |imp| {
-                let o = hs_round(imp, p, k, n, sz.warm);
-                check(imp, &o);
+                let o = round(imp, k);
                 if imp == Imp::Plain && !resume {
                     // Round r of the reference without system CA lookups.
                     let k = Knobs {
                         own_store: true,
                         ..k
                     };
-                    let o = hs_round(imp, p, k, n, sz.warm);
-                    check(imp, &o);
-                    own_store.push(o.rate);
+                    own_store.push(round(imp, k).rate);
                 }
                 o
             });
             let counts = |v: &[HsOut]| {
-                v.iter()
-                    .map(|o| o.reused.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
+                let c: Vec<_> = v.iter().map(|o| o.reused.to_string()).collect();
+                c.join(",")
             };
-            let note = format!(
-                "session_reused() on the client, per round of {n}: sslsocket [{}], openssl [{}] (asserted == {})",
+            let rates = (col(&ss, |o| o.rate), col(&plain, |o| o.rate));
+            let ss_median = median(&rates.0);
+            let title = format!("{kind} handshakes/s, {}", p.label());
+            let mut hs = Figure::new(&id, title, "handshakes/s", rates, Judge::RatioAtLeast98)
+                .note(format!(
+                "session_reused() on the client, per round of {n}: sslsocket [{}], openssl [{}] \
+                     (asserted == {expect})",
                 counts(&ss),
                 counts(&plain),
-                if resume { n } else { 0 }
-            );
-            let rate = |v: &[HsOut]| v.iter().map(|o| o.rate).collect::<Vec<_>>();
-            let mut notes = vec![note];
+            ));
             if !own_store.is_empty() {
-                let ss_median = median(&rate(&ss));
-                notes.push(format!(
+                let mine = median(&own_store);
+                hs = hs.note(format!(
                     "openssl with a store holding only ca.pem (no system CA lookups), run right after \
                      each openssl round: median {}/s, sslsocket/that {:.3}",
-                    num(median(&own_store)),
-                    ss_median / median(&own_store)
+                    num(mine),
+                    ss_median / mine
                 ));
             }
-            let cpu = |v: &[HsOut]| v.iter().map(|o| o.cpu_us).collect::<Vec<_>>();
-            report.add(Figure {
-                id: id.clone(),
-                title: format!("{kind} handshakes/s, {}", p.label()),
-                unit: "handshakes/s",
-                ss: rate(&ss),
-                plain: rate(&plain),
-                judge: Judge::RatioAtLeast98,
-                notes,
-            });
-            report.add(Figure {
-                id: format!("cpu_{kind}_{}", p.id()),
-                title: format!("CPU per {kind} handshake, {}", p.label()),
-                unit: "us both sides",
-                ss: cpu(&ss),
-                plain: cpu(&plain),
-                judge: Judge::None,
-                notes: vec![],
-            });
+            report.add(hs);
+            report.add(Figure::new(
+                format!("cpu_{kind}_{}", p.id()),
+                format!("CPU per {kind} handshake, {}", p.label()),
+                "us both sides",
+                (col(&ss, |o| o.cpu_us), col(&plain, |o| o.cpu_us)),
+                Judge::None,
+            ));
         }
     }
 
-    // Bulk throughput.
-    if opts.selected("bulk") {
+    // Bulk throughput and echo round trips, each against plain TCP in the
+    // same loop: (rate, CPU) per round.
+    let first = |v: &[(f64, f64)]| col(v, |x| x.0);
+    let second = |v: &[(f64, f64)]| col(v, |x| x.1);
+    if selected("bulk") {
         let (ss, plain) = interleave(rounds, |imp| bulk_round(Some(imp), sz.bulk));
-        let tcp: Vec<f64> = (0..rounds.min(5))
-            .map(|_| bulk_round(None, sz.bulk).0)
-            .collect();
-        let first = |v: &[(f64, f64)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
-        let second = |v: &[(f64, f64)]| v.iter().map(|x| x.1).collect::<Vec<_>>();
-        report.add(Figure {
-            id: "bulk".into(),
-            title: "bulk, 16 KiB writes, TLS1.3 AES-256-GCM".into(),
-            unit: "MB/s",
-            ss: first(&ss),
-            plain: first(&plain),
-            judge: Judge::RatioAtLeast98,
-            notes: vec![format!(
+        let tcp = first(&tcp_rounds(rounds, || bulk_round(None, sz.bulk)));
+        report.add(
+            Figure::new(
+                "bulk",
+                "bulk, 16 KiB writes, TLS1.3 AES-256-GCM",
+                "MB/s",
+                (first(&ss), first(&plain)),
+                Judge::RatioAtLeast98,
+            )
+            .note(format!(
                 "plain TCP, same loop: median {} MB/s (min {}, max {})",
                 num(median(&tcp)),
                 num(min(&tcp)),
                 num(max(&tcp))
-            )],
-        });
-        report.add(Figure {
-            id: "cpu_bulk".into(),
-            title: "CPU per GB, bulk".into(),
-            unit: "ms both sides",
-            ss: second(&ss),
-            plain: second(&plain),
-            judge: Judge::None,
-            notes: vec![],
-        });
+            )),
+        );
+        let cpu = (second(&ss), second(&plain));
+        report.add(Figure::new(
+            "cpu_bulk",
+            "CPU per GB, bulk",
+            "ms both sides",
+            cpu,
+            Judge::None,
+        ));
     }
 
     // Both directions at once, on split halves (sslsocket only), against
     // one direction in the same run.
-    if opts.selected("duplex") {
-        let n = rounds.min(7);
-        let mut both = Vec::new();
-        let mut one = Vec::new();
-        for _ in 0..n {
-            both.push(duplex_round(sz.bulk));
-            one.push(bulk_round(Some(Imp::Ss), sz.bulk).0);
-        }
+    if selected("duplex") {
+        let (both, one): (Vec<f64>, Vec<f64>) = (0..rounds.min(7))
+            .map(|_| (duplex_round(sz.bulk), bulk_round(Some(Imp::Ss), sz.bulk).0))
+            .unzip();
         let ratio = median(&both) / median(&one);
-        report.add(Figure {
-            id: "duplex".into(),
-            title: "duplex bulk: sslsocket both directions at once (split halves, sum) | \
-                    sslsocket one direction"
-                .into(),
-            unit: "MB/s",
-            ss: both,
-            plain: one,
-            judge: Judge::None,
-            notes: vec![format!(
+        report.add(
+            Figure::new(
+                "duplex",
+                "duplex bulk: sslsocket both directions at once (split halves, sum) | \
+                 sslsocket one direction",
+                "MB/s",
+                (both, one),
+                Judge::None,
+            )
+            .note(format!(
                 "both directions / one direction: {ratio:.2} (2 cores: 2 would be perfect overlap)"
-            )],
-        });
+            )),
+        );
     }
 
-    // Echo round trips.
-    if opts.selected("echo") {
+    if selected("echo") {
         let (ss, plain) = interleave(rounds, |imp| echo_round(Some(imp), sz.echo));
-        let tcp: Vec<(f64, f64)> = (0..rounds.min(5))
-            .map(|_| echo_round(None, sz.echo))
-            .collect();
-        let firsts = |v: &[(f64, f64)]| v.iter().map(|x| x.0).collect::<Vec<f64>>();
-        let seconds = |v: &[(f64, f64)]| v.iter().map(|x| x.1).collect::<Vec<f64>>();
-        report.add(Figure {
-            id: "echo".into(),
-            title: "64-byte echo round trips/s, TLS1.3, TCP_NODELAY".into(),
-            unit: "round trips/s",
-            ss: firsts(&ss),
-            plain: firsts(&plain),
-            judge: Judge::RatioAtLeast98,
-            notes: vec![format!(
+        let tcp = tcp_rounds(rounds, || echo_round(None, sz.echo));
+        report.add(
+            Figure::new(
+                "echo",
+                "64-byte echo round trips/s, TLS1.3, TCP_NODELAY",
+                "round trips/s",
+                (first(&ss), first(&plain)),
+                Judge::RatioAtLeast98,
+            )
+            .note(format!(
                 "plain TCP, same loop: median {} round trips/s",
-                num(median(&firsts(&tcp)))
-            )],
-        });
-        let tcp_cpu = median(&seconds(&tcp));
-        let ss_cpu = median(&seconds(&ss));
-        report.add(Figure {
-            id: "echo_cpu".into(),
-            title: "CPU per 64-byte echo round trip (both ends, getrusage), TLS1.3, TCP_NODELAY"
-                .into(),
-            unit: "µs",
-            ss: seconds(&ss),
-            plain: seconds(&plain),
-            judge: Judge::NoMore,
-            notes: vec![format!(
+                num(median(&first(&tcp)))
+            )),
+        );
+        let tcp_cpu = median(&second(&tcp));
+        let ss_cpu = median(&second(&ss));
+        report.add(
+            Figure::new(
+                "echo_cpu",
+                "CPU per 64-byte echo round trip (both ends, getrusage), TLS1.3, TCP_NODELAY",
+                "µs",
+                (second(&ss), second(&plain)),
+                Judge::NoMore,
+            )
+            .note(format!(
                 "plain TCP, same loop: median {tcp_cpu:.1} µs; TLS cost above it: sslsocket {:.1} µs",
                 ss_cpu - tcp_cpu
-            )],
-        });
+            )),
+        );
     }
 
     // Post-handshake certificate requests (sslsocket only).
-    if opts.selected("pha") {
+    if selected("pha") {
         // With Nagle on, every request waits for a delayed ACK (the server
         // writes a ticket, then the next ticket and CertificateRequest), so
         // that variant gets far fewer requests.
         let nagle_n = (sz.pha / 50).max(3);
         for (id, nodelay, n) in [("pha", true, sz.pha), ("pha_nagle", false, nagle_n)] {
             let v: Vec<(f64, f64)> = (0..rounds).map(|_| pha_round(n, nodelay)).collect();
-            report.add(Figure {
-                id: id.into(),
-                title: format!(
-                    "post-handshake cert requests/s, TLS1.3 mode 9, {}",
-                    if nodelay { "TCP_NODELAY" } else { "Nagle on" }
-                ),
-                unit: "requests/s",
-                ss: v.iter().map(|x| x.0).collect(),
-                plain: vec![],
-                judge: Judge::None,
-                notes: vec![format!(
+            let how = if nodelay { "TCP_NODELAY" } else { "Nagle on" };
+            report.add(
+                Figure::new(
+                    id,
+                    format!("post-handshake cert requests/s, TLS1.3 mode 9, {how}"),
+                    "requests/s",
+                    (first(&v), vec![]),
+                    Judge::None,
+                )
+                .note(format!(
                     "CPU per request, both sides: median {} us; {n} requests per round on one connection",
-                    num(median(&v.iter().map(|x| x.1).collect::<Vec<_>>())),
-                )],
-            });
+                    num(median(&second(&v))),
+                )),
+            );
         }
     }
 
     // Idle memory.
-    if opts.selected("memory") {
+    if selected("memory") {
         raise_nofile(2 * sz.conns as u64 + 256);
         let p = Proto::TLS13_ECDSA;
         let full = Knobs::default();
@@ -317,54 +286,48 @@ fn main() {
             assert_eq!(o.resumed, 0, "memory test connections are full handshakes");
             o
         });
-        let pick = |v: &[MemOut], f: fn(&MemOut) -> f64| v.iter().map(|o| f(o) / 1024.0).collect();
-        type Field = (&'static str, &'static str, fn(&MemOut) -> f64);
+        type Field = (&'static str, &'static str, Judge, fn(&MemOut) -> f64);
         let fields: [Field; 4] = [
-            ("mem_rss", "idle connection, RSS growth, both ends", |o| {
+            ("mem_rss", "RSS growth, both ends", Judge::NoMore, |o| {
                 o.rss_both
             }),
-            (
-                "mem_heap",
-                "idle connection, malloc in use, both ends",
-                |o| o.heap_both,
-            ),
+            ("mem_heap", "malloc in use, both ends", Judge::NoMore, |o| {
+                o.heap_both
+            }),
             (
                 "mem_heap_client",
-                "idle connection, malloc in use, client end",
+                "malloc in use, client end",
+                Judge::None,
                 |o| o.heap_client,
             ),
             (
                 "mem_heap_server",
-                "idle connection, malloc in use, server end",
+                "malloc in use, server end",
+                Judge::None,
                 |o| o.heap_server,
             ),
         ];
-        for (id, title, f) in fields {
-            report.add(Figure {
-                id: id.into(),
-                title: title.into(),
-                unit: "KiB per connection",
-                ss: pick(&ss, f),
-                plain: pick(&plain, f),
-                judge: if id == "mem_rss" || id == "mem_heap" {
-                    Judge::NoMore
-                } else {
-                    Judge::None
-                },
-                notes: if id == "mem_rss" {
-                    vec![format!(
-                        "{} idle TLS1.3 ECDSA connections, both ends in this process, full handshakes, \
-                         1-byte request/reply done (tickets read)",
-                        sz.conns
-                    )]
-                } else {
-                    vec![]
-                },
-            });
+        for (id, what, judge, f) in fields {
+            let kib = |v: &[MemOut]| col(v, |o| f(o) / 1024.0);
+            let mut fig = Figure::new(
+                id,
+                format!("idle connection, {what}"),
+                "KiB per connection",
+                (kib(&ss), kib(&plain)),
+                judge,
+            );
+            if id == "mem_rss" {
+                fig = fig.note(format!(
+                    "{} idle TLS1.3 ECDSA connections, both ends in this process, full handshakes, \
+                     1-byte request/reply done (tickets read)",
+                    sz.conns
+                ));
+            }
+            report.add(fig);
         }
     }
 
-    if opts.selected("breakdown") {
+    if selected("breakdown") {
         report.breakdown = breakdown(sz.conns);
     }
 
@@ -373,4 +336,9 @@ fn main() {
         std::fs::write(path, report.json(&info)).expect("writing the JSON file");
         println!("\nfigures written to {}", path.display());
     }
+}
+
+/// The plain-TCP reference rounds of a transfer figure (at most 5).
+fn tcp_rounds(rounds: usize, f: impl FnMut() -> (f64, f64)) -> Vec<(f64, f64)> {
+    std::iter::repeat_with(f).take(rounds.min(5)).collect()
 }

@@ -1,70 +1,35 @@
 //! Command-line options and the sizes of each figure.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::common::Flags;
 use crate::setup::*;
 
 pub(crate) struct Opts {
-    pub(crate) quick: bool,
+    pub(crate) flags: Flags,
+    /// `--json FILE`: also write the figures as JSON.
     pub(crate) json: Option<PathBuf>,
-    pub(crate) rounds: usize,
-    pub(crate) only: Option<String>,
 }
 
 impl Opts {
     pub(crate) fn parse() -> Opts {
-        let mut quick = std::env::var("SSLSOCKET_BENCH_QUICK")
-            .is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-        let mut json = None;
-        let mut rounds = None;
-        let mut only = None;
-        let mut args = std::env::args().skip(1);
-        while let Some(a) = args.next() {
-            if let Some(v) = a.strip_prefix("--json=") {
-                json = Some(PathBuf::from(v));
-                continue;
-            }
-            match a.as_str() {
-                "--quick" => quick = true,
-                "--reverse" => {
-                    let _ = REVERSE.set(true);
-                }
-                "--json" => json = args.next().map(PathBuf::from),
-                "--rounds" => rounds = args.next().and_then(|v| v.parse::<usize>().ok()),
-                "--only" => only = args.next(),
-                "--imp" => {
-                    let imp = match args.next().as_deref() {
-                        Some("sslsocket") => Some(Imp::Ss),
-                        Some("openssl") => Some(Imp::Plain),
-                        other => panic!("--imp takes sslsocket or openssl, not {other:?}"),
-                    };
-                    let _ = ONLY_IMP.set(imp);
-                }
-                "--n" => {
-                    let n = args.next().and_then(|v| v.parse::<usize>().ok());
-                    let _ = ONLY_N.set(n);
-                }
-                // cargo passes `--bench`; filters and other flags mean nothing here.
-                _ => {}
-            }
-        }
-        let rounds = rounds.unwrap_or(if quick { 3 } else { 15 }).max(1);
-        Opts {
-            quick,
-            json,
-            rounds,
-            only,
-        }
-    }
-
-    pub(crate) fn selected(&self, id: &str) -> bool {
-        self.only.as_deref().is_none_or(|o| id.contains(o))
+        let flags = Flags::parse((3, 15));
+        let _ = REVERSE.set(flags.has("--reverse"));
+        let _ = ONLY_IMP.set(flags.imp.as_deref().map(|v| match v {
+            "sslsocket" => Imp::Ss,
+            "openssl" => Imp::Plain,
+            other => panic!("--imp takes sslsocket or openssl, not {other:?}"),
+        }));
+        let _ = ONLY_N.set(flags.value("--n").and_then(|v| v.parse().ok()));
+        let json = flags.value("--json").map(PathBuf::from);
+        Opts { flags, json }
     }
 }
 
 /// `--n N`: the count of every count-based figure (for profilers).
-pub(crate) static ONLY_N: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+pub(crate) static ONLY_N: OnceLock<Option<usize>> = OnceLock::new();
 
 pub(crate) struct Sizes {
     /// Timed full handshakes per round.
@@ -82,47 +47,29 @@ pub(crate) struct Sizes {
 
 impl Sizes {
     pub(crate) fn new(quick: bool) -> Sizes {
-        let mut sz = Sizes::defaults(quick);
-        if let Some(n) = ONLY_N.get().copied().flatten() {
-            sz.full = n;
-            sz.resumed = n;
-            sz.echo = n;
-            sz.pha = n;
-            sz.conns = n;
-        }
-        sz
-    }
-
-    pub(crate) fn defaults(quick: bool) -> Sizes {
-        if quick {
-            Sizes {
-                full: 16,
-                resumed: 16,
-                warm: 3,
-                bulk: Duration::from_millis(200),
-                echo: 300,
-                pha: 30,
-                conns: 100,
-            }
+        let (full, resumed, warm, bulk, echo, pha, conns) = if quick {
+            (16, 16, 3, Duration::from_millis(200), 300, 30, 100)
         } else {
-            Sizes {
-                full: 150,
-                resumed: 300,
-                warm: 5,
-                bulk: Duration::from_secs(1),
-                echo: 10_000,
-                pha: 500,
-                conns: 1_000,
-            }
+            (150, 300, 5, Duration::from_secs(1), 10_000, 500, 1_000)
+        };
+        let n = |default| ONLY_N.get().copied().flatten().unwrap_or(default);
+        Sizes {
+            full: n(full),
+            resumed: n(resumed),
+            warm,
+            bulk,
+            echo: n(echo),
+            pha: n(pha),
+            conns: n(conns),
         }
     }
 }
 
 /// `--reverse`: openssl first in every round (to check for order effects).
-pub(crate) static REVERSE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+pub(crate) static REVERSE: OnceLock<bool> = OnceLock::new();
 
 /// `--imp NAME`: measure only that implementation (for profilers).
-pub(crate) static ONLY_IMP: std::sync::OnceLock<Option<Imp>> = std::sync::OnceLock::new();
+pub(crate) static ONLY_IMP: OnceLock<Option<Imp>> = OnceLock::new();
 
 /// Runs `f` for round 1 sslsocket, round 1 openssl, round 2 sslsocket, ...
 pub(crate) fn interleave<T>(rounds: usize, mut f: impl FnMut(Imp) -> T) -> (Vec<T>, Vec<T>) {

@@ -1,7 +1,10 @@
 //! Figures, statistics and the report (text and JSON).
 
-use std::fmt::Write as _;
-use std::thread;
+use std::fmt::Display;
+
+use serde_json::json;
+
+pub(crate) use crate::common::median;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Judge {
@@ -23,20 +26,17 @@ pub(crate) struct Figure {
     pub(crate) notes: Vec<String>,
 }
 
-pub(crate) fn sorted(v: &[f64]) -> Vec<f64> {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    s
-}
-
-pub(crate) use crate::common::median;
-
 pub(crate) fn min(v: &[f64]) -> f64 {
-    sorted(v).first().copied().unwrap_or(f64::NAN)
+    v.iter().copied().min_by(f64::total_cmp).unwrap_or(f64::NAN)
 }
 
 pub(crate) fn max(v: &[f64]) -> f64 {
-    sorted(v).last().copied().unwrap_or(f64::NAN)
+    v.iter().copied().max_by(f64::total_cmp).unwrap_or(f64::NAN)
+}
+
+/// One field of every round's result.
+pub(crate) fn col<T>(v: &[T], f: impl Fn(&T) -> f64) -> Vec<f64> {
+    v.iter().map(f).collect()
 }
 
 pub(crate) fn num(x: f64) -> String {
@@ -51,19 +51,52 @@ pub(crate) fn num(x: f64) -> String {
     }
 }
 
+pub(crate) fn kib(b: f64) -> String {
+    format!("{:.1}", b / 1024.0)
+}
+
+const STATS: [(&str, fn(&[f64]) -> f64); 3] = [("median", median), ("min", min), ("max", max)];
+
 impl Figure {
+    pub(crate) fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        unit: &'static str,
+        (ss, plain): (Vec<f64>, Vec<f64>),
+        judge: Judge,
+    ) -> Figure {
+        Figure {
+            id: id.into(),
+            title: title.into(),
+            unit,
+            ss,
+            plain,
+            judge,
+            notes: Vec::new(),
+        }
+    }
+
+    pub(crate) fn note(mut self, note: String) -> Figure {
+        self.notes.push(note);
+        self
+    }
+
     pub(crate) fn ratio(&self) -> Option<f64> {
         (!self.plain.is_empty()).then(|| median(&self.ss) / median(&self.plain))
     }
 
-    /// The median of the per-round ratios (less sensitive to drift).
-    pub(crate) fn round_ratio(&self) -> Option<f64> {
-        let r: Vec<f64> = self
-            .ss
+    /// The per-round ratios sslsocket/openssl.
+    fn ratios(&self) -> Vec<f64> {
+        self.ss
             .iter()
             .zip(&self.plain)
             .map(|(a, b)| a / b)
-            .collect();
+            .collect()
+    }
+
+    /// The median of the per-round ratios (less sensitive to drift).
+    pub(crate) fn round_ratio(&self) -> Option<f64> {
+        let r = self.ratios();
         (!r.is_empty()).then(|| median(&r))
     }
 
@@ -76,47 +109,54 @@ impl Figure {
         }
     }
 
+    /// The figure's table: every round, then median, min and max.
     pub(crate) fn print(&self) {
         println!();
         println!("{} [{}], {}", self.title, self.id, self.unit);
-        if self.plain.is_empty() {
-            println!("  {:>6} {:>12}", "round", "sslsocket");
-            for (i, v) in self.ss.iter().enumerate() {
-                println!("  {:>6} {:>12}", i + 1, num(*v));
-            }
-            for (name, f) in [
-                ("median", median as fn(&[f64]) -> f64),
-                ("min", min),
-                ("max", max),
-            ] {
-                println!("  {:>6} {:>12}", name, num(f(&self.ss)));
-            }
+        let two = !self.plain.is_empty();
+        if two {
+            let h = ("round", "sslsocket", "openssl", "ratio");
+            println!("  {:>6} {:>12} {:>12} {:>8}", h.0, h.1, h.2, h.3);
         } else {
-            println!(
-                "  {:>6} {:>12} {:>12} {:>8}",
-                "round", "sslsocket", "openssl", "ratio"
-            );
-            for (i, (a, b)) in self.ss.iter().zip(&self.plain).enumerate() {
-                println!(
-                    "  {:>6} {:>12} {:>12} {:>8.3}",
-                    i + 1,
-                    num(*a),
-                    num(*b),
-                    a / b
-                );
+            println!("  {:>6} {:>12}", "round", "sslsocket");
+        }
+        let row = |label: &dyn Display, a: f64, b: f64| {
+            if two {
+                println!("  {label:>6} {:>12} {:>12} {:>8.3}", num(a), num(b), a / b);
+            } else {
+                println!("  {label:>6} {:>12}", num(a));
             }
-            for (name, f) in [
-                ("median", median as fn(&[f64]) -> f64),
-                ("min", min),
-                ("max", max),
-            ] {
-                let (a, b) = (f(&self.ss), f(&self.plain));
-                println!("  {:>6} {:>12} {:>12} {:>8.3}", name, num(a), num(b), a / b);
+        };
+        for (i, (a, b)) in self.ss.iter().zip(&self.plain).enumerate() {
+            row(&(i + 1), *a, *b);
+        }
+        if !two {
+            for (i, a) in self.ss.iter().enumerate() {
+                row(&(i + 1), *a, f64::NAN);
             }
+        }
+        for (name, f) in STATS {
+            row(&name, f(&self.ss), f(&self.plain));
         }
         for n in &self.notes {
             println!("  {n}");
         }
+    }
+
+    /// Whether the target is met, as the summary says it.
+    fn target(&self, quick: bool) -> String {
+        let goal = match self.judge {
+            Judge::None => return String::new(),
+            _ if quick => return "(quick run: not judged)".into(),
+            Judge::RatioAtLeast98 => ">= 0.98",
+            Judge::NoMore => "<= openssl",
+        };
+        let met = if self.met() == Some(true) {
+            "met"
+        } else {
+            "NOT met"
+        };
+        format!("{goal}: {met}")
     }
 }
 
@@ -144,129 +184,51 @@ impl Report {
             "{:<66} {:>10} {:>10} {:>7} {:>7}  target",
             "figure", "sslsocket", "openssl", "ratio", "r/round"
         );
+        let r3 = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.3}"));
         for f in &self.figures {
-            let plain = if f.plain.is_empty() {
-                "-".to_string()
-            } else {
-                num(median(&f.plain))
-            };
-            let ratio = f.ratio().map_or("-".to_string(), |r| format!("{r:.3}"));
-            let per_round = f
-                .round_ratio()
-                .map_or("-".to_string(), |r| format!("{r:.3}"));
-            let target = match (f.judge, self.quick) {
-                (Judge::None, _) => "",
-                (_, true) => "(quick run: not judged)",
-                (Judge::RatioAtLeast98, false) => {
-                    if f.met() == Some(true) {
-                        ">= 0.98: met"
-                    } else {
-                        ">= 0.98: NOT met"
-                    }
-                }
-                (Judge::NoMore, false) => {
-                    if f.met() == Some(true) {
-                        "<= openssl: met"
-                    } else {
-                        "<= openssl: NOT met"
-                    }
-                }
-            };
             println!(
                 "{:<66} {:>10} {:>10} {:>7} {:>7}  {}",
                 format!("{} ({})", f.title, f.unit),
                 num(median(&f.ss)),
-                plain,
-                ratio,
-                per_round,
-                target
+                num(median(&f.plain)),
+                r3(f.ratio()),
+                r3(f.round_ratio()),
+                f.target(self.quick)
             );
         }
     }
 
     pub(crate) fn json(&self, machine: &[(&str, String)]) -> String {
-        fn s(x: &str) -> String {
-            let mut o = String::from("\"");
-            for c in x.chars() {
-                match c {
-                    '"' => o.push_str("\\\""),
-                    '\\' => o.push_str("\\\\"),
-                    c if (c as u32) < 0x20 => {
-                        let _ = write!(o, "\\u{:04x}", c as u32);
-                    }
-                    c => o.push(c),
-                }
-            }
-            o.push('"');
-            o
-        }
-        fn n(x: f64) -> String {
-            if x.is_finite() {
-                format!("{x}")
-            } else {
-                "null".into()
-            }
-        }
-        fn arr(v: &[f64]) -> String {
-            format!(
-                "[{}]",
-                v.iter().map(|x| n(*x)).collect::<Vec<_>>().join(",")
-            )
-        }
-        let mut o = String::from("{\n  \"machine\": {");
-        o += &machine
+        let figures: Vec<_> = self
+            .figures
             .iter()
-            .map(|(k, v)| format!("{}: {}", s(k), s(v)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let _ = write!(
-            o,
-            "}},\n  \"quick\": {},\n  \"rounds\": {},\n  \"figures\": [",
-            self.quick, self.rounds
-        );
-        for (i, f) in self.figures.iter().enumerate() {
-            let ratios: Vec<f64> = f.ss.iter().zip(&f.plain).map(|(a, b)| a / b).collect();
-            let _ = write!(
-                o,
-                "{}\n    {{\"id\": {}, \"title\": {}, \"unit\": {}, \"sslsocket\": {}, \"openssl\": {}, \
-                 \"ratio\": {}, \"median\": {{\"sslsocket\": {}, \"openssl\": {}, \"ratio\": {}, \"round_ratio\": {}}}, \
-                 \"min\": {{\"sslsocket\": {}, \"openssl\": {}}}, \"max\": {{\"sslsocket\": {}, \"openssl\": {}}}, \
-                 \"target_met\": {}, \"notes\": [{}]}}",
-                if i == 0 { "" } else { "," },
-                s(&f.id),
-                s(&f.title),
-                s(f.unit),
-                arr(&f.ss),
-                arr(&f.plain),
-                arr(&ratios),
-                n(median(&f.ss)),
-                n(median(&f.plain)),
-                n(f.ratio().unwrap_or(f64::NAN)),
-                n(f.round_ratio().unwrap_or(f64::NAN)),
-                n(min(&f.ss)),
-                n(min(&f.plain)),
-                n(max(&f.ss)),
-                n(max(&f.plain)),
-                match (self.quick, f.met()) {
-                    (false, Some(m)) => m.to_string(),
-                    _ => "null".into(),
-                },
-                f.notes.iter().map(|x| s(x)).collect::<Vec<_>>().join(", ")
-            );
-        }
-        o += "\n  ],\n  \"memory_breakdown_bytes\": [";
-        for (i, (item, a, b)) in self.breakdown.iter().enumerate() {
-            let _ = write!(
-                o,
-                "{}\n    {{\"item\": {}, \"sslsocket\": {}, \"openssl\": {}}}",
-                if i == 0 { "" } else { "," },
-                s(item),
-                a.map_or("null".into(), n),
-                b.map_or("null".into(), n)
-            );
-        }
-        o += "\n  ]\n}\n";
-        o
+            .map(|f| {
+                let met = f.met().filter(|_| !self.quick);
+                json!({
+                    "id": f.id, "title": f.title, "unit": f.unit,
+                    "sslsocket": f.ss, "openssl": f.plain, "ratio": f.ratios(),
+                    "median": {"sslsocket": median(&f.ss), "openssl": median(&f.plain),
+                               "ratio": f.ratio(), "round_ratio": f.round_ratio()},
+                    "min": {"sslsocket": min(&f.ss), "openssl": min(&f.plain)},
+                    "max": {"sslsocket": max(&f.ss), "openssl": max(&f.plain)},
+                    "target_met": met, "notes": f.notes,
+                })
+            })
+            .collect();
+        let breakdown: Vec<_> = self
+            .breakdown
+            .iter()
+            .map(|(item, a, b)| json!({"item": item, "sslsocket": a, "openssl": b}))
+            .collect();
+        let machine: serde_json::Map<_, _> = machine
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        let report = json!({
+            "machine": machine, "quick": self.quick, "rounds": self.rounds,
+            "figures": figures, "memory_breakdown_bytes": breakdown,
+        });
+        serde_json::to_string_pretty(&report).expect("JSON") + "\n"
     }
 }
 
@@ -279,19 +241,11 @@ pub(crate) fn machine() -> Vec<(&'static str, String)> {
         .map_or("unknown".to_string(), |(_, m)| m.trim().to_string());
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map_or("unknown".to_string(), |s| s.trim().to_string());
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
     vec![
-        (
-            "nproc",
-            thread::available_parallelism()
-                .map_or(0, |n| n.get())
-                .to_string(),
-        ),
+        ("nproc", nproc.to_string()),
         ("cpu", model),
         ("kernel", kernel),
         ("openssl", openssl::version::version().to_string()),
     ]
-}
-
-pub(crate) fn kib(b: f64) -> String {
-    format!("{:.1}", b / 1024.0)
 }

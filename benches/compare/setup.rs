@@ -1,4 +1,5 @@
-//! What is measured: protocol versions, key types, knobs, and both implementations' configurations.
+//! What is measured: protocol versions, key types, knobs, and both
+//! implementations' configurations (the `tokio` bench includes this file).
 
 use std::path::PathBuf;
 
@@ -140,6 +141,8 @@ pub(crate) struct Knobs {
     /// done (what sslsocket could do after a read that leaves nothing
     /// pending).
     pub(crate) free_buffers: bool,
+    /// The sslsocket server has no handshake deadline (its default is 30 s).
+    pub(crate) no_handshake_timeout: bool,
 }
 
 unsafe extern "C" {
@@ -186,6 +189,9 @@ pub(crate) fn ss_server(p: Proto, k: Knobs) -> SslConfig {
         b.set_ca_file(dir.join("ca.pem"))
             .set_verify_mode(mode)
             .expect("verify mode");
+    }
+    if k.no_handshake_timeout {
+        b.set_handshake_timeout(None);
     }
     assert!(!k.keep_buffers, "sslsocket always sets RELEASE_BUFFERS");
     b.build().expect("sslsocket server configuration")
