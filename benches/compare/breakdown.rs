@@ -33,23 +33,18 @@ pub(crate) fn breakdown(n: usize) -> Vec<(String, Option<f64>, Option<f64>)> {
     println!("  {:<76} {:>9} {:>9}", "item", "sslsocket", "openssl");
 
     // Whole connections under variations: (label, protocol, knobs, sslsocket too).
-    let tls12 = Proto {
-        tls13: false,
-        key: Key::Ecdsa,
-    };
-    let rsa = Proto {
-        tls13: true,
-        key: Key::Rsa,
-    };
     let d = Knobs::default();
-    let variants: Vec<(&str, Proto, Knobs, bool)> = vec![
+    let knob = |set: fn(&mut Knobs)| {
+        let mut k = d;
+        set(&mut k);
+        k
+    };
+    let (tls12, rsa) = (Proto { tls13: false, ..p }, Proto { key: Key::Rsa, ..p });
+    let variants: [(&str, Proto, Knobs, bool); 10] = [
         (
             "  SSL_free_buffers on both ends after the reply",
             p,
-            Knobs {
-                free_buffers: true,
-                ..d
-            },
+            knob(|k| k.free_buffers = true),
             true,
         ),
         (
@@ -61,55 +56,37 @@ pub(crate) fn breakdown(n: usize) -> Vec<(String, Option<f64>, Option<f64>)> {
         (
             "  client resumes (sslsocket's cache / openssl set_session)",
             p,
-            Knobs {
-                client_resume: true,
-                ..d
-            },
+            knob(|k| k.client_resume = true),
             true,
         ),
         (
             "  client does not verify (mode NONE, no host-name check)",
             p,
-            Knobs {
-                client_verify_none: true,
-                ..d
-            },
+            knob(|k| k.client_verify_none = true),
             true,
         ),
         (
             "  server session cache off and no tickets",
             p,
-            Knobs {
-                server_cache_off: true,
-                ..d
-            },
+            knob(|k| k.server_cache_off = true),
             true,
         ),
         (
             "  client has a certificate (not asked for)",
             p,
-            Knobs {
-                client_cert: true,
-                ..d
-            },
+            knob(|k| k.client_cert = true),
             true,
         ),
         (
             "  RELEASE_BUFFERS cleared on both contexts",
             p,
-            Knobs {
-                keep_buffers: true,
-                ..d
-            },
+            knob(|k| k.keep_buffers = true),
             false,
         ),
         (
             "  client store holds only ca.pem (no system CA paths)",
             p,
-            Knobs {
-                own_store: true,
-                ..d
-            },
+            knob(|k| k.own_store = true),
             false,
         ),
         ("TLS1.2 ECDSA, full handshake", tls12, d, true),
@@ -130,26 +107,15 @@ pub(crate) fn breakdown(n: usize) -> Vec<(String, Option<f64>, Option<f64>)> {
         } else {
             String::new()
         };
-        row(
-            format!("{label}: both ends{resumed}"),
-            a.map(|o| o.heap_both),
-            Some(b.heap_both),
-        );
-        row(
-            format!("{label}: client end"),
-            a.map(|o| o.heap_client),
-            Some(b.heap_client),
-        );
-        row(
-            format!("{label}: server end"),
-            a.map(|o| o.heap_server),
-            Some(b.heap_server),
-        );
-        row(
-            format!("{label}: both ends, RSS"),
-            a.map(|o| o.rss_both),
-            Some(b.rss_both),
-        );
+        let sides: [(String, fn(&MemOut) -> f64); 4] = [
+            (format!("both ends{resumed}"), |o| o.heap_both),
+            ("client end".into(), |o| o.heap_client),
+            ("server end".into(), |o| o.heap_server),
+            ("both ends, RSS".into(), |o| o.rss_both),
+        ];
+        for (side, f) in sides {
+            row(format!("{label}: {side}"), a.map(|o| f(&o)), Some(f(&b)));
+        }
     }
     let tcp = mem_round(n, Server::Tcp, Client::Tcp);
     row(

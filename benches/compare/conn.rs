@@ -2,11 +2,13 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::time::Instant;
 
 use openssl::ssl::{SslAcceptor, SslConnector, SslRef, SslSession, SslStream};
 use openssl::x509::X509VerifyResult;
 use sslsocket::{SslConfig, SslSocket};
 
+use crate::process::cpu_time;
 use crate::setup::*;
 
 pub(crate) enum Conn {
@@ -188,6 +190,16 @@ impl Client {
         {
             *session = s.ssl().session().map(ToOwned::to_owned);
         }
+    }
+}
+
+/// Wall clock and CPU time from now: the closure returns (seconds, CPU
+/// seconds of the whole process) since.
+pub(crate) fn meter() -> impl Fn() -> (f64, f64) {
+    let (t0, cpu0) = (Instant::now(), cpu_time());
+    move || {
+        let cpu = cpu_time().saturating_sub(cpu0);
+        (t0.elapsed().as_secs_f64(), cpu.as_secs_f64())
     }
 }
 

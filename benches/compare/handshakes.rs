@@ -2,9 +2,8 @@
 
 use std::io::{Read, Write};
 use std::thread;
-use std::time::Instant;
 
-use crate::{conn::*, process::*, setup::*};
+use crate::{conn::*, setup::*};
 
 pub(crate) struct HsOut {
     pub(crate) rate: f64,
@@ -38,13 +37,11 @@ pub(crate) fn hs_round(imp: Imp, p: Proto, k: Knobs, n: usize, warm: usize) -> H
         reused
     });
     let mut reused = 0;
-    let mut t0 = Instant::now();
-    let mut cpu0 = cpu_time();
+    let mut m = meter();
     let mut b = [0u8; 1];
     for i in 0..total {
         if i == warm {
-            t0 = Instant::now();
-            cpu0 = cpu_time();
+            m = meter();
         }
         let mut c = client.connect(&addr);
         // Without it a TLS 1.2 resumption waits 40 ms: the request would
@@ -61,12 +58,12 @@ pub(crate) fn hs_round(imp: Imp, p: Proto, k: Knobs, n: usize, warm: usize) -> H
         client.replied(&c);
         c.close();
     }
-    let elapsed = t0.elapsed();
+    let (secs, _) = m();
     let server_reused = h.join().expect("server thread");
-    let cpu = cpu_time().saturating_sub(cpu0);
+    let (_, cpu) = m();
     HsOut {
-        rate: n as f64 / elapsed.as_secs_f64(),
-        cpu_us: cpu.as_secs_f64() * 1e6 / n as f64,
+        rate: n as f64 / secs,
+        cpu_us: cpu * 1e6 / n as f64,
         reused,
         server_reused,
     }

@@ -1,11 +1,11 @@
 //! Post-handshake certificate requests per second.
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sslsocket::SslSocket;
 
-use crate::{conn::*, process::*, setup::*};
+use crate::{conn::*, setup::*};
 
 /// `request_client_certificate` `n` times on one TLS 1.3 connection (mode
 /// PEER|POST_HANDSHAKE = 9) against an sslsocket client that has a
@@ -43,22 +43,17 @@ pub(crate) fn pha_round(n: usize, nodelay: bool) -> (f64, f64) {
         "mode 9 asks after the handshake"
     );
     let timeout = Some(Duration::from_secs(10));
-    let t0 = Instant::now();
-    let cpu0 = cpu_time();
+    let m = meter();
     for _ in 0..n {
         let cert = s
             .request_client_certificate(timeout)
             .expect("post-handshake request");
         assert!(cert.is_some(), "the client has a certificate");
     }
-    let elapsed = t0.elapsed();
-    let cpu = cpu_time().saturating_sub(cpu0);
+    let (secs, cpu) = m();
     assert_eq!(s.verify_result().code(), 0);
     s.send_all(b"done").expect("write");
     let _ = s.close();
     assert_eq!(h.join().expect("client thread"), 4);
-    (
-        n as f64 / elapsed.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / n as f64,
-    )
+    (n as f64 / secs, cpu * 1e6 / n as f64)
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use sslsocket::SslSocket;
 
-use crate::{conn::*, process::*, setup::*};
+use crate::{conn::*, setup::*};
 
 /// One connection; the client writes 16 KiB records for `dur`; the server
 /// counts what it receives. Returns MB/s (10^6 bytes) at the receiver and
@@ -35,17 +35,17 @@ pub(crate) fn bulk_round(imp: Option<Imp>, dur: Duration) -> (f64, f64) {
         c.check(Proto::TLS13_ECDSA);
     }
     let chunk = vec![0xA5u8; BULK_CHUNK];
-    let cpu0 = cpu_time();
+    let m = meter();
     let t = Instant::now();
     while t.elapsed() < dur {
         c.write_all(&chunk).expect("bulk write");
     }
     c.finish();
     let (bytes, elapsed) = h.join().expect("receiver thread");
-    let cpu = cpu_time().saturating_sub(cpu0);
+    let (_, cpu) = m();
     (
         bytes as f64 / elapsed.as_secs_f64() / 1e6,
-        cpu.as_secs_f64() * 1e3 / (bytes as f64 / 1e9),
+        cpu * 1e3 / (bytes as f64 / 1e9),
     )
 }
 
@@ -120,19 +120,14 @@ pub(crate) fn echo_round(imp: Option<Imp>, n: usize) -> (f64, f64) {
     }
     let msg = [0x5Au8; ECHO_SIZE];
     let mut buf = [0u8; ECHO_SIZE];
-    let cpu0 = cpu_time();
-    let t0 = Instant::now();
+    let m = meter();
     for _ in 0..n {
         c.write_all(&msg).expect("echo write");
         c.read_exact(&mut buf).expect("echo read");
     }
-    let elapsed = t0.elapsed();
-    let cpu = cpu_time() - cpu0;
+    let (secs, cpu) = m();
     assert_eq!(buf, msg);
     c.close();
     assert_eq!(h.join().expect("echo server"), n);
-    (
-        n as f64 / elapsed.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / n as f64,
-    )
+    (n as f64 / secs, cpu * 1e6 / n as f64)
 }
