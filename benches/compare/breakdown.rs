@@ -107,7 +107,8 @@ pub(crate) fn breakdown(n: usize) -> Vec<(String, Option<f64>, Option<f64>)> {
         } else {
             String::new()
         };
-        let sides: [(String, fn(&MemOut) -> f64); 4] = [
+        type Side = (String, fn(&MemOut) -> f64);
+        let sides: [Side; 4] = [
             (format!("both ends{resumed}"), |o| o.heap_both),
             ("client end".into(), |o| o.heap_client),
             ("server end".into(), |o| o.heap_server),

@@ -55,7 +55,8 @@ pub(crate) fn kib(b: f64) -> String {
     format!("{:.1}", b / 1024.0)
 }
 
-const STATS: [(&str, fn(&[f64]) -> f64); 3] = [("median", median), ("min", min), ("max", max)];
+type Stat = fn(&[f64]) -> f64;
+const STATS: [(&str, Stat); 3] = [("median", median), ("min", min), ("max", max)];
 
 impl Figure {
     pub(crate) fn new(
