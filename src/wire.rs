@@ -19,14 +19,17 @@
 //! OpenSSL reads a record in two parts, its 5-byte header and then its
 //! body. A small read is served from what one `read(2)` of up to
 //! [`READ_AHEAD`] bytes brought, so that a small record, or several,
-//! costs one system call instead of two; a read as large as the buffer goes
-//! straight to the descriptor, as before. The Wire refuses to read (budget,
+//! costs one system call instead of two. A read as large as the buffer (a
+//! large record's body, or its rest) goes straight into OpenSSL's buffer,
+//! and the start of what follows (the next header, the start of its body)
+//! into a new buffer in the same vectored read: a stream of 16 KiB records
+//! costs one system call per record. The Wire refuses to read (budget,
 //! out-cap) only when it would have to touch the descriptor, so it never
 //! says "would block" while bytes wait in it: a caller told to wait for
 //! readability has nothing left here (the engine's `pending` counts what
 //! does wait here between calls).
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSliceMut, Read, Write};
 
 /// Capacity kept after the bytes waiting have been sent; more is given back.
 const KEEP_CAPACITY: usize = 64 * 1024;
@@ -37,8 +40,9 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 /// record and to what one read ahead brought ([`READ_AHEAD`]).
 pub(crate) const OUT_CAP: usize = 256 * 1024;
 
-/// The most one small read takes from the descriptor: several small
-/// records, or the start of a large one. Allocated when needed and given
+/// The most one small read takes from the descriptor (several small
+/// records, or the start of a large one), and the most a large read takes
+/// beyond what was asked for. Allocated when needed and given
 /// back once emptied, so that an idle connection holds none.
 const READ_AHEAD: usize = 4 * 1024;
 
@@ -112,27 +116,49 @@ impl<S: Write> Wire<S> {
 }
 
 impl<S: Read> Wire<S> {
-    /// One read from the stream into `buf`, unless too much waits to go
-    /// out or the attempt's budget is spent: then "would block".
-    fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// One read from the stream into `buf`, and into `ahead` what comes
+    /// after (one vectored read), unless too much waits to go out or the
+    /// attempt's budget is spent: then "would block". Returns how much
+    /// went into each.
+    fn read_inner(&mut self, buf: &mut [u8], ahead: &mut [u8]) -> io::Result<(usize, usize)> {
         let unlimited = self.left == usize::MAX;
-        let left = if unlimited { buf.len() } else { self.left };
+        let left = if unlimited { usize::MAX } else { self.left };
         if self.waiting() > OUT_CAP || left == 0 {
             return Err(io::ErrorKind::WouldBlock.into());
         }
-        let take = buf.len().min(left);
+        let first = buf.len().min(left);
+        let second = ahead.len().min(left - first);
+        let (buf, ahead) = (&mut buf[..first], &mut ahead[..second]);
         loop {
-            match self.inner.read(&mut buf[..take]) {
+            let r = if second == 0 {
+                self.inner.read(buf)
+            } else {
+                self.inner
+                    .read_vectored(&mut [IoSliceMut::new(buf), IoSliceMut::new(ahead)])
+            };
+            match r {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Ok(n) => {
                     if !unlimited {
                         self.left -= n.min(self.left);
                     }
-                    return Ok(n);
+                    return Ok((n.min(first), n.saturating_sub(first)));
                 }
-                r => return r,
+                Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Reads into `buf` and up to [`READ_AHEAD`] bytes more, kept.
+    fn read_with_ahead(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut ahead = vec![0u8; READ_AHEAD];
+        let (got, more) = self.read_inner(buf, &mut ahead)?;
+        if more > 0 {
+            ahead.truncate(more);
+            self.ahead = ahead;
+            self.ahead_pos = 0;
+        }
+        Ok(got)
     }
 }
 
@@ -142,12 +168,17 @@ impl<S: Read> Read for Wire<S> {
     /// spent: then "would block", and OpenSSL returns to the engine with
     /// what it has (a partial record stays inside it).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.received() == 0 && (self.exact || buf.len() >= READ_AHEAD) {
-            return self.read_inner(buf);
+        if self.received() == 0 && self.exact {
+            return self.read_inner(buf, &mut []).map(|(got, _)| got);
+        }
+        if self.received() == 0 && buf.len() >= READ_AHEAD {
+            // A large record's body, or its rest: the start of what follows
+            // comes in the same call, kept.
+            return self.read_with_ahead(buf);
         }
         if self.received() == 0 {
             let mut ahead = vec![0u8; READ_AHEAD];
-            let got = self.read_inner(&mut ahead)?;
+            let (got, _) = self.read_inner(&mut ahead, &mut [])?;
             if got <= buf.len() {
                 // Nothing beyond what was asked for: no copy kept.
                 buf[..got].copy_from_slice(&ahead[..got]);

@@ -152,6 +152,33 @@ fn a_nonblocking_read_half_takes_a_record_read_ahead() {
     assert_eq!(r.pending(), 0);
 }
 
+/// A record of 16 KiB is read in two system calls, its header with the
+/// start of its body, then the rest of its body with the start of what
+/// follows: the small record sent right behind it comes out of the kernel
+/// with it, and waits inside (`pending`), not on the descriptor.
+#[test]
+fn a_large_records_last_read_takes_the_next_record() {
+    let (mut s, mut c) = handshaken_pair();
+    let big = vec![0x5a_u8; 16 * 1024];
+    c.send_all(&big).unwrap();
+    c.send_all(b"two").unwrap();
+    assert!(readable(s.as_raw_fd()));
+    s.set_nonblocking(true).unwrap();
+    let mut buf = vec![0u8; 16 * 1024];
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(n, big.len(), "one read hands out the whole record");
+    assert!(buf == big);
+    assert!(
+        !readable(s.as_raw_fd()),
+        "the next record is still on the descriptor: nothing was read ahead"
+    );
+    assert!(s.pending() > 0, "a record waits inside, pending() says 0");
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"two");
+    assert!(s.recv(&mut buf).unwrap_err().is_would_block());
+    assert_eq!(s.pending(), 0);
+}
+
 /// A Unix stream whose writes take 100 ms more: the peer answers a
 /// close_notify before this end reads again.
 struct SlowWrites(UnixStream);
