@@ -21,9 +21,10 @@
 //! [`READ_AHEAD`] bytes brought, so that a small record, or several,
 //! costs one system call instead of two. A read as large as the buffer (a
 //! large record's body, or its rest) goes straight into OpenSSL's buffer,
-//! and the start of what follows (the next header, the start of its body)
-//! into a new buffer in the same vectored read: a stream of 16 KiB records
-//! costs one system call per record. The Wire refuses to read (budget,
+//! and what follows (up to a whole record and the next header) into a new
+//! buffer in the same vectored read: a stream of 16 KiB records costs one
+//! system call per record at most, one per two while they keep coming.
+//! The Wire refuses to read (budget,
 //! out-cap) only when it would have to touch the descriptor, so it never
 //! says "would block" while bytes wait in it: a caller told to wait for
 //! readability has nothing left here (the engine's `pending` counts what
@@ -37,14 +38,20 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 /// Reads are refused while more than this waits to go out: what OpenSSL
 /// answers from inside reads (KeyUpdates, post-handshake Certificates) to
 /// a peer that does not read is bounded by it, plus the answers to one
-/// record and to what one read ahead brought ([`READ_AHEAD`]).
+/// record and to what one read ahead brought ([`LARGE_AHEAD`]).
 pub(crate) const OUT_CAP: usize = 256 * 1024;
 
-/// The most one small read takes from the descriptor (several small
-/// records, or the start of a large one), and the most a large read takes
-/// beyond what was asked for. Allocated when needed and given
+/// The most one small read takes from the descriptor: several small
+/// records, or the start of a large one. Allocated when needed and given
 /// back once emptied, so that an idle connection holds none.
 const READ_AHEAD: usize = 4 * 1024;
+
+/// The most a large read (a record's body) takes beyond what was asked
+/// for: a whole record of the largest size (16 KiB of data, 256 bytes of
+/// expansion, its 5-byte header) and the next one's header, so that a
+/// stream of 16 KiB records costs one system call per two records.
+/// Allocated and given back as [`READ_AHEAD`]'s buffer.
+const LARGE_AHEAD: usize = 16 * 1024 + 256 + 2 * 5;
 
 /// A stream with the bytes it could not send yet, and those it received
 /// and OpenSSL has not taken yet.
@@ -149,9 +156,9 @@ impl<S: Read> Wire<S> {
         }
     }
 
-    /// Reads into `buf` and up to [`READ_AHEAD`] bytes more, kept.
+    /// Reads into `buf` and up to [`LARGE_AHEAD`] bytes more, kept.
     fn read_with_ahead(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut ahead = vec![0u8; READ_AHEAD];
+        let mut ahead = vec![0u8; LARGE_AHEAD];
         let (got, more) = self.read_inner(buf, &mut ahead)?;
         if more > 0 {
             ahead.truncate(more);
