@@ -59,9 +59,13 @@ pub(crate) struct Wire<S> {
     pub(crate) inner: S,
     out: Vec<u8>,
     sent: usize,
-    /// Bytes received ahead: `ahead[ahead_pos..]` is still to be taken.
+    /// Bytes received ahead: `ahead[ahead_pos..ahead_end]` is still to be
+    /// taken. Emptied, the buffer is kept only until the next read, when
+    /// OpenSSL asked for more than it held: that read reuses it instead of
+    /// allocating and zeroing another.
     ahead: Vec<u8>,
     ahead_pos: usize,
+    ahead_end: usize,
     /// Read exactly what OpenSSL asks for, never ahead (the stream may
     /// carry something other than TLS after the records OpenSSL reads).
     pub(crate) exact: bool,
@@ -77,6 +81,7 @@ impl<S> Wire<S> {
             sent: 0,
             ahead: Vec::new(),
             ahead_pos: 0,
+            ahead_end: 0,
             exact: false,
             left: usize::MAX,
         }
@@ -95,7 +100,14 @@ impl<S> Wire<S> {
     /// Bytes received from the descriptor and not yet taken by OpenSSL
     /// (whole records, or the start of one).
     pub(crate) fn received(&self) -> usize {
-        self.ahead.len() - self.ahead_pos
+        self.ahead_end - self.ahead_pos
+    }
+
+    /// Keeps `ahead[..end]` as received.
+    fn keep(&mut self, ahead: Vec<u8>, end: usize) {
+        self.ahead = ahead;
+        self.ahead_pos = 0;
+        self.ahead_end = end;
     }
 }
 
@@ -158,12 +170,13 @@ impl<S: Read> Wire<S> {
 
     /// Reads into `buf` and up to [`LARGE_AHEAD`] bytes more, kept.
     fn read_with_ahead(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut ahead = vec![0u8; LARGE_AHEAD];
+        let mut ahead = std::mem::take(&mut self.ahead);
+        if ahead.len() != LARGE_AHEAD {
+            ahead = vec![0u8; LARGE_AHEAD];
+        }
         let (got, more) = self.read_inner(buf, &mut ahead)?;
         if more > 0 {
-            ahead.truncate(more);
-            self.ahead = ahead;
-            self.ahead_pos = 0;
+            self.keep(ahead, more);
         }
         Ok(got)
     }
@@ -176,6 +189,7 @@ impl<S: Read> Read for Wire<S> {
     /// what it has (a partial record stays inside it).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.received() == 0 && self.exact {
+            self.ahead = Vec::new();
             return self.read_inner(buf, &mut []).map(|(got, _)| got);
         }
         if self.received() == 0 && buf.len() >= READ_AHEAD {
@@ -184,6 +198,7 @@ impl<S: Read> Read for Wire<S> {
             return self.read_with_ahead(buf);
         }
         if self.received() == 0 {
+            self.ahead = Vec::new();
             let mut ahead = vec![0u8; READ_AHEAD];
             let (got, _) = self.read_inner(&mut ahead, &mut [])?;
             if got <= buf.len() {
@@ -191,16 +206,14 @@ impl<S: Read> Read for Wire<S> {
                 buf[..got].copy_from_slice(&ahead[..got]);
                 return Ok(got);
             }
-            ahead.truncate(got);
-            self.ahead = ahead;
-            self.ahead_pos = 0;
+            self.keep(ahead, got);
         }
         let n = buf.len().min(self.received());
         buf[..n].copy_from_slice(&self.ahead[self.ahead_pos..self.ahead_pos + n]);
         self.ahead_pos += n;
-        if self.received() == 0 {
+        if self.received() == 0 && n == buf.len() {
+            // OpenSSL has what it asked for: nothing is kept.
             self.ahead = Vec::new();
-            self.ahead_pos = 0;
         }
         Ok(n)
     }
