@@ -385,6 +385,8 @@ impl<S: Read + Write> Engine<S> {
     ) -> Result<Engine<S>, Error> {
         let mut engine = Engine::assemble(config, ssl, stream, -1, true)?;
         engine.nonblocking = true;
+        // Its reads fill one buffer only.
+        engine.stream.get_mut().vectored = false;
         Ok(engine)
     }
 

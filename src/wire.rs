@@ -69,6 +69,10 @@ pub(crate) struct Wire<S> {
     /// Read exactly what OpenSSL asks for, never ahead (the stream may
     /// carry something other than TLS after the records OpenSSL reads).
     pub(crate) exact: bool,
+    /// The stream reads into several buffers in one call (`readv(2)`); a
+    /// stream that fills only the first (the async face's) gets no buffer
+    /// for what follows a large read.
+    pub(crate) vectored: bool,
     /// What the current attempt may still read (`usize::MAX`: no limit).
     left: usize,
 }
@@ -83,6 +87,7 @@ impl<S> Wire<S> {
             ahead_pos: 0,
             ahead_end: 0,
             exact: false,
+            vectored: true,
             left: usize::MAX,
         }
     }
@@ -188,7 +193,7 @@ impl<S: Read> Read for Wire<S> {
     /// spent: then "would block", and OpenSSL returns to the engine with
     /// what it has (a partial record stays inside it).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.received() == 0 && self.exact {
+        if self.received() == 0 && (self.exact || (!self.vectored && buf.len() >= READ_AHEAD)) {
             self.ahead = Vec::new();
             return self.read_inner(buf, &mut []).map(|(got, _)| got);
         }
