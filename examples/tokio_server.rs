@@ -273,27 +273,20 @@ async fn serve(config: SslConfig, www: bool, tcp: TcpStream, conn: u64, peer: So
 /// answers as `openssl s_server -www` does, with `page` as the body, sends
 /// close_notify and closes.
 async fn answer_get(tls: &mut SslSocket, page: Event) {
-    let mut lines = Lines::default();
+    let mut request = common::WwwRequest::default();
     let mut buf = [0u8; 4096];
-    let mut seen = 0;
     let got_get = loop {
         match tls.read(&mut buf).await {
             Ok(0) | Err(_) => break false,
             Ok(n) => {
-                seen += n;
-                lines.push(&buf[..n]);
-                if std::iter::from_fn(|| lines.next_line()).any(|l| l.starts_with(b"GET ")) {
-                    break true;
-                }
-                if seen > 16 * 1024 {
-                    break false;
+                if let Some(got) = request.push(&buf[..n]) {
+                    break got;
                 }
             }
         }
     };
     if got_get {
-        let body = page.into_line();
-        let answer = format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}\n");
+        let answer = common::www_answer(page);
         if tls.write_all(answer.as_bytes()).await.is_err() {
             return;
         }

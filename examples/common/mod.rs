@@ -218,6 +218,37 @@ impl Lines {
     }
 }
 
+/// `--www`: watches what a client sends for an HTTP `GET` line, as
+/// `openssl s_server -www` does, reading at most 16 KiB.
+#[derive(Default)]
+#[allow(dead_code)] // s_client answers no GET
+pub(crate) struct WwwRequest {
+    lines: Lines,
+    seen: usize,
+}
+
+#[allow(dead_code)]
+impl WwwRequest {
+    /// Takes the bytes just read: `Some(true)` once a line starts with
+    /// `GET `, `Some(false)` past 16 KiB without one, `None` to read on.
+    pub(crate) fn push(&mut self, data: &[u8]) -> Option<bool> {
+        self.seen += data.len();
+        self.lines.push(data);
+        if std::iter::from_fn(|| self.lines.next_line()).any(|l| l.starts_with(b"GET ")) {
+            return Some(true);
+        }
+        (self.seen > 16 * 1024).then_some(false)
+    }
+}
+
+/// `--www`'s answer to a GET, as `openssl s_server -www` gives it, with
+/// `page` (the handshake event) as the body.
+#[allow(dead_code)]
+pub(crate) fn www_answer(page: Event) -> String {
+    let body = page.into_line();
+    format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}\n")
+}
+
 /// Fills in the `received` event `event` for one line (or the last,
 /// unterminated piece).
 pub(crate) fn received(event: Event, data: &[u8]) -> Event {
