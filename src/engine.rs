@@ -924,7 +924,14 @@ impl<S: Read + Write> Engine<S> {
         mut step: impl FnMut(&mut Self) -> Step<T>,
     ) -> Result<T, Error> {
         let block = waits == Waits::BlockIfUnbounded && deadline.limit.is_none() && !self.split;
-        self.set_fd_mode(!block, op)?;
+        // A descriptor that must block is made so only once an attempt on
+        // it as it is has to wait: an operation whose bytes are there (the
+        // request after the handshake, the answer and close_notify going
+        // out) changes no mode, and the close after it finds the
+        // descriptor non-blocking as it needs it.
+        if !block {
+            self.set_fd_mode(true, op)?;
+        }
         loop {
             match step(self) {
                 Step::Done(r) => return r,
@@ -934,6 +941,7 @@ impl<S: Read + Write> Engine<S> {
                         want: self.reported_want(want),
                     })
                 }
+                Step::Wait(_) if block && self.fd_nonblocking => self.set_fd_mode(false, op)?,
                 // On a blocking descriptor an attempt waits only when the
                 // descriptor's own timeout (SO_RCVTIMEO / SO_SNDTIMEO, set
                 // by whoever made the stream) fired.
