@@ -38,9 +38,31 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 pub(crate) const OUT_CAP: usize = 256 * 1024;
 
 /// The most one small read takes from the descriptor: several small
-/// records, or the start of a large one. Allocated when needed and given
-/// back once emptied, so that an idle connection holds none.
+/// records, or the start of a large one. What OpenSSL has not taken yet is
+/// kept in a buffer of its size, given back once emptied, so that an idle
+/// connection holds none.
 const READ_AHEAD: usize = 4 * 1024;
+
+thread_local! {
+    /// Where a small read lands before OpenSSL takes its part: one per
+    /// thread, so that a read ahead neither allocates nor zeroes
+    /// [`READ_AHEAD`] bytes each time.
+    static SCRATCH: std::cell::RefCell<Box<[u8; READ_AHEAD]>> =
+        std::cell::RefCell::new(Box::new([0u8; READ_AHEAD]));
+}
+
+/// `f` on the thread's scratch buffer, or on one of its own when that is
+/// in use or gone (a read from a thread-local destructor).
+fn with_scratch<T>(mut f: impl FnMut(&mut [u8]) -> T) -> T {
+    let r = SCRATCH.try_with(|scratch| {
+        let mut s = scratch.try_borrow_mut().ok()?;
+        Some(f(&mut s[..]))
+    });
+    match r {
+        Ok(Some(v)) => v,
+        _ => f(&mut [0u8; READ_AHEAD]),
+    }
+}
 
 /// A stream with the bytes it could not send yet, and those it received
 /// and OpenSSL has not taken yet.
@@ -146,16 +168,21 @@ impl<S: Read> Read for Wire<S> {
             return self.read_inner(buf);
         }
         if self.received() == 0 {
-            let mut ahead = vec![0u8; READ_AHEAD];
-            let got = self.read_inner(&mut ahead)?;
-            if got <= buf.len() {
-                // Nothing beyond what was asked for: no copy kept.
-                buf[..got].copy_from_slice(&ahead[..got]);
-                return Ok(got);
+            // Read into the thread's scratch buffer (zeroed once, not per
+            // read); only what OpenSSL did not ask for yet is kept, in a
+            // buffer of its size.
+            let kept = with_scratch(|ahead| {
+                let got = self.read_inner(ahead)?;
+                let given = got.min(buf.len());
+                buf[..given].copy_from_slice(&ahead[..given]);
+                Ok::<_, io::Error>((given, ahead[given..got].to_vec()))
+            });
+            let (given, rest) = kept?;
+            if !rest.is_empty() {
+                self.ahead = rest;
+                self.ahead_pos = 0;
             }
-            ahead.truncate(got);
-            self.ahead = ahead;
-            self.ahead_pos = 0;
+            return Ok(given);
         }
         let n = buf.len().min(self.received());
         buf[..n].copy_from_slice(&self.ahead[self.ahead_pos..self.ahead_pos + n]);
