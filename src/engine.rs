@@ -179,7 +179,9 @@ pub(crate) struct Engine<S> {
     pub(crate) split: bool,
     /// Non-blocking mode of the face: report "would block" instead of waiting.
     pub(crate) nonblocking: bool,
-    pub(crate) timeouts: Timeouts,
+    /// The time limits, when they differ from the configuration's
+    /// (boxed: most connections keep the configuration's).
+    own_timeouts: Option<Box<Timeouts>>,
     handshaken: bool,
     /// A client that checks host names and was given none: its handshake
     /// is refused while its mode verifies ([`Error::ServerNameRequired`]).
@@ -268,6 +270,21 @@ impl<S> Engine<S> {
         &self.config
     }
 
+    /// The time limits of the connection's operations.
+    pub(crate) fn timeouts(&self) -> &Timeouts {
+        match &self.own_timeouts {
+            Some(own) => own,
+            None => &self.config.inner().timeouts,
+        }
+    }
+
+    /// The time limits, to change them for this connection alone.
+    pub(crate) fn timeouts_mut(&mut self) -> &mut Timeouts {
+        let config = &self.config;
+        self.own_timeouts
+            .get_or_insert_with(|| Box::new(config.inner().timeouts))
+    }
+
     /// The descriptor polled.
     pub(crate) fn fd(&self) -> RawFd {
         self.fd
@@ -343,9 +360,9 @@ impl<S> Engine<S> {
     /// The limit each operation gets.
     fn limit(&self, op: Operation) -> Option<Duration> {
         match op {
-            Operation::Handshake => self.timeouts.handshake,
-            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts.write,
-            _ => self.timeouts.read,
+            Operation::Handshake => self.timeouts().handshake,
+            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts().write,
+            _ => self.timeouts().read,
         }
     }
 
@@ -407,7 +424,7 @@ impl<S: Read + Write> Engine<S> {
             fd_nonblocking: was_nonblocking,
             split: false,
             nonblocking: false,
-            timeouts: inner.timeouts,
+            own_timeouts: None,
             handshaken: false,
             needs_server_name,
             close_notify_sent: false,
@@ -561,7 +578,7 @@ impl<S: Read + Write> Engine<S> {
             let _ = self.push(Operation::Write);
             return;
         }
-        let limit = self.timeouts.write.or(Some(Duration::from_secs(10)));
+        let limit = self.timeouts().write.or(Some(Duration::from_secs(10)));
         let _ = self.drive(Operation::Write, limit, Waits::Poll, |e| e.flush_step());
     }
 
@@ -955,7 +972,7 @@ impl<S: Read + Write> Engine<S> {
         if self.handshake_idle() {
             return Ok(());
         }
-        let limit = self.timeouts.handshake;
+        let limit = self.timeouts().handshake;
         self.drive(Operation::Handshake, limit, self.waits(), |e| {
             e.handshake_step()
         })
@@ -965,7 +982,7 @@ impl<S: Read + Write> Engine<S> {
     /// timeout; the handshake first if it has not happened.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.read;
+        let limit = self.timeouts().read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.read_step(buf))
     }
 
@@ -973,7 +990,7 @@ impl<S: Read + Write> Engine<S> {
     /// [`read`](Self::read) is.
     pub(crate) fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.read;
+        let limit = self.timeouts().read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.peek_step(buf))
     }
 
@@ -999,20 +1016,20 @@ impl<S: Read + Write> Engine<S> {
     /// the write timeout; returns how much was taken.
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Write, limit, self.waits(), |e| e.write_step(buf))
     }
 
     /// Sends what OpenSSL wrote and the descriptor has not taken yet,
     /// within the write timeout.
     pub(crate) fn flush(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Write, limit, self.waits(), |e| e.flush_step())
     }
 
     /// Sends close_notify, within the write timeout.
     pub(crate) fn shutdown(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Shutdown, limit, self.waits(), |e| {
             e.shutdown_step()
         })
@@ -1033,9 +1050,9 @@ impl<S: Read + Write> Engine<S> {
         // next owner: read no byte past the records.
         self.stream.get_mut().exact = true;
         let op = Operation::Shutdown;
-        let sending = Deadline::after(self.timeouts.write);
+        let sending = Deadline::after(self.timeouts().write);
         self.drive_until(op, sending, Waits::Poll, |e| e.shutdown_step())?;
-        let deadline = Deadline::after(self.timeouts.read);
+        let deadline = Deadline::after(self.timeouts().read);
         self.set_fd_mode(true, op)?;
         loop {
             if deadline.expired() {
@@ -1063,7 +1080,7 @@ impl<S: Read + Write> Engine<S> {
     /// retries cannot pile KeyUpdates up.
     pub(crate) fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake()?;
-        let deadline = Deadline::after(self.timeouts.write);
+        let deadline = Deadline::after(self.timeouts().write);
         self.drive_until(Operation::KeyUpdate, deadline, self.waits(), |e| {
             e.room_step(Operation::KeyUpdate)
         })?;

@@ -132,7 +132,15 @@ impl Kind {
 #[derive(Debug)]
 struct Polled {
     kind: Kind,
-    deadline: Deadline,
+    /// Its deadline, when it has a limit (boxed: an idle connection
+    /// without one carries no room for it).
+    timed: Option<Box<Deadline>>,
+}
+
+impl Polled {
+    fn limit(&self) -> Option<Duration> {
+        self.timed.as_ref().and_then(|d| d.limit)
+    }
 }
 
 /// When an operation must be over: its limit from when it started, with
@@ -289,7 +297,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         if self.engine.handshake_idle() {
             return Ok(());
         }
-        let mut deadline = Deadline::start(self.engine.timeouts.handshake);
+        let mut deadline = Deadline::start(self.engine.timeouts().handshake);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Reader, Operation::Handshake, &mut deadline, |e| {
                 e.handshake_step()
@@ -354,7 +362,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias = "SSL_key_update")]
     pub async fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake().await?;
-        let mut deadline = Deadline::start(self.engine.timeouts.write);
+        let mut deadline = Deadline::start(self.engine.timeouts().write);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Writer, Operation::KeyUpdate, &mut deadline, |e| {
                 e.key_update_room_step()
@@ -380,20 +388,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         kind: Kind,
         step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
     ) -> Poll<Result<T, Error>> {
-        let timeouts = &self.engine.timeouts;
+        let timeouts = self.engine.timeouts();
         let limit = match kind {
             Kind::Handshake => timeouts.handshake,
             Kind::Read => timeouts.read,
             Kind::Write | Kind::Flush | Kind::Shutdown => timeouts.write,
         };
         let mut polled = match self.polled[side as usize].take() {
-            Some(p) if p.kind == kind && p.deadline.limit == limit => p,
+            Some(p) if p.kind == kind && p.limit() == limit => p,
             _ => Polled {
                 kind,
-                deadline: Deadline::start(limit),
+                timed: limit.map(|l| Box::new(Deadline::start(Some(l)))),
             },
         };
-        let r = self.poll_step(cx, side, kind.operation(), &mut polled.deadline, step);
+        let mut untimed = Deadline::start(None);
+        let deadline = match polled.timed.as_deref_mut() {
+            Some(d) => d,
+            None => &mut untimed,
+        };
+        let r = self.poll_step(cx, side, kind.operation(), deadline, step);
         if r.is_pending() {
             self.polled[side as usize] = Some(polled);
         }
@@ -463,7 +476,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias("SSL_peek", "SSL_peek_ex", "MSG_PEEK"))]
     pub async fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake().await?;
-        let mut deadline = Deadline::start(self.engine.timeouts.read);
+        let mut deadline = Deadline::start(self.engine.timeouts().read);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Reader, Operation::Read, &mut deadline, |e| {
                 e.peek_step(buf)

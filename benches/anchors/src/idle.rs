@@ -63,6 +63,16 @@ fn openssl_connector() -> SslConnector {
     b.build()
 }
 
+/// The plain `openssl` crate's server context, as the idle figure's.
+pub(crate) fn openssl_acceptor_ctx() -> openssl::ssl::SslContext {
+    openssl_acceptor().into_context()
+}
+
+/// The plain `openssl` crate's client, as the idle figure's.
+pub(crate) fn openssl_connector_ctx() -> SslConnector {
+    openssl_connector()
+}
+
 /// The child: serves `imp` on a free port (printed as `port N`) for up to
 /// `n` connections, and answers each line on its stdin with `heap BYTES`.
 pub(crate) fn serve(imp: &str, n: usize) {

@@ -19,7 +19,7 @@
 //! rustls runs on its default provider, aws-lc-rs. Flags: `--quick` (small
 //! and short: judges nothing), `--rounds N`, `--only ID`, `--idle N`
 //! (connections open at once, default 5,000). `profile-echo STACK N` runs
-//! `N` echo round trips of one stack alone (`ours`, `rustls`, `tcp`,
+//! `N` echo round trips of one stack alone (`ours`, `rustls`, `tcp`, `openssl`: the plain openssl crate,
 //! `async-ours`, `async-rustls`, `async-tcp`), for a profiler.
 //!
 //! `bash scripts/bench-anchors.sh` builds and runs this in release mode,
@@ -195,6 +195,7 @@ fn main() {
             "ours" => blocking::echo(Stack::Ours, n),
             "rustls" => blocking::echo(Stack::Rustls, n),
             "tcp" => blocking::echo(Stack::Tcp, n),
+            "openssl" => blocking::echo(Stack::Openssl, n),
             "async-ours" => async_echo::echo(async_echo::Stack::Ours, n),
             "async-rustls" => async_echo::echo(async_echo::Stack::TokioRustls, n),
             "async-tcp" => async_echo::echo(async_echo::Stack::Tcp, n),
