@@ -71,13 +71,13 @@ pub(crate) struct Wire<S> {
     out: Vec<u8>,
     sent: usize,
     /// Bytes received ahead: `ahead[ahead_pos..]` is still to be taken.
-    ahead: Vec<u8>,
-    ahead_pos: usize,
+    ahead: Box<[u8]>,
+    ahead_pos: u32,
     /// Read exactly what OpenSSL asks for, never ahead (the stream may
     /// carry something other than TLS after the records OpenSSL reads).
     pub(crate) exact: bool,
-    /// What the current attempt may still read (`usize::MAX`: no limit).
-    left: usize,
+    /// What the current attempt may still read (`u32::MAX`: no limit).
+    left: u32,
 }
 
 impl<S> Wire<S> {
@@ -86,16 +86,16 @@ impl<S> Wire<S> {
             inner,
             out: Vec::new(),
             sent: 0,
-            ahead: Vec::new(),
+            ahead: Box::default(),
             ahead_pos: 0,
             exact: false,
-            left: usize::MAX,
+            left: u32::MAX,
         }
     }
 
     /// Starts an attempt that may read at most `budget` bytes.
     pub(crate) fn begin_attempt(&mut self, budget: Option<usize>) {
-        self.left = budget.unwrap_or(usize::MAX);
+        self.left = budget.map_or(u32::MAX, |b| u32::try_from(b).unwrap_or(u32::MAX - 1));
     }
 
     /// Bytes written by OpenSSL and not yet taken by the descriptor.
@@ -106,7 +106,7 @@ impl<S> Wire<S> {
     /// Bytes received from the descriptor and not yet taken by OpenSSL
     /// (whole records, or the start of one).
     pub(crate) fn received(&self) -> usize {
-        self.ahead.len() - self.ahead_pos
+        self.ahead.len() - self.ahead_pos as usize
     }
 }
 
@@ -137,8 +137,8 @@ impl<S: Read> Wire<S> {
     /// One read from the stream into `buf`, unless too much waits to go
     /// out or the attempt's budget is spent: then "would block".
     fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let unlimited = self.left == usize::MAX;
-        let left = if unlimited { buf.len() } else { self.left };
+        let unlimited = self.left == u32::MAX;
+        let left = if unlimited { buf.len() } else { self.left as usize };
         if self.waiting() > OUT_CAP || left == 0 {
             return Err(io::ErrorKind::WouldBlock.into());
         }
@@ -148,7 +148,8 @@ impl<S: Read> Wire<S> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Ok(n) => {
                     if !unlimited {
-                        self.left -= n.min(self.left);
+                        // n ≤ take ≤ left: fits.
+                        self.left -= n.min(left) as u32;
                     }
                     return Ok(n);
                 }
@@ -175,7 +176,7 @@ impl<S: Read> Read for Wire<S> {
                 let got = self.read_inner(ahead)?;
                 let given = got.min(buf.len());
                 buf[..given].copy_from_slice(&ahead[..given]);
-                Ok::<_, io::Error>((given, ahead[given..got].to_vec()))
+                Ok::<_, io::Error>((given, Box::<[u8]>::from(&ahead[given..got])))
             });
             let (given, rest) = kept?;
             if !rest.is_empty() {
@@ -185,10 +186,12 @@ impl<S: Read> Read for Wire<S> {
             return Ok(given);
         }
         let n = buf.len().min(self.received());
-        buf[..n].copy_from_slice(&self.ahead[self.ahead_pos..self.ahead_pos + n]);
-        self.ahead_pos += n;
+        let pos = self.ahead_pos as usize;
+        buf[..n].copy_from_slice(&self.ahead[pos..pos + n]);
+        // Within READ_AHEAD: fits.
+        self.ahead_pos += n as u32;
         if self.received() == 0 {
-            self.ahead = Vec::new();
+            self.ahead = Box::default();
             self.ahead_pos = 0;
         }
         Ok(n)

@@ -168,8 +168,8 @@ fn idle(rounds: usize, n: usize) {
     let [(ours_s, ours_c), (ossl_s, ossl_c), (rustls_s, rustls_c)] = out;
     println!(
         "[idle] heap per idle TLS 1.3 connection on the async face, {n} open: \
-         sslsocket server {:.1} KiB, client {:.1} KiB; tokio-openssl {:.1} / {:.1}; \
-         tokio-rustls {:.1} / {:.1}; ratio to tokio-openssl {:.2} / {:.2}, \
+         sslsocket server {:.2} KiB, client {:.2} KiB; tokio-openssl {:.2} / {:.2}; \
+         tokio-rustls {:.2} / {:.2}; ratio to tokio-openssl {:.2} / {:.2}, \
          to tokio-rustls {:.2} / {:.2}",
         m(&ours_s),
         m(&ours_c),
