@@ -171,7 +171,8 @@ impl<S: Read + Write> Shared<S> {
                 // The halves must never block inside OpenSSL while holding
                 // the lock (no system call when already so).
                 e.set_fd_mode(true, op)?;
-                let deadline = *deadline.get_or_insert_with(|| Deadline::after(limit(e.timeouts())));
+                let deadline =
+                    *deadline.get_or_insert_with(|| Deadline::after(limit(e.timeouts())));
                 // What the other half may be waiting for: data read into
                 // OpenSSL or ahead of it, a handshake finished or started,
                 // bytes left to send (which it must then watch the

@@ -166,6 +166,14 @@ const READ_WAITS_ABOVE: usize = OUT_CAP;
 /// deadline between attempts, and a non-blocking call returns.
 const READ_BUDGET: usize = 32 * 1024;
 
+/// Application data kept by the engine: `data[pos..]` is still to be
+/// handed out.
+#[derive(Default)]
+struct Kept {
+    data: Vec<u8>,
+    pos: usize,
+}
+
 /// One TLS connection over a stream whose descriptor the engine keeps
 /// non-blocking, with what a face needs around it.
 pub(crate) struct Engine<S> {
@@ -189,12 +197,11 @@ pub(crate) struct Engine<S> {
     close_notify_sent: bool,
     /// Application data read while the post-handshake exchange waited,
     /// handed out by the next reads before anything else.
-    buffered: Vec<u8>,
-    buffered_pos: usize,
-    /// The most `buffered` may hold.
-    pub(crate) buffer_limit: usize,
-    /// CertificateRequests this server has sent on the connection.
-    pub(crate) cert_requests: u32,
+    /// (Boxed: rare, and an idle connection should not carry its room.)
+    buffered: Option<Box<Kept>>,
+    /// CertificateRequests this server has sent on the connection, up to
+    /// 65,535 (only whether there was one matters).
+    pub(crate) cert_requests: u16,
     /// An operation timed out with bytes still waiting to go out: the peer
     /// does not take them, and dropping the engine tries once more only.
     gave_up_sending: bool,
@@ -268,6 +275,12 @@ impl<S> Engine<S> {
     /// The configuration the connection was made from.
     pub(crate) fn config(&self) -> &SslConfig {
         &self.config
+    }
+
+    /// The most the post-handshake exchange keeps of the application data
+    /// it reads (the configuration's limit).
+    pub(crate) fn buffer_limit(&self) -> usize {
+        self.config.inner().post_handshake_buffer_limit
     }
 
     /// The time limits of the connection's operations.
@@ -344,7 +357,7 @@ impl<S> Engine<S> {
 
     /// Decrypted bytes ready to read (`SSL_pending`, plus data kept).
     pub(crate) fn decrypted(&self) -> usize {
-        self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
+        self.ssl().pending() + self.buffered_len()
     }
 
     /// Bytes received from the descriptor that OpenSSL has not taken yet.
@@ -354,7 +367,7 @@ impl<S> Engine<S> {
 
     /// Application data kept and not yet handed out.
     pub(crate) fn buffered_len(&self) -> usize {
-        self.buffered.len() - self.buffered_pos
+        self.buffered.as_ref().map_or(0, |k| k.data.len() - k.pos)
     }
 
     /// The limit each operation gets.
@@ -416,7 +429,6 @@ impl<S: Read + Write> Engine<S> {
             during: Operation::Handshake,
             source,
         })?;
-        let inner = config.inner();
         Ok(Engine {
             stream,
             fd,
@@ -428,9 +440,7 @@ impl<S: Read + Write> Engine<S> {
             handshaken: false,
             needs_server_name,
             close_notify_sent: false,
-            buffered: Vec::new(),
-            buffered_pos: 0,
-            buffer_limit: inner.post_handshake_buffer_limit,
+            buffered: None,
             cert_requests: 0,
             gave_up_sending: false,
             handed_back: false,
@@ -614,7 +624,7 @@ impl<S: Read + Write> Engine<S> {
             self.handshaken = true;
             let ssl = self.ssl();
             self.cert_requests =
-                u32::from(ssl.is_server() && inspection::certificate_requested(ssl));
+                u16::from(ssl.is_server() && inspection::certificate_requested(ssl));
         }
         step
     }
@@ -635,14 +645,17 @@ impl<S: Read + Write> Engine<S> {
                 Step::Wait(w) => Step::Wait(w),
             };
         }
-        if self.buffered_pos < self.buffered.len() {
-            let n = buf.len().min(self.buffered.len() - self.buffered_pos);
-            buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
+        if let Some(kept) = self
+            .buffered
+            .as_deref_mut()
+            .filter(|k| k.pos < k.data.len())
+        {
+            let n = buf.len().min(kept.data.len() - kept.pos);
+            buf[..n].copy_from_slice(&kept.data[kept.pos..kept.pos + n]);
             if !peek {
-                self.buffered_pos += n;
-                if self.buffered_pos == self.buffered.len() {
-                    self.buffered = Vec::new();
-                    self.buffered_pos = 0;
+                kept.pos += n;
+                if kept.pos == kept.data.len() {
+                    self.buffered = None;
                 }
             }
             return Step::Done(Ok(n));
@@ -693,8 +706,10 @@ impl<S: Read + Write> Engine<S> {
             // (a peek's stays inside OpenSSL).
             if let Some(panicked) = self.take_panic() {
                 if !peek {
-                    self.buffered = buf[..n].to_vec();
-                    self.buffered_pos = 0;
+                    self.buffered = Some(Box::new(Kept {
+                        data: buf[..n].to_vec(),
+                        pos: 0,
+                    }));
                 }
                 return Step::Done(Err(panicked));
             }
@@ -755,7 +770,7 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
         }
-        let room = self.buffer_limit.saturating_sub(self.buffered_len());
+        let room = self.buffer_limit().saturating_sub(self.buffered_len());
         if room == 0 {
             // Full: a peek still processes the handshake records that may
             // come first, and fails only on more application data.
@@ -763,15 +778,15 @@ impl<S: Read + Write> Engine<S> {
             return match self.attempt(op, |s| s.ssl_peek(&mut one)) {
                 Step::Done(Ok(0)) => Step::Done(Err(Error::UnexpectedEof)),
                 Step::Done(Ok(_)) => Step::Done(Err(Error::PostHandshakeBufferFull {
-                    limit: self.buffer_limit,
+                    limit: self.buffer_limit(),
                 })),
                 Step::Done(Err(e)) => Step::Done(Err(e)),
                 Step::Wait(w) => Step::Wait(w),
             };
         }
-        if self.buffered_pos > 0 {
-            self.buffered.drain(..self.buffered_pos);
-            self.buffered_pos = 0;
+        if let Some(kept) = self.buffered.as_deref_mut().filter(|k| k.pos > 0) {
+            kept.data.drain(..kept.pos);
+            kept.pos = 0;
         }
         let mut chunk = [0u8; 16 * 1024];
         let take = room.min(chunk.len());
@@ -779,7 +794,10 @@ impl<S: Read + Write> Engine<S> {
         let _ = self.push(op);
         match step {
             Step::Done(Ok(n)) => {
-                self.buffered.extend_from_slice(&chunk[..n]);
+                self.buffered
+                    .get_or_insert_with(Box::default)
+                    .data
+                    .extend_from_slice(&chunk[..n]);
                 Step::Done(Ok(n))
             }
             other => other,
@@ -859,8 +877,7 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at reading (and discarding) what the peer sends before
     /// its close_notify: `Ok(true)` once it has arrived.
     fn drain_step(&mut self) -> Step<bool> {
-        self.buffered = Vec::new();
-        self.buffered_pos = 0;
+        self.buffered = None;
         if self.received_close_notify() {
             return Step::Done(Ok(true));
         }

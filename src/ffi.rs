@@ -518,7 +518,11 @@ pub(crate) fn checked_name(ssl: &SslRef) -> Result<Option<CheckedName>, ()> {
             return Ok(None);
         }
         let parsed = text(ip).and_then(|t| t.parse().map_err(|_| ()));
-        openssl_sys::CRYPTO_free(ip.cast(), concat!(file!(), "\0").as_ptr().cast(), line!() as c_int);
+        openssl_sys::CRYPTO_free(
+            ip.cast(),
+            concat!(file!(), "\0").as_ptr().cast(),
+            line!() as c_int,
+        );
         parsed.map(|a| Some(CheckedName::Ip(a)))
     }
 }

@@ -138,7 +138,11 @@ impl<S: Read> Wire<S> {
     /// out or the attempt's budget is spent: then "would block".
     fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let unlimited = self.left == u32::MAX;
-        let left = if unlimited { buf.len() } else { self.left as usize };
+        let left = if unlimited {
+            buf.len()
+        } else {
+            self.left as usize
+        };
         if self.waiting() > OUT_CAP || left == 0 {
             return Err(io::ErrorKind::WouldBlock.into());
         }

@@ -64,18 +64,15 @@ impl Wake for Tasks {
 pub(crate) struct AsyncIo<S> {
     pub(crate) inner: S,
     tasks: Arc<Tasks>,
-    waker: Waker,
     /// The stream was pending during the current attempt.
     pub(crate) pending: bool,
 }
 
 impl<S> AsyncIo<S> {
     pub(crate) fn new(inner: S) -> AsyncIo<S> {
-        let tasks = Arc::new(Tasks::default());
         AsyncIo {
             inner,
-            waker: Waker::from(Arc::clone(&tasks)),
-            tasks,
+            tasks: Arc::new(Tasks::default()),
             pending: false,
         }
     }
@@ -96,9 +93,7 @@ impl<S> AsyncIo<S> {
 
     /// The task of `side` no longer waits: its attempt finished.
     pub(crate) fn done(&mut self, side: Side) {
-        self.tasks
-            .waiting
-            .fetch_and(!side.bit(), Ordering::Release);
+        self.tasks.waiting.fetch_and(!side.bit(), Ordering::Release);
     }
 
     fn poll<T>(
@@ -108,7 +103,9 @@ impl<S> AsyncIo<S> {
     where
         S: Unpin,
     {
-        let mut cx = Context::from_waker(&self.waker);
+        // Made for the call (not kept: an idle connection carries less).
+        let waker = Waker::from(Arc::clone(&self.tasks));
+        let mut cx = Context::from_waker(&waker);
         match f(Pin::new(&mut self.inner), &mut cx) {
             Poll::Ready(r) => r,
             Poll::Pending => {
