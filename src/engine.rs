@@ -665,6 +665,11 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
         }
+        if !buf.is_empty() {
+            if let Some(wait) = self.ask_stream_first() {
+                return wait;
+            }
+        }
         let before = ffi::bytes_read(self.ssl());
         let step = self.attempt(Operation::Read, |s| {
             // An empty buffer returns at once, as ssl_read does (SSL_peek_ex
@@ -731,6 +736,39 @@ impl<S: Read + Write> Engine<S> {
             }
         }
         step
+    }
+
+    /// Before a read on a non-blocking descriptor calls OpenSSL with
+    /// nothing to hand out (nothing decrypted, received or half-processed,
+    /// no handshake message to send, no close_notify or failure that makes
+    /// OpenSSL return at once): one read of what the stream has, kept for OpenSSL, as a read
+    /// that would block costs OpenSSL more than it costs here. `Some`: the
+    /// attempt ends there (it would block, or the stream failed).
+    fn ask_stream_first<T>(&mut self) -> Option<Step<T>> {
+        // (A blocking descriptor's read does not fail for want of bytes.)
+        if !self.fd_nonblocking
+            || ffi::has_pending(self.ssl())
+            || !self.ssl().is_init_finished()
+            || self.received_close_notify()
+        {
+            return None;
+        }
+        let budget = Some(READ_BUDGET);
+        let wire = self.stream.get_mut();
+        wire.begin_attempt(budget);
+        let op = Operation::Read;
+        match wire.fill() {
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Some(Step::Wait(Want::Read)),
+            // As an error OpenSSL met reading it would be reported.
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Some(Step::Done(Err(Error::Timeout {
+                    operation: op,
+                    after: self.limit(op),
+                })))
+            }
+            Err(source) => Some(Step::Done(Err(Error::Io { during: op, source }))),
+        }
     }
 
     /// One attempt at a peek (`SSL_peek`): as a read, except that the

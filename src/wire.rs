@@ -163,6 +163,38 @@ impl<S: Read> Wire<S> {
     }
 }
 
+impl<S: Read> Wire<S> {
+    /// One read of up to [`READ_AHEAD`] bytes, of which `buf` gets the
+    /// start: (bytes given, bytes read). Read into the thread's scratch
+    /// buffer (zeroed once, not per read); only what `buf` did not take is
+    /// kept, in a buffer of its size.
+    fn read_ahead(&mut self, buf: &mut [u8]) -> io::Result<(usize, usize)> {
+        let (given, got, rest) = with_scratch(|ahead| {
+            let got = self.read_inner(ahead)?;
+            let given = got.min(buf.len());
+            buf[..given].copy_from_slice(&ahead[..given]);
+            Ok::<_, io::Error>((given, got, Box::<[u8]>::from(&ahead[given..got])))
+        })?;
+        if !rest.is_empty() {
+            self.ahead = rest;
+            self.ahead_pos = 0;
+        }
+        Ok((given, got))
+    }
+
+    /// Before OpenSSL is called to read: when nothing was received ahead,
+    /// one read of what the stream has, kept for OpenSSL: how many bytes
+    /// came (0: the stream ended; OpenSSL's own read sees that again).
+    /// "Would block" here spares OpenSSL a read that would fail. Nothing is
+    /// read in `exact` mode.
+    pub(crate) fn fill(&mut self) -> io::Result<usize> {
+        if self.received() > 0 || self.exact {
+            return Ok(self.received());
+        }
+        self.read_ahead(&mut []).map(|(_, got)| got)
+    }
+}
+
 impl<S: Read> Read for Wire<S> {
     /// Hands out what was received ahead first; then reads from the
     /// stream, unless too much waits to go out or the attempt's budget is
@@ -173,21 +205,7 @@ impl<S: Read> Read for Wire<S> {
             return self.read_inner(buf);
         }
         if self.received() == 0 {
-            // Read into the thread's scratch buffer (zeroed once, not per
-            // read); only what OpenSSL did not ask for yet is kept, in a
-            // buffer of its size.
-            let kept = with_scratch(|ahead| {
-                let got = self.read_inner(ahead)?;
-                let given = got.min(buf.len());
-                buf[..given].copy_from_slice(&ahead[..given]);
-                Ok::<_, io::Error>((given, Box::<[u8]>::from(&ahead[given..got])))
-            });
-            let (given, rest) = kept?;
-            if !rest.is_empty() {
-                self.ahead = rest;
-                self.ahead_pos = 0;
-            }
-            return Ok(given);
+            return self.read_ahead(buf).map(|(given, _)| given);
         }
         let n = buf.len().min(self.received());
         let pos = self.ahead_pos as usize;

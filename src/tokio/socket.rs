@@ -131,7 +131,6 @@ impl Kind {
     }
 }
 
-
 /// When an operation must be over: its limit from when it started, with
 /// the timer that wakes its task then (made the first time it waits).
 #[derive(Debug)]
@@ -405,7 +404,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         } else {
             self.polled[i] = None;
         }
-        if self.deadlines.as_ref().is_some_and(|d| d.iter().all(Option::is_none)) {
+        if self
+            .deadlines
+            .as_ref()
+            .is_some_and(|d| d.iter().all(Option::is_none))
+        {
             self.deadlines = None;
         }
         r
