@@ -189,23 +189,6 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("idle-server") {
         return idle::serve(&args[2], args[3].parse().expect("a connection count"));
     }
-    if args.get(1).map(String::as_str) == Some("size-probe") {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let c = tokio::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
-            let cfg = setup::ours_server();
-            let f = sslsocket::tokio::SslSocket::accept(&cfg, c);
-            println!("accept future {}", std::mem::size_of_val(&f));
-            println!("socket {}", std::mem::size_of::<sslsocket::tokio::SslSocket>());
-            let c = tokio::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
-            let ssl = openssl::ssl::Ssl::new(&idle::openssl_acceptor_ctx()).unwrap();
-            let mut s = tokio_openssl::SslStream::new(ssl, c).unwrap();
-            let f = std::pin::Pin::new(&mut s).accept();
-            println!("tokio-openssl accept future {}", std::mem::size_of_val(&f));
-        });
-        return;
-    }
     if args.get(1).map(String::as_str) == Some("profile-echo") {
         let n = args[3].parse().expect("a round-trip count");
         let (cpu, _) = match args[2].as_str() {
