@@ -7,10 +7,11 @@
 use std::thread;
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::blocking::ECHO_SIZE;
+use crate::idle::{runtime, Tls};
 use crate::setup;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,17 +25,7 @@ impl Stack {
     pub(crate) const ALL: [Stack; 3] = [Stack::Ours, Stack::TokioRustls, Stack::Tcp];
 }
 
-trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-async fn accept(stack: Stack, listener: std::net::TcpListener) -> Box<dyn Stream> {
+async fn accept(stack: Stack, listener: std::net::TcpListener) -> Box<dyn Tls> {
     listener.set_nonblocking(true).unwrap();
     let listener = TcpListener::from_std(listener).unwrap();
     let (tcp, _) = listener.accept().await.expect("accept");
@@ -55,14 +46,19 @@ async fn accept(stack: Stack, listener: std::net::TcpListener) -> Box<dyn Stream
     }
 }
 
-async fn connect(stack: Stack, port: u16) -> Box<dyn Stream> {
-    let tcp = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+async fn connect(stack: Stack, port: u16) -> Box<dyn Tls> {
+    let tcp = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
     tcp.set_nodelay(true).unwrap();
     match stack {
         Stack::Ours => {
-            let mut s =
-                sslsocket::tokio::SslSocket::new_client(&setup::ours_client(), tcp, Some("localhost"))
-                    .expect("sslsocket client");
+            let mut s = sslsocket::tokio::SslSocket::new_client(
+                &setup::ours_client(),
+                tcp,
+                Some("localhost"),
+            )
+            .expect("sslsocket client");
             s.handshake().await.expect("sslsocket connect");
             Box::new(s)
         }
@@ -76,7 +72,7 @@ async fn connect(stack: Stack, port: u16) -> Box<dyn Stream> {
     }
 }
 
-async fn echo_server(mut s: Box<dyn Stream>) {
+async fn echo_server(mut s: Box<dyn Tls>) {
     let mut buf = [0u8; ECHO_SIZE];
     while s.read_exact(&mut buf).await.is_ok() {
         s.write_all(&buf).await.unwrap();
@@ -84,7 +80,7 @@ async fn echo_server(mut s: Box<dyn Stream>) {
     }
 }
 
-async fn round_trips(c: &mut Box<dyn Stream>, n: usize) {
+async fn round_trips(c: &mut Box<dyn Tls>, n: usize) {
     let mut buf = [7u8; ECHO_SIZE];
     for _ in 0..n {
         c.write_all(&buf).await.unwrap();

@@ -34,10 +34,10 @@ impl Imp {
     }
 }
 
-trait Tls: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(crate) trait Tls: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Tls for T {}
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
