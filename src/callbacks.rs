@@ -7,6 +7,7 @@
 //! and never unwinds into C.
 
 use std::fmt;
+use std::num::NonZeroU8;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -237,15 +238,17 @@ pub(crate) struct Record {
     pub(crate) failure_accepted: bool,
     /// A hook that panicked: which, and its message.
     pub(crate) panic: Option<Box<(&'static str, String)>>,
-    /// Handshakes completed (for telling renegotiations apart).
-    pub(crate) completed: u32,
-    /// The fatal alert this end sent (its description code), if any.
-    pub(crate) alert_sent: Option<u8>,
+    /// Handshakes completed, up to 255 (for telling renegotiations apart:
+    /// only "none" and "more than one" matter).
+    pub(crate) completed: u8,
+    /// The fatal alert this end sent (its description code, never 0: that
+    /// is close_notify, a warning), if any.
+    pub(crate) alert_sent: Option<NonZeroU8>,
     /// The verify callback rejected a certificate under a mode that aborts
     /// the handshake: the next fatal alert sent is the failure's.
     pub(crate) failure_aborts: bool,
     /// The fatal alert sent because of `failure`.
-    pub(crate) failure_alert: Option<u8>,
+    pub(crate) failure_alert: Option<NonZeroU8>,
     /// The failure kept with the session offered for resumption, reported
     /// when that session is resumed.
     pub(crate) offered_failure: Option<Box<VerifyFailure>>,
@@ -341,7 +344,7 @@ pub(crate) fn with_record<T>(ssl: &SslRef, f: impl FnOnce(&mut Record) -> T) -> 
 /// for it; `clear` forgets the failure (a new request verifies afresh).
 pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
     with_record(ssl, |r| {
-        let alert_sent = r.failure_alert.map(crate::Alert::from_code);
+        let alert_sent = r.failure_alert.map(|c| crate::Alert::from_code(c.get()));
         let failure = if clear {
             r.failure_aborts = false;
             r.failure_alert = None;
@@ -363,7 +366,7 @@ pub(crate) fn offered_failure(ssl: &SslRef) -> Option<VerifyFailure> {
 
 /// The fatal alert this end sent on the connection (its code), if any.
 pub(crate) fn alert_sent(ssl: &SslRef) -> Option<u8> {
-    with_record(ssl, |r| r.alert_sent).flatten()
+    with_record(ssl, |r| r.alert_sent.map(NonZeroU8::get)).flatten()
 }
 
 /// The first hook that panicked on this connection and was not reported
@@ -512,7 +515,10 @@ impl crate::ffi::CertHandler for Trampolines {
 /// `ret` is its level and description (`level << 8 | description`).
 fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_WRITE_ALERT == SSL_CB_WRITE_ALERT && ret >> 8 == SSL3_AL_FATAL {
-        let code = (ret & 0xff) as u8;
+        // A fatal alert's description is never 0 (close_notify).
+        let Some(code) = NonZeroU8::new((ret & 0xff) as u8) else {
+            return;
+        };
         with_record(ssl, |r| {
             r.alert_sent.get_or_insert(code);
             if r.failure_aborts && r.failure.is_some() {
@@ -581,7 +587,7 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                 Renegotiation::Requested => None,
                 Renegotiation::Refusing => Some(HandshakeEvent::RenegotiationRefused),
                 _ => {
-                    r.completed += 1;
+                    r.completed = r.completed.saturating_add(1);
                     Some(HandshakeEvent::Completed {
                         renegotiation: r.completed > 1,
                         resumed: ssl.session_reused(),

@@ -23,7 +23,7 @@ use crate::parse::IntoVerifyMode;
 use crate::password::{IntoPassword, KeyPassword, Password};
 use crate::reasons::{ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE};
 use crate::revocation::{VerifyFlags, VerifyParams};
-use crate::session::{self, CheckedName, SessionCache};
+use crate::session::SessionCache;
 use crate::verify::{CertReqs, Role, VerifyMode};
 use crate::version::TlsVersion;
 use crate::warnings::{ConfigWarning, Facts};
@@ -1499,14 +1499,12 @@ impl SslConfig {
             match name.parse::<IpAddr>() {
                 Ok(ip) if inner.check_hostname => {
                     ssl.param_mut().set_ip(ip).map_err(setup)?;
-                    session::note_checked_name(&mut ssl, CheckedName::Ip(ip));
                 }
                 Ok(_) => {}
                 Err(_) => {
                     ssl.set_hostname(name).map_err(setup)?;
                     if inner.check_hostname {
                         ssl.param_mut().set_host(name).map_err(setup)?;
-                        session::note_checked_name(&mut ssl, CheckedName::Host(name.to_owned()));
                     }
                 }
             }

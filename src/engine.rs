@@ -166,6 +166,14 @@ const READ_WAITS_ABOVE: usize = OUT_CAP;
 /// deadline between attempts, and a non-blocking call returns.
 const READ_BUDGET: usize = 32 * 1024;
 
+/// Application data kept by the engine: `data[pos..]` is still to be
+/// handed out.
+#[derive(Default)]
+struct Kept {
+    data: Vec<u8>,
+    pos: usize,
+}
+
 /// One TLS connection over a stream whose descriptor the engine keeps
 /// non-blocking, with what a face needs around it.
 pub(crate) struct Engine<S> {
@@ -179,7 +187,9 @@ pub(crate) struct Engine<S> {
     pub(crate) split: bool,
     /// Non-blocking mode of the face: report "would block" instead of waiting.
     pub(crate) nonblocking: bool,
-    pub(crate) timeouts: Timeouts,
+    /// The time limits, when they differ from the configuration's
+    /// (boxed: most connections keep the configuration's).
+    own_timeouts: Option<Box<Timeouts>>,
     handshaken: bool,
     /// A client that checks host names and was given none: its handshake
     /// is refused while its mode verifies ([`Error::ServerNameRequired`]).
@@ -187,12 +197,11 @@ pub(crate) struct Engine<S> {
     close_notify_sent: bool,
     /// Application data read while the post-handshake exchange waited,
     /// handed out by the next reads before anything else.
-    buffered: Vec<u8>,
-    buffered_pos: usize,
-    /// The most `buffered` may hold.
-    pub(crate) buffer_limit: usize,
-    /// CertificateRequests this server has sent on the connection.
-    pub(crate) cert_requests: u32,
+    /// (Boxed: rare, and an idle connection should not carry its room.)
+    buffered: Option<Box<Kept>>,
+    /// CertificateRequests this server has sent on the connection, up to
+    /// 65,535 (only whether there was one matters).
+    pub(crate) cert_requests: u16,
     /// An operation timed out with bytes still waiting to go out: the peer
     /// does not take them, and dropping the engine tries once more only.
     gave_up_sending: bool,
@@ -268,6 +277,27 @@ impl<S> Engine<S> {
         &self.config
     }
 
+    /// The most the post-handshake exchange keeps of the application data
+    /// it reads (the configuration's limit).
+    pub(crate) fn buffer_limit(&self) -> usize {
+        self.config.inner().post_handshake_buffer_limit
+    }
+
+    /// The time limits of the connection's operations.
+    pub(crate) fn timeouts(&self) -> &Timeouts {
+        match &self.own_timeouts {
+            Some(own) => own,
+            None => &self.config.inner().timeouts,
+        }
+    }
+
+    /// The time limits, to change them for this connection alone.
+    pub(crate) fn timeouts_mut(&mut self) -> &mut Timeouts {
+        let config = &self.config;
+        self.own_timeouts
+            .get_or_insert_with(|| Box::new(config.inner().timeouts))
+    }
+
     /// The descriptor polled.
     pub(crate) fn fd(&self) -> RawFd {
         self.fd
@@ -327,7 +357,7 @@ impl<S> Engine<S> {
 
     /// Decrypted bytes ready to read (`SSL_pending`, plus data kept).
     pub(crate) fn decrypted(&self) -> usize {
-        self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
+        self.ssl().pending() + self.buffered_len()
     }
 
     /// Bytes received from the descriptor that OpenSSL has not taken yet.
@@ -337,15 +367,15 @@ impl<S> Engine<S> {
 
     /// Application data kept and not yet handed out.
     pub(crate) fn buffered_len(&self) -> usize {
-        self.buffered.len() - self.buffered_pos
+        self.buffered.as_ref().map_or(0, |k| k.data.len() - k.pos)
     }
 
     /// The limit each operation gets.
     fn limit(&self, op: Operation) -> Option<Duration> {
         match op {
-            Operation::Handshake => self.timeouts.handshake,
-            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts.write,
-            _ => self.timeouts.read,
+            Operation::Handshake => self.timeouts().handshake,
+            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts().write,
+            _ => self.timeouts().read,
         }
     }
 
@@ -401,7 +431,6 @@ impl<S: Read + Write> Engine<S> {
             during: Operation::Handshake,
             source,
         })?;
-        let inner = config.inner();
         Ok(Engine {
             stream,
             fd,
@@ -409,13 +438,11 @@ impl<S: Read + Write> Engine<S> {
             fd_nonblocking: was_nonblocking,
             split: false,
             nonblocking: false,
-            timeouts: inner.timeouts,
+            own_timeouts: None,
             handshaken: false,
             needs_server_name,
             close_notify_sent: false,
-            buffered: Vec::new(),
-            buffered_pos: 0,
-            buffer_limit: inner.post_handshake_buffer_limit,
+            buffered: None,
             cert_requests: 0,
             gave_up_sending: false,
             handed_back: false,
@@ -563,7 +590,7 @@ impl<S: Read + Write> Engine<S> {
             let _ = self.push(Operation::Write);
             return;
         }
-        let limit = self.timeouts.write.or(Some(Duration::from_secs(10)));
+        let limit = self.timeouts().write.or(Some(Duration::from_secs(10)));
         let _ = self.drive(Operation::Write, limit, Waits::Poll, |e| e.flush_step());
     }
 
@@ -599,7 +626,7 @@ impl<S: Read + Write> Engine<S> {
             self.handshaken = true;
             let ssl = self.ssl();
             self.cert_requests =
-                u32::from(ssl.is_server() && inspection::certificate_requested(ssl));
+                u16::from(ssl.is_server() && inspection::certificate_requested(ssl));
         }
         step
     }
@@ -620,14 +647,17 @@ impl<S: Read + Write> Engine<S> {
                 Step::Wait(w) => Step::Wait(w),
             };
         }
-        if self.buffered_pos < self.buffered.len() {
-            let n = buf.len().min(self.buffered.len() - self.buffered_pos);
-            buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
+        if let Some(kept) = self
+            .buffered
+            .as_deref_mut()
+            .filter(|k| k.pos < k.data.len())
+        {
+            let n = buf.len().min(kept.data.len() - kept.pos);
+            buf[..n].copy_from_slice(&kept.data[kept.pos..kept.pos + n]);
             if !peek {
-                self.buffered_pos += n;
-                if self.buffered_pos == self.buffered.len() {
-                    self.buffered = Vec::new();
-                    self.buffered_pos = 0;
+                kept.pos += n;
+                if kept.pos == kept.data.len() {
+                    self.buffered = None;
                 }
             }
             return Step::Done(Ok(n));
@@ -636,6 +666,11 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) if self.waiting_out() > READ_WAITS_ABOVE => return Step::Wait(Want::Write),
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
+        }
+        if !buf.is_empty() {
+            if let Some(wait) = self.ask_stream_first() {
+                return wait;
+            }
         }
         let before = ffi::bytes_read(self.ssl());
         let step = self.attempt(Operation::Read, |s| {
@@ -678,8 +713,10 @@ impl<S: Read + Write> Engine<S> {
             // (a peek's stays inside OpenSSL).
             if let Some(panicked) = self.take_panic() {
                 if !peek {
-                    self.buffered = buf[..n].to_vec();
-                    self.buffered_pos = 0;
+                    self.buffered = Some(Box::new(Kept {
+                        data: buf[..n].to_vec(),
+                        pos: 0,
+                    }));
                 }
                 return Step::Done(Err(panicked));
             }
@@ -701,6 +738,39 @@ impl<S: Read + Write> Engine<S> {
             }
         }
         step
+    }
+
+    /// Before a read on a non-blocking descriptor calls OpenSSL with
+    /// nothing to hand out (nothing decrypted, received or half-processed,
+    /// no handshake message to send, no close_notify or failure that makes
+    /// OpenSSL return at once): one read of what the stream has, kept for OpenSSL, as a read
+    /// that would block costs OpenSSL more than it costs here. `Some`: the
+    /// attempt ends there (it would block, or the stream failed).
+    fn ask_stream_first<T>(&mut self) -> Option<Step<T>> {
+        // (A blocking descriptor's read does not fail for want of bytes.)
+        if !self.fd_nonblocking
+            || ffi::has_pending(self.ssl())
+            || !self.ssl().is_init_finished()
+            || self.received_close_notify()
+        {
+            return None;
+        }
+        let budget = Some(READ_BUDGET);
+        let wire = self.stream.get_mut();
+        wire.begin_attempt(budget);
+        let op = Operation::Read;
+        match wire.fill() {
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Some(Step::Wait(Want::Read)),
+            // As an error OpenSSL met reading it would be reported.
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Some(Step::Done(Err(Error::Timeout {
+                    operation: op,
+                    after: self.limit(op),
+                })))
+            }
+            Err(source) => Some(Step::Done(Err(Error::Io { during: op, source }))),
+        }
     }
 
     /// One attempt at a peek (`SSL_peek`): as a read, except that the
@@ -740,7 +810,7 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
         }
-        let room = self.buffer_limit.saturating_sub(self.buffered_len());
+        let room = self.buffer_limit().saturating_sub(self.buffered_len());
         if room == 0 {
             // Full: a peek still processes the handshake records that may
             // come first, and fails only on more application data.
@@ -748,15 +818,15 @@ impl<S: Read + Write> Engine<S> {
             return match self.attempt(op, |s| s.ssl_peek(&mut one)) {
                 Step::Done(Ok(0)) => Step::Done(Err(Error::UnexpectedEof)),
                 Step::Done(Ok(_)) => Step::Done(Err(Error::PostHandshakeBufferFull {
-                    limit: self.buffer_limit,
+                    limit: self.buffer_limit(),
                 })),
                 Step::Done(Err(e)) => Step::Done(Err(e)),
                 Step::Wait(w) => Step::Wait(w),
             };
         }
-        if self.buffered_pos > 0 {
-            self.buffered.drain(..self.buffered_pos);
-            self.buffered_pos = 0;
+        if let Some(kept) = self.buffered.as_deref_mut().filter(|k| k.pos > 0) {
+            kept.data.drain(..kept.pos);
+            kept.pos = 0;
         }
         let mut chunk = [0u8; 16 * 1024];
         let take = room.min(chunk.len());
@@ -764,7 +834,10 @@ impl<S: Read + Write> Engine<S> {
         let _ = self.push(op);
         match step {
             Step::Done(Ok(n)) => {
-                self.buffered.extend_from_slice(&chunk[..n]);
+                self.buffered
+                    .get_or_insert_with(Box::default)
+                    .data
+                    .extend_from_slice(&chunk[..n]);
                 Step::Done(Ok(n))
             }
             other => other,
@@ -844,8 +917,7 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at reading (and discarding) what the peer sends before
     /// its close_notify: `Ok(true)` once it has arrived.
     fn drain_step(&mut self) -> Step<bool> {
-        self.buffered = Vec::new();
-        self.buffered_pos = 0;
+        self.buffered = None;
         if self.received_close_notify() {
             return Step::Done(Ok(true));
         }
@@ -965,7 +1037,7 @@ impl<S: Read + Write> Engine<S> {
         if self.handshake_idle() {
             return Ok(());
         }
-        let limit = self.timeouts.handshake;
+        let limit = self.timeouts().handshake;
         self.drive(Operation::Handshake, limit, self.waits(), |e| {
             e.handshake_step()
         })
@@ -975,7 +1047,7 @@ impl<S: Read + Write> Engine<S> {
     /// timeout; the handshake first if it has not happened.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.read;
+        let limit = self.timeouts().read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.read_step(buf))
     }
 
@@ -983,7 +1055,7 @@ impl<S: Read + Write> Engine<S> {
     /// [`read`](Self::read) is.
     pub(crate) fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.read;
+        let limit = self.timeouts().read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.peek_step(buf))
     }
 
@@ -1009,20 +1081,20 @@ impl<S: Read + Write> Engine<S> {
     /// the write timeout; returns how much was taken.
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Write, limit, self.waits(), |e| e.write_step(buf))
     }
 
     /// Sends what OpenSSL wrote and the descriptor has not taken yet,
     /// within the write timeout.
     pub(crate) fn flush(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Write, limit, self.waits(), |e| e.flush_step())
     }
 
     /// Sends close_notify, within the write timeout.
     pub(crate) fn shutdown(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Shutdown, limit, self.waits(), |e| {
             e.shutdown_step()
         })
@@ -1043,9 +1115,9 @@ impl<S: Read + Write> Engine<S> {
         // next owner: read no byte past the records.
         self.stream.get_mut().exact = true;
         let op = Operation::Shutdown;
-        let sending = Deadline::after(self.timeouts.write);
+        let sending = Deadline::after(self.timeouts().write);
         self.drive_until(op, sending, Waits::Poll, |e| e.shutdown_step())?;
-        let deadline = Deadline::after(self.timeouts.read);
+        let deadline = Deadline::after(self.timeouts().read);
         self.set_fd_mode(true, op)?;
         loop {
             if deadline.expired() {
@@ -1073,7 +1145,7 @@ impl<S: Read + Write> Engine<S> {
     /// retries cannot pile KeyUpdates up.
     pub(crate) fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake()?;
-        let deadline = Deadline::after(self.timeouts.write);
+        let deadline = Deadline::after(self.timeouts().write);
         self.drive_until(Operation::KeyUpdate, deadline, self.waits(), |e| {
             e.room_step(Operation::KeyUpdate)
         })?;

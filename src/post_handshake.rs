@@ -177,7 +177,7 @@ fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     let ssl = engine.ssl_mut();
     options::renegotiate_own(ssl).map_err(PostHandshakeError::Refused)?;
     callbacks::expect_own_renegotiation(ssl);
-    engine.cert_requests += 1;
+    engine.cert_requests = engine.cert_requests.saturating_add(1);
     callbacks::verify_failure(engine.ssl(), true);
     Ok(())
 }
@@ -238,7 +238,7 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         }
         .into());
     }
-    engine.cert_requests += 1;
+    engine.cert_requests = engine.cert_requests.saturating_add(1);
     callbacks::verify_failure(engine.ssl(), true);
     Ok(())
 }

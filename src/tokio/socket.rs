@@ -88,7 +88,10 @@ pub struct SslSocket<S = TcpStream> {
     engine: Engine<AsyncIo<S>>,
     /// The operation under way through `AsyncRead` (first) and
     /// `AsyncWrite` (second), with its deadline.
-    polled: [Option<Polled>; 2],
+    polled: [Option<Kind>; 2],
+    /// Their deadlines, for those with a limit (boxed: an idle connection,
+    /// or one without limits, carries none).
+    deadlines: Option<Box<[Option<Deadline>; 2]>>,
     /// A failed operation's lingering close, before its error is returned
     /// (boxed: rare, and an idle connection should not carry its room).
     lingering: Option<Box<Lingering>>,
@@ -126,13 +129,6 @@ impl Kind {
             Kind::Shutdown => Operation::Shutdown,
         }
     }
-}
-
-/// The operation under way on one side through `AsyncRead`/`AsyncWrite`.
-#[derive(Debug)]
-struct Polled {
-    kind: Kind,
-    deadline: Deadline,
 }
 
 /// When an operation must be over: its limit from when it started, with
@@ -194,9 +190,10 @@ impl SslSocket<TcpStream> {
         let ssl = config.new_ssl(Role::Client, Some(crate::socket::host_of(addr)), |_| {
             addr.to_owned()
         })?;
-        let mut socket = SslSocket::assemble(config, ssl, tcp)?;
+        // Boxed while the handshake runs, as in `accept`.
+        let mut socket = Box::new(SslSocket::assemble(config, ssl, tcp)?);
         socket.handshake().await?;
-        Ok(socket)
+        Ok(*socket)
     }
 
     /// The local address.
@@ -260,15 +257,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     /// As [`handshake`](Self::handshake).
     #[doc(alias("SSL_accept", "upgradeServerToSSL"))]
     pub async fn accept(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
-        let mut socket = SslSocket::new_server(config, stream)?;
+        // Boxed while the handshake runs: the task awaiting this future
+        // is as large as its largest state for the connection's whole life.
+        let mut socket = Box::new(SslSocket::new_server(config, stream)?);
         socket.handshake().await?;
-        Ok(socket)
+        Ok(*socket)
     }
 
     fn assemble(config: &SslConfig, ssl: (Ssl, bool), stream: S) -> Result<SslSocket<S>, Error> {
         Ok(SslSocket {
             engine: Engine::without_descriptor(config, ssl, AsyncIo::new(stream))?,
             polled: [None, None],
+            deadlines: None,
             lingering: None,
         })
     }
@@ -286,10 +286,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias("SSL_do_handshake", "do_handshake"))]
     pub async fn handshake(&mut self) -> Result<(), Error> {
         self.polled = [None, None];
+        self.deadlines = None;
         if self.engine.handshake_idle() {
             return Ok(());
         }
-        let mut deadline = Deadline::start(self.engine.timeouts.handshake);
+        // Boxed: the future, and a task awaiting it, stays small.
+        let mut deadline = Box::new(Deadline::start(self.engine.timeouts().handshake));
         poll_fn(|cx| {
             self.poll_step(cx, Side::Reader, Operation::Handshake, &mut deadline, |e| {
                 e.handshake_step()
@@ -354,7 +356,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias = "SSL_key_update")]
     pub async fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake().await?;
-        let mut deadline = Deadline::start(self.engine.timeouts.write);
+        let mut deadline = Deadline::start(self.engine.timeouts().write);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Writer, Operation::KeyUpdate, &mut deadline, |e| {
                 e.key_update_room_step()
@@ -380,22 +382,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         kind: Kind,
         step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
     ) -> Poll<Result<T, Error>> {
-        let timeouts = &self.engine.timeouts;
+        let timeouts = self.engine.timeouts();
         let limit = match kind {
             Kind::Handshake => timeouts.handshake,
             Kind::Read => timeouts.read,
             Kind::Write | Kind::Flush | Kind::Shutdown => timeouts.write,
         };
-        let mut polled = match self.polled[side as usize].take() {
-            Some(p) if p.kind == kind && p.deadline.limit == limit => p,
-            _ => Polled {
-                kind,
-                deadline: Deadline::start(limit),
-            },
+        let i = side as usize;
+        let kept = self.deadlines.as_mut().and_then(|d| d[i].take());
+        let same = self.polled[i] == Some(kind) && kept.as_ref().and_then(|d| d.limit) == limit;
+        let mut deadline = match kept {
+            Some(d) if same => d,
+            _ => Deadline::start(limit),
         };
-        let r = self.poll_step(cx, side, kind.operation(), &mut polled.deadline, step);
+        let r = self.poll_step(cx, side, kind.operation(), &mut deadline, step);
         if r.is_pending() {
-            self.polled[side as usize] = Some(polled);
+            self.polled[i] = Some(kind);
+            if deadline.limit.is_some() {
+                self.deadlines.get_or_insert_with(Box::default)[i] = Some(deadline);
+            }
+        } else {
+            self.polled[i] = None;
+        }
+        if self
+            .deadlines
+            .as_ref()
+            .is_some_and(|d| d.iter().all(Option::is_none))
+        {
+            self.deadlines = None;
         }
         r
     }
@@ -463,7 +477,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias("SSL_peek", "SSL_peek_ex", "MSG_PEEK"))]
     pub async fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake().await?;
-        let mut deadline = Deadline::start(self.engine.timeouts.read);
+        let mut deadline = Deadline::start(self.engine.timeouts().read);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Reader, Operation::Read, &mut deadline, |e| {
                 e.peek_step(buf)
