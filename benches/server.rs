@@ -24,6 +24,11 @@
 //! session tickets on, no access log and a 2-byte answer, bound to
 //! 127.0.0.1 only, run in the foreground from a prefix directory of its own
 //! under the system's temporary directory, and stopped after each run.
+//! With it comes a fourth server, the `tokio_server` example (the same
+//! answer from one current-thread tokio runtime per core, as nginx runs an
+//! event loop per worker; built with `--features tokio`), and
+//! `--servers example,tokio,openssl,nginx` measures only those named
+//! (ratios need the example, or the tokio server, and nginx).
 //! `scripts/bench-anchors.sh` runs this mode.
 
 #[path = "common/mod.rs"]
@@ -60,21 +65,25 @@ fn cert(name: &str) -> String {
     }
 }
 
-/// `target/release/examples/s_server`, built if need be.
-fn example_server() -> PathBuf {
+/// `target/release/examples/NAME`, built if need be (with `features`).
+fn example_server(name: &str, features: &[&str]) -> PathBuf {
     let exe = std::env::current_exe().expect("the benchmark's path");
     let dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target/release/deps");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--quiet", "--release", "--example", "s_server"])
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "--release", "--example", name]);
+    for f in features {
+        build.args(["--features", f]);
+    }
+    let built = build
         .current_dir(root())
         .status()
         .expect("running cargo build");
-    assert!(built.success(), "building the s_server example");
-    dir.join("examples").join("s_server")
+    assert!(built.success(), "building the {name} example");
+    dir.join("examples").join(name)
 }
 
 /// A free loopback port (bound and let go: `openssl s_server -quiet`
@@ -113,6 +122,36 @@ enum Which {
     Example,
     OpenSsl,
     Nginx,
+    /// The `tokio_server` example: an event loop per core.
+    Tokio,
+}
+
+impl Which {
+    /// The name `--servers` takes.
+    fn flag(self) -> &'static str {
+        match self {
+            Which::Example => "example",
+            Which::OpenSsl => "openssl",
+            Which::Nginx => "nginx",
+            Which::Tokio => "tokio",
+        }
+    }
+
+    /// The name printed with its figures.
+    fn label(self) -> &'static str {
+        match self {
+            Which::Example => "s_server example",
+            Which::OpenSsl => "openssl s_server",
+            Which::Nginx => "nginx",
+            Which::Tokio => "tokio_server example",
+        }
+    }
+}
+
+/// The examples' binaries.
+struct Binaries {
+    example: PathBuf,
+    tokio: Option<PathBuf>,
 }
 
 /// nginx's configuration: 2 workers, tickets on, no access log, a 2-byte
@@ -136,14 +175,18 @@ fn nginx_conf(prefix: &Path, port: u16) -> String {
     )
 }
 
-fn start(which: Which, example: &Path) -> Server {
+fn start(which: Which, bins: &Binaries) -> Server {
     let port = free_port();
     let accept = format!("127.0.0.1:{port}");
     let www = nginx().is_some();
     let mut prefix = None;
     let mut cmd = match which {
-        Which::Example => {
-            let mut c = Command::new(example);
+        Which::Example | Which::Tokio => {
+            let exe = match which {
+                Which::Tokio => bins.tokio.as_ref().expect("the tokio_server example"),
+                _ => &bins.example,
+            };
+            let mut c = Command::new(exe);
             c.args(["--accept", &accept, "--quiet"])
                 .args(["--cert", &cert("server-chain.pem")])
                 .args(["--key", &cert("server.key")]);
@@ -304,8 +347,8 @@ fn threads_and_rss(pid: u32) -> (u64, u64) {
 /// 1,000 connections open at once, each sending a line a second for
 /// `secs` seconds: the example's threads and RSS while they are open, and
 /// the echo latency (median and 99th percentile, ms).
-fn many_connections(example: &Path, n: usize, secs: u64) {
-    let server = start(Which::Example, example);
+fn many_connections(bins: &Binaries, n: usize, secs: u64) {
+    let server = start(Which::Example, bins);
     let mut b = SslConfig::client();
     b.set_ca_file(cert("ca.pem"))
         .set_read_timeout(Some(Duration::from_secs(10)));
@@ -366,11 +409,10 @@ fn main() {
     let selected = |id: &str| only.as_deref().is_none_or(|o| id.contains(o));
     let secs = if quick { 1 } else { 3 };
     let _ = NGINX.set(common::flag_value(&args, "--nginx"));
-    let example = example_server();
-    let (servers, cases): (&[Which], &[Case]) = match nginx() {
+    let (all, cases): (&[Which], Vec<Case>) = match nginx() {
         None => (
             &[Which::Example, Which::OpenSsl],
-            &[
+            vec![
                 Case {
                     resumed: false,
                     tls13: true,
@@ -382,42 +424,44 @@ fn main() {
             ],
         ),
         Some(_) => (
-            &[Which::Example, Which::OpenSsl, Which::Nginx],
-            &[
-                Case {
-                    resumed: false,
-                    tls13: true,
-                },
-                Case {
-                    resumed: true,
-                    tls13: true,
-                },
-                Case {
-                    resumed: false,
-                    tls13: false,
-                },
-                Case {
-                    resumed: true,
-                    tls13: false,
-                },
-            ],
+            &[Which::Example, Which::OpenSsl, Which::Nginx, Which::Tokio],
+            [(false, true), (true, true), (false, false), (true, false)]
+                .into_iter()
+                .map(|(resumed, tls13)| Case { resumed, tls13 })
+                .collect(),
         ),
     };
+    let named = common::flag_value(&args, "--servers");
+    let servers: Vec<Which> = all
+        .iter()
+        .copied()
+        .filter(|w| {
+            named
+                .as_deref()
+                .is_none_or(|n| n.split(',').any(|x| x == w.flag()))
+        })
+        .collect();
+    let bins = Binaries {
+        example: example_server("s_server", &[]),
+        tokio: servers
+            .contains(&Which::Tokio)
+            .then(|| example_server("tokio_server", &["tokio"])),
+    };
     println!(
-        "s_server example against openssl s_server{}, openssl s_time clients, {rounds} rounds of \
-         {secs} s, back to back{}",
-        if nginx().is_some() {
-            " and nginx (RSA-2048, -www /)"
-        } else {
-            ""
-        },
+        "{}, openssl s_time clients, {rounds} rounds of {secs} s, back to back{}",
+        servers
+            .iter()
+            .map(|w| w.label())
+            .collect::<Vec<_>>()
+            .join(" against "),
         if quick {
             " (quick: judges nothing)"
         } else {
             ""
         }
     );
-    for &case in cases {
+    let at = |w: Which| servers.iter().position(|s| *s == w);
+    for &case in &cases {
         for clients in [1usize, 2, 4] {
             let id = format!("{}_{clients}", case.id());
             if !selected(&id) {
@@ -431,8 +475,8 @@ fn main() {
                 let mut order = servers.to_vec();
                 order.rotate_left(round % servers.len());
                 for which in order {
-                    let i = servers.iter().position(|w| *w == which).unwrap();
-                    let server = start(which, &example);
+                    let i = at(which).unwrap();
+                    let server = start(which, &bins);
                     let before = server_cpu(server.child.id());
                     let n = s_time(server.port, clients, secs, case);
                     let used = server_cpu(server.child.id()) - before;
@@ -440,45 +484,65 @@ fn main() {
                     cpu[i].push(used * 1e6 / n.max(1) as f64);
                 }
             }
-            let ratio = |v: &[Vec<f64>], to: usize| {
+            // The median of the per-round ratios of `a` to `b`.
+            let ratio = |v: &[Vec<f64>], a: usize, b: usize| {
                 common::median(
-                    &v[0]
+                    &v[a]
                         .iter()
-                        .zip(&v[to])
+                        .zip(&v[b])
                         .map(|(a, b)| a / b)
                         .collect::<Vec<_>>(),
                 )
             };
             let med = common::median;
-            println!(
-                "[{id}] {} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
-                 openssl s_server {:.0}, ratio {:.3}",
-                case.what(),
-                med(&rate[0]),
-                med(&rate[1]),
-                ratio(&rate, 1)
-            );
-            print!(
-                "[{id}_cpu] server CPU per connection: s_server example {:.0} µs, \
-                 openssl s_server {:.0} µs, ratio {:.2}",
-                med(&cpu[0]),
-                med(&cpu[1]),
-                ratio(&cpu, 1)
-            );
-            if servers.len() == 3 {
-                print!(
-                    "; nginx {:.0} µs ({:.0}/s), ratio to nginx {:.2} (throughput {:.2})",
-                    med(&cpu[2]),
-                    med(&rate[2]),
-                    ratio(&cpu, 2),
-                    ratio(&rate, 2)
+            let (example, openssl) = (at(Which::Example), at(Which::OpenSsl));
+            if let (Some(e), Some(o)) = (example, openssl) {
+                println!(
+                    "[{id}] {} handshakes/s, {clients} s_time client(s): s_server example {:.0}, \
+                     openssl s_server {:.0}, ratio {:.3}",
+                    case.what(),
+                    med(&rate[e]),
+                    med(&rate[o]),
+                    ratio(&rate, e, o)
                 );
+            }
+            let figures: Vec<String> = servers
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    format!(
+                        "{} {:.0} µs ({:.0}/s)",
+                        w.label(),
+                        med(&cpu[i]),
+                        med(&rate[i])
+                    )
+                })
+                .collect();
+            print!(
+                "[{id}_cpu] {} server CPU per connection: {}",
+                case.what(),
+                figures.join(", ")
+            );
+            if let (Some(e), Some(o)) = (example, openssl) {
+                print!("; example to openssl s_server {:.2}", ratio(&cpu, e, o));
+            }
+            if let Some(n) = at(Which::Nginx) {
+                for w in [Which::Example, Which::Tokio] {
+                    if let Some(i) = at(w) {
+                        print!(
+                            "; {} to nginx {:.2} (throughput {:.2})",
+                            w.flag(),
+                            ratio(&cpu, i, n),
+                            ratio(&rate, i, n)
+                        );
+                    }
+                }
             }
             println!();
         }
     }
-    if selected("many") && nginx().is_none() {
+    if selected("many") && nginx().is_none() && at(Which::Example).is_some() {
         let n = if quick { 100 } else { 1000 };
-        many_connections(&example, n, if quick { 2 } else { 5 });
+        many_connections(&bins, n, if quick { 2 } else { 5 });
     }
 }

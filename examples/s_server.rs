@@ -431,27 +431,20 @@ fn serve(
 /// answers as `openssl s_server -www` does, with `page` (the handshake
 /// event) as the body, and closes. True if all went well.
 fn answer_get(tls: &mut SslSocket, page: Event) -> bool {
-    let mut lines = Lines::default();
+    let mut request = common::WwwRequest::default();
     let mut buf = [0u8; 4096];
-    let mut seen = 0;
     let got_get = loop {
         match tls.recv(&mut buf) {
             Ok(0) | Err(_) => break false,
             Ok(n) => {
-                seen += n;
-                lines.push(&buf[..n]);
-                if std::iter::from_fn(|| lines.next_line()).any(|l| l.starts_with(b"GET ")) {
-                    break true;
-                }
-                if seen > 16 * 1024 {
-                    break false;
+                if let Some(got) = request.push(&buf[..n]) {
+                    break got;
                 }
             }
         }
     };
     if got_get {
-        let body = page.into_line();
-        let answer = format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}\n");
+        let answer = common::www_answer(page);
         if tls.send_all(answer.as_bytes()).is_err() {
             return false;
         }

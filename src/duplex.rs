@@ -172,7 +172,8 @@ impl<S: Read + Write> Shared<S> {
                 // The halves must never block inside OpenSSL while holding
                 // the lock (no system call when already so).
                 e.set_fd_mode(true, op)?;
-                let deadline = *deadline.get_or_insert_with(|| Deadline::after(limit(&e.timeouts)));
+                let deadline =
+                    *deadline.get_or_insert_with(|| Deadline::after(limit(e.timeouts())));
                 // What the other half may be waiting for: data read into
                 // OpenSSL or ahead of it, a handshake finished or started,
                 // bytes left to send (which it must then watch the
@@ -303,7 +304,7 @@ impl<S: Read + Write> ReadHalf<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.shared.lock().timeouts.read = engine::nonzero(t)?;
+        self.shared.lock().timeouts_mut().read = engine::nonzero(t)?;
         Ok(())
     }
 
@@ -417,7 +418,7 @@ impl<S: Read + Write> WriteHalf<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.shared.lock().timeouts.write = engine::nonzero(t)?;
+        self.shared.lock().timeouts_mut().write = engine::nonzero(t)?;
         Ok(())
     }
 }

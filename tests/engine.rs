@@ -968,3 +968,117 @@ fn closing_against_a_peer_that_stopped_reading_takes_one_write_timeout() {
         );
     }
 }
+
+/// Whether `O_NONBLOCK` is set on `fd` now.
+fn fd_nonblocking(fd: RawFd) -> bool {
+    // SAFETY: F_GETFL reads the flags of a descriptor the caller keeps open.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    assert!(flags >= 0, "F_GETFL: {}", std::io::Error::last_os_error());
+    flags & libc::O_NONBLOCK != 0
+}
+
+/// A server with the default handshake timeout and no read or write
+/// timeout, as a plain server runs: the handshake polls a non-blocking
+/// descriptor; a read or a send whose bytes are there (the request right
+/// after the handshake, the answer going out) changes no mode, and only a
+/// read that must wait makes the descriptor blocking to sleep in read(2).
+#[test]
+fn a_read_whose_bytes_are_there_changes_no_descriptor_mode() {
+    let mut b = default_server();
+    b.set_read_timeout(None).set_write_timeout(None);
+    let listener = SslListener::bind("127.0.0.1:0", &build(&b)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let client = thread::spawn(move || {
+        let mut c = SslSocket::connect(
+            &build(&client_builder()),
+            &format!("localhost:{}", addr.port()),
+        )
+        .unwrap();
+        c.write_all(b"GET /\n").unwrap();
+        wait.recv().unwrap();
+        c.write_all(b"later\n").unwrap();
+        let mut answer = Vec::new();
+        c.read_to_end(&mut answer).unwrap();
+        answer
+    });
+    let (mut s, _) = listener.accept().unwrap();
+    let fd = s.get_ref().as_raw_fd();
+    assert!(fd_nonblocking(fd), "the handshake runs non-blocking");
+    // The request is there: read at once, no mode changed.
+    poll(&[(fd, Want::Read)], 10_000);
+    let mut got = Vec::new();
+    while !got.ends_with(b"\n") {
+        let mut buf = [0u8; 64];
+        let n = s.recv(&mut buf).unwrap();
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"GET /\n");
+    assert!(
+        fd_nonblocking(fd),
+        "a read whose bytes were there made the descriptor blocking"
+    );
+    // A read that must wait sleeps in read(2) on a blocking descriptor.
+    let sender = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(100));
+        go.send(()).unwrap();
+    });
+    let mut buf = [0u8; 64];
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"later\n");
+    assert!(
+        !fd_nonblocking(fd),
+        "a read that waited ran on a blocking descriptor"
+    );
+    sender.join().unwrap();
+    s.write_all(b"ok").unwrap();
+    s.shutdown().unwrap();
+    drop(s);
+    assert_eq!(client.join().unwrap(), b"ok");
+}
+
+/// The stream `shutdown_into_inner` hands back is in the caller's blocking
+/// mode, whichever modes the operations before it ran in: blocking as
+/// given, or non-blocking as given.
+#[test]
+fn the_stream_handed_back_keeps_the_callers_blocking_mode() {
+    for given_nonblocking in [false, true] {
+        let mut b = default_server();
+        b.set_read_timeout(None).set_write_timeout(None);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = thread::spawn(move || {
+            let mut c = SslSocket::connect(
+                &build(&client_builder()),
+                &format!("localhost:{}", addr.port()),
+            )
+            .unwrap();
+            c.write_all(b"ping").unwrap();
+            let mut b = [0u8; 4];
+            c.read_exact(&mut b).unwrap();
+            // Answers the close_notify with its own.
+            let mut rest = Vec::new();
+            c.read_to_end(&mut rest).unwrap();
+            c.shutdown().unwrap();
+            b
+        });
+        let (tcp, _) = listener.accept().unwrap();
+        tcp.set_nonblocking(given_nonblocking).unwrap();
+        let config = build(&b);
+        let mut s = SslSocket::new_server(&config, tcp).unwrap();
+        // The handshake (under its timeout), a read and a write (none),
+        // blocking as the socket is in blocking mode.
+        let mut got = [0u8; 4];
+        s.handshake().unwrap();
+        s.read_exact(&mut got).unwrap();
+        s.write_all(b"pong").unwrap();
+        let plain = s.shutdown_into_inner().unwrap();
+        assert_eq!(
+            fd_nonblocking(plain.as_raw_fd()),
+            given_nonblocking,
+            "the stream went back in another mode than it came"
+        );
+        assert_eq!(&got, b"ping");
+        assert_eq!(&client.join().unwrap(), b"pong");
+    }
+}

@@ -1,4 +1,4 @@
-//! The `s_client`, `s_server`, `tokio_echo` and `verify_matrix` examples as programs: their
+//! The `s_client`, `s_server`, `tokio_echo`, `tokio_server` and `verify_matrix` examples as programs: their
 //! JSON events and tables, over real loopback handshakes. `cargo test` builds the examples
 //! first.
 
@@ -164,6 +164,12 @@ fn s_client_to(server: &Program, input: &[u8]) -> Program {
 fn s_server_www_answers_a_get() {
     let server = s_server(&["--www", "--once"]);
     let client = s_client_to(&server, b"GET / HTTP/1.0\r\n\r\n");
+    assert_www_answer(&client);
+}
+
+/// What `client` received is the `--www` answer: status line, the
+/// handshake event as the page, close_notify.
+fn assert_www_answer(client: &Program) {
     let status = client.event("received");
     assert!(status.contains("HTTP/1.0 200 ok"), "{status}");
     let page = loop {
@@ -175,6 +181,35 @@ fn s_server_www_answers_a_get() {
     assert!(page.contains("\\\"ok\\\":true"), "{page}");
     let closed = client.event("closed");
     assert!(closed.starts_with("{\"event\":\"closed\""), "{closed}");
+}
+
+/// The event-loop server answers a GET as the `s_server` example's
+/// `--www` does, on every worker, and without `--www` echoes lines and
+/// reports each connection.
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_server_answers_a_get_and_echoes() {
+    let (c, k) = (cert("server-chain.pem"), cert("server.key"));
+    let base = ["--accept", "127.0.0.1:0", "--cert", &c, "--key", &k];
+    let www = Program::start(
+        "tokio_server",
+        &[&base[..], &["--www", "--workers", "2"]].concat(),
+        b"",
+    );
+    let (addr, ca) = (format!("localhost:{}", www.port()), cert("ca.pem"));
+    for _ in 0..4 {
+        let args = ["--connect", addr.as_str(), "--ca-file", ca.as_str()];
+        let client = Program::start("s_client", &args, b"GET / HTTP/1.0\r\n\r\n");
+        assert_www_answer(&client);
+    }
+    let echo = Program::start("tokio_server", &base, b"");
+    let client = s_client_to(&echo, b"hi\n");
+    let handshake = echo.event("handshake");
+    assert!(handshake.contains("\"ok\":true"), "{handshake}");
+    let received = echo.event("received");
+    assert!(received.contains("hi"), "{received}");
+    let back = client.event("received");
+    assert!(back.contains("hi"), "{back}");
 }
 
 /// `--cipher` sets the TLS 1.2 cipher list, as `openssl s_server -cipher`

@@ -391,8 +391,10 @@ fn data_past_the_buffer_limit_fails_the_request_and_nothing_is_lost() {
             "{version}: {:?}",
             started.elapsed()
         );
+        // Beyond the limit: at most one record decrypted inside OpenSSL and
+        // one record (and the next header) read ahead by the socket.
         assert!(
-            s.pending() <= LIMIT + 16 * 1024,
+            s.pending() <= LIMIT + 16 * 1024 + (16 * 1024 + 256 + 10),
             "{version}: {}",
             s.pending()
         );

@@ -138,6 +138,40 @@ fn a_nonblocking_read_half_takes_a_record_read_ahead() {
     assert_eq!(r.pending(), 0);
 }
 
+/// Large records: the read of a record's body takes what follows, up to
+/// a whole record of the largest size and the next header, in the same
+/// system call. The 8 KiB record and the small one sent right behind a
+/// 16 KiB record come out of the kernel with it, and wait inside
+/// (`pending`), not on the descriptor.
+#[test]
+fn a_large_records_last_read_takes_the_next_record() {
+    let (mut s, mut c) = handshaken_pair();
+    let big = vec![0x5a_u8; 16 * 1024];
+    c.send_all(&big).unwrap();
+    c.send_all(&big[..8 * 1024]).unwrap();
+    c.send_all(b"three").unwrap();
+    assert!(readable(s.as_raw_fd()));
+    s.set_nonblocking(true).unwrap();
+    let mut buf = vec![0u8; 16 * 1024];
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(n, big.len(), "one read hands out the whole record");
+    assert!(buf == big);
+    assert!(
+        !readable(s.as_raw_fd()),
+        "the next records are still on the descriptor: not read ahead"
+    );
+    assert!(
+        s.pending() > 8 * 1024,
+        "records wait inside, pending() says less"
+    );
+    let n = s.recv(&mut buf).unwrap();
+    assert!(buf[..n] == big[..8 * 1024]);
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"three");
+    assert!(s.recv(&mut buf).unwrap_err().is_would_block());
+    assert_eq!(s.pending(), 0);
+}
+
 /// A Unix stream whose writes take 100 ms more: the peer answers a
 /// close_notify before this end reads again.
 struct SlowWrites(UnixStream);

@@ -403,6 +403,41 @@ fn a_session_verified_for_another_name_is_not_resumed() {
     }
 }
 
+/// An IP address the client checks decides as a host name does: a session
+/// verified for `other.example` is not resumed by a client that checks
+/// 127.0.0.1 (its full handshake refuses), and one verified for 127.0.0.1
+/// is resumed by clients that check 127.0.0.1 or ::1, which its
+/// certificate names too.
+#[test]
+fn a_session_is_resumed_only_for_an_ip_address_its_certificate_names() {
+    for version in VERSIONS {
+        let peer = uncached(VerifyMode::PEER);
+        let srv = other_host(2, version);
+        let first = offer(&peer, srv.port(), "other.example", None).unwrap();
+        let session = first.session().expect("a resumable session");
+        drop(first);
+        let outcome = offer(&peer, srv.port(), "127.0.0.1", Some(&session));
+        assert_eq!(refused(outcome, &version.to_string()), 64, "{version}");
+        assert_eq!(resumed(srv), [Some(false), None], "{version}");
+
+        let srv = serve(3, "server-chain", 0, version, true);
+        let first = offer(&peer, srv.port(), "127.0.0.1", None).unwrap();
+        assert_eq!(first.verify_result().code(), 0, "{version}");
+        let session = first.session().expect("a resumable session");
+        drop(first);
+        for name in ["127.0.0.1", "::1"] {
+            let s = offer(&peer, srv.port(), name, Some(&session))
+                .unwrap_or_else(|e| panic!("{version} {name}: {e:?}"));
+            assert!(s.session_reused(), "{version} {name}");
+        }
+        assert_eq!(
+            resumed(srv),
+            [Some(false), Some(true), Some(true)],
+            "{version}"
+        );
+    }
+}
+
 /// Sessions `openssl s_client -sess_out` saved, which carry only what
 /// OpenSSL keeps (the verify result and the server's certificate): one
 /// whose chain did not verify (no CA given) is not resumed by a client that

@@ -3,7 +3,7 @@
 //! argument errors. Included with `#[path = "common/mod.rs"] mod common;`;
 //! cargo does not build it as an example of its own (it has no `main.rs`).
 
-use std::fmt::Display;
+use std::fmt::{Display, Write as _};
 use std::io::Write;
 
 use sslsocket::{Error, SslConfig, VerifyFailure, VerifyMode, VerifyResult};
@@ -11,6 +11,12 @@ use sslsocket::{Error, SslConfig, VerifyFailure, VerifyMode, VerifyResult};
 /// A JSON string literal, quotes included.
 pub(crate) fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_json_str(&mut out, s);
+    out
+}
+
+/// Appends `s` to `out` as a JSON string literal, quotes included.
+fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -19,12 +25,13 @@ pub(crate) fn json_str(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 /// A JSON string, or `null`.
@@ -40,18 +47,32 @@ pub(crate) struct Event(String);
 
 impl Event {
     pub(crate) fn new(event: &str) -> Event {
-        Event(format!("{{\"event\":{}", json_str(event)))
+        // Room for a handshake event, built in place: no string per field.
+        let mut line = String::with_capacity(512);
+        line.push_str("{\"event\":");
+        push_json_str(&mut line, event);
+        Event(line)
     }
 
     /// A field whose value is already JSON (a number, `true`, `null`, an object).
     pub(crate) fn raw(mut self, key: &str, value: impl Display) -> Event {
-        self.0.push_str(&format!(",{}:{value}", json_str(key)));
+        self.key(key);
+        let _ = write!(self.0, "{value}");
         self
     }
 
     /// A string field.
-    pub(crate) fn str(self, key: &str, value: &str) -> Event {
-        self.raw(key, json_str(value))
+    pub(crate) fn str(mut self, key: &str, value: &str) -> Event {
+        self.key(key);
+        push_json_str(&mut self.0, value);
+        self
+    }
+
+    /// `,"key":`
+    fn key(&mut self, key: &str) {
+        self.0.push(',');
+        push_json_str(&mut self.0, key);
+        self.0.push(':');
     }
 
     /// The object as one line of JSON, without the newline.
@@ -195,6 +216,37 @@ impl Lines {
     pub(crate) fn take_rest(&mut self) -> Option<Vec<u8>> {
         (!self.0.is_empty()).then(|| std::mem::take(&mut self.0))
     }
+}
+
+/// `--www`: watches what a client sends for an HTTP `GET` line, as
+/// `openssl s_server -www` does, reading at most 16 KiB.
+#[derive(Default)]
+#[allow(dead_code)] // s_client answers no GET
+pub(crate) struct WwwRequest {
+    lines: Lines,
+    seen: usize,
+}
+
+#[allow(dead_code)]
+impl WwwRequest {
+    /// Takes the bytes just read: `Some(true)` once a line starts with
+    /// `GET `, `Some(false)` past 16 KiB without one, `None` to read on.
+    pub(crate) fn push(&mut self, data: &[u8]) -> Option<bool> {
+        self.seen += data.len();
+        self.lines.push(data);
+        if std::iter::from_fn(|| self.lines.next_line()).any(|l| l.starts_with(b"GET ")) {
+            return Some(true);
+        }
+        (self.seen > 16 * 1024).then_some(false)
+    }
+}
+
+/// `--www`'s answer to a GET, as `openssl s_server -www` gives it, with
+/// `page` (the handshake event) as the body.
+#[allow(dead_code)]
+pub(crate) fn www_answer(page: Event) -> String {
+    let body = page.into_line();
+    format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}\n")
 }
 
 /// Fills in the `received` event `event` for one line (or the last,

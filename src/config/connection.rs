@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use openssl::ssl::{Ssl, StatusType};
 
-use crate::config::session::{self, session_id, CheckedName};
+use crate::config::session::session_id;
 use crate::config::{no_nul, SslConfig};
 use crate::error::operation::Operation;
 use crate::error::Error;
@@ -62,14 +62,12 @@ impl SslConfig {
             match name.parse::<IpAddr>() {
                 Ok(ip) if inner.check_hostname => {
                     ssl.param_mut().set_ip(ip).map_err(setup)?;
-                    session::note_checked_name(&mut ssl, CheckedName::Ip(ip));
                 }
                 Ok(_) => {}
                 Err(_) => {
                     ssl.set_hostname(name).map_err(setup)?;
                     if inner.check_hostname {
                         ssl.param_mut().set_host(name).map_err(setup)?;
-                        session::note_checked_name(&mut ssl, CheckedName::Host(name.to_owned()));
                     }
                 }
             }

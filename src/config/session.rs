@@ -5,7 +5,6 @@
 //! built configuration's saved sessions.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use openssl::ex_data::Index;
@@ -14,6 +13,7 @@ use openssl::ssl::{Ssl, SslContextBuilder, SslRef, SslSession, SslSessionCacheMo
 use crate::config::hooks::record;
 use crate::config::{config_err, SslConfig, SslConfigBuilder};
 use crate::error::Error;
+use crate::sys::ffi::x509::CheckedName;
 use crate::verify::mode::Role;
 use crate::verify::result::VerifyFailure;
 
@@ -23,7 +23,7 @@ const CAPACITY: usize = 1024;
 /// The sessions of one client configuration, by peer id.
 #[derive(Default)]
 pub(crate) struct SessionCache {
-    map: Mutex<HashMap<String, Saved>>,
+    map: Mutex<HashMap<Arc<str>, Saved>>,
 }
 
 /// A saved session, when it was saved (for eviction), and where the
@@ -35,9 +35,10 @@ struct Saved {
     failure: Option<VerifyFailure>,
 }
 
-/// The peer id of a client connection, kept with the `SSL`.
-fn peer_id_index() -> Index<Ssl, String> {
-    static INDEX: OnceLock<Index<Ssl, String>> = OnceLock::new();
+/// The peer id of a client connection, kept with the `SSL` (shared with
+/// the cache's key when a session is saved for it).
+fn peer_id_index() -> Index<Ssl, Arc<str>> {
+    static INDEX: OnceLock<Index<Ssl, Arc<str>>> = OnceLock::new();
     *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
 }
 
@@ -64,7 +65,7 @@ impl SessionCache {
         });
     }
 
-    fn insert(&self, id: String, session: SslSession, failure: Option<VerifyFailure>) {
+    fn insert(&self, id: Arc<str>, session: SslSession, failure: Option<VerifyFailure>) {
         let Ok(mut map) = self.map.lock() else { return };
         let stamp = map.values().map(|s| s.stamp).max().map_or(0, |s| s + 1);
         if map.len() >= CAPACITY && !map.contains_key(&id) {
@@ -88,12 +89,15 @@ impl SessionCache {
 
     /// Tags `ssl` with its peer id and offers the session saved for it.
     pub(crate) fn prepare(&self, ssl: &mut SslRef, id: String) {
-        let saved = self
-            .map
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&id).map(|s| (s.session.clone(), s.failure.clone())));
-        if let Some((session, failure)) = saved {
+        let saved = self.map.lock().ok().and_then(|m| {
+            m.get_key_value(id.as_str())
+                .map(|(k, s)| (Arc::clone(k), s.session.clone(), s.failure.clone()))
+        });
+        let id = match &saved {
+            Some((key, ..)) => Arc::clone(key),
+            None => Arc::from(id),
+        };
+        if let Some((_, session, failure)) = saved {
             // A session that cannot be set only means a full handshake.
             if crate::sys::ffi::session::set_session(ssl, &session).is_ok() {
                 record::with_record(ssl, |r| r.offered_failure = failure.map(Box::new));
@@ -113,28 +117,6 @@ impl SessionCache {
     pub(crate) fn len(&self) -> usize {
         self.map.lock().map_or(0, |m| m.len())
     }
-}
-
-/// The name a client connection checks the server's certificate against,
-/// as the configuration gave it to OpenSSL (`X509_VERIFY_PARAM_set1_host`
-/// or `_set1_ip`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CheckedName {
-    /// A host name.
-    Host(String),
-    /// An IP address.
-    Ip(IpAddr),
-}
-
-/// The name a client connection checks, kept with the `SSL`.
-fn checked_name_index() -> Index<Ssl, CheckedName> {
-    static INDEX: OnceLock<Index<Ssl, CheckedName>> = OnceLock::new();
-    *INDEX.get_or_init(|| Ssl::new_ex_index().expect("OpenSSL ran out of ex_data indexes"))
-}
-
-/// Remembers the name the connection checks, for [`withdraw_unverified`].
-pub(crate) fn note_checked_name(ssl: &mut SslRef, name: CheckedName) {
-    ssl.set_ex_data(checked_name_index(), name);
 }
 
 /// A client connection whose mode verifies (any mode but `NONE`) resumes
@@ -163,14 +145,16 @@ pub(crate) fn withdraw_unverified(ssl: &mut SslRef) {
         || !crate::verify::result::verify_result(ssl).is_ok();
     let verified = !failed
         && crate::sys::ffi::session::session_peer(session).is_some_and(|cert| {
-            match ssl.ex_data(checked_name_index()) {
-                None => true,
-                Some(CheckedName::Host(host)) => {
-                    crate::sys::ffi::x509::certificate_matches_host(ssl, cert, host)
+            // The name as the configuration gave it to OpenSSL, read back.
+            match crate::sys::ffi::x509::checked_name(ssl) {
+                Ok(None) => true,
+                Ok(Some(CheckedName::Host(host))) => {
+                    crate::sys::ffi::x509::certificate_matches_host(ssl, cert, &host)
                 }
-                Some(CheckedName::Ip(ip)) => {
-                    crate::sys::ffi::x509::certificate_matches_ip(cert, *ip)
+                Ok(Some(CheckedName::Ip(ip))) => {
+                    crate::sys::ffi::x509::certificate_matches_ip(cert, ip)
                 }
+                Err(()) => false,
             }
         });
     if !verified {

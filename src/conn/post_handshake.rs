@@ -96,7 +96,7 @@ fn schedule_renegotiation<S>(engine: &mut Engine<S>) -> Result<(), Error> {
     let ssl = engine.ssl_mut();
     options::renegotiate_own(ssl).map_err(PostHandshakeError::Refused)?;
     record::expect_own_renegotiation(ssl);
-    engine.cert_requests += 1;
+    engine.cert_requests = engine.cert_requests.saturating_add(1);
     record::verify_failure(engine.ssl(), true);
     Ok(())
 }
@@ -157,7 +157,7 @@ fn queue<S>(engine: &mut Engine<S>) -> Result<(), Error> {
         }
         .into());
     }
-    engine.cert_requests += 1;
+    engine.cert_requests = engine.cert_requests.saturating_add(1);
     record::verify_failure(engine.ssl(), true);
     Ok(())
 }

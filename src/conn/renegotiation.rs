@@ -74,7 +74,7 @@ pub(crate) fn finish<S>(engine: &mut Engine<S>, r: Result<(), Error>) -> Result<
     r.map_err(refused)?;
     let ssl = engine.ssl();
     if ssl.is_server() && inspection::certificate_requested(ssl) {
-        engine.cert_requests += 1;
+        engine.cert_requests = engine.cert_requests.saturating_add(1);
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ macro_rules! settings_methods {
         /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
         #[doc(alias("settimeout", "SO_RCVTIMEO"))]
         pub fn set_read_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            self.engine_mut().timeouts.read = crate::conn::engine::nonzero(t)?;
+            self.engine_mut().timeouts_mut().read = crate::conn::engine::nonzero(t)?;
             Ok(())
         }
 
@@ -22,7 +22,7 @@ macro_rules! settings_methods {
         /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
         #[doc(alias("settimeout", "SO_SNDTIMEO"))]
         pub fn set_write_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            self.engine_mut().timeouts.write = crate::conn::engine::nonzero(t)?;
+            self.engine_mut().timeouts_mut().write = crate::conn::engine::nonzero(t)?;
             Ok(())
         }
 
@@ -37,7 +37,7 @@ macro_rules! settings_methods {
             &mut self,
             t: Option<std::time::Duration>,
         ) -> std::io::Result<()> {
-            self.engine_mut().timeouts.handshake = crate::conn::engine::nonzero(t)?;
+            self.engine_mut().timeouts_mut().handshake = crate::conn::engine::nonzero(t)?;
             Ok(())
         }
 
@@ -54,7 +54,7 @@ macro_rules! settings_methods {
         #[doc(alias("settimeout", "setdefaulttimeout"))]
         pub fn set_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
             let t = crate::conn::engine::nonzero(t)?;
-            let timeouts = &mut self.engine_mut().timeouts;
+            let timeouts = self.engine_mut().timeouts_mut();
             timeouts.handshake = t;
             timeouts.read = t;
             timeouts.write = t;
@@ -67,7 +67,7 @@ macro_rules! settings_methods {
         /// one of them here).
         #[doc(alias("gettimeout", "SO_RCVTIMEO", "SO_SNDTIMEO"))]
         pub fn timeouts(&self) -> crate::config::timeouts::Timeouts {
-            self.engine().timeouts
+            *self.engine().timeouts()
         }
 
         /// Sets the verify mode of this connection (`SSL_set_verify`): before

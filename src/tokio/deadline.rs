@@ -34,13 +34,6 @@ impl Kind {
     }
 }
 
-/// The operation under way on one side through `AsyncRead`/`AsyncWrite`.
-#[derive(Debug)]
-pub(crate) struct Polled {
-    pub(crate) kind: Kind,
-    pub(crate) deadline: Deadline,
-}
-
 /// When an operation must be over: its limit from when it started, with
 /// the timer that wakes its task then (made the first time it waits).
 #[derive(Debug)]

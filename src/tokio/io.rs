@@ -10,7 +10,7 @@
 
 use std::io::{self, Read, Write};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -23,26 +23,19 @@ pub(crate) enum Side {
     Writer,
 }
 
-/// The task of one side, and whether it waits.
-#[derive(Debug, Default)]
-struct Slot {
-    waker: Mutex<Option<Waker>>,
-    waiting: AtomicBool,
-}
-
-/// The tasks to wake when the stream is ready: each side's, while it waits.
+/// The tasks to wake when the stream is ready: each side's, while it waits
+/// (one lock for both: an idle connection carries less).
 #[derive(Debug, Default)]
 struct Tasks {
-    reader: Slot,
-    writer: Slot,
+    /// The reader's task, then the writer's.
+    wakers: Mutex<[Option<Waker>; 2]>,
+    /// One bit per side (`1 << side`): its task waits.
+    waiting: AtomicU8,
 }
 
-impl Tasks {
-    fn slot(&self, side: Side) -> &Slot {
-        match side {
-            Side::Reader => &self.reader,
-            Side::Writer => &self.writer,
-        }
+impl Side {
+    fn bit(self) -> u8 {
+        1 << (self as u8)
     }
 }
 
@@ -52,10 +45,14 @@ impl Wake for Tasks {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        for slot in [&self.reader, &self.writer] {
-            if slot.waiting.swap(false, Ordering::AcqRel) {
-                let waker = slot.waker.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(w) = waker.as_ref() {
+        let waiting = self.waiting.swap(0, Ordering::AcqRel);
+        if waiting == 0 {
+            return;
+        }
+        let wakers = self.wakers.lock().unwrap_or_else(|p| p.into_inner());
+        for side in [Side::Reader, Side::Writer] {
+            if waiting & side.bit() != 0 {
+                if let Some(w) = wakers[side as usize].as_ref() {
                     w.wake_by_ref();
                 }
             }
@@ -67,18 +64,15 @@ impl Wake for Tasks {
 pub(crate) struct AsyncIo<S> {
     pub(crate) inner: S,
     tasks: Arc<Tasks>,
-    waker: Waker,
     /// The stream was pending during the current attempt.
     pub(crate) pending: bool,
 }
 
 impl<S> AsyncIo<S> {
     pub(crate) fn new(inner: S) -> AsyncIo<S> {
-        let tasks = Arc::new(Tasks::default());
         AsyncIo {
             inner,
-            waker: Waker::from(Arc::clone(&tasks)),
-            tasks,
+            tasks: Arc::new(Tasks::default()),
             pending: false,
         }
     }
@@ -86,23 +80,20 @@ impl<S> AsyncIo<S> {
     /// Makes `cx`'s task the one woken for `side`, before an attempt; it
     /// waits until [`done`](Self::done) or its wake-up.
     pub(crate) fn register(&mut self, side: Side, cx: &Context<'_>) {
-        let slot = self.tasks.slot(side);
         {
-            let mut waker = slot.waker.lock().unwrap_or_else(|p| p.into_inner());
+            let mut wakers = self.tasks.wakers.lock().unwrap_or_else(|p| p.into_inner());
+            let waker = &mut wakers[side as usize];
             if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 *waker = Some(cx.waker().clone());
             }
         }
-        slot.waiting.store(true, Ordering::Release);
+        self.tasks.waiting.fetch_or(side.bit(), Ordering::Release);
         self.pending = false;
     }
 
     /// The task of `side` no longer waits: its attempt finished.
     pub(crate) fn done(&mut self, side: Side) {
-        self.tasks
-            .slot(side)
-            .waiting
-            .store(false, Ordering::Release);
+        self.tasks.waiting.fetch_and(!side.bit(), Ordering::Release);
     }
 
     fn poll<T>(
@@ -112,7 +103,9 @@ impl<S> AsyncIo<S> {
     where
         S: Unpin,
     {
-        let mut cx = Context::from_waker(&self.waker);
+        // Made for the call (not kept: an idle connection carries less).
+        let waker = Waker::from(Arc::clone(&self.tasks));
+        let mut cx = Context::from_waker(&waker);
         match f(Pin::new(&mut self.inner), &mut cx) {
             Poll::Ready(r) => r,
             Poll::Pending => {

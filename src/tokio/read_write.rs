@@ -8,7 +8,7 @@ use std::task::{ready, Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::deadline::{Deadline, Kind, Polled};
+use super::deadline::{Deadline, Kind};
 use super::io::{AsyncIo, Side};
 use super::socket::SslSocket;
 use crate::conn::engine::{Engine, Step};
@@ -25,22 +25,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         kind: Kind,
         step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
     ) -> Poll<Result<T, Error>> {
-        let timeouts = &self.engine.timeouts;
+        let timeouts = self.engine.timeouts();
         let limit = match kind {
             Kind::Handshake => timeouts.handshake,
             Kind::Read => timeouts.read,
             Kind::Write | Kind::Flush | Kind::Shutdown => timeouts.write,
         };
-        let mut polled = match self.polled[side as usize].take() {
-            Some(p) if p.kind == kind && p.deadline.limit == limit => p,
-            _ => Polled {
-                kind,
-                deadline: Deadline::start(limit),
-            },
+        let i = side as usize;
+        let kept = self.deadlines.as_mut().and_then(|d| d[i].take());
+        let same = self.polled[i] == Some(kind) && kept.as_ref().and_then(|d| d.limit) == limit;
+        let mut deadline = match kept {
+            Some(d) if same => d,
+            _ => Deadline::start(limit),
         };
-        let r = self.poll_step(cx, side, kind.operation(), &mut polled.deadline, step);
+        let r = self.poll_step(cx, side, kind.operation(), &mut deadline, step);
         if r.is_pending() {
-            self.polled[side as usize] = Some(polled);
+            self.polled[i] = Some(kind);
+            if deadline.limit.is_some() {
+                self.deadlines.get_or_insert_with(Box::default)[i] = Some(deadline);
+            }
+        } else {
+            self.polled[i] = None;
+        }
+        if self
+            .deadlines
+            .as_ref()
+            .is_some_and(|d| d.iter().all(Option::is_none))
+        {
+            self.deadlines = None;
         }
         r
     }

@@ -22,7 +22,7 @@ use ::tokio::time::{sleep_until, Instant, Sleep};
 use openssl::ssl::Ssl;
 use openssl::x509::X509;
 
-use super::deadline::{Deadline, Polled};
+use super::deadline::{Deadline, Kind};
 use super::io::{AsyncIo, Side};
 use crate::config::SslConfig;
 use crate::conn::engine::{Engine, Step};
@@ -94,7 +94,10 @@ pub struct SslSocket<S = TcpStream> {
     pub(crate) engine: Engine<AsyncIo<S>>,
     /// The operation under way through `AsyncRead` (first) and
     /// `AsyncWrite` (second), with its deadline.
-    pub(crate) polled: [Option<Polled>; 2],
+    pub(crate) polled: [Option<Kind>; 2],
+    /// Their deadlines, for those with a limit (boxed: an idle connection,
+    /// or one without limits, carries none).
+    pub(crate) deadlines: Option<Box<[Option<Deadline>; 2]>>,
     /// A failed operation's lingering close, before its error is returned
     /// (boxed: rare, and an idle connection should not carry its room).
     lingering: Option<Box<Lingering>>,
@@ -140,9 +143,10 @@ impl SslSocket<TcpStream> {
         let ssl = config.new_ssl(Role::Client, Some(crate::socket::host_of(addr)), |_| {
             addr.to_owned()
         })?;
-        let mut socket = SslSocket::assemble(config, ssl, tcp)?;
+        // Boxed while the handshake runs, as in `accept`.
+        let mut socket = Box::new(SslSocket::assemble(config, ssl, tcp)?);
         socket.handshake().await?;
-        Ok(socket)
+        Ok(*socket)
     }
 
     /// The local address.
@@ -206,15 +210,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     /// As [`handshake`](Self::handshake).
     #[doc(alias("SSL_accept", "upgradeServerToSSL"))]
     pub async fn accept(config: &SslConfig, stream: S) -> Result<SslSocket<S>, Error> {
-        let mut socket = SslSocket::new_server(config, stream)?;
+        // Boxed while the handshake runs: the task awaiting this future
+        // is as large as its largest state for the connection's whole life.
+        let mut socket = Box::new(SslSocket::new_server(config, stream)?);
         socket.handshake().await?;
-        Ok(socket)
+        Ok(*socket)
     }
 
     fn assemble(config: &SslConfig, ssl: (Ssl, bool), stream: S) -> Result<SslSocket<S>, Error> {
         Ok(SslSocket {
             engine: Engine::without_descriptor(config, ssl, AsyncIo::new(stream))?,
             polled: [None, None],
+            deadlines: None,
             lingering: None,
         })
     }
@@ -232,10 +239,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias("SSL_do_handshake", "do_handshake"))]
     pub async fn handshake(&mut self) -> Result<(), Error> {
         self.polled = [None, None];
+        self.deadlines = None;
         if self.engine.handshake_idle() {
             return Ok(());
         }
-        let mut deadline = Deadline::start(self.engine.timeouts.handshake);
+        // Boxed: the future, and a task awaiting it, stays small.
+        let mut deadline = Box::new(Deadline::start(self.engine.timeouts().handshake));
         poll_fn(|cx| {
             self.poll_step(cx, Side::Reader, Operation::Handshake, &mut deadline, |e| {
                 e.handshake_step()
@@ -300,7 +309,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias = "SSL_key_update")]
     pub async fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake().await?;
-        let mut deadline = Deadline::start(self.engine.timeouts.write);
+        let mut deadline = Deadline::start(self.engine.timeouts().write);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Writer, Operation::KeyUpdate, &mut deadline, |e| {
                 e.key_update_room_step()
@@ -381,7 +390,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
     #[doc(alias("SSL_peek", "SSL_peek_ex", "MSG_PEEK"))]
     pub async fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake().await?;
-        let mut deadline = Deadline::start(self.engine.timeouts.read);
+        let mut deadline = Deadline::start(self.engine.timeouts().read);
         poll_fn(|cx| {
             self.poll_step(cx, Side::Reader, Operation::Read, &mut deadline, |e| {
                 e.peek_step(buf)

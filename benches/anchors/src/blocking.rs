@@ -21,6 +21,9 @@ pub(crate) enum Stack {
     Ours,
     Rustls,
     Tcp,
+    /// The `openssl` crate's own `SslStream`, configured as sslsocket is:
+    /// what OpenSSL itself costs (`profile-echo` only).
+    Openssl,
 }
 
 impl Stack {
@@ -47,6 +50,10 @@ fn connect(stack: Stack, serve: fn(&mut dyn Stream)) -> (Box<dyn Stream>, thread
                 Box::new(rustls::StreamOwned::new(conn, tcp))
             }
             Stack::Tcp => Box::new(tcp),
+            Stack::Openssl => {
+                let ssl = openssl::ssl::Ssl::new(&crate::idle::openssl_acceptor_ctx()).unwrap();
+                Box::new(ssl.accept(tcp).expect("openssl accept"))
+            }
         };
         serve(&mut *s);
     });
@@ -63,6 +70,11 @@ fn connect(stack: Stack, serve: fn(&mut dyn Stream)) -> (Box<dyn Stream>, thread
             Box::new(rustls::StreamOwned::new(conn, tcp))
         }
         Stack::Tcp => Box::new(tcp),
+        Stack::Openssl => Box::new(
+            crate::idle::openssl_connector_ctx()
+                .connect("localhost", tcp)
+                .expect("openssl connect"),
+        ),
     };
     (client, server)
 }

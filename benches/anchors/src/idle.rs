@@ -34,10 +34,10 @@ impl Imp {
     }
 }
 
-trait Tls: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(crate) trait Tls: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Tls for T {}
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -61,6 +61,16 @@ fn openssl_connector() -> SslConnector {
     b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
     b.set_ciphersuites(SUITE).unwrap();
     b.build()
+}
+
+/// The plain `openssl` crate's server context, as the idle figure's.
+pub(crate) fn openssl_acceptor_ctx() -> openssl::ssl::SslContext {
+    openssl_acceptor().into_context()
+}
+
+/// The plain `openssl` crate's client, as the idle figure's.
+pub(crate) fn openssl_connector_ctx() -> SslConnector {
+    openssl_connector()
 }
 
 /// The child: serves `imp` on a free port (printed as `port N`) for up to

@@ -6,6 +6,9 @@
 //! - `echo`: CPU per 64-byte echo round trip, both ends (getrusage), over
 //!   blocking sockets, TLS 1.3, TCP_NODELAY: sslsocket, rustls
 //!   `StreamOwned`, plain TCP; the TLS cost above plain TCP; round trips/s.
+//! - `echo_async`: the same on the async faces, each end a current-thread
+//!   tokio runtime on a thread of its own: sslsocket::tokio, tokio-rustls,
+//!   plain tokio TCP.
 //! - `bulk`: CPU per GB of 16 KiB writes, AES-256-GCM, both ends:
 //!   sslsocket, rustls, plain TCP, and the limit: `openssl speed -evp
 //!   aes-256-gcm` (16 KiB) encrypting and decrypting, plus plain TCP.
@@ -15,7 +18,9 @@
 //!
 //! rustls runs on its default provider, aws-lc-rs. Flags: `--quick` (small
 //! and short: judges nothing), `--rounds N`, `--only ID`, `--idle N`
-//! (connections open at once, default 5,000).
+//! (connections open at once, default 5,000). `profile-echo STACK N` runs
+//! `N` echo round trips of one stack alone (`ours`, `rustls`, `tcp`, `openssl`: the plain openssl crate,
+//! `async-ours`, `async-rustls`, `async-tcp`), for a profiler.
 //!
 //! `bash scripts/bench-anchors.sh` builds and runs this in release mode,
 //! then the server comparison with nginx.
@@ -25,9 +30,10 @@ mod common;
 
 // CPU time, heap and open-files limit, as the comparison benchmark reads them.
 #[allow(dead_code)]
-#[path = "../../compare/process.rs"]
+#[path = "../../../tests/common/process.rs"]
 mod process;
 
+mod async_echo;
 mod blocking;
 mod idle;
 mod setup;
@@ -38,7 +44,7 @@ use idle::Imp;
 
 /// The median of the rounds' ratios `a[i] / b[i]`.
 fn ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(a.iter().zip(b).map(|(x, y)| x / y).collect())
+    median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
 }
 
 fn diff(a: &[f64], b: &[f64]) -> Vec<f64> {
@@ -46,7 +52,7 @@ fn diff(a: &[f64], b: &[f64]) -> Vec<f64> {
 }
 
 fn m(v: &[f64]) -> f64 {
-    median(v.to_vec())
+    median(v)
 }
 
 /// The order of `all` in round `round`: rotated, so each goes first in turn.
@@ -60,11 +66,19 @@ fn rotated<T: Copy, const N: usize>(all: [T; N], round: usize) -> [T; N] {
 type ByStack = [(Vec<f64>, Vec<f64>); 3];
 
 fn run_blocking(rounds: usize, f: impl Fn(Stack) -> (f64, f64)) -> ByStack {
+    run_stacks(Stack::ALL, rounds, f)
+}
+
+fn run_stacks<T: Copy + PartialEq>(
+    all: [T; 3],
+    rounds: usize,
+    f: impl Fn(T) -> (f64, f64),
+) -> ByStack {
     let mut out: ByStack = Default::default();
     for round in 0..rounds {
-        for stack in rotated(Stack::ALL, round) {
+        for stack in rotated(all, round) {
             let (a, b) = f(stack);
-            let i = Stack::ALL.iter().position(|s| *s == stack).unwrap();
+            let i = all.iter().position(|s| *s == stack).unwrap();
             out[i].0.push(a);
             out[i].1.push(b);
         }
@@ -73,11 +87,22 @@ fn run_blocking(rounds: usize, f: impl Fn(Stack) -> (f64, f64)) -> ByStack {
 }
 
 fn echo(rounds: usize, n: usize) {
-    let [(ours, ours_rate), (rustls, rustls_rate), (tcp, tcp_rate)] =
-        run_blocking(rounds, |s| blocking::echo(s, n));
+    let by_stack = run_blocking(rounds, |s| blocking::echo(s, n));
+    print_echo("echo", "blocking", "rustls StreamOwned", by_stack);
+}
+
+fn echo_async(rounds: usize, n: usize) {
+    let by_stack = run_stacks(async_echo::Stack::ALL, rounds, |s| async_echo::echo(s, n));
+    print_echo("echo_async", "async (tokio)", "tokio-rustls", by_stack);
+}
+
+/// The three echo figures of `id`: CPU per round trip, the TLS cost above
+/// plain TCP, round trips/s.
+fn print_echo(id: &str, face: &str, reference: &str, by_stack: ByStack) {
+    let [(ours, ours_rate), (rustls, rustls_rate), (tcp, tcp_rate)] = by_stack;
     println!(
-        "[echo] CPU per 64-byte echo round trip, both ends, blocking, TLS 1.3, TCP_NODELAY: \
-         sslsocket {:.1} µs, rustls StreamOwned {:.1} µs, plain TCP {:.1} µs; \
+        "[{id}] CPU per 64-byte echo round trip, both ends, {face}, TLS 1.3, TCP_NODELAY: \
+         sslsocket {:.1} µs, {reference} {:.1} µs, plain TCP {:.1} µs; \
          ratio sslsocket/rustls {:.2}",
         m(&ours),
         m(&rustls),
@@ -86,14 +111,14 @@ fn echo(rounds: usize, n: usize) {
     );
     let (ours_tls, rustls_tls) = (diff(&ours, &tcp), diff(&rustls, &tcp));
     println!(
-        "[echo_tls] TLS cost per round trip above plain TCP: sslsocket {:.1} µs, rustls {:.1} µs; \
+        "[{id}_tls] TLS cost per round trip above plain TCP: sslsocket {:.1} µs, rustls {:.1} µs; \
          ratio {:.1}x",
         m(&ours_tls),
         m(&rustls_tls),
         ratio(&ours_tls, &rustls_tls)
     );
     println!(
-        "[echo_rate] 64-byte echo round trips/s: sslsocket {:.0}, rustls {:.0}, plain TCP {:.0}; \
+        "[{id}_rate] 64-byte echo round trips/s: sslsocket {:.0}, rustls {:.0}, plain TCP {:.0}; \
          ratio sslsocket/rustls {:.2}",
         m(&ours_rate),
         m(&rustls_rate),
@@ -143,8 +168,8 @@ fn idle(rounds: usize, n: usize) {
     let [(ours_s, ours_c), (ossl_s, ossl_c), (rustls_s, rustls_c)] = out;
     println!(
         "[idle] heap per idle TLS 1.3 connection on the async face, {n} open: \
-         sslsocket server {:.1} KiB, client {:.1} KiB; tokio-openssl {:.1} / {:.1}; \
-         tokio-rustls {:.1} / {:.1}; ratio to tokio-openssl {:.2} / {:.2}, \
+         sslsocket server {:.2} KiB, client {:.2} KiB; tokio-openssl {:.2} / {:.2}; \
+         tokio-rustls {:.2} / {:.2}; ratio to tokio-openssl {:.2} / {:.2}, \
          to tokio-rustls {:.2} / {:.2}",
         m(&ours_s),
         m(&ours_c),
@@ -164,6 +189,21 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("idle-server") {
         return idle::serve(&args[2], args[3].parse().expect("a connection count"));
     }
+    if args.get(1).map(String::as_str) == Some("profile-echo") {
+        let n = args[3].parse().expect("a round-trip count");
+        let (cpu, _) = match args[2].as_str() {
+            "ours" => blocking::echo(Stack::Ours, n),
+            "rustls" => blocking::echo(Stack::Rustls, n),
+            "tcp" => blocking::echo(Stack::Tcp, n),
+            "openssl" => blocking::echo(Stack::Openssl, n),
+            "async-ours" => async_echo::echo(async_echo::Stack::Ours, n),
+            "async-rustls" => async_echo::echo(async_echo::Stack::TokioRustls, n),
+            "async-tcp" => async_echo::echo(async_echo::Stack::Tcp, n),
+            other => panic!("no stack {other}"),
+        };
+        println!("{cpu:.1} µs of CPU per round trip");
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let rounds = common::rounds(&args, if quick { 2 } else { 11 });
     let only = common::flag_value(&args, "--only");
@@ -182,6 +222,9 @@ fn main() {
     );
     if selected("echo") {
         echo(rounds, if quick { 2000 } else { 20_000 });
+    }
+    if selected("echo_async") {
+        echo_async(rounds, if quick { 2000 } else { 20_000 });
     }
     if selected("bulk") {
         bulk(

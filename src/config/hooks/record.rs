@@ -2,6 +2,7 @@
 //! `SSL`'s ex_data: where verification failed, the alert sent, a hook's
 //! panic, handshakes completed and where a renegotiation stands.
 
+use std::num::NonZeroU8;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
@@ -23,15 +24,17 @@ pub(crate) struct Record {
     pub(crate) failure_accepted: bool,
     /// A hook that panicked: which, and its message.
     pub(crate) panic: Option<Box<(&'static str, String)>>,
-    /// Handshakes completed (for telling renegotiations apart).
-    pub(crate) completed: u32,
-    /// The fatal alert this end sent (its description code), if any.
-    pub(crate) alert_sent: Option<u8>,
+    /// Handshakes completed, up to 255 (for telling renegotiations apart:
+    /// only "none" and "more than one" matter).
+    pub(crate) completed: u8,
+    /// The fatal alert this end sent (its description code, never 0: that
+    /// is close_notify, a warning), if any.
+    pub(crate) alert_sent: Option<NonZeroU8>,
     /// The verify callback rejected a certificate under a mode that aborts
     /// the handshake: the next fatal alert sent is the failure's.
     pub(crate) failure_aborts: bool,
     /// The fatal alert sent because of `failure`.
-    pub(crate) failure_alert: Option<u8>,
+    pub(crate) failure_alert: Option<NonZeroU8>,
     /// The failure kept with the session offered for resumption, reported
     /// when that session is resumed.
     pub(crate) offered_failure: Option<Box<VerifyFailure>>,
@@ -122,7 +125,9 @@ pub(crate) fn with_record<T>(ssl: &SslRef, f: impl FnOnce(&mut Record) -> T) -> 
 /// for it; `clear` forgets the failure (a new request verifies afresh).
 pub(crate) fn verify_failure(ssl: &SslRef, clear: bool) -> Option<VerifyFailure> {
     with_record(ssl, |r| {
-        let alert_sent = r.failure_alert.map(crate::alert::Alert::from_code);
+        let alert_sent = r
+            .failure_alert
+            .map(|c| crate::alert::Alert::from_code(c.get()));
         let failure = if clear {
             r.failure_aborts = false;
             r.failure_alert = None;
@@ -144,7 +149,7 @@ pub(crate) fn offered_failure(ssl: &SslRef) -> Option<VerifyFailure> {
 
 /// The fatal alert this end sent on the connection (its code), if any.
 pub(crate) fn alert_sent(ssl: &SslRef) -> Option<u8> {
-    with_record(ssl, |r| r.alert_sent).flatten()
+    with_record(ssl, |r| r.alert_sent.map(NonZeroU8::get)).flatten()
 }
 
 /// The first hook that panicked on this connection and was not reported

@@ -2,6 +2,8 @@
 //! server name, ALPN): each finds the hooks and the connection's record,
 //! runs the application's hook guarded, and answers OpenSSL.
 
+use std::num::NonZeroU8;
+
 use openssl::ssl::{AlpnError, NameType, SniError, SslAlert, SslRef};
 use openssl::x509::{X509StoreContext, X509StoreContextRef, X509VerifyResult};
 
@@ -128,7 +130,10 @@ impl crate::sys::ffi::callbacks::CertHandler for Trampolines {
 /// `ret` is its level and description (`level << 8 | description`).
 fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
     if where_ & SSL_CB_WRITE_ALERT == SSL_CB_WRITE_ALERT && ret >> 8 == SSL3_AL_FATAL {
-        let code = (ret & 0xff) as u8;
+        // A fatal alert's description is never 0 (close_notify).
+        let Some(code) = NonZeroU8::new((ret & 0xff) as u8) else {
+            return;
+        };
         with_record(ssl, |r| {
             r.alert_sent.get_or_insert(code);
             if r.failure_aborts && r.failure.is_some() {
@@ -199,7 +204,7 @@ fn on_info(ssl: &SslRef, where_: libc::c_int, ret: libc::c_int) {
                 Renegotiation::Requested => None,
                 Renegotiation::Refusing => Some(HandshakeEvent::RenegotiationRefused),
                 _ => {
-                    r.completed += 1;
+                    r.completed = r.completed.saturating_add(1);
                     Some(HandshakeEvent::Completed {
                         renegotiation: r.completed > 1,
                         resumed: ssl.session_reused(),

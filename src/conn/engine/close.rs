@@ -50,8 +50,7 @@ impl<S: Read + Write> Engine<S> {
     /// One attempt at reading (and discarding) what the peer sends before
     /// its close_notify: `Ok(true)` once it has arrived.
     fn drain_step(&mut self) -> Step<bool> {
-        self.buffered = Vec::new();
-        self.buffered_pos = 0;
+        self.buffered = None;
         if self.received_close_notify() {
             return Step::Done(Ok(true));
         }
@@ -61,7 +60,7 @@ impl<S: Read + Write> Engine<S> {
 
     /// Sends close_notify, within the write timeout.
     pub(crate) fn shutdown(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Shutdown, limit, self.waits(), |e| {
             e.shutdown_step()
         })
@@ -82,9 +81,9 @@ impl<S: Read + Write> Engine<S> {
         // next owner: read no byte past the records.
         self.stream.get_mut().exact = true;
         let op = Operation::Shutdown;
-        let sending = Deadline::after(self.timeouts.write);
+        let sending = Deadline::after(self.timeouts().write);
         self.drive_until(op, sending, Waits::Poll, |e| e.shutdown_step())?;
-        let deadline = Deadline::after(self.timeouts.read);
+        let deadline = Deadline::after(self.timeouts().read);
         self.set_fd_mode(true, op)?;
         loop {
             if deadline.expired() {
@@ -166,7 +165,7 @@ impl<S: Read + Write> Engine<S> {
             let _ = self.push(Operation::Write);
             return;
         }
-        let limit = self.timeouts.write.or(Some(Duration::from_secs(10)));
+        let limit = self.timeouts().write.or(Some(Duration::from_secs(10)));
         let _ = self.drive(Operation::Write, limit, Waits::Poll, |e| e.flush_step());
     }
 }

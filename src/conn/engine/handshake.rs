@@ -44,7 +44,7 @@ impl<S: Read + Write> Engine<S> {
             self.handshaken = true;
             let ssl = self.ssl();
             self.cert_requests =
-                u32::from(ssl.is_server() && inspection::certificate_requested(ssl));
+                u16::from(ssl.is_server() && inspection::certificate_requested(ssl));
         }
         step
     }
@@ -65,7 +65,7 @@ impl<S: Read + Write> Engine<S> {
         if self.handshake_idle() {
             return Ok(());
         }
-        let limit = self.timeouts.handshake;
+        let limit = self.timeouts().handshake;
         self.drive(Operation::Handshake, limit, self.waits(), |e| {
             e.handshake_step()
         })

@@ -168,7 +168,15 @@ const IMMEDIATE_RETRIES: usize = 64;
 /// floods records without data (KeyUpdates that ask for no answer, empty
 /// records) cannot keep one `SSL_read` going; the driver checks the
 /// deadline between attempts, and a non-blocking call returns.
-const READ_BUDGET: usize = 32 * 1024;
+pub(super) const READ_BUDGET: usize = 32 * 1024;
+
+/// Application data kept by the engine: `data[pos..]` is still to be
+/// handed out.
+#[derive(Default)]
+pub(super) struct Kept {
+    pub(super) data: Vec<u8>,
+    pub(super) pos: usize,
+}
 
 /// One TLS connection over a stream whose descriptor the engine keeps
 /// non-blocking, with what a face needs around it.
@@ -183,7 +191,9 @@ pub(crate) struct Engine<S> {
     pub(crate) split: bool,
     /// Non-blocking mode of the face: report "would block" instead of waiting.
     pub(crate) nonblocking: bool,
-    pub(crate) timeouts: Timeouts,
+    /// The time limits, when they differ from the configuration's
+    /// (boxed: most connections keep the configuration's).
+    own_timeouts: Option<Box<Timeouts>>,
     handshaken: bool,
     /// A client that checks host names and was given none: its handshake
     /// is refused while its mode verifies ([`Error::ServerNameRequired`]).
@@ -191,12 +201,11 @@ pub(crate) struct Engine<S> {
     close_notify_sent: bool,
     /// Application data read while the post-handshake exchange waited,
     /// handed out by the next reads before anything else.
-    buffered: Vec<u8>,
-    buffered_pos: usize,
-    /// The most `buffered` may hold.
-    pub(crate) buffer_limit: usize,
-    /// CertificateRequests this server has sent on the connection.
-    pub(crate) cert_requests: u32,
+    /// (Boxed: rare, and an idle connection should not carry its room.)
+    buffered: Option<Box<Kept>>,
+    /// CertificateRequests this server has sent on the connection, up to
+    /// 65,535 (only whether there was one matters).
+    pub(crate) cert_requests: u16,
     /// An operation timed out with bytes still waiting to go out: the peer
     /// does not take them, and dropping the engine tries once more only.
     gave_up_sending: bool,
@@ -272,6 +281,27 @@ impl<S> Engine<S> {
         &self.config
     }
 
+    /// The most the post-handshake exchange keeps of the application data
+    /// it reads (the configuration's limit).
+    pub(crate) fn buffer_limit(&self) -> usize {
+        self.config.inner().post_handshake_buffer_limit
+    }
+
+    /// The time limits of the connection's operations.
+    pub(crate) fn timeouts(&self) -> &Timeouts {
+        match &self.own_timeouts {
+            Some(own) => own,
+            None => &self.config.inner().timeouts,
+        }
+    }
+
+    /// The time limits, to change them for this connection alone.
+    pub(crate) fn timeouts_mut(&mut self) -> &mut Timeouts {
+        let config = &self.config;
+        self.own_timeouts
+            .get_or_insert_with(|| Box::new(config.inner().timeouts))
+    }
+
     /// The descriptor polled.
     pub(crate) fn fd(&self) -> RawFd {
         self.fd
@@ -331,7 +361,7 @@ impl<S> Engine<S> {
 
     /// Decrypted bytes ready to read (`SSL_pending`, plus data kept).
     pub(crate) fn decrypted(&self) -> usize {
-        self.ssl().pending() + (self.buffered.len() - self.buffered_pos)
+        self.ssl().pending() + self.buffered_len()
     }
 
     /// Bytes received from the descriptor that OpenSSL has not taken yet.
@@ -341,15 +371,15 @@ impl<S> Engine<S> {
 
     /// Application data kept and not yet handed out.
     pub(crate) fn buffered_len(&self) -> usize {
-        self.buffered.len() - self.buffered_pos
+        self.buffered.as_ref().map_or(0, |k| k.data.len() - k.pos)
     }
 
     /// The limit each operation gets.
     fn limit(&self, op: Operation) -> Option<Duration> {
         match op {
-            Operation::Handshake => self.timeouts.handshake,
-            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts.write,
-            _ => self.timeouts.read,
+            Operation::Handshake => self.timeouts().handshake,
+            Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts().write,
+            _ => self.timeouts().read,
         }
     }
 
@@ -389,6 +419,8 @@ impl<S: Read + Write> Engine<S> {
     ) -> Result<Engine<S>, Error> {
         let mut engine = Engine::assemble(config, ssl, stream, -1, true)?;
         engine.nonblocking = true;
+        // Its reads fill one buffer only.
+        engine.stream.get_mut().vectored = false;
         Ok(engine)
     }
 
@@ -403,7 +435,6 @@ impl<S: Read + Write> Engine<S> {
             during: Operation::Handshake,
             source,
         })?;
-        let inner = config.inner();
         Ok(Engine {
             stream,
             fd,
@@ -411,13 +442,11 @@ impl<S: Read + Write> Engine<S> {
             fd_nonblocking: was_nonblocking,
             split: false,
             nonblocking: false,
-            timeouts: inner.timeouts,
+            own_timeouts: None,
             handshaken: false,
             needs_server_name,
             close_notify_sent: false,
-            buffered: Vec::new(),
-            buffered_pos: 0,
-            buffer_limit: inner.post_handshake_buffer_limit,
+            buffered: None,
             cert_requests: 0,
             gave_up_sending: false,
             handed_back: false,
@@ -545,7 +574,14 @@ impl<S: Read + Write> Engine<S> {
         mut step: impl FnMut(&mut Self) -> Step<T>,
     ) -> Result<T, Error> {
         let block = waits == Waits::BlockIfUnbounded && deadline.limit.is_none() && !self.split;
-        self.set_fd_mode(!block, op)?;
+        // A descriptor that must block is made so only once an attempt on
+        // it as it is has to wait: an operation whose bytes are there (the
+        // request after the handshake, the answer and close_notify going
+        // out) changes no mode, and the close after it finds the
+        // descriptor non-blocking as it needs it.
+        if !block {
+            self.set_fd_mode(true, op)?;
+        }
         loop {
             match step(self) {
                 Step::Done(r) => return r,
@@ -555,6 +591,7 @@ impl<S: Read + Write> Engine<S> {
                         want: self.reported_want(want),
                     })
                 }
+                Step::Wait(_) if block && self.fd_nonblocking => self.set_fd_mode(false, op)?,
                 // On a blocking descriptor an attempt waits only when the
                 // descriptor's own timeout (SO_RCVTIMEO / SO_SNDTIMEO, set
                 // by whoever made the stream) fired.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use openssl::ssl::{ErrorCode, ShutdownState};
 
-use crate::conn::engine::{Deadline, Engine, Step, Waits};
+use crate::conn::engine::{Deadline, Engine, Kept, Step, Waits, READ_BUDGET};
 use crate::conn::wire::OUT_CAP;
 use crate::error::operation::Operation;
 use crate::error::want::Want;
@@ -38,14 +38,17 @@ impl<S: Read + Write> Engine<S> {
                 Step::Wait(w) => Step::Wait(w),
             };
         }
-        if self.buffered_pos < self.buffered.len() {
-            let n = buf.len().min(self.buffered.len() - self.buffered_pos);
-            buf[..n].copy_from_slice(&self.buffered[self.buffered_pos..self.buffered_pos + n]);
+        if let Some(kept) = self
+            .buffered
+            .as_deref_mut()
+            .filter(|k| k.pos < k.data.len())
+        {
+            let n = buf.len().min(kept.data.len() - kept.pos);
+            buf[..n].copy_from_slice(&kept.data[kept.pos..kept.pos + n]);
             if !peek {
-                self.buffered_pos += n;
-                if self.buffered_pos == self.buffered.len() {
-                    self.buffered = Vec::new();
-                    self.buffered_pos = 0;
+                kept.pos += n;
+                if kept.pos == kept.data.len() {
+                    self.buffered = None;
                 }
             }
             return Step::Done(Ok(n));
@@ -54,6 +57,11 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) if self.waiting_out() > READ_WAITS_ABOVE => return Step::Wait(Want::Write),
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
+        }
+        if !buf.is_empty() {
+            if let Some(wait) = self.ask_stream_first() {
+                return wait;
+            }
         }
         let before = ffi::connection::bytes_read(self.ssl());
         let step = self.attempt(Operation::Read, |s| {
@@ -96,8 +104,10 @@ impl<S: Read + Write> Engine<S> {
             // (a peek's stays inside OpenSSL).
             if let Some(panicked) = self.take_panic() {
                 if !peek {
-                    self.buffered = buf[..n].to_vec();
-                    self.buffered_pos = 0;
+                    self.buffered = Some(Box::new(Kept {
+                        data: buf[..n].to_vec(),
+                        pos: 0,
+                    }));
                 }
                 return Step::Done(Err(panicked));
             }
@@ -119,6 +129,39 @@ impl<S: Read + Write> Engine<S> {
             }
         }
         step
+    }
+
+    /// Before a read on a non-blocking descriptor calls OpenSSL with
+    /// nothing to hand out (nothing decrypted, received or half-processed,
+    /// no handshake message to send, no close_notify or failure that makes
+    /// OpenSSL return at once): one read of what the stream has, kept for OpenSSL, as a read
+    /// that would block costs OpenSSL more than it costs here. `Some`: the
+    /// attempt ends there (it would block, or the stream failed).
+    fn ask_stream_first<T>(&mut self) -> Option<Step<T>> {
+        // (A blocking descriptor's read does not fail for want of bytes.)
+        if !self.fd_nonblocking
+            || ffi::connection::has_pending(self.ssl())
+            || !self.ssl().is_init_finished()
+            || self.received_close_notify()
+        {
+            return None;
+        }
+        let budget = Some(READ_BUDGET);
+        let wire = self.stream.get_mut();
+        wire.begin_attempt(budget);
+        let op = Operation::Read;
+        match wire.fill() {
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Some(Step::Wait(Want::Read)),
+            // As an error OpenSSL met reading it would be reported.
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Some(Step::Done(Err(Error::Timeout {
+                    operation: op,
+                    after: self.limit(op),
+                })))
+            }
+            Err(source) => Some(Step::Done(Err(Error::Io { during: op, source }))),
+        }
     }
 
     /// One attempt at a peek (`SSL_peek`): as a read, except that the
@@ -158,7 +201,7 @@ impl<S: Read + Write> Engine<S> {
             Ok(_) => {}
             Err(e) => return Step::Done(Err(e)),
         }
-        let room = self.buffer_limit.saturating_sub(self.buffered_len());
+        let room = self.buffer_limit().saturating_sub(self.buffered_len());
         if room == 0 {
             // Full: a peek still processes the handshake records that may
             // come first, and fails only on more application data.
@@ -166,15 +209,15 @@ impl<S: Read + Write> Engine<S> {
             return match self.attempt(op, |s| s.ssl_peek(&mut one)) {
                 Step::Done(Ok(0)) => Step::Done(Err(Error::UnexpectedEof)),
                 Step::Done(Ok(_)) => Step::Done(Err(Error::PostHandshakeBufferFull {
-                    limit: self.buffer_limit,
+                    limit: self.buffer_limit(),
                 })),
                 Step::Done(Err(e)) => Step::Done(Err(e)),
                 Step::Wait(w) => Step::Wait(w),
             };
         }
-        if self.buffered_pos > 0 {
-            self.buffered.drain(..self.buffered_pos);
-            self.buffered_pos = 0;
+        if let Some(kept) = self.buffered.as_deref_mut().filter(|k| k.pos > 0) {
+            kept.data.drain(..kept.pos);
+            kept.pos = 0;
         }
         let mut chunk = [0u8; 16 * 1024];
         let take = room.min(chunk.len());
@@ -182,7 +225,10 @@ impl<S: Read + Write> Engine<S> {
         let _ = self.push(op);
         match step {
             Step::Done(Ok(n)) => {
-                self.buffered.extend_from_slice(&chunk[..n]);
+                self.buffered
+                    .get_or_insert_with(Box::default)
+                    .data
+                    .extend_from_slice(&chunk[..n]);
                 Step::Done(Ok(n))
             }
             other => other,
@@ -193,7 +239,7 @@ impl<S: Read + Write> Engine<S> {
     /// timeout; the handshake first if it has not happened.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.read;
+        let limit = self.timeouts().read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.read_step(buf))
     }
 
@@ -201,7 +247,7 @@ impl<S: Read + Write> Engine<S> {
     /// [`read`](Self::read) is.
     pub(crate) fn peek(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.read;
+        let limit = self.timeouts().read;
         self.drive(Operation::Read, limit, self.waits(), |e| e.peek_step(buf))
     }
 

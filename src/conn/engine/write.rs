@@ -83,14 +83,14 @@ impl<S: Read + Write> Engine<S> {
     /// the write timeout; returns how much was taken.
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
         self.handshake()?;
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Write, limit, self.waits(), |e| e.write_step(buf))
     }
 
     /// Sends what OpenSSL wrote and the descriptor has not taken yet,
     /// within the write timeout.
     pub(crate) fn flush(&mut self) -> Result<(), Error> {
-        let limit = self.timeouts.write;
+        let limit = self.timeouts().write;
         self.drive(Operation::Write, limit, self.waits(), |e| e.flush_step())
     }
 
@@ -100,7 +100,7 @@ impl<S: Read + Write> Engine<S> {
     /// retries cannot pile KeyUpdates up.
     pub(crate) fn key_update(&mut self, request_peer: bool) -> Result<(), Error> {
         self.handshake()?;
-        let deadline = Deadline::after(self.timeouts.write);
+        let deadline = Deadline::after(self.timeouts().write);
         self.drive_until(Operation::KeyUpdate, deadline, self.waits(), |e| {
             e.room_step(Operation::KeyUpdate)
         })?;

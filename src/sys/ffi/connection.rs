@@ -61,6 +61,15 @@ pub(crate) fn ssl_verify_flags(ssl: &SslRef) -> libc::c_ulong {
 unsafe extern "C" {
     fn SSL_free_buffers(ssl: *mut openssl_sys::SSL) -> c_int;
     fn BIO_number_read(bio: *mut openssl_sys::BIO) -> u64;
+    fn SSL_has_pending(ssl: *const openssl_sys::SSL) -> c_int;
+}
+
+/// Whether OpenSSL holds bytes of the connection, decrypted or not yet
+/// processed (`SSL_has_pending`).
+pub(crate) fn has_pending(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is a live `SSL*` for the whole call; this only reads
+    // its record layer's state.
+    unsafe { SSL_has_pending(ssl.as_ptr()) == 1 }
 }
 
 /// Bytes the connection has read from its socket so far (`BIO_number_read`).

@@ -28,6 +28,55 @@ unsafe extern "C" {
     fn X509_VERIFY_PARAM_get_hostflags(
         param: *const openssl_sys::X509_VERIFY_PARAM,
     ) -> libc::c_uint;
+    fn X509_VERIFY_PARAM_get0_host(
+        param: *mut openssl_sys::X509_VERIFY_PARAM,
+        idx: c_int,
+    ) -> *mut libc::c_char;
+    fn X509_VERIFY_PARAM_get1_ip_asc(
+        param: *mut openssl_sys::X509_VERIFY_PARAM,
+    ) -> *mut libc::c_char;
+}
+
+/// What the connection's own name check compares the server certificate
+/// with, as it was given to OpenSSL: its first host name
+/// (`X509_VERIFY_PARAM_get0_host`), else its IP address
+/// (`X509_VERIFY_PARAM_get1_ip_asc`); `None` when it checks neither, or
+/// when what is set cannot be read back (not UTF-8, not an address).
+pub(crate) enum CheckedName {
+    Host(String),
+    Ip(std::net::IpAddr),
+}
+
+/// See [`CheckedName`]; `Ok(None)`: no name is checked.
+pub(crate) fn checked_name(ssl: &SslRef) -> Result<Option<CheckedName>, ()> {
+    let text = |p: *const libc::c_char| {
+        // SAFETY: `p` is non-NULL and points to a NUL-terminated string
+        // that stays valid while it is read here (see the callers).
+        let c = unsafe { std::ffi::CStr::from_ptr(p) };
+        c.to_str().map(str::to_owned).map_err(|_| ())
+    };
+    // SAFETY: `ssl` is a live `SSL*` for the whole call; its parameters are
+    // only read, and the host name returned is owned by them (not freed
+    // here), read before anything can change them.
+    let host = unsafe { X509_VERIFY_PARAM_get0_host(openssl_sys::SSL_get0_param(ssl.as_ptr()), 0) };
+    if !host.is_null() {
+        return text(host).map(|h| Some(CheckedName::Host(h)));
+    }
+    // SAFETY: as above; the address string is a copy this call owns, freed
+    // with `CRYPTO_free` once read (NULL: no address is checked).
+    unsafe {
+        let ip = X509_VERIFY_PARAM_get1_ip_asc(openssl_sys::SSL_get0_param(ssl.as_ptr()));
+        if ip.is_null() {
+            return Ok(None);
+        }
+        let parsed = text(ip).and_then(|t| t.parse().map_err(|_| ()));
+        openssl_sys::CRYPTO_free(
+            ip.cast(),
+            concat!(file!(), "\0").as_ptr().cast(),
+            line!() as c_int,
+        );
+        parsed.map(|a| Some(CheckedName::Ip(a)))
+    }
 }
 
 /// Whether `cert` is issued for `host`, as the connection's own host check
