@@ -24,9 +24,10 @@
 //! session tickets on, no access log and a 2-byte answer, bound to
 //! 127.0.0.1 only, run in the foreground from a prefix directory of its own
 //! under the system's temporary directory, and stopped after each run.
-//! With it comes a fourth server, the `tokio_server` example (the same
-//! answer from one current-thread tokio runtime per core, as nginx runs an
-//! event loop per worker; built with `--features tokio`), and
+//! With it comes a fourth server, the `tokio_server` example (one
+//! current-thread tokio runtime per core, as nginx runs an event loop per
+//! worker; built with `--features tokio`), answering as nginx is
+//! configured (`--www --www-body ok`: a 2-byte page), and
 //! `--servers example,tokio,openssl,nginx` measures only those named
 //! (ratios need the example, or the tokio server, and nginx).
 //! `scripts/bench-anchors.sh` runs this mode.
@@ -192,6 +193,10 @@ fn start(which: Which, bins: &Binaries) -> Server {
                 .args(["--key", &cert("server.key")]);
             if www {
                 c.arg("--www");
+            }
+            if www && which == Which::Tokio {
+                // nginx's answer: a 2-byte page, nothing built per request.
+                c.args(["--www-body", "ok"]);
             }
             c
         }
@@ -460,6 +465,12 @@ fn main() {
             ""
         }
     );
+    if nginx().is_some() && servers.contains(&Which::Tokio) {
+        println!(
+            "(the tokio_server example answers as nginx is configured: `--www --www-body ok`, \
+             a 2-byte page)"
+        );
+    }
     let at = |w: Which| servers.iter().position(|s| *s == w);
     for &case in &cases {
         for clients in [1usize, 2, 4] {

@@ -11,10 +11,12 @@
 //! included), a `received` event for each line, which it echoes back, and
 //! `closed` or `error` at the end. With `--www` it answers an HTTP `GET`
 //! line as `openssl s_server -www` does: `HTTP/1.0 200 ok`, the handshake
-//! event as the page, close_notify, close.
+//! event as the page, close_notify, close; `--www-body TEXT` makes the page
+//! `TEXT` instead (the nginx comparison answers `ok`, as nginx is configured
+//! there: no page built per request).
 //!
 //! Usage: cargo run --release --features tokio --example tokio_server --
-//! --accept ADDR:PORT --cert F --key F [--www] [--quiet] [--workers N]
+//! --accept ADDR:PORT --cert F --key F [--www [--www-body TEXT]] [--quiet] [--workers N]
 //! [--tls1_2|--tls1_3] [--handshake-timeout SECS]
 //!
 //! ```text
@@ -41,13 +43,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 const USAGE: &str = "\
-usage: tokio_server --accept ADDR:PORT --cert F --key F [--www] [--quiet] [--workers N]
-                    [--tls1_2|--tls1_3] [--handshake-timeout SECS]
+usage: tokio_server --accept ADDR:PORT --cert F --key F [--www [--www-body TEXT]] [--quiet]
+                    [--workers N] [--tls1_2|--tls1_3] [--handshake-timeout SECS]
 
   --accept ADDR:PORT    address to listen on (port 0: a free port, printed first)
   --cert F --key F      server certificate (F may hold the chain: leaf first) and its key
   --www                 answer an HTTP GET line with HTTP/1.0 200 ok and the handshake
                         event as the page, then close (as openssl s_server -www)
+  --www-body TEXT       with --www, TEXT as the page instead of the handshake event
   --quiet               print no per-connection events (as openssl s_server -quiet)
   --workers N           threads, each an event loop with a listener of its own
                         (default one per core)
@@ -59,7 +62,8 @@ struct Options {
     accept: String,
     cert: String,
     key: String,
-    www: bool,
+    /// `--www`, with the whole answer when the page is fixed (`--www-body`).
+    www: Option<Option<&'static str>>,
     workers: usize,
     version: Option<TlsVersion>,
     handshake_timeout: Duration,
@@ -68,6 +72,7 @@ struct Options {
 fn parse_args() -> Options {
     let mut args = Args::new(USAGE);
     let (mut accept, mut cert, mut key, mut www, mut version) = (None, None, None, false, None);
+    let mut www_body = None;
     let mut workers = thread::available_parallelism().map_or(1, |n| n.get());
     let mut handshake_timeout = Duration::from_secs(30);
     while let Some(flag) = args.next_flag() {
@@ -76,6 +81,7 @@ fn parse_args() -> Options {
             "--cert" => cert = Some(args.value(&flag)),
             "--key" => key = Some(args.value(&flag)),
             "--www" => www = true,
+            "--www-body" => www_body = Some(&*args.value(&flag).leak()),
             "--quiet" => common::QUIET.store(true, Ordering::Relaxed),
             "--workers" => {
                 let v = args.value(&flag);
@@ -111,6 +117,9 @@ fn parse_args() -> Options {
     let (Some(accept), Some(cert), Some(key)) = (accept, cert, key) else {
         args.error("--accept, --cert and --key are required");
     };
+    if www_body.is_some() && !www {
+        args.error("--www-body needs --www");
+    }
     let Ok(accept) = accept.parse::<SocketAddr>() else {
         args.error(&format!("--accept needs IP:PORT, got {accept:?}"));
     };
@@ -118,7 +127,7 @@ fn parse_args() -> Options {
         accept: accept.to_string(),
         cert,
         key,
-        www,
+        www: www.then(|| www_body.map(|b| &*common::www_answer_text(b).leak())),
         workers,
         version,
         handshake_timeout,
@@ -215,7 +224,13 @@ fn reuseport_listener(addr: SocketAddr) -> TcpListener {
 
 /// Handshake, then echo lines until the client closes (or, with `--www`,
 /// answer a GET).
-async fn serve(config: SslConfig, www: bool, tcp: TcpStream, conn: u64, peer: SocketAddr) {
+async fn serve(
+    config: SslConfig,
+    www: Option<Option<&'static str>>,
+    tcp: TcpStream,
+    conn: u64,
+    peer: SocketAddr,
+) {
     let event = |name: &str| {
         Event::new(name)
             .raw("conn", conn)
@@ -234,9 +249,12 @@ async fn serve(config: SslConfig, www: bool, tcp: TcpStream, conn: u64, peer: So
     if !quiet {
         common::handshake_ok!(event("handshake"), &tls).emit();
     }
-    if www {
-        let page = common::handshake_ok!(event("handshake"), &tls);
-        answer_get(&mut tls, page).await;
+    if let Some(fixed) = www {
+        let answer = match fixed {
+            Some(fixed) => std::borrow::Cow::Borrowed(fixed),
+            None => common::www_answer(common::handshake_ok!(event("handshake"), &tls)).into(),
+        };
+        answer_get(&mut tls, &answer).await;
         return;
     }
     let mut lines = Lines::default();
@@ -270,9 +288,9 @@ async fn serve(config: SslConfig, www: bool, tcp: TcpStream, conn: u64, peer: So
 }
 
 /// `--www`: reads lines until one starts with `GET ` (at most 16 KiB), then
-/// answers as `openssl s_server -www` does, with `page` as the body, sends
+/// answers as `openssl s_server -www` does, with `answer`, sends
 /// close_notify and closes.
-async fn answer_get(tls: &mut SslSocket, page: Event) {
+async fn answer_get(tls: &mut SslSocket, answer: &str) {
     let mut request = common::WwwRequest::default();
     let mut buf = [0u8; 4096];
     let got_get = loop {
@@ -286,7 +304,6 @@ async fn answer_get(tls: &mut SslSocket, page: Event) {
         }
     };
     if got_get {
-        let answer = common::www_answer(page);
         if tls.write_all(answer.as_bytes()).await.is_err() {
             return;
         }

@@ -245,8 +245,13 @@ impl WwwRequest {
 /// `page` (the handshake event) as the body.
 #[allow(dead_code)]
 pub(crate) fn www_answer(page: Event) -> String {
-    let body = page.into_line();
-    format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}\n")
+    www_answer_text(&(page.into_line() + "\n"))
+}
+
+/// `--www`'s answer with `body` as the page.
+#[allow(dead_code)]
+pub(crate) fn www_answer_text(body: &str) -> String {
+    format!("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n{body}")
 }
 
 /// Fills in the `received` event `event` for one line (or the last,
