@@ -258,7 +258,9 @@ async fn serve(
         return;
     }
     let mut lines = Lines::default();
-    let mut buf = [0u8; 16 * 1024];
+    // On the heap: a buffer held across an await is part of the task, which
+    // tokio copies when it spawns it (16 KiB per connection, every time).
+    let mut buf = vec![0u8; 16 * 1024];
     let end = 'read: loop {
         match tls.read(&mut buf).await {
             Ok(0) => break Ok(()),
@@ -292,7 +294,8 @@ async fn serve(
 /// close_notify and closes.
 async fn answer_get(tls: &mut SslSocket, answer: &str) {
     let mut request = common::WwwRequest::default();
-    let mut buf = [0u8; 4096];
+    // Small: it is part of the task (a request line fits; more takes reads).
+    let mut buf = [0u8; 512];
     let got_get = loop {
         match tls.read(&mut buf).await {
             Ok(0) | Err(_) => break false,
