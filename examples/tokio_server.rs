@@ -182,6 +182,7 @@ fn main() {
             let (config, www) = (config.clone(), o.www);
             thread::spawn(move || {
                 rt.block_on(async move {
+                    tokio::spawn(tick());
                     loop {
                         match listener.accept().await {
                             Ok((tcp, peer)) => {
@@ -201,6 +202,18 @@ fn main() {
         .collect();
     for w in workers {
         w.join().unwrap();
+    }
+}
+
+/// A timer always pending in the worker, a tick a second. Tokio wakes its
+/// own event loop (a write to an eventfd, and one more `epoll_wait`)
+/// whenever a timer is set while none is pending; each handshake sets its
+/// deadline's timer the first time it waits, so a worker whose connections
+/// come one at a time would pay that for each.
+async fn tick() {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
     }
 }
 
