@@ -319,10 +319,8 @@ async fn answer_get(tls: &mut SslSocket, answer: &str) {
             }
         }
     };
-    if got_get {
-        if tls.write_all(answer.as_bytes()).await.is_err() {
-            return;
-        }
+    if got_get && tls.write_all(answer.as_bytes()).await.is_err() {
+        return;
     }
     let _ = tls.shutdown().await;
 }

@@ -184,8 +184,8 @@ fn assert_www_answer(client: &Program) {
 }
 
 /// The event-loop server answers a GET as the `s_server` example's
-/// `--www` does, on every worker, and without `--www` echoes lines and
-/// reports each connection.
+/// `--www` does, on every worker (with `--www-body`, that page), and
+/// without `--www` echoes lines and reports each connection.
 #[cfg(feature = "tokio")]
 #[test]
 fn tokio_server_answers_a_get_and_echoes() {
@@ -202,6 +202,26 @@ fn tokio_server_answers_a_get_and_echoes() {
         let client = Program::start("s_client", &args, b"GET / HTTP/1.0\r\n\r\n");
         assert_www_answer(&client);
     }
+    // `--www-body`: the fixed page instead of the handshake event.
+    let fixed = Program::start(
+        "tokio_server",
+        &[&base[..], &["--www", "--www-body", "ok"]].concat(),
+        b"",
+    );
+    let addr = format!("localhost:{}", fixed.port());
+    let args = ["--connect", addr.as_str(), "--ca-file", ca.as_str()];
+    let client = Program::start("s_client", &args, b"GET / HTTP/1.0\r\n\r\n");
+    let status = client.event("received");
+    assert!(status.contains("HTTP/1.0 200 ok"), "{status}");
+    loop {
+        let line = client.event("received");
+        assert!(!line.contains("handshake"), "{line}");
+        if line.contains("\"data\":\"ok\"") {
+            break;
+        }
+    }
+    let closed = client.event("closed");
+    assert!(closed.starts_with("{\"event\":\"closed\""), "{closed}");
     let echo = Program::start("tokio_server", &base, b"");
     let client = s_client_to(&echo, b"hi\n");
     let handshake = echo.event("handshake");
