@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::config::timeouts::Timeouts;
-use crate::conn::engine::{self, Deadline, Engine, Step};
+use crate::conn::engine::deadline::{self, Deadline};
+use crate::conn::engine::{Engine, Step};
 use crate::error::operation::Operation;
 use crate::error::Error;
 use crate::socket::SslSocket;
@@ -212,7 +213,8 @@ impl<S: Read + Write> Shared<S> {
                 }
                 Step::Wait(want) => {
                     let wake = self.wake[me].0.as_raw_fd();
-                    let r = engine::wait(self.fd, want, waiting_out, &deadline_now, op, Some(wake));
+                    let r =
+                        deadline::wait(self.fd, want, waiting_out, &deadline_now, op, Some(wake));
                     self.drain(me);
                     if r.is_err() {
                         self.waiting[me].store(false, Ordering::SeqCst);
@@ -304,7 +306,7 @@ impl<S: Read + Write> ReadHalf<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.shared.lock().timeouts_mut().read = engine::nonzero(t)?;
+        self.shared.lock().timeouts_mut().read = deadline::nonzero(t)?;
         Ok(())
     }
 
@@ -351,7 +353,7 @@ impl<S: Read + Write> WriteHalf<S> {
     /// As [`send`](Self::send).
     #[doc(alias("SSL_write", "sendall"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
-        crate::conn::engine::send_all(buf, |b| self.send(b))
+        crate::conn::engine::deadline::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify, once for the connection, within the write timeout.
@@ -418,7 +420,7 @@ impl<S: Read + Write> WriteHalf<S> {
     ///
     /// `InvalidInput` for a zero duration.
     pub fn set_write_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.shared.lock().timeouts_mut().write = engine::nonzero(t)?;
+        self.shared.lock().timeouts_mut().write = deadline::nonzero(t)?;
         Ok(())
     }
 }

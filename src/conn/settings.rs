@@ -11,7 +11,7 @@ macro_rules! settings_methods {
         /// `InvalidInput` for a zero duration, as `TcpStream::set_read_timeout`.
         #[doc(alias("settimeout", "SO_RCVTIMEO"))]
         pub fn set_read_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            self.engine_mut().timeouts_mut().read = crate::conn::engine::nonzero(t)?;
+            self.engine_mut().timeouts_mut().read = crate::conn::engine::deadline::nonzero(t)?;
             Ok(())
         }
 
@@ -22,7 +22,7 @@ macro_rules! settings_methods {
         /// `InvalidInput` for a zero duration, as `TcpStream::set_write_timeout`.
         #[doc(alias("settimeout", "SO_SNDTIMEO"))]
         pub fn set_write_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            self.engine_mut().timeouts_mut().write = crate::conn::engine::nonzero(t)?;
+            self.engine_mut().timeouts_mut().write = crate::conn::engine::deadline::nonzero(t)?;
             Ok(())
         }
 
@@ -37,7 +37,7 @@ macro_rules! settings_methods {
             &mut self,
             t: Option<std::time::Duration>,
         ) -> std::io::Result<()> {
-            self.engine_mut().timeouts_mut().handshake = crate::conn::engine::nonzero(t)?;
+            self.engine_mut().timeouts_mut().handshake = crate::conn::engine::deadline::nonzero(t)?;
             Ok(())
         }
 
@@ -53,7 +53,7 @@ macro_rules! settings_methods {
         /// nothing is changed then.
         #[doc(alias("settimeout", "setdefaulttimeout"))]
         pub fn set_timeout(&mut self, t: Option<std::time::Duration>) -> std::io::Result<()> {
-            let t = crate::conn::engine::nonzero(t)?;
+            let t = crate::conn::engine::deadline::nonzero(t)?;
             let timeouts = self.engine_mut().timeouts_mut();
             timeouts.handshake = t;
             timeouts.read = t;

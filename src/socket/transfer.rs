@@ -84,7 +84,7 @@ impl<S: Read + Write + AsFd> SslSocket<S> {
     /// As [`send`](Self::send).
     #[doc(alias("SSL_write", "sendall", "sendBinary"))]
     pub fn send_all(&mut self, buf: &[u8]) -> Result<(), Error> {
-        crate::conn::engine::send_all(buf, |b| self.send(b))
+        crate::conn::engine::deadline::send_all(buf, |b| self.send(b))
     }
 
     /// Sends close_notify (`SSL_shutdown`), once, within the write timeout.

@@ -10,7 +10,8 @@ use std::time::Duration;
 use openssl::ssl::{ErrorCode, ShutdownState};
 
 use crate::config::hooks::record;
-use crate::conn::engine::{wait, Deadline, Engine, Step, Waits};
+use crate::conn::engine::deadline::{wait, Deadline};
+use crate::conn::engine::{Engine, Step, Waits};
 use crate::conn::linger;
 use crate::error::operation::Operation;
 use crate::error::Error;

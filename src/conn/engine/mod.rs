@@ -8,7 +8,8 @@
 //!
 //! This file holds the [`Engine`] and what every operation shares: making
 //! one, what it says about itself, one attempt (`attempt`, `push`), the
-//! driver (`drive`, [`Waits`], [`Deadline`], [`wait`]). The operations'
+//! driver (`drive`, [`Waits`]); `deadline.rs` the deadlines and the wait on
+//! the descriptor until one passes. The operations'
 //! steps, each with its whole call, are by idea: `handshake.rs` (the
 //! handshake and what it checks before the first byte), `read.rs` (reads,
 //! peeks, readiness, data kept for later), `write.rs` (writes, flushes,
@@ -17,10 +18,11 @@
 
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use openssl::ssl::{self, ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 
+use crate::conn::engine::deadline::{wait, Deadline};
 use crate::conn::wire::{Wire, OUT_CAP};
 
 use crate::config::hooks::record;
@@ -30,9 +32,10 @@ use crate::error::from_openssl::classify;
 use crate::error::operation::Operation;
 use crate::error::want::Want;
 use crate::error::Error;
-use crate::sys::ffi::{self, fd::Polled};
+use crate::sys::ffi;
 
 mod close;
+pub(crate) mod deadline;
 mod handshake;
 mod read;
 mod write;
@@ -67,96 +70,6 @@ pub(crate) enum Waits {
     /// blocking descriptor, sleeping in `read(2)`/`write(2)` as a plain
     /// socket does instead of trying, polling and trying again.
     BlockIfUnbounded,
-}
-
-/// `None` or a non-zero duration, as std's socket timeouts take them.
-pub(crate) fn nonzero(t: Option<Duration>) -> std::io::Result<Option<Duration>> {
-    match t {
-        Some(d) if d.is_zero() => Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "cannot set a 0 duration timeout",
-        )),
-        t => Ok(t),
-    }
-}
-
-/// Calls `send` until all of `buf` is taken.
-pub(crate) fn send_all(
-    mut buf: &[u8],
-    mut send: impl FnMut(&[u8]) -> Result<usize, Error>,
-) -> Result<(), Error> {
-    while !buf.is_empty() {
-        let n = send(buf)?;
-        buf = &buf[n..];
-    }
-    Ok(())
-}
-
-/// When an operation must be over, computed once when it starts.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Deadline {
-    at: Option<Instant>,
-    limit: Option<Duration>,
-}
-
-impl Deadline {
-    /// Whether the deadline has passed.
-    pub(crate) fn expired(&self) -> bool {
-        self.at.is_some_and(|at| Instant::now() >= at)
-    }
-
-    /// `limit` from now; `None`, or a limit too large for the clock, never
-    /// expires.
-    pub(crate) fn after(limit: Option<Duration>) -> Deadline {
-        Deadline {
-            at: limit.and_then(|l| Instant::now().checked_add(l)),
-            limit,
-        }
-    }
-}
-
-/// Waits until `fd` is ready for `want` (or writable too, with
-/// `also_write`: bytes are waiting to go out), `wake` is readable, or the
-/// deadline passes ([`Error::Timeout`] for `operation`).
-pub(crate) fn wait(
-    fd: RawFd,
-    want: Want,
-    also_write: bool,
-    deadline: &Deadline,
-    operation: Operation,
-    wake: Option<RawFd>,
-) -> Result<(), Error> {
-    let timed_out = || Error::Timeout {
-        operation,
-        after: deadline.limit,
-    };
-    loop {
-        let remaining = match deadline.at {
-            None => None,
-            Some(at) => match at.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => Some(left),
-                _ => return Err(timed_out()),
-            },
-        };
-        match ffi::fd::poll_fd(
-            fd,
-            want.wants_readable(),
-            want.wants_writable() || also_write,
-            wake,
-            remaining,
-        ) {
-            Ok(Polled::Ready | Polled::Woken) => return Ok(()),
-            // poll(2) takes at most about 24.8 days: wait again until the
-            // deadline itself has passed.
-            Ok(Polled::TimedOut) => continue,
-            Err(source) => {
-                return Err(Error::Io {
-                    during: operation,
-                    source,
-                })
-            }
-        }
-    }
 }
 
 /// How many times in a row an attempt is repeated at once when OpenSSL

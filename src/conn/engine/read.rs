@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use openssl::ssl::{ErrorCode, ShutdownState};
 
-use crate::conn::engine::{Deadline, Engine, Kept, Step, Waits, READ_BUDGET};
+use crate::conn::engine::deadline::Deadline;
+use crate::conn::engine::{Engine, Kept, Step, Waits, READ_BUDGET};
 use crate::conn::wire::OUT_CAP;
 use crate::error::operation::Operation;
 use crate::error::want::Want;

@@ -4,7 +4,8 @@
 
 use std::io::{Read, Write};
 
-use crate::conn::engine::{Deadline, Engine, Step, Waits};
+use crate::conn::engine::deadline::Deadline;
+use crate::conn::engine::{Engine, Step, Waits};
 use crate::conn::inspection;
 use crate::error::operation::Operation;
 use crate::error::want::Want;
