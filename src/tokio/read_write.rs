@@ -25,12 +25,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslSocket<S> {
         kind: Kind,
         step: impl FnOnce(&mut Engine<AsyncIo<S>>) -> Step<T>,
     ) -> Poll<Result<T, Error>> {
-        let timeouts = self.engine.timeouts();
-        let limit = match kind {
-            Kind::Handshake => timeouts.handshake,
-            Kind::Read => timeouts.read,
-            Kind::Write | Kind::Flush | Kind::Shutdown => timeouts.write,
-        };
+        let limit = self.engine.limit(kind.operation());
         let i = side as usize;
         let kept = self.deadlines.as_mut().and_then(|d| d[i].take());
         let same = self.polled[i] == Some(kind) && kept.as_ref().and_then(|d| d.limit) == limit;

@@ -11,6 +11,7 @@ use crate::config::hooks::record::{guarded, with_record, Renegotiation};
 use crate::config::hooks::types::{CertCheck, ClientAuthRequest, HandshakeEvent, SniDecision};
 use crate::config::hooks::{hooks, Hooks};
 use crate::sys::names::name_to_string;
+use crate::verify::mode::{verify_mode, VerifyMode};
 use crate::verify::result::{VerifyFailure, VerifyResult};
 
 /// The context's verify callback: records where verification failed,
@@ -81,9 +82,9 @@ pub(super) fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef)
     if !ok {
         // OpenSSL aborts on a rejection in every non-zero client mode, and
         // in server modes with PEER (without it no certificate is asked for).
-        let mode = crate::verify::mode::VerifyMode::from_openssl(ssl.verify_mode().bits());
+        let mode = verify_mode(ssl);
         let aborts = if ssl.is_server() {
-            mode.contains(crate::verify::mode::VerifyMode::PEER)
+            mode.contains(VerifyMode::PEER)
         } else {
             !mode.is_none()
         };

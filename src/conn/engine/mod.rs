@@ -288,7 +288,7 @@ impl<S> Engine<S> {
     }
 
     /// The limit each operation gets.
-    fn limit(&self, op: Operation) -> Option<Duration> {
+    pub(crate) fn limit(&self, op: Operation) -> Option<Duration> {
         match op {
             Operation::Handshake => self.timeouts().handshake,
             Operation::Write | Operation::KeyUpdate | Operation::Shutdown => self.timeouts().write,
